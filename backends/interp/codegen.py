@@ -1,0 +1,386 @@
+"""Compile an IR block into one small Python function.
+
+The interpreter executes IR, and it does so fast by turning each op into a line (or an
+expression) of Python with one `exec_<op>` function per op, then compiling the block's lines once
+with `compile()`; the block cache keeps the resulting function. It knows no guest ISA: it reads
+the op table and the GuestState slot layout only.
+
+Values at run time: integers are unsigned Python ints of their type's width, i1 is a bool, and
+f32/f64 are their IEEE bit patterns (so bitcasts cost nothing). The generated function is
+`blk(R)`, where R is the GuestState slot list; it returns the next guest pc, or for an `exit` or
+`trap` terminator `pc | code << 64` (see EXIT_CODES). Memory goes through the software page table
+`P`: a fast inline path for aligned in-page accesses, the `LD`/`ST` helpers otherwise. Faults and
+traps raise; the engine maps the raising source line back to the guest instruction (`linemap`).
+"""
+
+from __future__ import annotations
+
+from dbt.ir.block import Block, Const, Op, Temp
+from dbt.ir.ops import EXIT_ICACHE_FLUSH, EXIT_SYSCALL, OPS, PURE, FPENV, TRAP_KINDS
+from dbt.state import LAYOUT
+
+EXIT_SHIFT = 64
+EXIT_CODES = {EXIT_SYSCALL: 1, EXIT_ICACHE_FLUSH: 2}
+for _i, _kind in enumerate(TRAP_KINDS):
+    EXIT_CODES[_kind] = 3 + _i
+CODE_NAMES = {code: name for name, code in EXIT_CODES.items()}
+
+_VIEW = {1: "MB", 2: "MH", 4: "MI", 8: "MQ"}   # memoryviews of guest memory by access size
+_SHIFT = {1: 0, 2: 1, 4: 2, 8: 3}
+
+
+class Gen:
+    """Source being generated for one block."""
+
+    def __init__(self, block: Block):
+        self.block = block
+        self.lines: list[str] = []
+        self.linemap: dict[int, tuple] = {}   # source line -> (guest pc, address, access)
+        self.pc = block.pc
+        self.nfresh = 0
+        self.uses = _count_uses(block)
+
+    def stmt(self, line: str, addr: str | None = None, access: str | None = None) -> None:
+        """Add a line; `addr`/`access` name the memory access it makes, for fault reports."""
+        self.lines.append("    " + line)
+        self.linemap[len(self.lines) + 1] = (self.pc, addr, access)   # +1: the `def` line
+
+    def simple(self, expr: str) -> str:
+        """An expression safe to repeat: a name or a literal, else a fresh local holding it."""
+        if expr.isidentifier() or expr.isdigit() or expr.startswith("0x"):
+            return expr
+        self.nfresh += 1
+        name = f"a{self.nfresh}"
+        self.stmt(f"{name} = {expr}")
+        return name
+
+
+def _count_uses(block: Block) -> dict[int, int]:
+    uses: dict[int, int] = {}
+    for op in block.ops:
+        for arg in op.args:
+            if isinstance(arg, Temp):
+                uses[arg.id] = uses.get(arg.id, 0) + 1
+    return uses
+
+
+def compile_block(block: Block, namespace: dict) -> tuple:
+    """Return (function, source, linemap) for `block`, its globals being `namespace`."""
+    g = Gen(block)
+    exprs: dict[int, str] = {}
+    for op in block.ops:
+        if op.name == "insn":
+            g.pc = op.attrs["pc"]
+            continue
+        args = [_operand(a, exprs) for a in op.args]
+        code = EXEC[op.name](g, op, args)
+        if op.result is None:
+            if code:
+                g.stmt(code)
+        elif code is None:                    # the template assigned t<id> itself
+            exprs[op.result.id] = f"t{op.result.id}"
+        elif _inlinable(op, g.uses):
+            exprs[op.result.id] = f"({code})"
+        else:
+            name = f"t{op.result.id}"
+            g.stmt(f"{name} = {code}")
+            exprs[op.result.id] = name
+    source = f"def blk_{block.pc:x}(R):\n" + "\n".join(g.lines) + "\n"
+    code_obj = compile(source, f"<block {block.pc:#x}>", "exec")
+    local: dict = {}
+    exec(code_obj, namespace, local)
+    return local[f"blk_{block.pc:x}"], source, g.linemap
+
+
+def _inlinable(op: Op, uses: dict[int, int]) -> bool:
+    opdef = OPS[op.name]
+    return (opdef.has(PURE) and not opdef.has(FPENV)
+            and uses.get(op.result.id, 0) == 1)
+
+
+def _operand(value, exprs: dict[int, str]) -> str:
+    if isinstance(value, Const):
+        if value.type.bits == 1:
+            return "True" if value.value else "False"
+        return str(value.value) if value.value < 10 else hex(value.value)
+    return exprs[value.id]
+
+
+# -- op templates -----------------------------------------------------------------------------
+EXEC = {}
+
+
+def _exec(*names):
+    def register(fn):
+        for name in names:
+            EXEC[name] = fn
+        return fn
+    return register
+
+
+def _mask(op: Op) -> str:
+    return hex(op.result.type.mask)
+
+
+def _sign(t) -> str:
+    return hex(1 << (t.bits - 1))
+
+
+def _signed(expr: str, t) -> str:
+    s = _sign(t)
+    return f"(({expr} ^ {s}) - {s})"
+
+
+@_exec("add", "sub", "mul")
+def exec_arith(g, op, a):
+    sym = {"add": "+", "sub": "-", "mul": "*"}[op.name]
+    return f"({a[0]} {sym} {a[1]}) & {_mask(op)}"
+
+
+@_exec("and", "or", "xor")
+def exec_logic(g, op, a):
+    sym = {"and": "&", "or": "|", "xor": "^"}[op.name]
+    if op.result.type.bits == 1:
+        sym = {"and": "and", "or": "or", "xor": "!="}[op.name]
+    return f"{a[0]} {sym} {a[1]}"
+
+
+def _amount(op: Op, expr: str) -> str:
+    bits = op.result.type.bits
+    amount = op.args[1]
+    if isinstance(amount, Const):
+        return str(amount.value & (bits - 1))
+    return f"({expr} & {bits - 1})"
+
+
+@_exec("shl")
+def exec_shl(g, op, a):
+    return f"({a[0]} << {_amount(op, a[1])}) & {_mask(op)}"
+
+
+@_exec("shr_u")
+def exec_shr_u(g, op, a):
+    return f"{a[0]} >> {_amount(op, a[1])}"
+
+
+@_exec("shr_s")
+def exec_shr_s(g, op, a):
+    t = op.result.type
+    return f"({_signed(a[0], t)} >> {_amount(op, a[1])}) & {_mask(op)}"
+
+
+@_exec("rotl", "rotr")
+def exec_rot(g, op, a):
+    return f"{op.name.upper()}({a[0]}, {a[1]}, {op.result.type.bits})"
+
+
+@_exec("div_u")
+def exec_div_u(g, op, a):
+    b = g.simple(a[1])
+    return f"({a[0]} // {b} if {b} else {_mask(op)})"
+
+
+@_exec("rem_u")
+def exec_rem_u(g, op, a):
+    x, b = g.simple(a[0]), g.simple(a[1])
+    return f"({x} % {b} if {b} else {x})"
+
+
+@_exec("div_s", "rem_s")
+def exec_div_s(g, op, a):
+    return f"{op.name.upper()}({a[0]}, {a[1]}, {op.result.type.bits})"
+
+
+@_exec("neg")
+def exec_neg(g, op, a):
+    return f"(-{a[0]}) & {_mask(op)}"
+
+
+@_exec("not")
+def exec_not(g, op, a):
+    if op.result.type.bits == 1:
+        return f"not {a[0]}"
+    return f"{a[0]} ^ {_mask(op)}"
+
+
+@_exec("clz")
+def exec_clz(g, op, a):
+    return f"{op.result.type.bits} - {a[0]}.bit_length()"
+
+
+@_exec("ctz")
+def exec_ctz(g, op, a):
+    x = g.simple(a[0])
+    return f"(({x} & -{x}).bit_length() - 1 if {x} else {op.result.type.bits})"
+
+
+@_exec("popcnt")
+def exec_popcnt(g, op, a):
+    return f"{a[0]}.bit_count()"
+
+
+@_exec("eq", "ne", "lt_u", "le_u")
+def exec_cmp_u(g, op, a):
+    sym = {"eq": "==", "ne": "!=", "lt_u": "<", "le_u": "<="}[op.name]
+    return f"{a[0]} {sym} {a[1]}"
+
+
+@_exec("lt_s", "le_s")
+def exec_cmp_s(g, op, a):
+    sym = {"lt_s": "<", "le_s": "<="}[op.name]
+    s = _sign(op.args[0].type)
+    return f"({a[0]} ^ {s}) {sym} ({a[1]} ^ {s})"
+
+
+@_exec("select")
+def exec_select(g, op, a):
+    return f"{a[1]} if {a[0]} else {a[2]}"
+
+
+@_exec("sext")
+def exec_sext(g, op, a):
+    src = op.args[0].type
+    if src.bits == 1:
+        return f"-{a[0]} & {_mask(op)}"
+    return f"{_signed(a[0], src)} & {_mask(op)}"
+
+
+@_exec("zext")
+def exec_zext(g, op, a):
+    return f"+{a[0]}" if op.args[0].type.bits == 1 else a[0]
+
+
+@_exec("trunc")
+def exec_trunc(g, op, a):
+    if op.result.type.bits == 1:
+        return f"{a[0]} & 1 == 1"
+    return f"{a[0]} & {_mask(op)}"
+
+
+@_exec("bitcast")
+def exec_bitcast(g, op, a):
+    return a[0]
+
+
+# -- floating point: helpers from dbt.fp, flags accrued by the wrappers in helpers.py -----------
+@_exec("fadd", "fsub", "fmul", "fdiv", "fsqrt", "fma", "fmin", "fmax", "feq", "flt", "fle",
+       "fclass")
+def exec_fp(g, op, a):
+    fmt = op.args[0].type.bits
+    return f"{op.name.upper()}({fmt}, {', '.join(a)})"
+
+
+@_exec("fcvt_to_si", "fcvt_to_ui")
+def exec_fcvt_to_int(g, op, a):
+    signed = op.name == "fcvt_to_si"
+    return (f"FCVT_TO_INT({op.args[0].type.bits}, {a[0]}, {a[1]}, "
+            f"{op.result.type.bits}, {signed})")
+
+
+@_exec("fcvt_from_si", "fcvt_from_ui")
+def exec_fcvt_from_int(g, op, a):
+    signed = op.name == "fcvt_from_si"
+    return (f"FCVT_FROM_INT({op.result.type.bits}, {a[0]}, {op.args[0].type.bits}, "
+            f"{signed}, {a[1]})")
+
+
+@_exec("fcvt_f")
+def exec_fcvt_f(g, op, a):
+    return f"FCVT_F({op.args[0].type.bits}, {op.result.type.bits}, {a[0]}, {a[1]})"
+
+
+# -- state and memory ---------------------------------------------------------------------------
+@_exec("get")
+def exec_get(g, op, a):
+    return f"R[{LAYOUT[op.attrs['field']].slot}]"
+
+
+@_exec("set")
+def exec_set(g, op, a):
+    return f"R[{LAYOUT[op.attrs['field']].slot}] = {a[0]}"
+
+
+def _check_align(g, op, addr: str, size: int) -> None:
+    if op.attrs.get("align") and size > 1:
+        g.stmt(f"if {addr} & {size - 1}: MISALIGNED({addr})")
+
+
+@_exec("load")
+def exec_load(g, op, a):
+    size = op.result.type.bits // 8
+    addr = g.simple(a[0])
+    _check_align(g, op, addr, size)
+    view, shift = _VIEW[size], _SHIFT[size]
+    name = f"t{op.result.id}"
+    aligned = f"not {addr} & {size - 1} and " if size > 1 else ""
+    g.stmt(f"{name} = {view}[{addr} >> {shift}] if {aligned}P[{addr} >> 12] & 1 "
+           f"else LD({addr}, {size})", addr, "read")
+    return None
+
+
+@_exec("store")
+def exec_store(g, op, a):
+    size = op.args[1].type.bits // 8
+    addr = g.simple(a[0])
+    _check_align(g, op, addr, size)
+    view, shift = _VIEW[size], _SHIFT[size]
+    aligned = f"not {addr} & {size - 1} and " if size > 1 else ""
+    g.stmt(f"if {aligned}P[{addr} >> 12] & 2: {view}[{addr} >> {shift}] = {a[1]}",
+           addr, "write")
+    g.stmt(f"else: ST({addr}, {size}, {a[1]})", addr, "write")
+    return None
+
+
+@_exec("cmpxchg")
+def exec_cmpxchg(g, op, a):
+    size = op.result.type.bits // 8
+    addr = g.simple(a[0])
+    return f"CMPXCHG({addr}, {a[1]}, {a[2]}, {a[3]}, {size}, {bool(op.attrs.get('align'))})"
+
+
+@_exec("fence")
+def exec_fence(g, op, a):
+    return None
+
+
+@_exec("counter")
+def exec_counter(g, op, a):
+    index = g.block.insn_pcs().index(g.pc)
+    return f"COUNTER({op.attrs['kind']!r}, {index})"
+
+
+@_exec("trap_if")
+def exec_trap_if(g, op, a):
+    return f"if {a[0]}: TRAP({op.attrs['kind']!r})"
+
+
+# -- terminators -----------------------------------------------------------------------------------
+@_exec("jump")
+def exec_jump(g, op, a):
+    return f"return {op.attrs['target']:#x}"
+
+
+@_exec("branch")
+def exec_branch(g, op, a):
+    return f"return {op.attrs['taken']:#x} if {a[0]} else {op.attrs['fallthrough']:#x}"
+
+
+@_exec("jump_ind")
+def exec_jump_ind(g, op, a):
+    return f"return {a[0]}"
+
+
+@_exec("exit")
+def exec_exit(g, op, a):
+    code = EXIT_CODES[op.attrs["reason"]] << EXIT_SHIFT
+    return f"return {op.attrs['next_pc'] | code:#x}"
+
+
+@_exec("trap")
+def exec_trap(g, op, a):
+    code = EXIT_CODES[op.attrs["kind"]] << EXIT_SHIFT
+    return f"return {op.attrs['pc'] | code:#x}"
+
+
+MISSING = sorted(set(OPS) - set(EXEC) - {"insn"})
+assert not MISSING, f"interpreter lacks ops: {MISSING}"

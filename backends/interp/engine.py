@@ -1,0 +1,122 @@
+"""The interpreter engine: block cache and the dispatch loop.
+
+`run(pc)` executes blocks until one leaves to the runtime (syscall, icache flush, trap) or raises
+a guest fault; it never knows which ISA the blocks came from.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from dbt.ir.block import Block
+from dbt.memory import GuestFault
+from dbt.state import GuestState, slot
+from dbt.traps import GuestTrap
+
+from .codegen import CODE_NAMES, EXIT_SHIFT, compile_block
+from .helpers import make_namespace
+
+PC_MASK = (1 << EXIT_SHIFT) - 1
+
+
+class InterpEngine:
+    name = "interp"
+
+    def __init__(self, state: GuestState, memory, lift: Callable[[int], Block],
+                 on_block: Callable[[Block], None] | None = None):
+        self.state = state
+        self.memory = memory
+        self.lift = lift
+        self.on_block = on_block          # trace hook: sees every newly lifted block
+        self.cache: dict[int, tuple] = {}
+        self.blocks: dict[int, tuple] = {}   # pc -> (block, source, linemap)
+        self.ns = make_namespace(state.regs, memory, self)
+        self.icount = 0                   # guest instructions retired
+        self.blocks_lifted = 0
+        self.lift_seconds = 0.0
+        memory.write_listeners.append(self._on_memory_change)
+
+    # -- translation ---------------------------------------------------------------------------
+    def translate(self, pc: int) -> tuple:
+        start = time.perf_counter()
+        block = self.lift(pc)
+        if self.on_block is not None:
+            self.on_block(block)
+        fn, source, linemap = compile_block(block, self.ns)
+        entry = (fn, block.ninsns)
+        self.cache[pc] = entry
+        self.blocks[pc] = (block, source, linemap)
+        self.blocks_lifted += 1
+        self.lift_seconds += time.perf_counter() - start
+        return entry
+
+    def flush(self) -> None:
+        """Forget every translation (fence.i, or code pages changed)."""
+        self.cache.clear()
+        self.blocks.clear()
+
+    def _on_memory_change(self, addr: int, length: int) -> None:
+        end = addr + length
+        stale = [pc for pc, (block, _, _) in self.blocks.items()
+                 if block.pc < end and block.end_pc > addr]
+        for pc in stale:
+            del self.cache[pc]
+            del self.blocks[pc]
+
+    # -- execution -----------------------------------------------------------------------------
+    def run(self, pc: int) -> tuple[str, int]:
+        """Run from `pc` until an exit; return (reason, pc) with R[pc] updated."""
+        R = self.state.regs
+        get = self.cache.get
+        translate = self.translate
+        icount = 0
+        k = 0
+        try:
+            while True:
+                entry = get(pc)
+                if entry is None:
+                    entry = translate(pc)
+                fn, k = entry
+                icount += k
+                pc = fn(R)
+                if pc >> EXIT_SHIFT:
+                    break
+        except (GuestFault, GuestTrap, IndexError) as exc:
+            fault_pc, index, addr = self._locate(exc, pc)
+            icount -= k - index
+            self.icount += icount
+            R[slot("pc")] = fault_pc
+            raise _as_guest_exception(exc, fault_pc, addr) from None
+        self.icount += icount
+        R[slot("pc")] = pc & PC_MASK
+        return CODE_NAMES[pc >> EXIT_SHIFT], pc & PC_MASK
+
+    def _locate(self, exc: Exception, block_pc: int) -> tuple[int, int, tuple]:
+        """(guest pc, instruction index in its block, (address, access)) of a raising line."""
+        tb = exc.__traceback__
+        while tb is not None and not tb.tb_frame.f_code.co_name.startswith("blk_"):
+            tb = tb.tb_next
+        if tb is None or isinstance(exc, IndexError) and tb.tb_next is not None:
+            raise exc                     # not raised by a block's own memory access: a bug
+        block, _, linemap = self.blocks[int(tb.tb_frame.f_code.co_name[4:], 16)]
+        pc, addr_name, access = linemap[tb.tb_lineno]
+        addr = None
+        if addr_name is not None:
+            addr = tb.tb_frame.f_locals.get(addr_name)
+            if addr is None:
+                addr = int(addr_name, 0)
+        return pc, block.insn_pcs().index(pc), (addr, access)
+
+    def retired(self, block_frame, index: int) -> int:
+        """Instructions retired before instruction `index` of the running block."""
+        run_frame = block_frame.f_back
+        return self.icount + run_frame.f_locals["icount"] - run_frame.f_locals["k"] + index
+
+
+def _as_guest_exception(exc: Exception, pc: int, where: tuple) -> Exception:
+    if isinstance(exc, (GuestFault, GuestTrap)):
+        exc.pc = pc
+        return exc
+    addr, access = where                   # IndexError: an address outside the guest window
+    return GuestFault(addr, access or "read", pc=pc)

@@ -1,0 +1,164 @@
+"""The run-time namespace of generated block functions: memory views, slow paths and helpers.
+
+Everything here is ISA-neutral: slow-path memory accesses with page checks, total signed
+division, rotations, and wrappers that run an IEEE op from `dbt.fp` and accrue its exception
+flags into the `fpflags` slot.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+
+from dbt import fp
+from dbt.ir.ops import TRAP_ILLEGAL
+from dbt.memory import PROT_READ, PROT_WRITE, GuestFault, GuestMemory
+from dbt.state import slot
+from dbt.traps import GuestTrap
+
+_FMT = {32: fp.F32, 64: fp.F64}
+
+
+def _div_s(a: int, b: int, bits: int) -> int:
+    mask = (1 << bits) - 1
+    if b == 0:
+        return mask
+    sign = 1 << (bits - 1)
+    sa, sb = (a ^ sign) - sign, (b ^ sign) - sign
+    q = abs(sa) // abs(sb)
+    return (q if (sa < 0) == (sb < 0) else -q) & mask
+
+
+def _rem_s(a: int, b: int, bits: int) -> int:
+    if b == 0:
+        return a
+    sign = 1 << (bits - 1)
+    sa, sb = (a ^ sign) - sign, (b ^ sign) - sign
+    r = abs(sa) % abs(sb)
+    return (-r if sa < 0 else r) & ((1 << bits) - 1)
+
+
+def _rotl(a: int, n: int, bits: int) -> int:
+    n %= bits
+    return ((a << n) | (a >> (bits - n))) & ((1 << bits) - 1)
+
+
+def _rotr(a: int, n: int, bits: int) -> int:
+    return _rotl(a, bits - n % bits, bits)
+
+
+def make_namespace(regs: list, memory: GuestMemory, engine) -> dict:
+    """The globals of every block function compiled for one guest."""
+    view = memory.view
+    perms = memory.perms
+    flags_slot = slot("fpflags")
+
+    def load_slow(addr: int, size: int) -> int:
+        if not memory.check(addr, size, PROT_READ):
+            raise GuestFault(memory._fault_addr(addr, size, PROT_READ), "read")
+        return int.from_bytes(view[addr:addr + size], "little")
+
+    def store_slow(addr: int, size: int, value: int) -> None:
+        if not memory.check(addr, size, PROT_WRITE):
+            raise GuestFault(memory._fault_addr(addr, size, PROT_WRITE), "write")
+        view[addr:addr + size] = value.to_bytes(size, "little")
+
+    def cmpxchg(addr: int, expected: int, new: int, enable: bool, size: int, align: bool) -> int:
+        if not enable:
+            return expected ^ 1
+        if align and addr & (size - 1):
+            misaligned(addr)
+        old = load_slow(addr, size)
+        if not memory.check(addr, size, PROT_WRITE):
+            raise GuestFault(addr, "write")
+        if old == expected:
+            store_slow(addr, size, new)
+        return old
+
+    def misaligned(addr: int) -> None:
+        raise GuestFault(addr, "misaligned", signal="SIGBUS")
+
+    def trap(kind: str) -> None:
+        raise GuestTrap(kind)
+
+    def counter(kind: str, index: int) -> int:
+        if kind == "time":
+            return time.monotonic_ns()
+        return engine.retired(sys._getframe(2), index)
+
+    ns = {
+        "P": perms, "MB": view, "MH": view.cast("H"), "MI": view.cast("I"),
+        "MQ": memory.view64, "LD": load_slow, "ST": store_slow, "CMPXCHG": cmpxchg,
+        "MISALIGNED": misaligned, "TRAP": trap, "COUNTER": counter,
+        "DIV_S": _div_s, "REM_S": _rem_s, "ROTL": _rotl, "ROTR": _rotr,
+    }
+    ns.update(_fp_helpers(regs, flags_slot))
+    return ns
+
+
+def _fp_helpers(regs: list, flags_slot: int) -> dict:
+    """FP wrappers: check the rounding mode, run the op, accrue flags into R[fpflags]."""
+
+    def rounded(fn):
+        def op(bits, *args):
+            rm = args[-1]
+            if rm > 4:
+                raise GuestTrap(TRAP_ILLEGAL)
+            result, flags = fn(_FMT[bits], *args)
+            if flags:
+                regs[flags_slot] |= flags
+            return result
+        return op
+
+    def unrounded(fn):
+        def op(bits, *args):
+            result, flags = fn(_FMT[bits], *args)
+            if flags:
+                regs[flags_slot] |= flags
+            return result
+        return op
+
+    def to_int(bits, value, rm, width, signed):
+        if rm > 4:
+            raise GuestTrap(TRAP_ILLEGAL)
+        result, flags = fp.to_int(_FMT[bits], value, rm, width, signed)
+        if flags:
+            regs[flags_slot] |= flags
+        return result
+
+    def from_int(bits, value, width, signed, rm):
+        if rm > 4:
+            raise GuestTrap(TRAP_ILLEGAL)
+        result, flags = fp.from_int(_FMT[bits], value, width, signed, rm)
+        if flags:
+            regs[flags_slot] |= flags
+        return result
+
+    def convert(from_bits, to_bits, value, rm):
+        if rm > 4:
+            raise GuestTrap(TRAP_ILLEGAL)
+        result, flags = fp.convert(_FMT[from_bits], _FMT[to_bits], value, rm)
+        if flags:
+            regs[flags_slot] |= flags
+        return result
+
+    def fclass(bits, value):
+        return fp.classify(_FMT[bits], value)[0]
+
+    helpers = {name.upper(): rounded(getattr(fp, name))
+               for name in ("add", "sub", "mul", "div", "sqrt", "fma")}
+    helpers.update({"F" + name.upper(): helpers.pop(name.upper())
+                    for name in ("add", "sub", "mul", "div", "sqrt")})
+    helpers.update({"FMIN": unrounded(fp.min), "FMAX": unrounded(fp.max),
+                    "FEQ": _boolean(unrounded(fp.eq)), "FLT": _boolean(unrounded(fp.lt)),
+                    "FLE": _boolean(unrounded(fp.le)), "FCLASS": fclass,
+                    "FCVT_TO_INT": to_int, "FCVT_FROM_INT": from_int, "FCVT_F": convert})
+    return helpers
+
+
+def _boolean(fn):
+    return lambda bits, a, b: fn(bits, a, b) == 1
+
+
+SIGNALS = {"SIGSEGV": signal.SIGSEGV, "SIGBUS": signal.SIGBUS}

@@ -1,0 +1,110 @@
+"""The `dbt-vm` command line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import signal
+import sys
+
+from . import __version__
+from .runtime import MODES, PLANNED_MODES
+
+TRACE_KINDS = ("in_asm", "ir")
+
+
+def _error(message: str, status: int = 1) -> int:
+    print(f"dbt-vm: error: {message}", file=sys.stderr)
+    return status
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="dbt-vm", description="Run Linux programs built for "
+                                "RISC-V on this machine by binary translation.")
+    p.add_argument("--version", action="version", version=f"dbt-vm {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run a guest program",
+                         usage="dbt-vm run [options] PROGRAM [ARGS...]")
+    run.add_argument("--mode", default=None,
+                     help=f"execution mode: {', '.join(MODES)} (default: the best that exists; "
+                          f"planned: {', '.join(PLANNED_MODES)})")
+    run.add_argument("-L", dest="sysroot", metavar="DIR",
+                     help="look up absolute guest paths under DIR first (as qemu-user)")
+    run.add_argument("-E", dest="setenv", action="append", default=[], metavar="VAR=VAL",
+                     help="set a variable in the guest's environment")
+    run.add_argument("-U", dest="unsetenv", action="append", default=[], metavar="VAR",
+                     help="remove a variable from the guest's environment")
+    run.add_argument("--strace", action="store_true", help="log every syscall on stderr")
+    run.add_argument("--trace", default="", metavar="KINDS",
+                     help=f"comma-separated debug output on stderr: {', '.join(TRACE_KINDS)}")
+    run.add_argument("--stats", action="store_true",
+                     help="print instructions executed, MIPS and where time went")
+    run.add_argument("program", metavar="PROGRAM")
+    run.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS")
+    return p
+
+
+def _guest_env(args) -> dict | int:
+    env = dict(os.environ)
+    for item in args.setenv:
+        if "=" not in item:
+            return _error(f"-E expects VAR=VALUE, got {item!r}")
+        key, value = item.split("=", 1)
+        env[key] = value
+    for key in args.unsetenv:
+        env.pop(key, None)
+    return env
+
+
+def cmd_run(args) -> int:
+    mode = args.mode or MODES[-1]
+    if mode not in MODES:
+        if mode in PLANNED_MODES:
+            return _error(f"mode '{mode}' is not implemented yet (available: {', '.join(MODES)})")
+        return _error(f"unknown mode '{mode}' (available: {', '.join(MODES)})")
+    trace = tuple(t for t in args.trace.split(",") if t)
+    unknown = [t for t in trace if t not in TRACE_KINDS]
+    if unknown:
+        return _error(f"unknown trace kind {unknown[0]!r} (known: {', '.join(TRACE_KINDS)})")
+    env = _guest_env(args)
+    if isinstance(env, int):
+        return env
+    from .loader import LoadError
+    from .runtime import Machine
+    try:
+        machine = Machine(args.program, [args.program, *args.args], env, mode=mode,
+                          sysroot=args.sysroot, strace=args.strace, trace=trace)
+    except LoadError as exc:
+        return _error(f"{args.program}: {exc}")
+    result = machine.run()
+    if args.stats:
+        from .stats import print_stats
+        print_stats(machine, sys.stderr)
+    if result.signal:
+        if result.message:
+            print(f"dbt-vm: {result.message}", file=sys.stderr)
+        die_by_signal(result.signal)
+    return result.status
+
+
+def die_by_signal(signo: int) -> None:
+    """End this process by `signo`, as qemu-user does for a guest's fatal signal (no core)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    signal.signal(signo, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signo])
+    os.kill(os.getpid(), signo)
+    os._exit(128 + signo)                      # not reached unless the signal is not fatal
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "run":
+        return cmd_run(args)
+    return _error(f"unknown command {args.command}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""The IR verifier: types match the op table, temps are defined once before use, markers and
+the single terminator are where they belong."""
+
+from __future__ import annotations
+
+from ..state import LAYOUT
+from .block import Block, Const, Temp
+from .builder import IRError
+from .ops import MARK, OPS, TERMINATORS
+
+
+def verify(block: Block) -> None:
+    """Raise IRError describing the first problem found in `block`."""
+    ops = block.ops
+    if not ops or ops[-1].name not in TERMINATORS:
+        raise IRError(f"block {block.pc:#x}: must end with a terminator")
+    if ops[0].name != "insn":
+        raise IRError(f"block {block.pc:#x}: must start with an insn marker")
+    defined: set[int] = set()
+    for index, op in enumerate(ops):
+        where = f"block {block.pc:#x} op {index} ({op!r})"
+        opdef = OPS.get(op.name)
+        if opdef is None:
+            raise IRError(f"{where}: unknown op")
+        if op.name in TERMINATORS and index != len(ops) - 1:
+            raise IRError(f"{where}: terminator before the end")
+        _check_operands(op, opdef, defined, where)
+        if op.result is not None:
+            if op.result.id in defined:
+                raise IRError(f"{where}: temp %{op.result.id} defined twice")
+            defined.add(op.result.id)
+        if op.name in ("get", "set") and op.attrs["field"] not in LAYOUT:
+            raise IRError(f"{where}: unknown state field {op.attrs['field']}")
+        if opdef.has(MARK) and op.result is not None:
+            raise IRError(f"{where}: a marker has no result")
+
+
+def _check_operands(op, opdef, defined: set[int], where: str) -> None:
+    if len(op.args) != len(opdef.operands):
+        raise IRError(f"{where}: wrong operand count")
+    shared = {}
+    for spec, arg in zip(opdef.operands, op.args):
+        if isinstance(arg, Temp) and arg.id not in defined:
+            raise IRError(f"{where}: %{arg.id} used before it is defined")
+        if not isinstance(arg, (Temp, Const)):
+            raise IRError(f"{where}: operand {arg!r} is not a value")
+        t = arg.type
+        if spec in ("T", "F", "A"):
+            if shared.setdefault(spec, t) is not t:
+                raise IRError(f"{where}: operands of kind {spec} disagree in type")
+            if spec == "T" and not t.is_int or spec == "F" and not t.is_float:
+                raise IRError(f"{where}: operand type {t.name} does not fit {spec}")
+        elif spec == "I":
+            if not t.is_int:
+                raise IRError(f"{where}: operand type {t.name} is not an integer")
+        elif t.name != spec:
+            raise IRError(f"{where}: operand type {t.name}, expected {spec}")
+    if op.result is not None and opdef.result in shared and op.result.type is not shared[opdef.result]:
+        raise IRError(f"{where}: result type disagrees with its operands")
+    if op.name in ("sext", "zext") and op.result.type.bits < op.args[0].type.bits:
+        raise IRError(f"{where}: extension to a narrower type")
+    if op.name == "trunc" and op.result.type.bits > op.args[0].type.bits:
+        raise IRError(f"{where}: truncation to a wider type")
+    if op.name == "bitcast" and op.result.type.bits != op.args[0].type.bits:
+        raise IRError(f"{where}: bitcast changes the width")

@@ -1,0 +1,151 @@
+"""The runtime: load a guest, pick an execution engine, and run it to its end.
+
+`Machine` is also the public Python API (`from dbt import Machine`): load a program, run it,
+read registers and memory, hook syscalls.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+
+from .ir.ops import EXIT_ICACHE_FLUSH, EXIT_SYSCALL
+from .linux import FatalSignal, LinuxKernel, ProcessExit
+from .loader import load
+from .memory import GuestFault, GuestMemory
+from .state import GuestState, slot
+from .traps import TRAP_SIGNALS, GuestTrap
+
+MODES = ("interp",)                  # modes that exist now, best last
+PLANNED_MODES = ("static", "dynamic", "auto")
+
+
+@dataclass
+class Exit:
+    """How the guest ended: an exit status, or death by a signal (with a diagnostic line)."""
+    status: int = 0
+    signal: int = 0
+    message: str = ""
+
+    @property
+    def shell_status(self) -> int:
+        return 128 + self.signal if self.signal else self.status
+
+
+@dataclass
+class Stats:
+    load_seconds: float = 0.0
+    total_seconds: float = 0.0
+    counters: dict = field(default_factory=dict)
+
+
+class Machine:
+    """One guest process."""
+
+    def __init__(self, path: str, argv: list[str | bytes] | None = None,
+                 env: dict | None = None, *, mode: str = "interp", sysroot: str | None = None,
+                 strace: bool = False, trace: tuple = (), err=None):
+        start = time.perf_counter()
+        self.err = err or sys.stderr
+        self.mode = mode
+        self.memory = GuestMemory()
+        self.state = GuestState()
+        argv_b = [os.fsencode(a) for a in (argv if argv is not None else [path])]
+        env_b = [os.fsencode(k) + b"=" + os.fsencode(v) for k, v in (env or {}).items()]
+        self.program = load(path, self.memory, argv_b, env_b, execfn=os.fsencode(path))
+        self.arch = self.program.arch
+        self.state.pc = self.program.entry
+        self.state[self.arch.stack_pointer] = self.program.sp
+        for name, value in self.arch.initial_fields:
+            self.state[name] = value
+        self.kernel = LinuxKernel(self.memory, self.arch.syscall_abi,
+                                  exe_path=os.path.abspath(path), sysroot=sysroot,
+                                  strace=strace, err=self.err)
+        self.syscall_hooks: dict[int, object] = {}
+        self.engine = self._make_engine(mode, trace)
+        self.stats = Stats(load_seconds=time.perf_counter() - start)
+
+    def _make_engine(self, mode: str, trace: tuple):
+        if mode != "interp":
+            raise ValueError(f"mode {mode!r} does not exist yet")
+        from .backends.interp.engine import InterpEngine
+        on_block = self._trace_block if trace else None
+        self.trace = set(trace)
+        fetch = self.memory.fetch
+        lift = self.arch.lift
+        return InterpEngine(self.state, self.memory, lambda pc: lift(fetch, pc), on_block)
+
+    # -- running ---------------------------------------------------------------------------------
+    def run(self) -> Exit:
+        """Run the guest until it exits or dies; never raises for guest behaviour."""
+        start = time.perf_counter()
+        try:
+            return self._loop()
+        finally:
+            self.stats.total_seconds = time.perf_counter() - start
+
+    def _loop(self) -> Exit:
+        engine, kernel, state = self.engine, self.kernel, self.state
+        pc = state.pc
+        while True:
+            try:
+                reason, pc = engine.run(pc)
+                if reason == EXIT_SYSCALL:
+                    self._syscall()
+                elif reason == EXIT_ICACHE_FLUSH:
+                    engine.flush()
+                else:
+                    raise GuestTrap(reason, pc)
+            except ProcessExit as exc:
+                return Exit(status=exc.status)
+            except FatalSignal as exc:
+                return Exit(signal=exc.signo)
+            except GuestFault as exc:
+                return self._fault_exit(exc)
+            except GuestTrap as exc:
+                return self._trap_exit(exc)
+            pc = state.pc
+
+    def _syscall(self) -> None:
+        nr = self.state[self.arch.syscall_abi.nr]
+        hook = self.syscall_hooks.get(nr)
+        if hook is not None and hook(self) is not None:
+            return
+        self.kernel.syscall(self.state)
+
+    def _fault_exit(self, exc: GuestFault) -> Exit:
+        signo = signal.SIGBUS if exc.signal == "SIGBUS" else signal.SIGSEGV
+        what = {"read": "read from", "write": "write to", "exec": "execute at",
+                "misaligned": "misaligned atomic access at"}.get(exc.access, "access to")
+        message = (f"guest {signal.Signals(signo).name}: pc {exc.pc:#x}: "
+                   f"{what} address {exc.addr:#x}")
+        return Exit(signal=signo, message=message)
+
+    def _trap_exit(self, exc: GuestTrap) -> Exit:
+        signo = TRAP_SIGNALS[exc.kind]
+        if exc.kind == "fetch":
+            message = f"guest SIGSEGV: pc {exc.pc:#x}: execute at address {exc.pc:#x}"
+        else:
+            what = {"illegal": "illegal instruction", "breakpoint": "breakpoint"}[exc.kind]
+            message = f"guest {signal.Signals(signo).name}: pc {exc.pc:#x}: {what}"
+        return Exit(signal=signo, message=message)
+
+    # -- inspection --------------------------------------------------------------------------
+    def reg(self, name: str) -> int:
+        return self.state[name]
+
+    def read(self, addr: int, length: int) -> bytes:
+        return self.memory.read(addr, length)
+
+    def _trace_block(self, block) -> None:
+        if "in_asm" in self.trace:
+            lines = ["----------------", "IN: "]
+            for pc in block.insn_pcs():
+                insn, _ = self.arch.decode_at(self.memory.fetch, pc)
+                lines.append(self.arch.disasm_line(insn) if insn else f"0x{pc:08x}:  (illegal)")
+            print("\n".join(lines) + "\n", file=self.err)
+        if "ir" in self.trace:
+            print(repr(block) + "\n", file=self.err)

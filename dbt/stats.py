@@ -1,0 +1,38 @@
+"""`--stats`: where a run's time went, and how fast the guest ran."""
+
+from __future__ import annotations
+
+
+def collect(machine) -> dict:
+    engine, kernel, stats = machine.engine, machine.kernel, machine.stats
+    lift = engine.lift_seconds
+    syscalls = kernel.stats.seconds if hasattr(kernel.stats, "seconds") else 0.0
+    execute = max(stats.total_seconds - lift - syscalls, 0.0)
+    return {
+        "mode": machine.mode,
+        "guest instructions": engine.icount,
+        "blocks decoded": engine.blocks_lifted,
+        "MIPS": engine.icount / execute / 1e6 if execute else 0.0,
+        "load s": stats.load_seconds,
+        "decode+lift s": lift,
+        "execute s": execute,
+        "syscalls s": syscalls,
+        "syscalls": getattr(kernel.stats, "total", 0),
+    }
+
+
+def print_stats(machine, stream) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    data = collect(machine)
+    table = Table(title=f"dbt-vm --stats (mode {data.pop('mode')})", show_header=False)
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    for key, value in data.items():
+        if isinstance(value, float):
+            text = f"{value:.2f}" if key == "MIPS" else f"{value:.3f}"
+        else:
+            text = f"{value:,}"
+        table.add_row(key, text)
+    Console(file=stream, width=60).print(table)

@@ -1,0 +1,27 @@
+"""The RISC-V RV64GC descriptor the core works through."""
+
+from __future__ import annotations
+
+from dbt.arch import EM_RISCV, Arch
+from dbt.linux.abi import SyscallABI
+
+from .disasm import format_insn_line
+from .lifter import fetch_insn, lift_block
+
+
+def _hwcap(extensions: str) -> int:
+    """AT_HWCAP on RISC-V Linux: bit (letter - 'a') per single-letter extension."""
+    return sum(1 << (ord(letter) - ord("a")) for letter in extensions)
+
+
+ARCH = Arch(
+    name="riscv64",
+    elf_machine=EM_RISCV,
+    lift=lift_block,
+    decode_at=fetch_insn,
+    disasm_line=format_insn_line,
+    syscall_abi=SyscallABI(nr="x17", args=("x10", "x11", "x12", "x13", "x14", "x15"),
+                           ret="x10", machine="riscv64"),
+    stack_pointer="x2",
+    hwcap=_hwcap("imafdc"),
+)
