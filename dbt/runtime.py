@@ -74,9 +74,11 @@ class Machine:
         from .backends.interp.engine import InterpEngine
         on_block = self._trace_block if trace else None
         self.trace = set(trace)
+        from .opt import optimize
         fetch = self.memory.fetch
         lift = self.arch.lift
-        return InterpEngine(self.state, self.memory, lambda pc: lift(fetch, pc), on_block)
+        return InterpEngine(self.state, self.memory, lambda pc: optimize(lift(fetch, pc)),
+                            on_block)
 
     # -- running ---------------------------------------------------------------------------------
     def run(self) -> Exit:

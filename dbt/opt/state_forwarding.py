@@ -1,0 +1,68 @@
+"""Guest-state forwarding inside a block.
+
+* A `get` of a field whose value the block already knows (it was set or read earlier, and
+  nothing in between may have changed it) is replaced by that value.
+* A `set` that a later `set` of the same field overwrites is dropped, unless an op between
+  them may leave the block early (a memory access, a trap): the state stays precise at every
+  point where a guest fault or trap can be observed.
+
+FP ops accrue exception flags into `fpflags`, so they count as a read and a write of it.
+"""
+
+from __future__ import annotations
+
+from ..ir.block import Block, Op, Temp
+from ..ir.ops import FPENV, MEM, OPS, TRAPS
+
+_FLAGS_FIELD = "fpflags"
+
+
+def forward_state(block: Block) -> Block:
+    ops = _forward_gets(block.ops)
+    ops = _drop_dead_sets(ops)
+    return Block(block.pc, ops, block.ninsns, block.end_pc, block.ntemps)
+
+
+def _may_leave(op: Op) -> bool:
+    opdef = OPS[op.name]
+    return opdef.has(MEM) or opdef.has(TRAPS)
+
+
+def _forward_gets(ops: list[Op]) -> list[Op]:
+    known: dict[str, object] = {}
+    replace: dict[int, object] = {}
+    out: list[Op] = []
+    for op in ops:
+        if replace and any(isinstance(a, Temp) and a.id in replace for a in op.args):
+            op = Op(op.name, tuple(replace.get(a.id, a) if isinstance(a, Temp) else a
+                                   for a in op.args), op.attrs, op.result)
+        if op.name == "get":
+            field = op.attrs["field"]
+            if field in known:
+                replace[op.result.id] = known[field]
+                continue
+            known[field] = op.result
+        elif op.name == "set":
+            known[op.attrs["field"]] = op.args[0]
+        elif OPS[op.name].has(FPENV):
+            known.pop(_FLAGS_FIELD, None)
+        out.append(op)
+    return out
+
+
+def _drop_dead_sets(ops: list[Op]) -> list[Op]:
+    dead: set[int] = set()
+    pending: dict[str, int] = {}          # field -> index of its last set not yet read
+    for index, op in enumerate(ops):
+        if _may_leave(op):
+            pending.clear()
+        if op.name == "get":
+            pending.pop(op.attrs["field"], None)
+        elif OPS[op.name].has(FPENV):
+            pending.pop(_FLAGS_FIELD, None)
+        elif op.name == "set":
+            field = op.attrs["field"]
+            if field in pending:
+                dead.add(pending[field])
+            pending[field] = index
+    return [op for index, op in enumerate(ops) if index not in dead]
