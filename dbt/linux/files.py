@@ -1,0 +1,590 @@
+"""File syscalls: the guest fd table, paths (sysroot, /proc/self/exe, /proc/self/fd), and the
+handlers for I/O, metadata and directories.
+
+Guest fds are numbers in `FdTable` (Linux's lowest-free rule) that map to host fds; a host fd
+that dbt-vm opened for itself is never in the table, so the guest cannot reach it. I/O goes
+straight between the host fd and guest memory (`memory.view` slices) once the guest range has
+been checked, so a buffer that becomes inaccessible half-way gives a short count, as on Linux.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import fcntl
+import os
+import re
+import struct
+from dataclasses import dataclass
+
+from ..memory import PROT_READ, PROT_WRITE, GuestFault
+from .abi import (SyscallError, fail, host_syscall, open_flags_to_guest, open_flags_to_host, s32,
+                  s64, u32)
+from .mm import accessible, io_length, user_range
+from .structs import FLOCK_SIZE, IOVEC, STATX_SIZE, TERMIOS_SIZE, WINSIZE_SIZE, pack_stat
+
+AT_FDCWD = -100
+AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_NO_AUTOMOUNT, AT_EMPTY_PATH = 0x100, 0x200, 0x800, 0x1000
+O_ACCMODE, O_RDONLY, O_WRONLY = 3, 0, 1
+O_CLOEXEC, O_NONBLOCK, O_EXCL, O_DIRECT = 0o2000000, 0o4000, 0o200, 0o40000
+PATH_MAX = 4096
+UIO_MAXIOV = 1024
+GETDENTS_CHUNK = 1 << 16                # fewer records per call than asked is allowed
+FD_CLOEXEC = 1
+F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL = 0, 1, 2, 3, 4
+F_DUPFD_CLOEXEC = 1030
+F_LOCK_CMDS = {5: True, 6: False, 7: False, 36: True, 37: False, 38: False}  # cmd -> copies out
+F_INT_CMDS = frozenset([8, 9, 10, 11, 1024, 1025, 1026, 1031, 1032, 1033, 1034])
+TCGETS, TIOCGWINSZ = 0x5401, 0x5413
+IOCTL_OUT = {TCGETS: TERMIOS_SIZE, TIOCGWINSZ: WINSIZE_SIZE}
+SIGPIPE, SI_KERNEL = 13, 0x80
+READABLE = PROT_READ | PROT_WRITE       # guest write-only pages are readable (RW) on Linux
+
+
+# -- the fd table --------------------------------------------------------------------------------
+@dataclass
+class FdEntry:
+    host: int
+    cloexec: bool = False
+
+
+class FdTable:
+    """guest fd -> host fd. Guest 0/1/2 start as host 0/1/2 (when open)."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.entries: dict[int, FdEntry] = {}
+        for fd in (0, 1, 2):
+            try:
+                os.fstat(fd)
+            except OSError:
+                continue
+            self.entries[fd] = FdEntry(fd)
+
+    def entry(self, fd: int) -> FdEntry:
+        found = self.entries.get(s32(fd))
+        if found is None:
+            fail(errno.EBADF)
+        return found
+
+    def host(self, fd: int) -> int:
+        return self.entry(fd).host
+
+    def lowest_free(self, start: int = 0) -> int:
+        fd = start
+        while fd in self.entries:
+            fd += 1
+        if fd >= self.limit:
+            fail(errno.EMFILE)
+        return fd
+
+    def install(self, host: int, cloexec: bool = False, start: int = 0) -> int:
+        """Give a new host fd the lowest free guest number >= start (closing it on EMFILE)."""
+        try:
+            fd = self.lowest_free(start)
+        except Exception:
+            os.close(host)
+            raise
+        self.entries[fd] = FdEntry(host, cloexec)
+        return fd
+
+    def place(self, fd: int, host: int, cloexec: bool) -> None:
+        """Make guest `fd` refer to `host`, closing what it referred to (dup2 semantics)."""
+        previous = self.entries.get(fd)
+        self.entries[fd] = FdEntry(host, cloexec)
+        if previous is not None:
+            _close_quietly(previous.host)
+
+    def close(self, fd: int) -> int:
+        found = self.entries.pop(s32(fd), None)
+        if found is None:
+            fail(errno.EBADF)
+        return found.host
+
+
+def _close_quietly(host: int) -> None:
+    try:
+        os.close(host)
+    except OSError:
+        pass
+
+
+# -- paths ---------------------------------------------------------------------------------------
+_PROC_FD = re.compile(rb"^/(?:proc/(?:self|thread-self|\d+)/fd|dev/fd)/(\d+)$")
+_PROC_EXE = re.compile(rb"^/proc/(self|\d+)/exe$")
+
+
+def read_path(k, addr: int, allow_empty: bool = False) -> bytes:
+    """A guest path: EFAULT when unreadable, ENAMETOOLONG without a NUL in PATH_MAX bytes."""
+    try:
+        path = k.memory.read_cstring(addr, PATH_MAX)
+    except GuestFault:
+        if k.memory.check(addr, PATH_MAX, PROT_READ):
+            fail(errno.ENAMETOOLONG)
+        raise
+    if not path and not allow_empty:
+        fail(errno.ENOENT)
+    return path
+
+
+def is_self_exe(k, path: bytes) -> bool:
+    found = _PROC_EXE.match(path)
+    return bool(found) and found.group(1) in (b"self", str(k.pid).encode())
+
+
+def host_path(k, path: bytes) -> bytes:
+    """The host path for an absolute guest path: /proc/self/exe is the guest program,
+    /proc/self/fd/N names guest fd N, and a sysroot (-L) is searched first, as qemu-user does."""
+    if is_self_exe(k, path):
+        return k.exe_path
+    found = _PROC_FD.match(path)
+    if found:
+        entry = k.fds.entries.get(int(found.group(1)))
+        return b"/proc/self/fd/%d" % entry.host if entry else b"/proc/self/fd/-1"
+    if k.sysroot and path != b"/":
+        candidate = k.sysroot + path
+        if os.path.lexists(candidate):
+            return candidate
+    return path
+
+
+def resolve(k, dirfd: int, path: bytes) -> tuple[bytes, int | None]:
+    """(host path, host dir fd or None for the cwd) for a guest (dirfd, path) pair."""
+    if path.startswith(b"/"):
+        return host_path(k, path), None
+    if s32(dirfd) == AT_FDCWD:
+        return path, None
+    return path, k.fds.host(dirfd)
+
+
+def _raw_dirfd(host_dir: int | None) -> int:
+    return AT_FDCWD if host_dir is None else host_dir
+
+
+# -- read / write ----------------------------------------------------------------------------
+def _io_fail_order(host: int, want_read: bool) -> None:
+    """On a bad buffer Linux reports EBADF first when the fd is not open for that direction."""
+    mode = fcntl.fcntl(host, fcntl.F_GETFL) & O_ACCMODE
+    if mode == (O_WRONLY if want_read else O_RDONLY):
+        fail(errno.EBADF)
+
+
+def _buffer(k, host: int, addr: int, count: int, need: int) -> memoryview:
+    try:
+        n = io_length(k.memory, addr, count, need)
+    except SyscallError:
+        _io_fail_order(host, need == PROT_WRITE)
+        raise
+    return k.memory.view[addr:addr + n]
+
+
+def _sigpipe(k, exc: OSError) -> None:
+    if exc.errno == errno.EPIPE:
+        k.signals.send_self(k, SIGPIPE, SI_KERNEL)
+
+
+def sys_read(k, fd, buf, count):
+    host = k.fds.host(fd)
+    return os.readv(host, [_buffer(k, host, buf, count, PROT_WRITE)])
+
+
+def sys_write(k, fd, buf, count):
+    host = k.fds.host(fd)
+    data = _buffer(k, host, buf, count, READABLE)
+    try:
+        return os.write(host, data)
+    except OSError as exc:
+        _sigpipe(k, exc)
+        raise
+
+
+def sys_pread64(k, fd, buf, count, offset):
+    host = k.fds.host(fd)
+    if s64(offset) < 0:
+        fail(errno.EINVAL)
+    return os.preadv(host, [_buffer(k, host, buf, count, PROT_WRITE)], offset)
+
+
+def sys_pwrite64(k, fd, buf, count, offset):
+    host = k.fds.host(fd)
+    if s64(offset) < 0:
+        fail(errno.EINVAL)
+    try:
+        return os.pwrite(host, _buffer(k, host, buf, count, READABLE), offset)
+    except OSError as exc:
+        _sigpipe(k, exc)
+        raise
+
+
+def _iovecs(k, iov: int, iovcnt: int, need: int) -> list[memoryview]:
+    """The guest iovec array as memory views: the accessible prefix of the whole transfer."""
+    mem = k.memory
+    if iovcnt > UIO_MAXIOV:
+        fail(errno.EINVAL)
+    segments, total = [], 0
+    for base, length in IOVEC.iter_unpack(mem.read(iov, IOVEC.size * iovcnt)):
+        if s64(length) < 0:
+            fail(errno.EINVAL)
+        user_range(mem, base, length)
+        length = min(length, 0x7FFFF000 - total)
+        segments.append((base, length))
+        total += length
+    views, usable = [], 0
+    for base, length in segments:
+        n = accessible(mem, base, length, need)
+        views.append(mem.view[base:base + n])
+        usable += n
+        if n < length:
+            break
+    if usable == 0 and total > 0:
+        fail(errno.EFAULT)
+    return views
+
+
+def sys_readv(k, fd, iov, iovcnt):
+    host = k.fds.host(fd)
+    return os.readv(host, _iovecs(k, iov, iovcnt, PROT_WRITE)) if iovcnt else 0
+
+
+def sys_writev(k, fd, iov, iovcnt):
+    host = k.fds.host(fd)
+    if not iovcnt:
+        return 0
+    views = _iovecs(k, iov, iovcnt, READABLE)
+    try:
+        return os.writev(host, views)
+    except OSError as exc:
+        _sigpipe(k, exc)
+        raise
+
+
+# -- open / close / seek -----------------------------------------------------------------------
+def sys_openat(k, dirfd, path, flags, mode):
+    name = read_path(k, path)
+    flags = u32(flags)
+    k.fds.lowest_free()                      # EMFILE before any host effect
+    where, host_dir = resolve(k, dirfd, name)
+    host = os.open(where, s32(open_flags_to_host(k.abi, flags)), u32(mode) & 0o7777,
+                   dir_fd=host_dir)
+    return k.fds.install(host, cloexec=bool(flags & O_CLOEXEC))
+
+
+def sys_close(k, fd):
+    os.close(k.fds.close(fd))
+    return 0
+
+
+def sys_lseek(k, fd, offset, whence):
+    return os.lseek(k.fds.host(fd), s64(offset), s32(whence))
+
+
+def sys_ftruncate(k, fd, length):
+    host = k.fds.host(fd)
+    if s64(length) < 0:
+        fail(errno.EINVAL)
+    os.ftruncate(host, length)
+    return 0
+
+
+def sys_fsync(k, fd):
+    os.fsync(k.fds.host(fd))
+    return 0
+
+
+def sys_fdatasync(k, fd):
+    os.fdatasync(k.fds.host(fd))
+    return 0
+
+
+# -- stat -----------------------------------------------------------------------------------------
+def sys_fstat(k, fd, statbuf):
+    info = os.fstat(k.fds.host(fd))
+    k.memory.write(statbuf, pack_stat(info))
+    return 0
+
+
+def sys_newfstatat(k, dirfd, path, statbuf, flags):
+    flags = u32(flags)
+    if flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT):
+        fail(errno.EINVAL)
+    name = read_path(k, path, allow_empty=bool(flags & AT_EMPTY_PATH))
+    if not name:
+        info = os.stat(".") if s32(dirfd) == AT_FDCWD else os.fstat(k.fds.host(dirfd))
+    else:
+        where, host_dir = resolve(k, dirfd, name)
+        info = os.stat(where, dir_fd=host_dir, follow_symlinks=not flags & AT_SYMLINK_NOFOLLOW)
+    k.memory.write(statbuf, pack_stat(info))
+    return 0
+
+
+def sys_statx(k, dirfd, path, flags, mask, statxbuf):
+    flags = u32(flags)
+    if path == 0 and flags & AT_EMPTY_PATH:
+        name = b""
+    else:
+        name = read_path(k, path, allow_empty=True)
+    where, host_dir = resolve(k, dirfd, name)
+    out = ctypes.create_string_buffer(STATX_SIZE)
+    host_syscall("statx", _raw_dirfd(host_dir), where, flags, u32(mask), out)
+    k.memory.write(statxbuf, out.raw)
+    return 0
+
+
+def sys_faccessat(k, dirfd, path, mode):
+    return sys_faccessat2(k, dirfd, path, mode, 0)
+
+
+def sys_faccessat2(k, dirfd, path, mode, flags):
+    name = read_path(k, path, allow_empty=bool(u32(flags) & AT_EMPTY_PATH))
+    where, host_dir = resolve(k, dirfd, name)
+    call = "faccessat2" if flags else "faccessat"
+    return host_syscall(call, _raw_dirfd(host_dir), where, u32(mode), u32(flags))
+
+
+def sys_readlinkat(k, dirfd, path, buf, bufsiz):
+    name = read_path(k, path)
+    size = s32(bufsiz)
+    if size <= 0:
+        fail(errno.EINVAL)
+    if is_self_exe(k, name):
+        target = k.exe_path
+    else:
+        where, host_dir = resolve(k, dirfd, name)
+        target = os.readlink(where, dir_fd=host_dir)
+    target = target[:size]
+    k.memory.write(buf, target)
+    return len(target)
+
+
+# -- directories -------------------------------------------------------------------------------
+def sys_getdents64(k, fd, dirp, count):
+    host = k.fds.host(fd)
+    count = u32(count)
+    user_range(k.memory, dirp, count)
+    usable = accessible(k.memory, dirp, min(count, GETDENTS_CHUNK), PROT_WRITE)
+    if usable == 0 and count > 0:
+        fail(errno.EFAULT)
+    out = ctypes.create_string_buffer(max(usable, 1))
+    try:
+        got = host_syscall("getdents64", host, out, usable)
+    except OSError as exc:
+        if exc.errno == errno.EINVAL and usable < min(count, GETDENTS_CHUNK):
+            fail(errno.EFAULT)       # the first record did not fit the accessible part
+        raise
+    k.memory.write(dirp, out.raw[:got])
+    return got
+
+
+def sys_mkdirat(k, dirfd, path, mode):
+    where, host_dir = resolve(k, dirfd, read_path(k, path))
+    os.mkdir(where, u32(mode) & 0o7777, dir_fd=host_dir)
+    return 0
+
+
+def sys_unlinkat(k, dirfd, path, flags):
+    flags = u32(flags)
+    if flags & ~AT_REMOVEDIR:
+        fail(errno.EINVAL)
+    where, host_dir = resolve(k, dirfd, read_path(k, path))
+    (os.rmdir if flags & AT_REMOVEDIR else os.unlink)(where, dir_fd=host_dir)
+    return 0
+
+
+def sys_renameat2(k, olddirfd, oldpath, newdirfd, newpath, flags):
+    old, old_dir = resolve(k, olddirfd, read_path(k, oldpath))
+    new, new_dir = resolve(k, newdirfd, read_path(k, newpath))
+    return host_syscall("renameat2", _raw_dirfd(old_dir), old, _raw_dirfd(new_dir), new,
+                        u32(flags))
+
+
+def sys_renameat(k, olddirfd, oldpath, newdirfd, newpath):
+    return sys_renameat2(k, olddirfd, oldpath, newdirfd, newpath, 0)
+
+
+def sys_getcwd(k, buf, size):
+    cwd = os.getcwdb() + b"\0"
+    if len(cwd) > size:
+        fail(errno.ERANGE)
+    k.memory.write(buf, cwd)
+    return len(cwd)
+
+
+def sys_chdir(k, path):
+    os.chdir(read_path(k, path))
+    return 0
+
+
+def sys_fchdir(k, fd):
+    os.fchdir(k.fds.host(fd))
+    return 0
+
+
+# -- links, modes, owners, times -----------------------------------------------------------------
+AT_SYMLINK_FOLLOW = 0x400
+
+
+def sys_symlinkat(k, target, newdirfd, linkpath):
+    value = read_path(k, target)
+    where, host_dir = resolve(k, newdirfd, read_path(k, linkpath))
+    os.symlink(value, where, dir_fd=host_dir)
+    return 0
+
+
+def sys_linkat(k, olddirfd, oldpath, newdirfd, newpath, flags):
+    flags = u32(flags)
+    if flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH):
+        fail(errno.EINVAL)
+    old, old_dir = resolve(k, olddirfd, read_path(k, oldpath, bool(flags & AT_EMPTY_PATH)))
+    new, new_dir = resolve(k, newdirfd, read_path(k, newpath))
+    os.link(old, new, src_dir_fd=old_dir, dst_dir_fd=new_dir,
+            follow_symlinks=bool(flags & AT_SYMLINK_FOLLOW))
+    return 0
+
+
+def sys_fchmod(k, fd, mode):
+    os.fchmod(k.fds.host(fd), u32(mode) & 0o7777)
+    return 0
+
+
+def sys_fchmodat(k, dirfd, path, mode):
+    where, host_dir = resolve(k, dirfd, read_path(k, path))
+    os.chmod(where, u32(mode) & 0o7777, dir_fd=host_dir)
+    return 0
+
+
+def sys_fchownat(k, dirfd, path, uid, gid, flags):
+    flags = u32(flags)
+    if flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH):
+        fail(errno.EINVAL)
+    name = read_path(k, path, bool(flags & AT_EMPTY_PATH))
+    if not name:
+        return sys_fchown(k, dirfd, uid, gid)
+    where, host_dir = resolve(k, dirfd, name)
+    os.chown(where, s32(uid), s32(gid), dir_fd=host_dir,
+             follow_symlinks=not flags & AT_SYMLINK_NOFOLLOW)
+    return 0
+
+
+def sys_fchown(k, fd, uid, gid):
+    os.fchown(k.fds.host(fd), s32(uid), s32(gid))
+    return 0
+
+
+def sys_truncate(k, path, length):
+    name = read_path(k, path)
+    if s64(length) < 0:
+        fail(errno.EINVAL)
+    os.truncate(name, length)
+    return 0
+
+
+def sys_utimensat(k, dirfd, path, times, flags):
+    """struct timespec[2] (with UTIME_NOW / UTIME_OMIT) is the host's: passed through."""
+    stamps = k.memory.read(times, 32) if times else None
+    if path:
+        where, host_dir = resolve(k, dirfd, read_path(k, path, bool(u32(flags) & AT_EMPTY_PATH)))
+    else:                                   # futimens(dirfd, times)
+        where, host_dir = None, k.fds.host(dirfd)
+    return host_syscall("utimensat", _raw_dirfd(host_dir), where or 0, stamps or 0, u32(flags))
+
+
+# -- fd duplication and control ----------------------------------------------------------------
+def sys_dup(k, fd):
+    return k.fds.install(os.dup(k.fds.host(fd)))
+
+
+def sys_dup3(k, oldfd, newfd, flags):
+    flags, new = u32(flags), s32(newfd)
+    if flags & ~O_CLOEXEC:
+        fail(errno.EINVAL)
+    if new < 0 or new >= k.fds.limit:
+        fail(errno.EBADF)
+    if s32(oldfd) == new:
+        fail(errno.EINVAL)
+    host = os.dup(k.fds.host(oldfd))
+    k.fds.place(new, host, bool(flags & O_CLOEXEC))
+    return new
+
+
+def sys_fcntl(k, fd, cmd, arg):
+    entry, cmd = k.fds.entry(fd), s32(cmd)
+    if cmd in (F_DUPFD, F_DUPFD_CLOEXEC):
+        if arg >= k.fds.limit:
+            fail(errno.EINVAL)
+        return k.fds.install(os.dup(entry.host), cmd == F_DUPFD_CLOEXEC, arg)
+    if cmd == F_GETFD:
+        return FD_CLOEXEC if entry.cloexec else 0
+    if cmd == F_SETFD:
+        entry.cloexec = bool(arg & FD_CLOEXEC)
+        return 0
+    if cmd == F_GETFL:
+        return open_flags_to_guest(k.abi, fcntl.fcntl(entry.host, F_GETFL))
+    if cmd == F_SETFL:
+        fcntl.fcntl(entry.host, F_SETFL, s32(open_flags_to_host(k.abi, u32(arg))))
+        return 0
+    if cmd in F_LOCK_CMDS:
+        return _fcntl_lock(k, entry.host, cmd, arg)
+    if cmd in F_INT_CMDS:
+        return fcntl.fcntl(entry.host, cmd, s32(arg))
+    fail(errno.EINVAL)
+
+
+def _fcntl_lock(k, host: int, cmd: int, arg: int) -> int:
+    """struct flock is the same on x86-64 and asm-generic 64-bit: pass the bytes through."""
+    request = k.memory.read(arg, FLOCK_SIZE)
+    if F_LOCK_CMDS[cmd] and not k.memory.check(arg, FLOCK_SIZE, PROT_WRITE):
+        fail(errno.EFAULT)
+    result = fcntl.fcntl(host, cmd, request)
+    if F_LOCK_CMDS[cmd]:
+        k.memory.write(arg, result)
+    return 0
+
+
+def sys_ioctl(k, fd, request, arg):
+    """Only the terminal queries libc makes; their structs match the host's (asm-generic
+    termbits/ioctls are what x86-64 uses)."""
+    host = k.fds.host(fd)
+    size = IOCTL_OUT.get(u32(request))
+    if size is None:
+        fail(errno.ENOTTY)
+    result = fcntl.ioctl(host, u32(request), bytes(size))
+    k.memory.write(arg, result)
+    return 0
+
+
+def sys_pipe2(k, fds, flags):
+    flags = u32(flags)
+    if flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT | O_EXCL):
+        fail(errno.EINVAL)
+    if not k.memory.check(fds, 8, PROT_WRITE):
+        fail(errno.EFAULT)
+    k.fds.lowest_free(k.fds.lowest_free() + 1)      # room for both ends, else EMFILE
+    host_flags = open_flags_to_host(k.abi, flags) & ~(O_CLOEXEC | O_EXCL)
+    read_end, write_end = os.pipe2(host_flags)
+    cloexec = bool(flags & O_CLOEXEC)
+    guest_read = k.fds.install(read_end, cloexec)
+    try:
+        guest_write = k.fds.install(write_end, cloexec)
+    except Exception:
+        os.close(k.fds.close(guest_read))
+        raise
+    k.memory.write(fds, struct.pack("<ii", guest_read, guest_write))
+    return 0
+
+
+HANDLERS = {
+    "read": sys_read, "write": sys_write, "readv": sys_readv, "writev": sys_writev,
+    "pread64": sys_pread64, "pwrite64": sys_pwrite64,
+    "openat": sys_openat, "close": sys_close, "lseek": sys_lseek,
+    "ftruncate": sys_ftruncate, "fsync": sys_fsync, "fdatasync": sys_fdatasync,
+    "fstat": sys_fstat, "newfstatat": sys_newfstatat, "statx": sys_statx,
+    "faccessat": sys_faccessat, "faccessat2": sys_faccessat2, "readlinkat": sys_readlinkat,
+    "getdents64": sys_getdents64, "mkdirat": sys_mkdirat, "unlinkat": sys_unlinkat,
+    "renameat2": sys_renameat2, "renameat": sys_renameat,
+    "getcwd": sys_getcwd, "chdir": sys_chdir, "fchdir": sys_fchdir,
+    "dup": sys_dup, "dup3": sys_dup3, "fcntl": sys_fcntl, "ioctl": sys_ioctl,
+    "pipe2": sys_pipe2,
+    "symlinkat": sys_symlinkat, "linkat": sys_linkat, "fchmod": sys_fchmod,
+    "fchmodat": sys_fchmodat, "fchown": sys_fchown, "fchownat": sys_fchownat,
+    "truncate": sys_truncate, "utimensat": sys_utimensat,
+}

@@ -1,0 +1,158 @@
+"""LinuxKernel: the guest's view of Linux. One nr -> handler table, built from the handler
+modules' `HANDLERS` (name -> function) and the guest architecture's syscall numbers.
+
+A handler is `fn(kernel, *args)` with as many parameters as the syscall has arguments, each the
+raw unsigned 64-bit register value. It returns the result (>= 0, or -errno), or raises
+SyscallError / OSError (-> -errno), GuestFault (-> -EFAULT) or MemError (-> its errno). It must
+check every guest pointer before any host effect, so that a fault leaves nothing done.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import resource
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..memory import GuestFault, GuestMemory, MemError
+from ..state import GuestState, slot
+from . import files, mm, process, strace
+from . import time as time_handlers
+from .abi import MASK64, FatalSignal, ProcessExit, SyscallABI, SyscallError
+from .numbers import syscall_names, syscall_table
+
+__all__ = ["FatalSignal", "LinuxKernel", "ProcessExit", "SyscallStats", "build_dispatch"]
+
+
+@dataclass
+class SyscallStats:
+    counts: Counter = field(default_factory=Counter)   # syscall name -> calls
+    seconds: float = 0.0                               # total time inside syscall()
+
+    @property
+    def calls(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class _Entry:
+    name: str
+    fn: object
+    nargs: int
+
+
+def _handlers() -> dict:
+    table = {}
+    for module in (files, mm, process, time_handlers):
+        table.update(module.HANDLERS)
+    return table
+
+
+def build_dispatch(machine: str) -> dict[int, _Entry]:
+    """nr -> handler for one guest architecture (names without a handler are left out)."""
+    numbers, handlers = syscall_table(machine), _handlers()
+    return {numbers[name]: _Entry(name, fn, fn.__code__.co_argcount - 1)
+            for name, fn in handlers.items() if name in numbers}
+
+
+class LinuxKernel:
+    def __init__(self, memory: GuestMemory, abi: SyscallABI, *, exe_path: str,
+                 sysroot: str | None = None, strace: bool = False, err=sys.stderr):
+        self.memory = memory
+        self.abi = abi
+        self.exe_path = os.fsencode(os.path.realpath(exe_path))
+        self.sysroot = os.fsencode(os.path.abspath(sysroot)) if sysroot else None
+        self.strace = strace
+        self.err = err
+        self.pid = os.getpid()
+        self.stats = SyscallStats()
+        self.rlimits = process.RlimitTable()
+        self.fds = files.FdTable(self.rlimits.get(resource.RLIMIT_NOFILE)[0])
+        self.signals = process.SignalState()
+        self.tid_address = 0
+        self.robust_list = 0
+        self.altstack = (0, 2, 0)                  # stack_t: sp, flags (SS_DISABLE), size
+        self._dispatch = build_dispatch(abi.machine)
+        self._names = syscall_names(abi.machine)
+        self._nr_slot = slot(abi.nr)
+        self._arg_slots = tuple(slot(name) for name in abi.args)
+        self._ret_slot = slot(abi.ret)
+        self._warned: set = set()
+
+    # -- entry point -------------------------------------------------------------------------
+    def syscall(self, state: GuestState) -> None:
+        regs = state.regs
+        nr = regs[self._nr_slot]
+        args = [regs[s] for s in self._arg_slots]
+        start = time.perf_counter()
+        try:
+            regs[self._ret_slot] = self.dispatch(nr, args) & MASK64
+        finally:
+            self.stats.seconds += time.perf_counter() - start
+
+    def dispatch(self, nr: int, args: list[int]) -> int:
+        """Run syscall `nr`; returns the result (negative errno on failure)."""
+        entry = self._dispatch.get(nr)
+        if entry is None:
+            return self._unsupported(nr)
+        self.stats.counts[entry.name] += 1
+        if self.strace:
+            self._trace(strace.call_text(self, entry.name, args))
+        ret = self._call(entry, args)
+        if self.strace:
+            self._trace(strace.ret_text(self, entry.name, args, ret))
+        if self.signals.fatal is not None:
+            self._die()
+        return ret
+
+    def _die(self):
+        """A signal's default action ends the process on the way back from the syscall."""
+        signo, code = self.signals.fatal
+        self.signals.fatal = None
+        if self.strace:
+            self._trace(strace.signal_text(self, signo, code))
+        raise FatalSignal(signo)
+
+    def _call(self, entry: _Entry, args: list[int]) -> int:
+        try:
+            return entry.fn(self, *args[:entry.nargs])
+        except SyscallError as exc:
+            return -exc.errno
+        except GuestFault:
+            return -errno.EFAULT
+        except MemError as exc:
+            return -exc.errno
+        except OSError as exc:
+            return -(exc.errno or errno.EIO)
+        except (OverflowError, ValueError):
+            return -errno.EINVAL
+
+    def _unsupported(self, nr: int) -> int:
+        name = self._names.get(nr)
+        self.stats.counts[name or f"syscall_{nr}"] += 1
+        if self.strace:
+            self._trace(f"{self.pid} Unknown syscall {nr}\n")
+        if nr not in self._warned:
+            self._warned.add(nr)
+            self.warn(f"unsupported syscall {nr}" + (f" ({name})" if name else ""))
+        return -errno.ENOSYS
+
+    # -- services for the handlers -------------------------------------------------------------
+    def warn(self, message: str) -> None:
+        self.err.write(f"dbt-vm: warning: {message}\n")
+        self.err.flush()
+
+    def warn_once(self, key, message: str) -> None:
+        if key not in self._warned:
+            self._warned.add(key)
+            self.warn(message)
+
+    def _trace(self, text: str) -> None:
+        self.err.write(text)
+        self.err.flush()
+
+    def syscall_name(self, nr: int) -> str | None:
+        return self._names.get(nr)

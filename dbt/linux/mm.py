@@ -1,0 +1,304 @@
+"""Memory-management syscalls (brk, mmap, munmap, mprotect, mremap, madvise) with Linux's
+semantics on top of GuestMemory's page table, plus the guest-pointer helpers every handler
+uses (`accessible`, `user_range`).
+
+GuestMemory has pages, not VMAs: a "mapping" here is a run of pages with the same permission
+byte, which is what Linux's VMA merging gives for the anonymous and private mappings we make.
+File mappings are copies (MAP_PRIVATE semantics); the file is not remembered after mmap.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import stat
+
+from ..memory import (MMAP_MIN_ADDR, PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, PROT_READ, PROT_WRITE,
+                      GuestMemory, page_ceil, page_floor)
+from .abi import MASK64, fail, s32
+
+MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE, MAP_TYPE = 0x1, 0x2, 0x3, 0xF
+MAP_FIXED, MAP_ANONYMOUS, MAP_FIXED_NOREPLACE = 0x10, 0x20, 0x100000
+PROT_VALID = 0xF                                # READ | WRITE | EXEC | PROT_SEM (ignored)
+MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP = 1, 2, 4
+MADV_DONTNEED, MADV_DONTNEED_LOCKED = 4, 24
+MADV_VALID = frozenset([0, 1, 2, 3, 4, *range(8, 26), 100, 101])
+_O_ACCMODE, _O_WRONLY, _O_RDWR = 3, 1, 2
+MAX_RW_COUNT = 0x7FFFF000                       # Linux's cap on one read/write
+
+
+# -- guest pointer helpers ---------------------------------------------------------------------
+def user_range(mem: GuestMemory, addr: int, length: int) -> None:
+    """Linux's access_ok: the range must lie inside the guest address space, else EFAULT."""
+    if addr + length > mem.size:
+        fail(errno.EFAULT)
+
+
+def accessible(mem: GuestMemory, addr: int, length: int, need: int) -> int:
+    """How many bytes from `addr` on (at most `length`) are mapped with `need` permission."""
+    if length <= 0 or mem.check(addr, length, need):
+        return max(length, 0)
+    if addr >= mem.size:
+        return 0
+    end = min(addr + length, mem.size)
+    page = addr >> PAGE_SHIFT
+    while (page << PAGE_SHIFT) < end and mem.perms[page] & need:
+        page += 1
+    return max(0, min(end, page << PAGE_SHIFT) - addr)
+
+
+def io_length(mem: GuestMemory, addr: int, count: int, need: int) -> int:
+    """The usable length of a read/write buffer: EFAULT when the range is outside the address
+    space or its first byte is inaccessible; else the accessible prefix (partial I/O)."""
+    user_range(mem, addr, count)
+    count = min(count, MAX_RW_COUNT)
+    usable = accessible(mem, addr, count, need)
+    if usable == 0 and count > 0:
+        fail(errno.EFAULT)
+    return usable
+
+
+def runs(mem: GuestMemory, addr: int, length: int):
+    """(start, length, perm byte) for each run of pages with the same page-table entry."""
+    page, end = addr >> PAGE_SHIFT, (addr + length) >> PAGE_SHIFT
+    while page < end:
+        value, first = mem.perms[page], page
+        while page < end and mem.perms[page] == value:
+            page += 1
+        yield first << PAGE_SHIFT, (page - first) << PAGE_SHIFT, value
+
+
+# -- brk -----------------------------------------------------------------------------------------
+def sys_brk(k, addr):
+    mem = k.memory
+    current = mem.brk_end
+    if addr < mem.brk_start:
+        return current
+    old_top, new_top = page_ceil(current), page_ceil(addr)
+    if new_top > old_top:
+        if new_top > mem.size or not mem.is_free(old_top, new_top - old_top):
+            return current
+        mem.map_anonymous(old_top, new_top - old_top, PROT_READ | PROT_WRITE)
+    elif new_top < old_top:
+        mem.unmap(new_top, old_top - new_top)
+    mem.brk_end = addr
+    return addr
+
+
+# -- mmap ----------------------------------------------------------------------------------------
+def sys_mmap(k, addr, length, prot, flags, fd, offset):
+    mem = k.memory
+    if offset & PAGE_MASK or prot & ~PROT_VALID or length == 0:
+        fail(errno.EINVAL)
+    if flags & MAP_TYPE not in (MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE):
+        fail(errno.EINVAL)
+    size = page_ceil(length)
+    if size > MASK64 or size > mem.size:
+        fail(errno.ENOMEM)
+    if offset + size > MASK64:
+        fail(errno.EOVERFLOW)
+    source = None if flags & MAP_ANONYMOUS else _mmap_source(k, fd, prot, flags)
+    where = _placement(mem, addr, size, flags)
+    if source is None:
+        mem.map_anonymous(where, size, prot & 7)
+    else:
+        _map_file(mem, where, size, prot & 7, source, offset)
+    return where
+
+
+def _mmap_source(k, fd, prot, flags):
+    """The host fd and size of a file mapping, after Linux's checks; None for /dev/zero-like
+    character devices (zero-filled)."""
+    host = k.fds.host(fd)
+    info = os.fstat(host)
+    access = _host_access_mode(host)
+    if access == _O_WRONLY:
+        fail(errno.EACCES)
+    if flags & MAP_TYPE != MAP_PRIVATE and prot & PROT_WRITE:
+        if access != _O_RDWR:
+            fail(errno.EACCES)
+        k.warn_once("mmap-shared-file", "MAP_SHARED file mapping emulated as private: "
+                    "guest writes do not reach the file")
+    if stat.S_ISCHR(info.st_mode):
+        return None
+    if not (stat.S_ISREG(info.st_mode) or stat.S_ISBLK(info.st_mode)):
+        fail(errno.ENODEV)
+    return host, info.st_size
+
+
+def _host_access_mode(host: int) -> int:
+    return fcntl.fcntl(host, fcntl.F_GETFL) & _O_ACCMODE
+
+
+def _placement(mem: GuestMemory, addr: int, size: int, flags: int) -> int:
+    if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE):
+        if addr & PAGE_MASK:
+            fail(errno.EINVAL)
+        if addr + size > mem.size:
+            fail(errno.ENOMEM)
+        if addr < MMAP_MIN_ADDR:
+            fail(errno.EPERM)
+        if flags & MAP_FIXED_NOREPLACE and not mem.is_free(addr, size):
+            fail(errno.EEXIST)
+        return addr
+    hint = page_ceil(addr)
+    if hint and MMAP_MIN_ADDR <= hint and hint + size <= mem.size and mem.is_free(hint, size):
+        return hint
+    return mem.find_free(size)
+
+
+def _map_file(mem: GuestMemory, where: int, size: int, prot: int, source, offset: int) -> None:
+    """A private file mapping: anonymous pages holding a copy of the file's bytes. Pages past
+    the end of the file stay zero (Linux would raise SIGBUS on touching them)."""
+    host, file_size = source
+    mem.map_anonymous(where, size, prot | PROT_READ | PROT_WRITE)
+    want = max(0, min(size, file_size - offset))
+    done = 0
+    while done < want:
+        got = os.preadv(host, [mem.view[where + done:where + want]], offset + done)
+        if got <= 0:
+            break
+        done += got
+    if prot & (PROT_READ | PROT_WRITE) != PROT_READ | PROT_WRITE:
+        mem.protect(where, size, prot)
+
+
+# -- munmap / mprotect -------------------------------------------------------------------------
+def sys_munmap(k, addr, length):
+    mem = k.memory
+    size = page_ceil(length)
+    if addr & PAGE_MASK or length == 0 or addr + size > mem.size:
+        fail(errno.EINVAL)
+    mem.unmap(addr, size)
+    return 0
+
+
+def sys_mprotect(k, addr, length, prot):
+    mem = k.memory
+    if addr & PAGE_MASK or prot & ~PROT_VALID:
+        fail(errno.EINVAL)
+    if length == 0:
+        return 0
+    size = page_ceil(length)
+    if size > MASK64 or addr + size > mem.size or not mem.is_mapped(addr, size):
+        fail(errno.ENOMEM)
+    mem.protect(addr, size, prot & 7)
+    return 0
+
+
+# -- mremap --------------------------------------------------------------------------------------
+def sys_mremap(k, old, old_len, new_len, flags, new_addr):
+    mem = k.memory
+    if flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP) or old & PAGE_MASK:
+        fail(errno.EINVAL)
+    if flags & (MREMAP_FIXED | MREMAP_DONTUNMAP) and not flags & MREMAP_MAYMOVE:
+        fail(errno.EINVAL)
+    if flags & MREMAP_DONTUNMAP:
+        fail(errno.EINVAL)         # only valid for private anonymous same-size moves: rare
+    old_size, new_size = page_ceil(old_len), page_ceil(new_len)
+    if new_len == 0 or old_len == 0:
+        fail(errno.EINVAL)          # old_len 0 duplicates shared mappings only
+    if new_size > mem.size or old + old_size > mem.size or not mem.perms[old >> PAGE_SHIFT]:
+        fail(errno.ENOMEM if new_size > mem.size else errno.EFAULT)
+    if flags & MREMAP_FIXED:
+        return _remap_fixed(mem, old, old_size, new_size, new_addr)
+    if new_size <= old_size:                # shrinking may span several mappings (Linux)
+        if new_size < old_size:
+            mem.unmap(old + new_size, old_size - new_size)
+        return old
+    prot = _mapping_prot(mem, old, old_size)
+    tail = old + old_size
+    if old + new_size <= mem.size and mem.is_free(tail, new_size - old_size):
+        mem.map_anonymous(tail, new_size - old_size, prot)
+        return old
+    if not flags & MREMAP_MAYMOVE:
+        fail(errno.ENOMEM)
+    target = mem.find_free(new_size)
+    _move(mem, old, old_size, target, new_size, prot)
+    return target
+
+
+def _mapping_prot(mem: GuestMemory, addr: int, size: int) -> int:
+    """The protection of the one mapping covering [addr, addr+size); EFAULT otherwise."""
+    first = mem.perms[addr >> PAGE_SHIFT]
+    if not first or mem.perms[addr >> PAGE_SHIFT:(addr + size) >> PAGE_SHIFT] != \
+            bytes([first]) * (size >> PAGE_SHIFT):
+        fail(errno.EFAULT)
+    return first & 7
+
+
+def _remap_fixed(mem, old, old_size, new_size, new_addr):
+    if new_addr & PAGE_MASK:
+        fail(errno.EINVAL)
+    if new_addr + new_size > mem.size or new_addr < MMAP_MIN_ADDR:
+        fail(errno.EINVAL)
+    if new_addr < old + old_size and old < new_addr + new_size:
+        fail(errno.EINVAL)          # source and destination overlap
+    if new_size < old_size:
+        mem.unmap(old + new_size, old_size - new_size)
+        old_size = new_size
+    prot = _mapping_prot(mem, old, old_size)
+    _move(mem, old, old_size, new_addr, new_size, prot)
+    return new_addr
+
+
+def _move(mem: GuestMemory, old: int, old_size: int, new: int, new_size: int, prot: int):
+    """Copy a mapping's bytes to fresh pages at `new` (same protection) and unmap the old."""
+    mem.map_anonymous(new, new_size, PROT_READ | PROT_WRITE)
+    if not prot & PROT_READ:
+        mem.protect(old, old_size, PROT_READ)   # the old pages go away below
+    count = min(old_size, new_size)
+    mem.view[new:new + count] = mem.view[old:old + count]
+    mem.unmap(old, old_size)
+    if prot != PROT_READ | PROT_WRITE:
+        mem.protect(new, new_size, prot)
+
+
+# -- madvise -------------------------------------------------------------------------------------
+def sys_madvise(k, addr, length, advice):
+    mem = k.memory
+    advice = s32(advice)
+    if addr & PAGE_MASK or advice not in MADV_VALID:
+        fail(errno.EINVAL)
+    size = page_ceil(length)
+    if size > MASK64:
+        fail(errno.EINVAL)
+    if size == 0:
+        return 0
+    if addr + size > mem.size:
+        fail(errno.ENOMEM)
+    hole = False
+    for start, run, value in list(runs(mem, addr, size)):
+        if not value:
+            hole = True
+        elif advice in (MADV_DONTNEED, MADV_DONTNEED_LOCKED):
+            mem.map_anonymous(start, run, value & 7)    # fresh zero pages, same protection
+    if hole:
+        fail(errno.ENOMEM)
+    return 0
+
+
+# -- riscv_flush_icache -----------------------------------------------------------------------
+def sys_riscv_flush_icache(k, start, end, flags):
+    """The guest wrote code: stale translations of [start, end) must go (code caches listen)."""
+    if flags & ~1:
+        fail(errno.EINVAL)
+    if end > start:
+        for listener in k.memory.write_listeners:
+            listener(start, end - start)
+    return 0
+
+
+HANDLERS = {
+    "brk": sys_brk,
+    "mmap": sys_mmap,
+    "munmap": sys_munmap,
+    "mprotect": sys_mprotect,
+    "mremap": sys_mremap,
+    "madvise": sys_madvise,
+    "riscv_flush_icache": sys_riscv_flush_icache,
+}
+
+__all__ = ["HANDLERS", "accessible", "io_length", "user_range", "runs", "PAGE_SIZE",
+           "page_floor"]

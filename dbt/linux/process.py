@@ -1,0 +1,475 @@
+"""Process syscalls: exit, ids, signals (recorded; delivered to itself only with their default
+action), uname, resource limits, sysinfo, scheduling, single-thread futex, getrandom.
+
+Signal numbers, sigset layout (one 64-bit word) and the rlimit resources are the same on x86-64
+and asm-generic; struct sigaction is not (see abi.SyscallABI.sigaction_restorer).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import resource
+import signal
+import struct
+import time
+
+from ..memory import PROT_WRITE
+from .abi import ProcessExit, fail, host_syscall, s32, u32
+from .mm import accessible, user_range
+from .structs import (RLIM_INFINITY, RLIMIT, SIGSET_SIZE, SYSINFO_SIZE, TIMESPEC, NSEC,
+                      pack_sigaction, pack_utsname, sigaction_size, unpack_sigaction)
+
+NSIG = 64
+SIG_DFL, SIG_IGN = 0, 1
+SIGKILL, SIGSTOP = 9, 19
+UNBLOCKABLE = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1))
+DEFAULT_IGNORE = frozenset([17, 18, 23, 28])          # SIGCHLD SIGCONT SIGURG SIGWINCH
+DEFAULT_STOP = frozenset([19, 20, 21, 22])            # SIGSTOP SIGTSTP SIGTTIN SIGTTOU
+SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK = 0, 1, 2
+RLIM_NLIMITS = 16
+GUEST_STACK_LIMIT = 8 << 20                           # the stack the loader allocates
+ROBUST_LIST_HEAD_SIZE = 24
+GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE = 1, 2, 4
+GETRANDOM_MAX = (1 << 25) - 1
+
+
+def signal_name(signo: int) -> str:
+    try:
+        return signal.Signals(signo).name
+    except ValueError:
+        return f"signal {signo}"
+
+
+SI_USER, SI_KERNEL, SI_TKILL = 0, 0x80, -6
+
+
+class SignalState:
+    """Recorded dispositions, the blocked mask and pending signals of the (single) thread.
+    A signal whose action kills the process is recorded in `fatal` (signo, si_code): the
+    kernel raises FatalSignal when the syscall returns, as Linux delivers it on the way back
+    to user mode."""
+
+    def __init__(self):
+        self.actions: dict[int, tuple[int, int, int, int]] = {}   # handler flags restorer mask
+        self.blocked = 0
+        self.pending: dict[int, int] = {}                          # signo -> si_code
+        self.fatal: tuple[int, int] | None = None
+
+    def action(self, signo: int) -> tuple[int, int, int, int]:
+        return self.actions.get(signo, (SIG_DFL, 0, 0, 0))
+
+    def send_self(self, k, signo: int, code: int = SI_USER) -> None:
+        """A signal sent to this process: ignore, leave pending, or apply its action."""
+        if signo == 0:
+            return
+        if signo != SIGKILL and self.blocked >> (signo - 1) & 1:
+            self.pending.setdefault(signo, code)
+            return
+        self.deliver(k, signo, code)
+
+    def deliver(self, k, signo: int, code: int) -> None:
+        handler = SIG_DFL if signo == SIGKILL else self.action(signo)[0]
+        if handler == SIG_IGN:
+            return
+        if handler != SIG_DFL:
+            k.warn(f"{signal_name(signo)} has a guest handler, which cannot be delivered yet: "
+                   f"applying the default action")
+        if signo in DEFAULT_IGNORE:
+            return
+        if signo in DEFAULT_STOP:
+            k.warn(f"{signal_name(signo)} would stop the process: ignored")
+            return
+        if self.fatal is None:
+            self.fatal = (signo, code)
+
+    def deliver_unblocked(self, k) -> None:
+        for signo in sorted(self.pending):
+            if not self.blocked >> (signo - 1) & 1:
+                self.deliver(k, signo, self.pending.pop(signo))
+
+
+# -- exit and ids ------------------------------------------------------------------------------
+def sys_exit(k, status):
+    raise ProcessExit(status)
+
+
+def sys_getpid(k):
+    return k.pid
+
+
+def sys_getppid(k):
+    return os.getppid()
+
+
+def sys_getuid(k):
+    return os.getuid()
+
+
+def sys_geteuid(k):
+    return os.geteuid()
+
+
+def sys_getgid(k):
+    return os.getgid()
+
+
+def sys_getegid(k):
+    return os.getegid()
+
+
+def sys_set_tid_address(k, tidptr):
+    k.tid_address = tidptr
+    return k.pid
+
+
+def sys_set_robust_list(k, head, length):
+    if length != ROBUST_LIST_HEAD_SIZE:
+        fail(errno.EINVAL)
+    k.robust_list = head
+    return 0
+
+
+# -- signals ---------------------------------------------------------------------------------
+def sys_rt_sigaction(k, signo, act, oact, sigsetsize):
+    signo, mem = s32(signo), k.memory
+    if sigsetsize != SIGSET_SIZE or not 1 <= signo <= NSIG:
+        fail(errno.EINVAL)
+    if act and signo in (SIGKILL, SIGSTOP):
+        fail(errno.EINVAL)
+    state = k.signals
+    old = state.action(signo)
+    if act:
+        handler, flags, restorer, mask = unpack_sigaction(
+            k.abi, mem.read(act, sigaction_size(k.abi)))
+        state.actions[signo] = (handler, flags, restorer, mask & ~UNBLOCKABLE)
+        if handler == SIG_IGN or (handler == SIG_DFL and signo in DEFAULT_IGNORE):
+            state.pending.pop(signo, None)
+    if oact:
+        mem.write(oact, pack_sigaction(k.abi, *old))
+    return 0
+
+
+def sys_rt_sigprocmask(k, how, nset, oset, sigsetsize):
+    if sigsetsize != SIGSET_SIZE:
+        fail(errno.EINVAL)
+    state, how = k.signals, s32(how)
+    old = state.blocked
+    if nset:
+        value = k.memory.load(nset, SIGSET_SIZE)
+        if how == SIG_BLOCK:
+            state.blocked |= value
+        elif how == SIG_UNBLOCK:
+            state.blocked &= ~value
+        elif how == SIG_SETMASK:
+            state.blocked = value
+        else:
+            fail(errno.EINVAL)
+        state.blocked &= ~UNBLOCKABLE
+    if oset:
+        k.memory.store(oset, SIGSET_SIZE, old)
+    state.deliver_unblocked(k)
+    return 0
+
+
+def _check_signal(signo: int) -> int:
+    signo = s32(signo)
+    if not 0 <= signo <= NSIG:
+        fail(errno.EINVAL)
+    return signo
+
+
+def sys_kill(k, pid, signo):
+    pid, signo = s32(pid), _check_signal(signo)
+    if pid in (k.pid, 0, -os.getpgrp()):
+        k.signals.send_self(k, signo)
+        return 0
+    if pid == -1:
+        k.warn("kill(-1) is not forwarded to the host")
+        return 0
+    os.kill(pid, signo)          # another host process, as qemu-user does
+    return 0
+
+
+def sys_tkill(k, tid, signo):
+    tid, signo = s32(tid), _check_signal(signo)
+    if tid <= 0:
+        fail(errno.EINVAL)
+    if tid != k.pid:
+        fail(errno.ESRCH)
+    k.signals.send_self(k, signo, SI_TKILL)
+    return 0
+
+
+def sys_tgkill(k, tgid, tid, signo):
+    tgid, tid, signo = s32(tgid), s32(tid), _check_signal(signo)
+    if tgid <= 0 or tid <= 0:
+        fail(errno.EINVAL)
+    if tgid != k.pid or tid != k.pid:
+        fail(errno.ESRCH)
+    k.signals.send_self(k, signo, SI_TKILL)
+    return 0
+
+
+# -- system information ------------------------------------------------------------------------
+def _domainname() -> bytes:
+    try:
+        with open("/proc/sys/kernel/domainname", "rb") as f:
+            return f.read().strip()
+    except OSError:
+        return b"(none)"
+
+
+def sys_uname(k, buf):
+    host = os.uname()
+    k.memory.write(buf, pack_utsname([host.sysname, host.nodename, host.release, host.version,
+                                      k.abi.machine, _domainname()]))
+    return 0
+
+
+def sys_sysinfo(k, info):
+    out = ctypes.create_string_buffer(SYSINFO_SIZE)
+    host_syscall("sysinfo", out)
+    k.memory.write(info, out.raw)
+    return 0
+
+
+class RlimitTable:
+    """The guest's resource limits: the host's, except RLIMIT_STACK (the guest's own stack).
+    Setting one records it for the guest only: dbt-vm's own limits stay as they are."""
+
+    def __init__(self):
+        self.limits: dict[int, tuple[int, int]] = {}
+
+    def get(self, res: int) -> tuple[int, int]:
+        if res not in self.limits:
+            cur, top = (RLIM_INFINITY if v == resource.RLIM_INFINITY else v
+                        for v in resource.getrlimit(res))
+            if res == resource.RLIMIT_STACK:
+                cur, top = GUEST_STACK_LIMIT, max(top, GUEST_STACK_LIMIT)
+            self.limits[res] = (cur, top)
+        return self.limits[res]
+
+
+def sys_prlimit64(k, pid, res, new, old):
+    pid, res = s32(pid), u32(res)
+    if res >= RLIM_NLIMITS:
+        fail(errno.EINVAL)
+    if pid not in (0, k.pid):
+        if new:
+            fail(errno.EPERM)
+        return _prlimit_other(k, pid, res, old)
+    limits = k.rlimits
+    current = limits.get(res)
+    if new:
+        cur, top = RLIMIT.unpack(k.memory.read(new, RLIMIT.size))
+        if cur > top:
+            fail(errno.EINVAL)
+        if top > current[1] and os.geteuid() != 0:
+            fail(errno.EPERM)
+        limits.limits[res] = (cur, top)
+        if res == resource.RLIMIT_NOFILE:
+            k.fds.limit = cur
+    if old:
+        k.memory.write(old, RLIMIT.pack(*current))
+    return 0
+
+
+def _prlimit_other(k, pid: int, res: int, old: int) -> int:
+    """Reading another process's limits is passed to the host; changing them is refused."""
+    values = resource.prlimit(pid, res)
+    if old:
+        k.memory.write(old, RLIMIT.pack(*(RLIM_INFINITY if v == resource.RLIM_INFINITY
+                                          else v for v in values)))
+    return 0
+
+
+def sys_sched_getaffinity(k, pid, length, mask):
+    pid, length = s32(pid), u32(length)
+    if length & 7:
+        fail(errno.EINVAL)
+    out = ctypes.create_string_buffer(max(8, min(length, 4096)))
+    got = host_syscall("sched_getaffinity", 0 if pid == k.pid else pid, min(length, 4096), out)
+    k.memory.write(mask, out.raw[:got])
+    return got
+
+
+def sys_sched_yield(k):
+    os.sched_yield()
+    return 0
+
+
+# -- futex (one thread: nobody else can wake a waiter) -------------------------------------------
+FUTEX_WAIT, FUTEX_WAKE, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE, FUTEX_WAKE_OP = 0, 1, 3, 4, 5
+FUTEX_WAIT_BITSET, FUTEX_WAKE_BITSET = 9, 10
+FUTEX_CMD_MASK = 0x7F
+FUTEX_CLOCK_REALTIME = 0x100
+
+
+def sys_futex(k, uaddr, op, val, timeout, uaddr2, val3):
+    cmd = u32(op) & FUTEX_CMD_MASK
+    if uaddr & 3:
+        fail(errno.EINVAL)
+    if cmd in (FUTEX_WAIT, FUTEX_WAIT_BITSET):
+        return _futex_wait(k, u32(op), uaddr, u32(val), timeout, u32(val3))
+    if cmd in (FUTEX_WAKE, FUTEX_WAKE_BITSET):
+        if cmd == FUTEX_WAKE_BITSET and u32(val3) == 0:
+            fail(errno.EINVAL)
+        return 0
+    if cmd in (FUTEX_REQUEUE, FUTEX_CMP_REQUEUE):
+        current = k.memory.load(uaddr, 4)
+        if cmd == FUTEX_CMP_REQUEUE and current != u32(val3):
+            fail(errno.EAGAIN)
+        return 0
+    if cmd == FUTEX_WAKE_OP:
+        return _futex_wake_op(k, uaddr2, u32(val3))
+    fail(errno.ENOSYS)
+
+
+def _futex_wait(k, op, uaddr, val, timeout, bitset):
+    cmd = op & FUTEX_CMD_MASK
+    if cmd == FUTEX_WAIT_BITSET and bitset == 0:
+        fail(errno.EINVAL)
+    current = k.memory.load(uaddr, 4)
+    delay = None
+    if timeout:
+        sec, nsec = TIMESPEC.unpack(k.memory.read(timeout, TIMESPEC.size))
+        if sec < 0 or not 0 <= nsec < NSEC:
+            fail(errno.EINVAL)
+        delay = sec * NSEC + nsec
+        if cmd == FUTEX_WAIT_BITSET:            # absolute, CLOCK_MONOTONIC or REALTIME
+            clock = time.CLOCK_REALTIME if op & FUTEX_CLOCK_REALTIME else time.CLOCK_MONOTONIC
+            delay -= time.clock_gettime_ns(clock)
+    if current != val:
+        fail(errno.EAGAIN)
+    if delay is None:
+        k.warn("futex wait with no timeout would block forever (single-threaded guest)")
+        fail(errno.EINVAL)
+    if delay > 0:
+        time.sleep(delay / NSEC)
+    fail(errno.ETIMEDOUT)
+
+
+def _futex_wake_op(k, uaddr2: int, encoded: int) -> int:
+    """*uaddr2 = oldval OP oparg (atomic for one thread); nobody to wake: returns 0."""
+    op, cmp_op = (encoded >> 28) & 0xF, (encoded >> 24) & 0xF
+    oparg = (encoded >> 12) & 0xFFF
+    if op & 8:
+        op, oparg = op & 7, 1 << (oparg & 31)
+    if op > 4 or cmp_op > 5:
+        fail(errno.ENOSYS)
+    if uaddr2 & 3:
+        fail(errno.EINVAL)
+    old = k.memory.load(uaddr2, 4)
+    new = (oparg, old + oparg, old | oparg, old & ~oparg, old ^ oparg)[op]
+    k.memory.store(uaddr2, 4, new & 0xFFFFFFFF)
+    return 0
+
+
+# -- getrandom -----------------------------------------------------------------------------------
+def sys_getrandom(k, buf, length, flags):
+    flags = u32(flags)
+    if flags & ~(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE):
+        fail(errno.EINVAL)
+    if flags & GRND_RANDOM and flags & GRND_INSECURE:
+        fail(errno.EINVAL)
+    user_range(k.memory, buf, length)
+    length = min(length, GETRANDOM_MAX)
+    usable = accessible(k.memory, buf, length, PROT_WRITE)
+    if usable == 0 and length > 0:
+        fail(errno.EFAULT)
+    k.memory.write(buf, os.urandom(usable))
+    return usable
+
+
+# -- smaller process queries -------------------------------------------------------------------
+RUSAGE_SIZE, TMS_SIZE = 144, 32          # struct rusage / struct tms: same on x86-64
+SS_ONSTACK, SS_DISABLE, SS_AUTODISARM = 1, 2, 1 << 31
+MINSIGSTKSZ = {"riscv64": 2048, "aarch64": 5120}
+STACK_T = struct.Struct("<Qi4xQ")       # ss_sp, ss_flags, ss_size
+
+
+def sys_getrusage(k, who, usage):
+    out = ctypes.create_string_buffer(RUSAGE_SIZE)
+    host_syscall("getrusage", s32(who), out)
+    k.memory.write(usage, out.raw)
+    return 0
+
+
+def sys_times(k, buf):
+    out = ctypes.create_string_buffer(TMS_SIZE)
+    ticks = host_syscall("times", out)
+    if buf:
+        k.memory.write(buf, out.raw)
+    return ticks
+
+
+def sys_umask(k, mask):
+    return os.umask(u32(mask) & 0o777)
+
+
+def sys_getpgid(k, pid):
+    return os.getpgid(s32(pid))
+
+
+def sys_getsid(k, pid):
+    return os.getsid(s32(pid))
+
+
+def _write_ids(k, ids, addrs) -> int:
+    for addr in addrs:                  # check all before writing any
+        if not k.memory.check(addr, 4, PROT_WRITE):
+            fail(errno.EFAULT)
+    for value, addr in zip(ids, addrs):
+        k.memory.store(addr, 4, value)
+    return 0
+
+
+def sys_getresuid(k, ruid, euid, suid):
+    return _write_ids(k, os.getresuid(), (ruid, euid, suid))
+
+
+def sys_getresgid(k, rgid, egid, sgid):
+    return _write_ids(k, os.getresgid(), (rgid, egid, sgid))
+
+
+def sys_sigaltstack(k, ss, old_ss):
+    """Recorded only: signals are not delivered to guest handlers yet."""
+    current = k.altstack
+    if ss:
+        sp, flags, size = STACK_T.unpack(k.memory.read(ss, STACK_T.size))
+        if flags & ~(SS_DISABLE | SS_ONSTACK | SS_AUTODISARM) or flags & 3 == 3:
+            fail(errno.EINVAL)
+        if flags & SS_DISABLE:
+            sp, size = 0, 0
+        elif size < MINSIGSTKSZ.get(k.abi.machine, 2048):
+            fail(errno.ENOMEM)
+        k.altstack = (sp, flags & ~SS_ONSTACK, size)
+    if old_ss:
+        k.memory.write(old_ss, STACK_T.pack(*current))
+    return 0
+
+
+def sys_enosys_quiet(k):
+    """Implemented by newer kernels only; libcs probe it and fall back (qemu 7.2 lacks it)."""
+    return -errno.ENOSYS
+
+
+HANDLERS = {
+    "exit": sys_exit, "exit_group": sys_exit,
+    "getpid": sys_getpid, "gettid": sys_getpid, "getppid": sys_getppid,
+    "getuid": sys_getuid, "geteuid": sys_geteuid, "getgid": sys_getgid, "getegid": sys_getegid,
+    "set_tid_address": sys_set_tid_address, "set_robust_list": sys_set_robust_list,
+    "rt_sigaction": sys_rt_sigaction, "rt_sigprocmask": sys_rt_sigprocmask,
+    "kill": sys_kill, "tkill": sys_tkill, "tgkill": sys_tgkill,
+    "uname": sys_uname, "sysinfo": sys_sysinfo, "prlimit64": sys_prlimit64,
+    "sched_getaffinity": sys_sched_getaffinity, "sched_yield": sys_sched_yield,
+    "futex": sys_futex, "getrandom": sys_getrandom,
+    "getrusage": sys_getrusage, "times": sys_times, "umask": sys_umask,
+    "getpgid": sys_getpgid, "getsid": sys_getsid, "getresuid": sys_getresuid,
+    "getresgid": sys_getresgid, "sigaltstack": sys_sigaltstack,
+    "riscv_hwprobe": sys_enosys_quiet, "rseq": sys_enosys_quiet,
+}
+
+__all__ = ["HANDLERS", "RlimitTable", "SignalState"]
