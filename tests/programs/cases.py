@@ -1,0 +1,127 @@
+"""The table of whole-program test cases.
+
+Each case runs one program from tests/programs/*.c with a given argv, stdin and environment.
+Guests run with exactly ``env`` as their environment (never the host's), with the current
+directory set to a fresh, empty temporary directory, and with stdin fed from ``stdin`` through
+a pipe (empty bytes = immediate end of file). ``stderr_to_stdout`` runs the guest with fd 2
+pointing at the same pipe as fd 1, so the relative order of its writes is compared too.
+Expected outputs live in ``expected/<case>.<libc>.json`` (written by record.py from
+qemu-riscv64).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+LIBCS = ("musl", "glibc")
+
+# The environment every guest gets unless a case says otherwise: fixed and small.
+BASE_ENV: dict[str, str] = {
+    "PATH": "/usr/bin:/bin",
+    "HOME": "/home/guest",
+    "LANG": "C",
+    "DBT_TEST_GREETING": "hello from the test table",
+    "DBT_TEST_EMPTY": "",
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str                       # unique; used in file names
+    program: str                    # tests/programs/<program>.c
+    args: tuple[str, ...] = ()      # argv[1:]
+    stdin: bytes = b""
+    env: dict[str, str] = field(default_factory=lambda: dict(BASE_ENV))
+    libcs: tuple[str, ...] = LIBCS
+    stderr_to_stdout: bool = False
+    timeout: float = 60.0           # seconds, under qemu
+
+
+def _text_input() -> bytes:
+    lines = [
+        "The quick brown fox jumps over the lazy dog.",
+        "",
+        "  leading spaces\tand\ttabs  ",
+        "Zahlen: 0123456789 und Umlaute: äöü ß — UTF-8 ✓",
+        "last line without a newline",
+    ]
+    return ("\n".join(lines)).encode()
+
+
+def _binary_input(size: int) -> bytes:
+    """Deterministic pseudo-random bytes (xorshift32), with some text and NULs mixed in."""
+    out = bytearray()
+    x = 2463534242
+    while len(out) < size:
+        x ^= (x << 13) & 0xFFFFFFFF
+        x ^= x >> 17
+        x ^= (x << 5) & 0xFFFFFFFF
+        if x % 7 == 0:
+            out += b"line of text %d\n" % (x % 1000)
+        else:
+            out += x.to_bytes(4, "little")
+    return bytes(out[:size])
+
+
+_LONG_ARG = "x" * 300 + "-end"
+
+CASES: tuple[Case, ...] = (
+    Case("printf_int", "printf_int"),
+    Case("printf_float", "printf_float"),
+    Case("fileio", "fileio"),
+    Case("malloc_mmap", "malloc_mmap"),
+    Case("strings_sort", "strings_sort"),
+    Case("setjmp_longjmp", "setjmp_longjmp"),
+    Case("funcptr_switch", "funcptr_switch"),
+    Case("int128", "int128"),
+    Case("int_ops", "int_ops"),
+    Case("atomics", "atomics"),
+    Case("libm_fenv", "libm_fenv"),
+    Case("fp_edge", "fp_edge"),
+    # stdin
+    Case("stdin_text", "stdin_stats", stdin=_text_input()),
+    Case("stdin_text_stdio", "stdin_stats", args=("stdio",), stdin=_text_input()),
+    Case("stdin_empty", "stdin_stats"),
+    # more than one 64 KiB pipe buffer: the feeder blocks until the guest reads
+    Case("stdin_binary", "stdin_stats", stdin=_binary_input(70_000)),
+    # argv and environment
+    Case("argv_none", "argv_env"),
+    Case("argv_many", "argv_env",
+         args=("one", "two words", "", "--flag=value", "héllo wörld ✓", "'quoted'", "a\tb",
+               _LONG_ARG)),
+    Case("argv_empty_env", "argv_env", args=("x",), env={}),
+    Case("argv_custom_env", "argv_env",
+         env={"HOME": "/", "DBT_TEST_GREETING": "custom = with = equals", "ZZZ": "last",
+              "AAA": "first"}),
+    # exit paths
+    Case("exit_42", "exit_code"),
+    Case("exit_return_3", "exit_code", args=("return", "3")),
+    Case("exit__exit_7", "exit_code", args=("_exit", "7")),
+    Case("exit_flush_0", "exit_code", args=("flush_exit", "0")),
+    Case("exit_256", "exit_code", args=("exit", "256")),
+    Case("exit_minus_1", "exit_code", args=("exit", "-1")),
+    # signals
+    Case("abort_plain", "abort_signal", args=("plain",)),
+    Case("abort_handler", "abort_signal", args=("handler",)),
+    Case("abort_blocked", "abort_signal", args=("blocked",)),
+    Case("signal_usr1_usr2", "abort_signal", args=("raise_usr1",)),
+    Case("segv_read", "segv", args=("read",)),
+    Case("segv_write", "segv", args=("write",)),
+    Case("segv_exec", "segv", args=("exec",)),
+    Case("segv_handler", "segv", args=("handler",)),
+    # stdout/stderr interleaving
+    Case("stdio_full", "stdio_mix", args=("full",)),
+    Case("stdio_line", "stdio_mix", args=("line",)),
+    Case("stdio_none", "stdio_mix", args=("none",)),
+    Case("stdio_full_merged", "stdio_mix", args=("full",), stderr_to_stdout=True),
+    Case("stdio_line_merged", "stdio_mix", args=("line",), stderr_to_stdout=True),
+    Case("stdio_none_merged", "stdio_mix", args=("none",), stderr_to_stdout=True),
+)
+
+CASES_BY_NAME: dict[str, Case] = {c.name: c for c in CASES}
+assert len(CASES_BY_NAME) == len(CASES), "duplicate case names"
+
+
+def case_libc_pairs() -> list[tuple[Case, str]]:
+    """Every (case, libc) combination the table asks for."""
+    return [(c, libc) for c in CASES for libc in c.libcs]

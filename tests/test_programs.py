@@ -1,0 +1,161 @@
+"""Whole-program tests: C programs built for RISC-V, run under dbt-vm, compared with qemu.
+
+For every case of tests/programs/cases.py, every libc it applies to and every mode in MODES:
+build the program (tests/programs/build.py; skipped with the reason when the toolchain is
+missing), run ``python -m dbt run --mode MODE BINARY ARGS...`` with the case's stdin, exactly
+the case's environment and a fresh empty working directory, and require stdout, stderr and
+the exit status (128+N for death by signal N) to equal
+
+- the output recorded from qemu-riscv64 in tests/programs/expected/<case>.<libc>.json, and
+- when qemu-riscv64 is installed, the output of qemu-riscv64 run live on the same binary.
+
+test_expected_is_current compares the recorded files with qemu run live, so a stale expected
+file is reported on its own. Re-record with ``python tests/programs/record.py``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+# Execution modes of `dbt run --mode`; add "static", "dynamic", "auto" as they come.
+MODES = ["interp"]
+
+# Seconds a single guest run under dbt-vm may take (the interpreter is slow).
+DBT_TIMEOUT = float(os.environ.get("DBT_PROGRAM_TIMEOUT", "600"))
+
+PROGRAMS_DIR = Path(__file__).resolve().parent / "programs"
+
+
+def _load(name: str):
+    """Import tests/programs/<name>.py under a private name (shared with record.py's)."""
+    modname = f"_dbt_test_programs_{name}"
+    if modname in sys.modules:
+        return sys.modules[modname]
+    spec = importlib.util.spec_from_file_location(modname, PROGRAMS_DIR / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[modname] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+cases = _load("cases")
+build = _load("build")
+record = _load("record")
+
+PAIRS = [(c.name, libc) for c, libc in cases.case_libc_pairs()]
+PAIR_IDS = [f"{name}-{libc}" for name, libc in PAIRS]
+
+_qemu_results: dict[tuple[str, str], object] = {}
+
+
+def _binary(case, libc: str) -> Path:
+    reason = build.missing_reason(libc)
+    if reason:
+        pytest.skip(f"no {libc} toolchain: {reason}")
+    return build.build(case.program, libc)   # a compile error fails the test
+
+
+def _expected(case, libc: str):
+    path = record.expected_path(case.name, libc)
+    if not path.is_file():
+        pytest.fail(f"{path} is missing: run `python tests/programs/record.py {case.name}`")
+    return record.load_expected(case.name, libc)
+
+
+def _qemu_live(case, libc: str, binary: Path):
+    key = (case.name, libc)
+    if key not in _qemu_results:
+        _qemu_results[key] = record.run_qemu(case, libc, binary)
+    return _qemu_results[key]
+
+
+def _check(expected, actual, what: str, against: str) -> None:
+    if not actual.same_output(expected):
+        pytest.fail(f"{what} differs from {against}:\n"
+                    + record.describe_difference(expected, actual, what), pytrace=False)
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("case_name,libc", PAIRS, ids=PAIR_IDS)
+def test_program(case_name: str, libc: str, mode: str, tmp_path: Path) -> None:
+    case = cases.CASES_BY_NAME[case_name]
+    binary = _binary(case, libc)
+    expected = _expected(case, libc)
+    cmd = [sys.executable, "-m", "dbt", "run", "--mode", mode,
+           *record.guest_command(binary, case)]
+    actual = record.run_guest(cmd, case, cwd=tmp_path, timeout=DBT_TIMEOUT)
+    _check(expected, actual, f"dbt-vm --mode {mode}", "the recorded qemu output")
+    if record.qemu_available():
+        _check(_qemu_live(case, libc, binary), actual, f"dbt-vm --mode {mode}",
+               "qemu-riscv64 run now")
+    # qemu leaves the working directory empty for every case (record.py checks that)
+    assert actual.leftovers == (), f"files left in the guest's working directory: {actual.leftovers}"
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("case_name,libc", PAIRS, ids=PAIR_IDS)
+def test_expected_is_current(case_name: str, libc: str) -> None:
+    """The recorded file still matches qemu-riscv64 on the binary built now."""
+    if not record.qemu_available():
+        pytest.skip(f"{record.QEMU} is not installed")
+    case = cases.CASES_BY_NAME[case_name]
+    binary = _binary(case, libc)
+    expected = _expected(case, libc)
+    live = _qemu_live(case, libc, binary)
+    if not live.same_output(expected):
+        pytest.fail(f"expected/{case_name}.{libc}.json is stale (re-run record.py):\n"
+                    + record.describe_difference(expected, live, "qemu now"), pytrace=False)
+    assert live.leftovers == ()
+
+
+def test_expected_files_exist() -> None:
+    """Every case x libc of the table has a recorded file whose inputs match the table."""
+    missing, changed = [], []
+    for case, libc in cases.case_libc_pairs():
+        path = record.expected_path(case.name, libc)
+        if not path.is_file():
+            missing.append(path.name)
+            continue
+        record.load_expected(case.name, libc)   # parses, decodes
+        diffs = record.input_mismatches(case, libc)
+        if diffs:
+            changed.append(f"{path.name}: " + "; ".join(diffs))
+    assert not missing, f"missing expected files (run tests/programs/record.py): {missing}"
+    assert not changed, "recorded inputs differ from cases.py:\n" + "\n".join(changed)
+
+
+def test_no_orphan_expected_files() -> None:
+    known = {record.expected_path(c.name, lc).name for c, lc in cases.case_libc_pairs()}
+    orphans = sorted(p.name for p in record.EXPECTED_DIR.glob("*.json") if p.name not in known)
+    assert not orphans, f"expected files that match no case in cases.py: {orphans}"
+
+
+def test_table_covers_every_program() -> None:
+    used = {c.program for c in cases.CASES}
+    assert used == set(build.program_names()), (
+        f"programs without a case: {set(build.program_names()) - used}; "
+        f"cases naming no program: {used - set(build.program_names())}")
+
+
+def test_comparison_can_fail() -> None:
+    """The comparison notices a difference in each of stdout, stderr and exit status."""
+    base = record.Result(b"out\n", b"err\n", 0)
+    assert base.same_output(record.Result(b"out\n", b"err\n", 0))
+    for other in (record.Result(b"out!\n", b"err\n", 0), record.Result(b"out\n", b"", 0),
+                  record.Result(b"out\n", b"err\n", 139)):
+        assert not base.same_output(other)
+        assert record.describe_difference(base, other) != "identical"
+    assert record.exit_status(-11) == 139 and record.exit_status(42) == 42
+
+
+def test_expected_outputs_are_distinct() -> None:
+    """A recording bug that wrote the same output everywhere would make the suite vacuous."""
+    outputs = {(record.load_expected(c.name, lc).stdout, record.load_expected(c.name, lc).stderr)
+               for c, lc in cases.case_libc_pairs() if record.expected_path(c.name, lc).is_file()}
+    assert len(outputs) > len(cases.CASES) // 2
