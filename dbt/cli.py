@@ -45,8 +45,24 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def host_environment() -> dict:
+    """The environment dbt-vm was started with. Python may have added LC_CTYPE at start-up
+    (PEP 538 locale coercion); /proc/self/environ still holds what the caller passed."""
+    try:
+        with open("/proc/self/environ", "rb") as f:
+            items = f.read().split(b"\0")
+    except OSError:
+        return dict(os.environ)
+    env = {}
+    for item in items:
+        if b"=" in item:
+            key, value = item.split(b"=", 1)
+            env[os.fsdecode(key)] = os.fsdecode(value)
+    return env
+
+
 def _guest_env(args) -> dict | int:
-    env = dict(os.environ)
+    env = host_environment()
     for item in args.setenv:
         if "=" not in item:
             return _error(f"-E expects VAR=VALUE, got {item!r}")

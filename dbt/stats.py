@@ -6,7 +6,7 @@ from __future__ import annotations
 def collect(machine) -> dict:
     engine, kernel, stats = machine.engine, machine.kernel, machine.stats
     lift = engine.lift_seconds
-    syscalls = kernel.stats.seconds if hasattr(kernel.stats, "seconds") else 0.0
+    syscalls = kernel.stats.seconds
     execute = max(stats.total_seconds - lift - syscalls, 0.0)
     return {
         "mode": machine.mode,
@@ -17,7 +17,7 @@ def collect(machine) -> dict:
         "decode+lift s": lift,
         "execute s": execute,
         "syscalls s": syscalls,
-        "syscalls": getattr(kernel.stats, "total", 0),
+        "syscalls": kernel.stats.calls,
     }
 
 
