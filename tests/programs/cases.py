@@ -35,6 +35,14 @@ class Case:
     libcs: tuple[str, ...] = LIBCS
     stderr_to_stdout: bool = False
     timeout: float = 60.0           # seconds, under qemu
+    needs: tuple[str, ...] = ()     # dbt-vm features the case depends on (see PENDING)
+
+
+# Features some cases need that dbt-vm does not have yet: those cases are expected to fail
+# (strict xfail in test_programs.py, so the day they pass the marker must go).
+PENDING: dict[str, str] = {
+    "signal-delivery": "delivery of signals to guest handlers comes in a later issue",
+}
 
 
 def _text_input() -> bytes:
@@ -102,13 +110,13 @@ CASES: tuple[Case, ...] = (
     Case("exit_minus_1", "exit_code", args=("exit", "-1")),
     # signals
     Case("abort_plain", "abort_signal", args=("plain",)),
-    Case("abort_handler", "abort_signal", args=("handler",)),
+    Case("abort_handler", "abort_signal", args=("handler",), needs=("signal-delivery",)),
     Case("abort_blocked", "abort_signal", args=("blocked",)),
-    Case("signal_usr1_usr2", "abort_signal", args=("raise_usr1",)),
+    Case("signal_usr1_usr2", "abort_signal", args=("raise_usr1",), needs=("signal-delivery",)),
     Case("segv_read", "segv", args=("read",)),
     Case("segv_write", "segv", args=("write",)),
     Case("segv_exec", "segv", args=("exec",)),
-    Case("segv_handler", "segv", args=("handler",)),
+    Case("segv_handler", "segv", args=("handler",), needs=("signal-delivery",)),
     # stdout/stderr interleaving
     Case("stdio_full", "stdio_mix", args=("full",)),
     Case("stdio_line", "stdio_mix", args=("line",)),
