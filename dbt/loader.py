@@ -73,6 +73,12 @@ def read_header(path: str) -> tuple[Arch, bytes]:
     if arch is None:
         name = MACHINE_NAMES.get(machine, f"machine {machine}")
         raise LoadError(f"unsupported architecture {name}")
+    phoff = struct.unpack_from("<Q", data, 32)[0]
+    phentsize, phnum = struct.unpack_from("<HH", data, 54)
+    if phnum and phentsize != 56:
+        raise LoadError(f"corrupt ELF file (program header size {phentsize})")
+    if phoff + phnum * phentsize > len(data):
+        raise LoadError("truncated ELF file (program headers past the end of the file)")
     return arch, data
 
 

@@ -82,6 +82,14 @@ TOOLCHAINS: dict[str, Toolchain] = {
         libs=(),
         version_cmd=(sys.executable, "-m", "ziglang", "version"),
     ),
+    # static-pie (ET_DYN without PT_INTERP): zig links -static with -fPIE as static-pie
+    "musl-pie": Toolchain(
+        libc="musl-pie",
+        compiler=(sys.executable, "-m", "ziglang", "cc"),
+        flags=("-target", "riscv64-linux-musl", "-static", "-fPIE", "-O2"),
+        libs=(),
+        version_cmd=(sys.executable, "-m", "ziglang", "version"),
+    ),
     "glibc": Toolchain(
         libc="glibc",
         compiler=("riscv64-linux-gnu-gcc",),
@@ -103,7 +111,7 @@ def missing_reason(libc: str) -> str | None:
     """Why the toolchain for ``libc`` cannot be used, or None when it can."""
     if libc not in TOOLCHAINS:
         return f"unknown libc {libc!r} (known: {', '.join(LIBCS)})"
-    if libc == "musl":
+    if libc.startswith("musl"):
         if importlib.util.find_spec("ziglang") is None:
             return "the PyPI package 'ziglang' is not installed (pip install ziglang)"
         return None
@@ -156,7 +164,7 @@ def build_hash(name: str, libc: str) -> str:
         "source_sha256": hashlib.sha256(src.read_bytes()).hexdigest(),
         # the command without the interpreter path and the output/source paths
         "flags": [*tc.compiler[1:], *tc.flags, *tc.libs],
-        "compiler": tc.compiler[0] if libc != "musl" else "ziglang",
+        "compiler": "ziglang" if libc.startswith("musl") else tc.compiler[0],
         "version": compiler_version(libc),
     }
     return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()

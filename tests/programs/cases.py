@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 LIBCS = ("musl", "glibc")
+WITH_PIE = LIBCS + ("musl-pie",)    # also as a static-pie (ET_DYN) build
 
 # The environment every guest gets unless a case says otherwise: fixed and small.
 BASE_ENV: dict[str, str] = {
@@ -74,13 +75,13 @@ def _binary_input(size: int) -> bytes:
 _LONG_ARG = "x" * 300 + "-end"
 
 CASES: tuple[Case, ...] = (
-    Case("printf_int", "printf_int"),
+    Case("printf_int", "printf_int", libcs=WITH_PIE),
     Case("printf_float", "printf_float"),
     Case("fileio", "fileio"),
-    Case("malloc_mmap", "malloc_mmap"),
+    Case("malloc_mmap", "malloc_mmap", libcs=WITH_PIE),
     Case("strings_sort", "strings_sort"),
     Case("setjmp_longjmp", "setjmp_longjmp"),
-    Case("funcptr_switch", "funcptr_switch"),
+    Case("funcptr_switch", "funcptr_switch", libcs=WITH_PIE),
     Case("int128", "int128"),
     Case("int_ops", "int_ops"),
     Case("atomics", "atomics"),
@@ -94,7 +95,7 @@ CASES: tuple[Case, ...] = (
     Case("stdin_binary", "stdin_stats", stdin=_binary_input(70_000)),
     # argv and environment
     Case("argv_none", "argv_env"),
-    Case("argv_many", "argv_env",
+    Case("argv_many", "argv_env", libcs=WITH_PIE,
          args=("one", "two words", "", "--flag=value", "héllo wörld ✓", "'quoted'", "a\tb",
                _LONG_ARG)),
     Case("argv_empty_env", "argv_env", args=("x",), env={}),
