@@ -1,0 +1,173 @@
+"""The command line: the main job on the shipped sample, bad inputs, options, modes."""
+
+from __future__ import annotations
+
+import os
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+HELLO = ROOT / "examples" / "hello-rv64"
+
+
+def dbt(*args: str, stdin: bytes = b"", env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "dbt", *args], input=stdin,
+                          capture_output=True, timeout=120, env=env)
+
+
+def test_runs_the_sample_program_like_qemu():
+    # The sample prints a greeting and its argv (examples/hello.c).
+    result = dbt("run", str(HELLO), "one", "two words")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (b"Hello from RISC-V!\nargv[0] = " + bytes(HELLO) +
+                             b"\nargv[1] = one\nargv[2] = two words\n")
+    assert result.stderr == b""
+
+
+def test_interp_is_the_default_and_named_mode():
+    assert dbt("run", "--mode", "interp", str(HELLO)).returncode == 0
+
+
+@pytest.mark.parametrize("mode", ["dynamic", "static", "auto"])
+def test_planned_modes_are_refused_clearly(mode):
+    result = dbt("run", "--mode", mode, str(HELLO))
+    assert result.returncode == 1
+    assert result.stderr == (f"dbt-vm: error: mode '{mode}' is not implemented yet "
+                             "(available: interp)\n").encode()
+
+
+def test_unknown_mode():
+    result = dbt("run", "--mode", "turbo", str(HELLO))
+    assert result.returncode == 1 and b"unknown mode 'turbo'" in result.stderr
+
+
+def _write(tmp_path: Path, name: str, data: bytes) -> str:
+    path = tmp_path / name
+    path.write_bytes(data)
+    path.chmod(0o755)
+    return str(path)
+
+
+def _with_interp(data: bytes) -> bytes:
+    """The sample with its PT_GNU_STACK header turned into a PT_INTERP one."""
+    data = bytearray(data)
+    phoff, = struct.unpack_from("<Q", data, 32)
+    phentsize, phnum = struct.unpack_from("<HH", data, 54)
+    for i in range(phnum):
+        at = phoff + i * phentsize
+        if struct.unpack_from("<I", data, at)[0] == 0x6474E551:
+            struct.pack_into("<I", data, at, 3)
+            return bytes(data)
+    raise AssertionError("sample has no PT_GNU_STACK")
+
+
+def _with_machine(data: bytes, machine: int) -> bytes:
+    return data[:18] + struct.pack("<H", machine) + data[20:]
+
+
+BAD_INPUTS = {
+    "missing": (None, "No such file or directory"),
+    "empty": (lambda d: b"", "not an ELF file"),
+    "text": (lambda d: b"#!/bin/sh\necho hi\n", "not an ELF file"),
+    "truncated-header": (lambda d: d[:30], "truncated ELF header"),
+    "truncated-phdrs": (lambda d: d[:100], "truncated ELF file"),
+    "x86-64": (lambda d: _with_machine(d, 62), "unsupported architecture x86-64"),
+    "aarch64": (lambda d: _with_machine(d, 183), "unsupported architecture AArch64"),
+    "elf32": (lambda d: d[:4] + b"\x01" + d[5:], "32-bit ELF programs are not supported yet"),
+    "big-endian": (lambda d: d[:5] + b"\x02" + d[6:], "big-endian"),
+    "dynamic": (_with_interp, "dynamically linked programs are not supported yet"),
+    "segment-past-end": (lambda d: d[:0x8ce], "segment outside the file"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input_is_one_line_and_status_1(tmp_path, case):
+    make, message = BAD_INPUTS[case]
+    path = str(tmp_path / "absent") if make is None else _write(tmp_path, case, make(HELLO.read_bytes()))
+    result = dbt("run", path)
+    assert result.returncode == 1
+    lines = result.stderr.decode().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"dbt-vm: error: {path}: ")
+    assert message in lines[0]
+    assert b"Traceback" not in result.stderr and result.stdout == b""
+
+
+def test_directory_is_refused(tmp_path):
+    result = dbt("run", str(tmp_path))
+    assert result.returncode == 1 and result.stderr.count(b"\n") == 1
+
+
+def _program(name: str) -> Path:
+    """A test program built for musl (tests/programs/build.py), or skip."""
+    import importlib.util
+    modname = "_dbt_test_programs_build"       # the name tests/test_programs.py loads it as
+    build = sys.modules.get(modname)
+    if build is None:
+        spec = importlib.util.spec_from_file_location(modname, ROOT / "tests/programs/build.py")
+        build = sys.modules[modname] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(build)
+    reason = build.missing_reason("musl")
+    if reason:
+        pytest.skip(reason)
+    return build.build(name, "musl")
+
+
+def test_env_options_set_and_unset():
+    # argv_env prints the guest's whole environment, sorted, one `env: NAME=VALUE` line each
+    binary = _program("argv_env")
+    env = {"KEEP": "1", "DROP": "2", "PATH": os.environ.get("PATH", "/usr/bin")}
+    result = dbt("run", "-E", "NEW=x=y", "-U", "DROP", "-E", "KEEP=changed", str(binary),
+                 env=env)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.decode()
+    assert "NEW=x=y" in out and "KEEP=changed" in out
+    assert "DROP=" not in out and "KEEP=1" not in out
+
+
+def test_bad_env_option():
+    result = dbt("run", "-E", "NOEQUALS", str(HELLO))
+    assert result.returncode == 1 and b"-E expects VAR=VALUE" in result.stderr
+
+
+def test_stats_report_counts_and_times():
+    result = dbt("run", "--stats", str(HELLO))
+    assert result.returncode == 0
+    text = result.stderr.decode()
+    for key in ("guest instructions", "blocks decoded", "MIPS", "load s", "decode+lift s",
+                "execute s", "syscalls s"):
+        assert key in text, text
+
+
+def test_trace_in_asm_lists_the_entry_block():
+    result = dbt("run", "--trace", "in_asm", str(HELLO))
+    assert result.returncode == 0
+    text = result.stderr.decode()
+    entry = struct.unpack_from("<Q", HELLO.read_bytes(), 24)[0]
+    assert "IN: " in text
+    assert f"0x{entry:08x}:  " in text
+
+
+def test_unknown_trace_kind():
+    result = dbt("run", "--trace", "bogus", str(HELLO))
+    assert result.returncode == 1 and b"unknown trace kind 'bogus'" in result.stderr
+
+
+def test_strace_prints_write_and_exit():
+    result = dbt("run", "--strace", str(HELLO))
+    assert result.returncode == 0
+    text = result.stderr.decode()
+    assert " write(1," in text and "exit" in text
+
+
+def test_python_module_and_console_script_agree():
+    console = Path(sys.executable).with_name("dbt-vm")
+    if not console.exists():
+        pytest.skip("the dbt-vm console script is not installed next to this Python")
+    a = subprocess.run([str(console), "run", str(HELLO)], capture_output=True, timeout=60)
+    b = dbt("run", str(HELLO))
+    assert (a.returncode, a.stdout) == (b.returncode, b.stdout)
