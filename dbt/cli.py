@@ -40,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
                      help=f"comma-separated debug output on stderr: {', '.join(TRACE_KINDS)}")
     run.add_argument("--stats", action="store_true",
                      help="print instructions executed, MIPS and where time went")
+    run.add_argument("--stats-json", metavar="FILE",
+                     help="write the --stats figures to FILE as JSON (for benchmark runners)")
     run.add_argument("program", metavar="PROGRAM")
     run.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS")
     return p
@@ -94,9 +96,12 @@ def cmd_run(args) -> int:
     except LoadError as exc:
         return _error(f"{args.program}: {exc}")
     result = machine.run()
-    if args.stats:
-        from .stats import print_stats
-        print_stats(machine, sys.stderr)
+    if args.stats or args.stats_json:
+        from .stats import print_stats, write_json
+        if args.stats:
+            print_stats(machine, sys.stderr)
+        if args.stats_json:
+            write_json(machine, args.stats_json)
     if result.signal:
         if result.message:
             print(f"dbt-vm: {result.message}", file=sys.stderr)

@@ -36,3 +36,9 @@ def print_stats(machine, stream) -> None:
             text = f"{value:,}"
         table.add_row(key, text)
     Console(file=stream, width=60).print(table)
+
+
+def write_json(machine, path: str) -> None:
+    import json
+    with open(path, "w") as f:
+        json.dump(collect(machine), f, indent=1)
