@@ -31,6 +31,7 @@ class InterpEngine:
         self.on_block = on_block          # trace hook: sees every newly lifted block
         self.cache: dict[int, tuple] = {}
         self.blocks: dict[int, tuple] = {}   # pc -> (block, source, linemap)
+        self.code_pages: dict[int, set] = {}  # guest page -> pcs of blocks with code on it
         self.ns = make_namespace(state.regs, memory, self)
         self.icount = 0                   # guest instructions retired
         self.blocks_lifted = 0
@@ -47,22 +48,29 @@ class InterpEngine:
         entry = (fn, block.ninsns)
         self.cache[pc] = entry
         self.blocks[pc] = (block, source, linemap)
+        for page in range(block.pc >> 12, ((block.end_pc - 1) >> 12) + 1):
+            self.code_pages.setdefault(page, set()).add(pc)
         self.blocks_lifted += 1
         self.lift_seconds += time.perf_counter() - start
         return entry
 
     def flush(self) -> None:
-        """Forget every translation (fence.i, or code pages changed)."""
+        """Forget every translation (fence.i)."""
         self.cache.clear()
         self.blocks.clear()
+        self.code_pages.clear()
 
     def _on_memory_change(self, addr: int, length: int) -> None:
-        end = addr + length
-        stale = [pc for pc, (block, _, _) in self.blocks.items()
-                 if block.pc < end and block.end_pc > addr]
-        for pc in stale:
-            del self.cache[pc]
-            del self.blocks[pc]
+        """Drop the translations of code on pages that were remapped or reprotected."""
+        first, last = addr >> 12, (addr + length - 1) >> 12
+        if last - first > len(self.code_pages):
+            pages = [p for p in self.code_pages if first <= p <= last]
+        else:
+            pages = [p for p in range(first, last + 1) if p in self.code_pages]
+        for page in pages:
+            for pc in self.code_pages.pop(page):
+                if self.cache.pop(pc, None) is not None:
+                    del self.blocks[pc]
 
     # -- execution -----------------------------------------------------------------------------
     def run(self, pc: int) -> tuple[str, int]:
