@@ -95,7 +95,7 @@ def cmd_run(args) -> int:
                           sysroot=args.sysroot, strace=args.strace, trace=trace)
     except LoadError as exc:
         return _error(f"{args.program}: {exc}")
-    result = machine.run()
+    result = _run_guarded(machine)
     if args.stats or args.stats_json:
         from .stats import print_stats, write_json
         if args.stats:
@@ -107,6 +107,21 @@ def cmd_run(args) -> int:
             print(f"dbt-vm: {result.message}", file=sys.stderr)
         die_by_signal(result.signal)
     return result.status
+
+
+def _run_guarded(machine):
+    """Run the guest; a host-side bug becomes one line (DBT_VM_DEBUG=1 shows the traceback)."""
+    # Ctrl-C reaches the guest's default action (death by SIGINT), as under qemu-user.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    try:
+        return machine.run()
+    except Exception as exc:                      # a bug in dbt-vm, not guest behaviour
+        if os.environ.get("DBT_VM_DEBUG"):
+            raise
+        pc = machine.state.pc
+        print(f"dbt-vm: internal error at guest pc {pc:#x}: {type(exc).__name__}: {exc} "
+              "(set DBT_VM_DEBUG=1 for a traceback)", file=sys.stderr)
+        sys.exit(70)
 
 
 def die_by_signal(signo: int) -> None:
