@@ -85,7 +85,7 @@ def make_namespace(regs: list, memory: GuestMemory, engine) -> dict:
     def counter(kind: str, index: int) -> int:
         if kind == "time":
             return time.monotonic_ns()
-        return engine.retired(sys._getframe(2), index)
+        return engine.retired(sys._getframe(1), index)
 
     ns = {
         "P": perms, "MB": view, "MH": view.cast("H"), "MI": view.cast("I"),
@@ -150,7 +150,7 @@ def _fp_helpers(regs: list, flags_slot: int) -> dict:
                for name in ("add", "sub", "mul", "div", "sqrt", "fma")}
     helpers.update({"F" + name.upper(): helpers.pop(name.upper())
                     for name in ("add", "sub", "mul", "div", "sqrt")})
-    helpers.update({"FMIN": unrounded(fp.min), "FMAX": unrounded(fp.max),
+    helpers.update({"FMIN": unrounded(fp.fmin), "FMAX": unrounded(fp.fmax),
                     "FEQ": _boolean(unrounded(fp.eq)), "FLT": _boolean(unrounded(fp.lt)),
                     "FLE": _boolean(unrounded(fp.le)), "FCLASS": fclass,
                     "FCVT_TO_INT": to_int, "FCVT_FROM_INT": from_int, "FCVT_F": convert})
