@@ -118,6 +118,10 @@ CASES: tuple[Case, ...] = (
     Case("segv_write", "segv", args=("write",)),
     Case("segv_exec", "segv", args=("exec",)),
     Case("segv_handler", "segv", args=("handler",), needs=("signal-delivery",)),
+    # instructions that trap
+    *(Case(f"trap_{what}", "traps", args=(what,))
+      for what in ("illegal", "csr", "frm", "ebreak", "amo_misaligned", "lr_misaligned",
+                   "jump_null")),
     # stdout/stderr interleaving
     Case("stdio_full", "stdio_mix", args=("full",)),
     Case("stdio_line", "stdio_mix", args=("line",)),
