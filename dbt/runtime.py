@@ -16,7 +16,7 @@ from .ir.ops import EXIT_ICACHE_FLUSH, EXIT_SYSCALL
 from .linux import FatalSignal, LinuxKernel, ProcessExit
 from .loader import load
 from .memory import GuestFault, GuestMemory
-from .state import GuestState, slot
+from .state import GuestState
 from .traps import TRAP_SIGNALS, GuestTrap
 
 MODES = ("interp",)                  # modes that exist now, best last
@@ -90,7 +90,7 @@ class Machine:
             self.stats.total_seconds = time.perf_counter() - start
 
     def _loop(self) -> Exit:
-        engine, kernel, state = self.engine, self.kernel, self.state
+        engine, state = self.engine, self.state
         pc = state.pc
         while True:
             try:

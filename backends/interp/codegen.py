@@ -15,8 +15,10 @@ traps raise; the engine maps the raising source line back to the guest instructi
 
 from __future__ import annotations
 
+from dbt import fp
 from dbt.ir.block import Block, Const, Op, Temp
 from dbt.ir.ops import EXIT_ICACHE_FLUSH, EXIT_SYSCALL, OPS, PURE, FPENV, TRAP_KINDS
+from dbt.ir.types import F64
 from dbt.state import LAYOUT
 
 EXIT_SHIFT = 64
@@ -263,30 +265,34 @@ def exec_bitcast(g, op, a):
 
 
 # -- floating point: helpers from dbt.fp, flags accrued by the wrappers in helpers.py -----------
+def _fmt(t) -> int:
+    """dbt.fp's format number of an IR float type."""
+    return fp.F64 if t is F64 else fp.F32
+
+
 @_exec("fadd", "fsub", "fmul", "fdiv", "fsqrt", "fma", "fmin", "fmax", "feq", "flt", "fle",
        "fclass")
 def exec_fp(g, op, a):
-    fmt = op.args[0].type.bits
-    return f"{op.name.upper()}({fmt}, {', '.join(a)})"
+    return f"{op.name.upper()}({_fmt(op.args[0].type)}, {', '.join(a)})"
 
 
 @_exec("fcvt_to_si", "fcvt_to_ui")
 def exec_fcvt_to_int(g, op, a):
     signed = op.name == "fcvt_to_si"
-    return (f"FCVT_TO_INT({op.args[0].type.bits}, {a[0]}, {a[1]}, "
+    return (f"FCVT_TO_INT({_fmt(op.args[0].type)}, {a[0]}, {a[1]}, "
             f"{op.result.type.bits}, {signed})")
 
 
 @_exec("fcvt_from_si", "fcvt_from_ui")
 def exec_fcvt_from_int(g, op, a):
     signed = op.name == "fcvt_from_si"
-    return (f"FCVT_FROM_INT({op.result.type.bits}, {a[0]}, {op.args[0].type.bits}, "
+    return (f"FCVT_FROM_INT({_fmt(op.result.type)}, {a[0]}, {op.args[0].type.bits}, "
             f"{signed}, {a[1]})")
 
 
 @_exec("fcvt_f")
 def exec_fcvt_f(g, op, a):
-    return f"FCVT_F({op.args[0].type.bits}, {op.result.type.bits}, {a[0]}, {a[1]})"
+    return f"FCVT_F({_fmt(op.args[0].type)}, {_fmt(op.result.type)}, {a[0]}, {a[1]})"
 
 
 # -- state and memory ---------------------------------------------------------------------------

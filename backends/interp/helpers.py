@@ -7,7 +7,6 @@ flags into the `fpflags` slot.
 
 from __future__ import annotations
 
-import signal
 import sys
 import time
 
@@ -17,7 +16,6 @@ from dbt.memory import PROT_READ, PROT_WRITE, GuestFault, GuestMemory
 from dbt.state import slot
 from dbt.traps import GuestTrap
 
-_FMT = {32: fp.F32, 64: fp.F64}
 
 
 def _div_s(a: int, b: int, bits: int) -> int:
@@ -98,67 +96,27 @@ def make_namespace(regs: list, memory: GuestMemory, engine) -> dict:
 
 
 def _fp_helpers(regs: list, flags_slot: int) -> dict:
-    """FP wrappers: check the rounding mode, run the op, accrue flags into R[fpflags]."""
+    """Each IR FP op runs its dbt.fp function; the wrapper rejects a reserved rounding mode
+    (an illegal-instruction trap) and accrues the exception flags into R[fpflags]."""
 
-    def rounded(fn):
-        def op(bits, *args):
-            rm = args[-1]
-            if rm > 4:
+    def accrue(fn, rm_at: int | None = -1):
+        def op(*args):
+            if rm_at is not None and args[rm_at] > 4:
                 raise GuestTrap(TRAP_ILLEGAL)
-            result, flags = fn(_FMT[bits], *args)
+            result, flags = fn(*args)
             if flags:
                 regs[flags_slot] |= flags
             return result
         return op
 
-    def unrounded(fn):
-        def op(bits, *args):
-            result, flags = fn(_FMT[bits], *args)
-            if flags:
-                regs[flags_slot] |= flags
-            return result
-        return op
+    return {
+        "FADD": accrue(fp.add), "FSUB": accrue(fp.sub), "FMUL": accrue(fp.mul),
+        "FDIV": accrue(fp.div), "FSQRT": accrue(fp.sqrt), "FMA": accrue(fp.fma),
+        "FMIN": accrue(fp.fmin, None), "FMAX": accrue(fp.fmax, None),
+        "FEQ": accrue(fp.eq, None), "FLT": accrue(fp.lt, None), "FLE": accrue(fp.le, None),
+        "FCLASS": accrue(fp.classify, None),
+        "FCVT_TO_INT": accrue(fp.to_int, 2),        # (fmt, value, rm, width, signed)
+        "FCVT_FROM_INT": accrue(fp.from_int),       # (fmt, value, width, signed, rm)
+        "FCVT_F": accrue(fp.convert),               # (from_fmt, to_fmt, value, rm)
+    }
 
-    def to_int(bits, value, rm, width, signed):
-        if rm > 4:
-            raise GuestTrap(TRAP_ILLEGAL)
-        result, flags = fp.to_int(_FMT[bits], value, rm, width, signed)
-        if flags:
-            regs[flags_slot] |= flags
-        return result
-
-    def from_int(bits, value, width, signed, rm):
-        if rm > 4:
-            raise GuestTrap(TRAP_ILLEGAL)
-        result, flags = fp.from_int(_FMT[bits], value, width, signed, rm)
-        if flags:
-            regs[flags_slot] |= flags
-        return result
-
-    def convert(from_bits, to_bits, value, rm):
-        if rm > 4:
-            raise GuestTrap(TRAP_ILLEGAL)
-        result, flags = fp.convert(_FMT[from_bits], _FMT[to_bits], value, rm)
-        if flags:
-            regs[flags_slot] |= flags
-        return result
-
-    def fclass(bits, value):
-        return fp.classify(_FMT[bits], value)[0]
-
-    helpers = {name.upper(): rounded(getattr(fp, name))
-               for name in ("add", "sub", "mul", "div", "sqrt", "fma")}
-    helpers.update({"F" + name.upper(): helpers.pop(name.upper())
-                    for name in ("add", "sub", "mul", "div", "sqrt")})
-    helpers.update({"FMIN": unrounded(fp.fmin), "FMAX": unrounded(fp.fmax),
-                    "FEQ": _boolean(unrounded(fp.eq)), "FLT": _boolean(unrounded(fp.lt)),
-                    "FLE": _boolean(unrounded(fp.le)), "FCLASS": fclass,
-                    "FCVT_TO_INT": to_int, "FCVT_FROM_INT": from_int, "FCVT_F": convert})
-    return helpers
-
-
-def _boolean(fn):
-    return lambda bits, a, b: fn(bits, a, b) == 1
-
-
-SIGNALS = {"SIGSEGV": signal.SIGSEGV, "SIGBUS": signal.SIGBUS}

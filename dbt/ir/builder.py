@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..state import LAYOUT
 from .block import Block, Const, Op, Temp, Value
 from .ops import OPS, OpDef, TERMINATORS
-from .types import I1, I64, Type, by_name
+from .types import I64, Type, by_name
 
 
 class IRError(Exception):
@@ -120,7 +120,3 @@ def _result_type(opdef: OpDef, values: tuple[Value, ...], attrs: dict) -> Type |
         if ospec == spec:
             return v.type
     raise IRError(f"{opdef.name}: no operand gives the result type {spec}")
-
-
-def const_bool(value: bool) -> Const:
-    return Const(int(value), I1)

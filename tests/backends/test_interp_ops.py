@@ -14,7 +14,7 @@ from dbt.backends.interp.helpers import make_namespace
 from dbt.ir.builder import IRBuilder
 from dbt.ir.types import I1, I8, I16, I32, I64, I128
 from dbt.memory import PROT_READ, PROT_WRITE, GuestFault, GuestMemory
-from dbt.state import GuestState, slot
+from dbt.state import GuestState
 
 TYPES = [I8, I16, I32, I64, I128]
 
