@@ -1,0 +1,354 @@
+"""Differential harness: run a few RISC-V instructions in our backends and in Unicorn.
+
+A :class:`Setup` is the input (instruction bytes, integer and FP registers, fflags/frm, memory
+contents); every runner returns an :class:`Outcome` (x0..x31, f0..f31, fflags, frm, the next pc,
+the final contents of the data region, and the signal the instructions raised, if any), so the
+results of any two runners compare with ``==`` and explain themselves with :meth:`Outcome.diff`.
+
+Guest address space (the same for every runner)::
+
+    CODE_BASE  0x10000  one page, R+X: the instructions under test, then an ebreak
+    DATA_BASE  0x20000  one page, R+W
+    RO_BASE    0x21000  one page, R only (loads work, stores fault)
+    UNMAPPED   0x22000  nothing mapped from here on
+
+Runners execute exactly the instructions of ``Setup.code`` (``count`` of them, straight line;
+a control transfer ends the run at its target): Unicorn with ``count=``, our backends by
+stopping at the first block after the one under test (see :class:`InterpBackend`).
+
+Backends are listed in :data:`BACKENDS`, the one place a JIT backend gets added.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import signal
+from dataclasses import dataclass, field
+
+from dbt.backends.interp.engine import InterpEngine
+from dbt.frontends.riscv.decode import insn_length
+from dbt.frontends.riscv.lifter import lift_block
+from dbt.ir.builder import IRBuilder
+from dbt.ir.ops import TRAP_BREAKPOINT
+from dbt.ir.verify import verify
+from dbt.memory import PROT_EXEC, PROT_READ, PROT_WRITE, GuestFault, GuestMemory
+from dbt.opt import optimize
+from dbt.state import GuestState
+from dbt.traps import TRAP_SIGNALS, GuestTrap
+
+PAGE = 0x1000
+CODE_BASE = 0x10000
+DATA_BASE = 0x20000
+RO_BASE = DATA_BASE + PAGE
+UNMAPPED = RO_BASE + PAGE
+REGION_SIZE = UNMAPPED - DATA_BASE          # data page + read-only page
+WINDOW_BITS = 24                             # our guest window: 16 MiB is plenty here
+EBREAK = (0x00100073).to_bytes(4, "little")
+MASK64 = (1 << 64) - 1
+
+#: Deterministic background of the data region, so that every load reads non-zero bytes and a
+#: wrong store address shows up as a difference.
+REGION_FILL = bytes((i * 0x9D + (i >> 8) * 0x35 + 0x5B) & 0xFF for i in range(REGION_SIZE))
+#: Register background: every register holds a distinct value (x0 is always 0).
+X_FILL = tuple(0 if i == 0 else (0x0101010101010101 * i) ^ 0x8040201008040201 for i in range(32))
+F_FILL = tuple(0xFFFFFFFF_00000000 | (0x3F800000 + (i << 16)) for i in range(32))
+
+SIGSEGV, SIGBUS, SIGILL, SIGTRAP = "SIGSEGV", "SIGBUS", "SIGILL", "SIGTRAP"
+
+
+@dataclass(frozen=True)
+class Setup:
+    """The input of one run. ``mem`` overlays ``(address, bytes)`` on REGION_FILL; the code is
+    placed at ``pc`` (in the code page) and runs from there."""
+    code: bytes
+    x: tuple[int, ...] = X_FILL
+    f: tuple[int, ...] = F_FILL
+    fflags: int = 0
+    frm: int = 0
+    mem: tuple[tuple[int, bytes], ...] = ()
+    pc: int = CODE_BASE
+
+    def region(self) -> bytes:
+        data = bytearray(REGION_FILL)
+        for addr, chunk in self.mem:
+            offset = addr - DATA_BASE
+            if offset < 0 or offset + len(chunk) > REGION_SIZE:
+                raise ValueError(f"memory overlay {addr:#x}+{len(chunk)} outside the region")
+            data[offset:offset + len(chunk)] = chunk
+        return bytes(data)
+
+    def count(self) -> int:
+        """The number of instructions in ``code``."""
+        n = offset = 0
+        while offset < len(self.code):
+            offset += insn_length(int.from_bytes(self.code[offset:offset + 2], "little"))
+            n += 1
+        return n
+
+    def initial(self, pc: int | None = None) -> "Outcome":
+        """The state before the run, as an Outcome (a fault at ``pc`` changes nothing)."""
+        return Outcome(x=(0,) + tuple(v & MASK64 for v in self.x[1:]),
+                       f=tuple(v & MASK64 for v in self.f), fflags=self.fflags,
+                       frm=self.frm, pc=self.pc if pc is None else pc, mem=self.region(),
+                       fault=None)
+
+    def end(self) -> int:
+        """The address after the code."""
+        return self.pc + len(self.code)
+
+    @staticmethod
+    def after(outcome: "Outcome", code: bytes, pc: int) -> "Setup":
+        """The setup that continues from ``outcome`` with ``code`` at ``pc``."""
+        return Setup(code, outcome.x, outcome.f, outcome.fflags, outcome.frm,
+                     ((DATA_BASE, outcome.mem),), pc)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of a run: final state, next pc (or faulting pc), and the fault if any."""
+    x: tuple[int, ...]
+    f: tuple[int, ...]
+    fflags: int
+    frm: int
+    pc: int
+    mem: bytes = field(repr=False)
+    fault: str | None
+
+    def replace(self, **changes) -> "Outcome":
+        values = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        values.update(changes)
+        return Outcome(**values)
+
+    def diff(self, other: "Outcome", names: tuple[str, str] = ("got", "want")) -> list[str]:
+        """Human-readable differences (empty when equal)."""
+        a, b = names
+        out = []
+        for attr in ("fault", "pc", "fflags", "frm"):
+            mine, theirs = getattr(self, attr), getattr(other, attr)
+            if mine != theirs:
+                out.append(f"{attr}: {a}={_hex(mine)} {b}={_hex(theirs)}")
+        for bank in ("x", "f"):
+            for i, (mine, theirs) in enumerate(zip(getattr(self, bank), getattr(other, bank))):
+                if mine != theirs:
+                    out.append(f"{bank}{i}: {a}={mine:#018x} {b}={theirs:#018x}")
+        for start, end in differing_ranges(self.mem, other.mem):
+            out.append(f"mem[{DATA_BASE + start:#x}:{DATA_BASE + end:#x}]: "
+                       f"{a}={self.mem[start:end].hex()} {b}={other.mem[start:end].hex()}")
+        return out
+
+
+def _hex(value):
+    return hex(value) if isinstance(value, int) else repr(value)
+
+
+def differing_ranges(x: bytes, y: bytes) -> list[tuple[int, int]]:
+    if x == y:
+        return []
+    ranges, start = [], None
+    for i in range(len(x)):
+        if x[i] != y[i]:
+            start = i if start is None else start
+        elif start is not None:
+            ranges.append((start, i))
+            start = None
+    if start is not None:
+        ranges.append((start, len(x)))
+    return ranges
+
+
+# ---------------------------------------------------------------------------------- backends
+
+class _SingleUseEngine(InterpEngine):
+    """An InterpEngine that never reuses a translation: a branch back to its own block (an
+    offset of 0) must reach the stop block instead of looping forever."""
+
+    def translate(self, pc: int) -> tuple:
+        entry = super().translate(pc)
+        del self.cache[pc]
+        return entry
+
+
+def stop_block(pc: int):
+    """The block every pc after the one under test gets: a breakpoint trap at that pc."""
+    b = IRBuilder(pc)
+    b.insn(pc, 2)
+    b.trap(kind=TRAP_BREAKPOINT, pc=pc)
+    return b.finish()
+
+
+def _signal_name(kind: str) -> str:
+    return signal.Signals(TRAP_SIGNALS[kind]).name if kind in TRAP_SIGNALS else kind
+
+
+class InterpBackend:
+    """Our interpreter, with the lift -> optimize pipeline the runtime uses (``opt=False``
+    runs the lifted IR as it is: handy to tell a frontend bug from an optimizer bug)."""
+
+    name = "interp"
+
+    def __init__(self, opt: bool = True):
+        self.opt = opt
+
+    def run(self, setup: Setup) -> Outcome:
+        memory = GuestMemory(window_bits=WINDOW_BITS)
+        try:
+            return self._run(setup, memory)
+        finally:
+            memory.close()
+
+    def _run(self, setup: Setup, memory: GuestMemory) -> Outcome:
+        memory.map_anonymous(CODE_BASE, PAGE, PROT_READ | PROT_EXEC)
+        memory.map_anonymous(DATA_BASE, PAGE, PROT_READ | PROT_WRITE)
+        memory.map_anonymous(RO_BASE, PAGE, PROT_READ)
+        memory.write(setup.pc, setup.code + EBREAK, force=True)
+        memory.write(DATA_BASE, setup.region(), force=True)
+        state = GuestState()
+        for i in range(1, 32):
+            state[f"x{i}"] = setup.x[i]
+        for i in range(32):
+            state[f"f{i}"] = setup.f[i]
+        state["fpflags"], state["frm"] = setup.fflags, setup.frm
+        engine = _SingleUseEngine(state, memory, self._lifter(memory))
+        try:
+            reason, pc = engine.run(setup.pc)
+            # The ebreak after the code or the stop block end a run that did not fault; an
+            # illegal encoding ends its block in a trap; syscall/icache_flush exits stay names.
+            fault = None if reason == TRAP_BREAKPOINT else _signal_name(reason)
+        except GuestFault as exc:
+            fault, pc = exc.signal, exc.pc
+        except GuestTrap as exc:
+            fault, pc = _signal_name(exc.kind), exc.pc
+        return Outcome(x=tuple(state[f"x{i}"] for i in range(32)),
+                       f=tuple(state[f"f{i}"] for i in range(32)),
+                       fflags=state["fpflags"], frm=state["frm"], pc=pc,
+                       mem=memory.read(DATA_BASE, REGION_SIZE), fault=fault)
+
+    def _lifter(self, memory: GuestMemory):
+        lifted = []
+
+        def lift(pc: int):
+            if lifted:
+                return stop_block(pc)
+            block = lift_block(memory.fetch, pc)
+            verify(block)
+            if self.opt:
+                block = optimize(block)
+                verify(block)
+            lifted.append(block)
+            return block
+        return lift
+
+
+#: Every backend the semantics tests run, by name: add the JIT here.
+BACKENDS = {"interp": InterpBackend()}
+
+
+# ---------------------------------------------------------------------------------- unicorn
+
+class UnicornOracle:
+    """Unicorn 2.1 (QEMU 5.0's RISC-V target) in user mode (priv 0), FPU on (mstatus.FS)."""
+
+    name = "unicorn"
+    MSTATUS_FS_DIRTY = 3 << 13
+    #: RISC-V exception causes -> the signal Linux delivers for them.
+    CAUSE_SIGNALS = {0: SIGBUS, 1: SIGSEGV, 2: SIGILL, 3: SIGTRAP, 4: SIGBUS, 5: SIGSEGV,
+                     6: SIGBUS, 7: SIGSEGV, 8: "syscall", 9: "syscall", 11: "syscall",
+                     12: SIGSEGV, 13: SIGSEGV, 15: SIGSEGV}
+
+    def __init__(self):
+        import unicorn
+        from unicorn import riscv_const as rc
+        self.uc, self.rc = unicorn, rc
+        err = unicorn.unicorn_const
+        self.error_signals = {
+            err.UC_ERR_READ_UNMAPPED: SIGSEGV, err.UC_ERR_WRITE_UNMAPPED: SIGSEGV,
+            err.UC_ERR_FETCH_UNMAPPED: SIGSEGV, err.UC_ERR_READ_PROT: SIGSEGV,
+            err.UC_ERR_WRITE_PROT: SIGSEGV, err.UC_ERR_FETCH_PROT: SIGSEGV,
+            err.UC_ERR_READ_UNALIGNED: SIGBUS, err.UC_ERR_WRITE_UNALIGNED: SIGBUS,
+            err.UC_ERR_FETCH_UNALIGNED: SIGBUS, err.UC_ERR_INSN_INVALID: SIGILL,
+        }
+        self.fetch_errors = {err.UC_ERR_FETCH_UNMAPPED, err.UC_ERR_FETCH_PROT,
+                             err.UC_ERR_FETCH_UNALIGNED}
+        self._mu = self._clean = None
+        self._started: list[int] = []
+        self._causes: list[int] = []
+
+    def run(self, setup: Setup) -> Outcome:
+        rc = self.rc
+        count = setup.count()
+        mu, fault, started = self._execute(setup, count)
+        state = mu.reg_read_batch([rc.UC_RISCV_REG_X0 + i for i in range(32)]
+                                  + [rc.UC_RISCV_REG_F0 + i for i in range(32)]
+                                  + [rc.UC_RISCV_REG_FFLAGS, rc.UC_RISCV_REG_FRM,
+                                     rc.UC_RISCV_REG_PC])
+        pc = self._fault_pc(setup, count, fault, started) if fault else state[66]
+        return Outcome(x=tuple(state[:32]), f=tuple(state[32:64]), fflags=state[64],
+                       frm=state[65], pc=pc, mem=bytes(mu.mem_read(DATA_BASE, REGION_SIZE)),
+                       fault=fault)
+
+    def _machine(self):
+        """One Uc for every run: mapped once, reset by restoring a saved CPU context (which
+        also drops any LR reservation) and by rewriting code and data."""
+        if self._mu is None:
+            uc = self.uc
+            mu = uc.Uc(uc.UC_ARCH_RISCV, uc.UC_MODE_RISCV64)
+            mu.mem_map(CODE_BASE, PAGE, uc.UC_PROT_READ | uc.UC_PROT_EXEC)
+            mu.mem_map(DATA_BASE, PAGE, uc.UC_PROT_READ | uc.UC_PROT_WRITE)
+            mu.mem_map(RO_BASE, PAGE, uc.UC_PROT_READ)
+            mu.reg_write(self.rc.UC_RISCV_REG_MSTATUS, self.MSTATUS_FS_DIRTY)
+            mu.reg_write(self.rc.UC_RISCV_REG_PRIV, 0)      # U-mode, as a Linux process
+            mu.hook_add(uc.UC_HOOK_CODE, lambda m, addr, size, _: self._started.append(addr))
+            mu.hook_add(uc.UC_HOOK_INTR, self._on_exception)
+            self._mu, self._clean = mu, mu.context_save()
+        return self._mu
+
+    def _on_exception(self, mu, cause: int, _) -> None:
+        self._causes.append(cause)
+        mu.emu_stop()
+
+    def _execute(self, setup: Setup, count: int):
+        """Run ``count`` instructions: (the Uc, the fault or None, start addresses seen)."""
+        uc, rc = self.uc, self.rc
+        mu = self._machine()
+        mu.context_restore(self._clean)
+        mu.mem_write(setup.pc, setup.code + EBREAK)
+        mu.ctl_remove_cache(CODE_BASE, CODE_BASE + PAGE)      # drop the last run's blocks
+        mu.mem_write(DATA_BASE, setup.region())
+        mu.reg_write_batch([(rc.UC_RISCV_REG_X0 + i, setup.x[i] & MASK64) for i in range(1, 32)]
+                           + [(rc.UC_RISCV_REG_F0 + i, setup.f[i] & MASK64) for i in range(32)]
+                           + [(rc.UC_RISCV_REG_FRM, setup.frm),
+                              (rc.UC_RISCV_REG_FFLAGS, setup.fflags)])
+        self._started, self._causes = started, causes = [], []
+        fault = None
+        try:
+            mu.emu_start(setup.pc, 0, count=count)
+        except uc.UcError as exc:
+            # Unicorn fetches the next block before it stops at `count`: a jump to an unmapped
+            # target fails after the last instruction completed, which is no fault of ours.
+            if not (exc.errno in self.fetch_errors and len(started) == count):
+                fault = self.error_signals.get(exc.errno, f"unicorn error {exc}")
+        if causes:
+            fault = self.CAUSE_SIGNALS.get(causes[0], f"cause {causes[0]}")
+        return mu, fault, started
+
+    def _fault_pc(self, setup: Setup, count: int, fault: str, started: list) -> int:
+        """The address of the faulting instruction.  The code hook sees every instruction
+        start that accesses memory; an illegal one is not always seen (QEMU may reject it
+        before the hook), so for SIGILL find the first prefix of the code that faults."""
+        if fault != SIGILL:
+            return started[-1] if started else setup.pc
+        for n in range(1, count + 1):
+            if n == count or self._execute(setup, n)[1]:
+                return setup.pc + _code_offset(setup.code, n - 1)
+
+
+def _code_offset(code: bytes, index: int) -> int:
+    """Byte offset of instruction ``index`` in straight-line code."""
+    offset = 0
+    for _ in range(index):
+        offset += insn_length(int.from_bytes(code[offset:offset + 2], "little"))
+    return offset
+
+
+def unicorn_available() -> bool:
+    return importlib.util.find_spec("unicorn") is not None
