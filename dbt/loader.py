@@ -54,6 +54,8 @@ def read_header(path: str) -> tuple[Arch, bytes]:
     """Check that `path` is an ELF program we can run; return its Arch and its bytes."""
     try:
         with open(path, "rb") as f:
+            if not os.fstat(f.fileno()).st_mode & 0o111:
+                raise LoadError("Permission denied (not executable)")   # as execve and qemu
             data = f.read()
     except IsADirectoryError:
         raise LoadError("is a directory") from None

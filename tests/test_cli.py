@@ -97,6 +97,14 @@ def test_bad_input_is_one_line_and_status_1(tmp_path, case):
     assert b"Traceback" not in result.stderr and result.stdout == b""
 
 
+def test_file_without_execute_permission_is_refused(tmp_path):
+    path = _write(tmp_path, "noexec", HELLO.read_bytes())
+    os.chmod(path, 0o644)
+    result = dbt("run", path)
+    assert result.returncode == 1
+    assert result.stderr == f"dbt-vm: error: {path}: Permission denied (not executable)\n".encode()
+
+
 def test_directory_is_refused(tmp_path):
     result = dbt("run", str(tmp_path))
     assert result.returncode == 1 and result.stderr.count(b"\n") == 1

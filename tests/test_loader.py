@@ -114,6 +114,7 @@ def test_static_pie_is_loaded_at_its_bias(tmp_path):
     struct.pack_into("<H", data, 16, loader.ET_DYN)
     path = tmp_path / "pie"
     path.write_bytes(data)
+    path.chmod(0o755)
     memory = GuestMemory()
     try:
         prog = loader.load(str(path), memory, [b"pie"], [])

@@ -3,14 +3,18 @@
 Every op of the op table is a method: `b.add(x, y)`, `b.sext(v, type=I64)`, `b.load(addr,
 type=I32)`, `b.jump(target=pc)`. Python keywords take a trailing underscore (`b.and_`, `b.or_`,
 `b.not_`). Plain Python ints are accepted wherever the operand's type is implied by another
-operand or by the signature, and become constants of that type.
+operand or by the signature, and become constants of that type. Pure ops are folded as they
+are emitted (`dbt.ir.fold`): `b.add(x, 0)` returns x itself.
 """
 
 from __future__ import annotations
 
+import keyword
+
 from ..state import LAYOUT
 from .block import Block, Const, Op, Temp, Value
-from .ops import OPS, OpDef, TERMINATORS
+from .fold import fold
+from .ops import FPENV, OPS, PURE, OpDef, TERMINATORS
 from .types import I64, Type, by_name
 
 
@@ -63,18 +67,17 @@ class IRBuilder:
                     raise IRError(f"{name} needs attribute {key}")
         values = _coerce(opdef, args)
         rtype = _result_type(opdef, values, attrs)
-        result = None
-        if rtype is not None:
-            result = Temp(self.ntemps, rtype)
-            self.ntemps += 1
-        self._append(Op(name, values, attrs, result))
-        return result
-
-    def __getattr__(self, attr: str):
-        name = attr[:-1] if attr.endswith("_") else attr
-        if name not in OPS:
-            raise AttributeError(attr)
-        return lambda *args, **attrs: self.emit(name, *args, **attrs)
+        if rtype is None:
+            self._append(Op(name, values, attrs, None))
+            return None
+        op = Op(name, values, attrs, Temp(self.ntemps, rtype))
+        if name in _FOLDABLE:
+            value = fold(op)
+            if value is not None and value.type is rtype:
+                return value
+        self.ntemps += 1
+        self._append(op)
+        return op.result
 
     def _append(self, op: Op) -> None:
         if self.closed:
@@ -86,6 +89,21 @@ class IRBuilder:
 
 _MISSING = object()
 _DEFAULT_ATTRS = {"align": False}
+_FOLDABLE = frozenset(n for n, d in OPS.items() if d.has(PURE) and not d.has(FPENV))
+
+
+def _op_method(name: str):
+    def method(self, *args, **attrs):
+        return self.emit(name, *args, **attrs)
+    method.__name__ = name
+    method.__doc__ = OPS[name].doc
+    return method
+
+
+for _name in OPS:
+    _attr = _name + "_" if keyword.iskeyword(_name) else _name
+    if not hasattr(IRBuilder, _attr):      # insn() and get() are written out above
+        setattr(IRBuilder, _attr, _op_method(_name))
 
 
 def _coerce(opdef: OpDef, args: tuple) -> tuple[Value, ...]:

@@ -76,14 +76,21 @@ def test_random_arguments_never_raise(guest):
     fds = guest.kernel.fds
     for fd in (0, 1, 2, 3):                    # keep the host's stdio out of reach
         fds.entries[fd] = FdEntry(os.open(os.devnull, os.O_RDWR))
-    for _ in range(3000):
-        entry = rng.choice(entries)
-        args = [rng.choice(values) for _ in range(6)]
-        try:
-            ret = guest.call(entry.name, *args)
-        except (ProcessExit, FatalSignal):
-            continue
-        assert isinstance(ret, int)
+    # umask and fchdir act on this very process (as they would on qemu-user's): put them back,
+    # or files the rest of the run creates (test binaries) lose their execute bits.
+    umask, cwd = os.umask(0o022), os.getcwd()
+    try:
+        for _ in range(3000):
+            entry = rng.choice(entries)
+            args = [rng.choice(values) for _ in range(6)]
+            try:
+                ret = guest.call(entry.name, *args)
+            except (ProcessExit, FatalSignal):
+                continue
+            assert isinstance(ret, int)
+    finally:
+        os.umask(umask)
+        os.chdir(cwd)
 
 
 def _header_defines(*paths):

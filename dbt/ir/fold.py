@@ -1,12 +1,14 @@
-"""Idiom folding: the algebraic identities that guest idioms produce (li, mv, nop, `addi x0`).
+"""Folding: the algebraic identities that guest idioms produce (li, mv, nop, `addi x0`).
 
 Only rules whose result is obvious from the op table's definitions: an op with an identity
 operand becomes that operand, and add/sub/and/or/xor/extensions of constants become constants.
+The builder applies `fold` to every op it emits; `fold_block` reapplies it after passes such
+as state forwarding have exposed new constants.
 """
 
 from __future__ import annotations
 
-from ..ir.block import Block, Const, Op, Temp
+from .block import Block, Const, Op, Temp
 
 _IDENTITY_RIGHT = {"add": 0, "sub": 0, "or": 0, "xor": 0, "shl": 0, "shr_u": 0, "shr_s": 0}
 _IDENTITY_LEFT = {"add": 0, "or": 0, "xor": 0}
@@ -14,10 +16,6 @@ _FOLD = {
     "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "and": lambda a, b: a & b,
     "or": lambda a, b: a | b, "xor": lambda a, b: a ^ b,
 }
-
-
-def _const_signed(c: Const) -> int:
-    return c.signed()
 
 
 def fold(op: Op):
@@ -36,13 +34,13 @@ def fold(op: Op):
     if op.name in ("zext", "trunc") and isinstance(args[0], Const):
         return Const(args[0].value, op.result.type)
     if op.name == "sext" and isinstance(args[0], Const):
-        return Const(_const_signed(args[0]), op.result.type)
+        return Const(args[0].signed(), op.result.type)
     if op.name == "select" and isinstance(args[0], Const):
         return args[1] if args[0].value else args[2]
     return None
 
 
-def fold_idioms(block: Block) -> Block:
+def fold_block(block: Block) -> Block:
     replace: dict[int, object] = {}
     out: list[Op] = []
     for op in block.ops:
