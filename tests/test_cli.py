@@ -112,13 +112,7 @@ def test_directory_is_refused(tmp_path):
 
 def _program(name: str) -> Path:
     """A test program built for musl (tests/programs/build.py), or skip."""
-    import importlib.util
-    modname = "_dbt_test_programs_build"       # the name tests/test_programs.py loads it as
-    build = sys.modules.get(modname)
-    if build is None:
-        spec = importlib.util.spec_from_file_location(modname, ROOT / "tests/programs/build.py")
-        build = sys.modules[modname] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(build)
+    from test_programs import build        # tests/ is on sys.path while pytest runs
     reason = build.missing_reason("musl")
     if reason:
         pytest.skip(reason)

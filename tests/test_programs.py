@@ -33,21 +33,18 @@ DBT_TIMEOUT = float(os.environ.get("DBT_PROGRAM_TIMEOUT", "600"))
 PROGRAMS_DIR = Path(__file__).resolve().parent / "programs"
 
 
-def _load(name: str):
-    """Import tests/programs/<name>.py under a private name (shared with record.py's)."""
-    modname = f"_dbt_test_programs_{name}"
-    if modname in sys.modules:
-        return sys.modules[modname]
-    spec = importlib.util.spec_from_file_location(modname, PROGRAMS_DIR / f"{name}.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[modname] = mod
-    spec.loader.exec_module(mod)
-    return mod
+def _load_record():
+    """tests/programs/record.py, which imports its siblings build.py and cases.py."""
+    modname = "_dbt_test_programs_record"
+    if modname not in sys.modules:
+        spec = importlib.util.spec_from_file_location(modname, PROGRAMS_DIR / "record.py")
+        sys.modules[modname] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[modname])
+    return sys.modules[modname]
 
 
-cases = _load("cases")
-build = _load("build")
-record = _load("record")
+record = _load_record()
+cases, build = record.cases, record.build
 
 PAIRS = [(c.name, libc) for c, libc in cases.case_libc_pairs()]
 PAIR_IDS = [f"{name}-{libc}" for name, libc in PAIRS]

@@ -58,30 +58,23 @@ _OPEN_FLAG_DIFFS = {
 _SA_RESTORER_MACHINES = frozenset({"aarch64"})
 
 
-def open_flags_to_host(abi: SyscallABI, flags: int) -> int:
-    diffs = abi.open_flags
-    if not diffs:
-        return flags
+def _translate_flags(flags: int, pairs) -> int:
+    """Move each (from_bit, to_bit) of `pairs`; other bits pass unchanged."""
     out = flags
-    for guest, _ in diffs:
-        out &= ~guest
-    for guest, host in diffs:
-        if flags & guest:
-            out |= host
+    for src, _ in pairs:
+        out &= ~src
+    for src, dst in pairs:
+        if flags & src:
+            out |= dst
     return out
+
+
+def open_flags_to_host(abi: SyscallABI, flags: int) -> int:
+    return _translate_flags(flags, abi.open_flags)
 
 
 def open_flags_to_guest(abi: SyscallABI, flags: int) -> int:
-    diffs = abi.open_flags
-    if not diffs:
-        return flags
-    out = flags
-    for _, host in diffs:
-        out &= ~host
-    for guest, host in diffs:
-        if flags & host:
-            out |= guest
-    return out
+    return _translate_flags(flags, [(host, guest) for guest, host in abi.open_flags])
 
 
 # -- integer conventions: registers are unsigned 64-bit; C `int` arguments are their low half --
