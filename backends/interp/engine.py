@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from typing import Callable
 
+from dbt.cache.code_cache import CodeCache
 from dbt.ir.block import Block
 from dbt.memory import GuestFault
 from dbt.state import GuestState, slot
@@ -29,9 +30,8 @@ class InterpEngine:
         self.memory = memory
         self.lift = lift
         self.on_block = on_block          # trace hook: sees every newly lifted block
-        self.cache: dict[int, tuple] = {}
-        self.blocks: dict[int, tuple] = {}   # pc -> (block, source, linemap)
-        self.code_pages: dict[int, set] = {}  # guest page -> pcs of blocks with code on it
+        self.code = CodeCache()           # pc -> (function, guest instructions)
+        self.debug: dict[int, tuple] = {}  # pc -> (block, source, linemap) of its last translation
         self.ns = make_namespace(state.regs, memory, self)
         self.icount = 0                   # guest instructions retired
         self.blocks_lifted = 0
@@ -46,37 +46,26 @@ class InterpEngine:
             self.on_block(block)
         fn, source, linemap = compile_block(block, self.ns)
         entry = (fn, block.ninsns)
-        self.cache[pc] = entry
-        self.blocks[pc] = (block, source, linemap)
-        for page in range(block.pc >> 12, ((block.end_pc - 1) >> 12) + 1):
-            self.code_pages.setdefault(page, set()).add(pc)
+        self.code.insert(pc, block.pc, block.end_pc, entry)
+        self.debug[pc] = (block, source, linemap)
         self.blocks_lifted += 1
         self.lift_seconds += time.perf_counter() - start
         return entry
 
     def flush(self) -> None:
         """Forget every translation (fence.i)."""
-        self.cache.clear()
-        self.blocks.clear()
-        self.code_pages.clear()
+        self.code.flush()
+        self.debug.clear()
 
     def _on_memory_change(self, addr: int, length: int) -> None:
         """Drop the translations of code on pages that were remapped or reprotected."""
-        first, last = addr >> 12, (addr + length - 1) >> 12
-        if last - first > len(self.code_pages):
-            pages = [p for p in self.code_pages if first <= p <= last]
-        else:
-            pages = [p for p in range(first, last + 1) if p in self.code_pages]
-        for page in pages:
-            for pc in self.code_pages.pop(page):
-                if self.cache.pop(pc, None) is not None:
-                    del self.blocks[pc]
+        self.code.invalidate(addr, length)
 
     # -- execution -----------------------------------------------------------------------------
     def run(self, pc: int) -> tuple[str, int]:
         """Run from `pc` until an exit; return (reason, pc) with R[pc] updated."""
         R = self.state.regs
-        get = self.cache.get
+        get = self.code.entries.get
         translate = self.translate
         icount = 0
         k = 0
@@ -107,7 +96,7 @@ class InterpEngine:
             tb = tb.tb_next
         if tb is None or isinstance(exc, IndexError) and tb.tb_next is not None:
             raise exc                     # not raised by a block's own memory access: a bug
-        block, _, linemap = self.blocks[int(tb.tb_frame.f_code.co_name[4:], 16)]
+        block, _, linemap = self.debug[int(tb.tb_frame.f_code.co_name[4:], 16)]
         pc, addr_name, access = linemap[tb.tb_lineno]
         addr = None
         if addr_name is not None:

@@ -164,7 +164,7 @@ class _SingleUseEngine(InterpEngine):
 
     def translate(self, pc: int) -> tuple:
         entry = super().translate(pc)
-        del self.cache[pc]
+        self.code.discard(pc)
         return entry
 
 
