@@ -46,18 +46,21 @@ class CodeCache:
         if self.entries.pop(pc, None) is not None:
             del self.extents[pc]
 
-    def invalidate(self, addr: int, length: int) -> None:
-        """Drop every translation made from a page of [addr, addr+length)."""
+    def invalidate(self, addr: int, length: int) -> list[int]:
+        """Drop every translation made from a page of [addr, addr+length); return their pcs."""
         first, last = addr >> PAGE_SHIFT, (addr + length - 1) >> PAGE_SHIFT
         if last - first > len(self.pages):
             pages = [p for p in self.pages if first <= p <= last]
         else:
             pages = [p for p in range(first, last + 1) if p in self.pages]
+        dropped = []
         for page in pages:
             for pc in self.pages.pop(page):
                 if self.entries.pop(pc, None) is not None:
                     del self.extents[pc]
                     self.stats.invalidated += 1
+                    dropped.append(pc)
+        return dropped
 
     def flush(self) -> None:
         self.entries.clear()

@@ -11,7 +11,7 @@ import sys
 from . import __version__
 from .runtime import MODES, PLANNED_MODES
 
-TRACE_KINDS = ("in_asm", "ir")
+TRACE_KINDS = ("in_asm", "ir", "llvm")
 
 
 def _error(message: str, status: int = 1) -> int:
@@ -36,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-U", dest="unsetenv", action="append", default=[], metavar="VAR",
                      help="remove a variable from the guest's environment")
     run.add_argument("--strace", action="store_true", help="log every syscall on stderr")
+    run.add_argument("--code-cache-size", type=_size, default=None, metavar="BYTES",
+                     help="host code kept before the translation cache is flushed "
+                          "(dynamic mode; suffixes K, M, G; default 64M)")
     run.add_argument("--trace", default="", metavar="KINDS",
                      help=f"comma-separated debug output on stderr: {', '.join(TRACE_KINDS)}")
     run.add_argument("--stats", action="store_true",
@@ -61,6 +64,15 @@ def host_environment() -> dict:
             key, value = item.split(b"=", 1)
             env[os.fsdecode(key)] = os.fsdecode(value)
     return env
+
+
+def _size(text: str) -> int:
+    units = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+    scale = units.get(text[-1:].lower(), 1)
+    digits = text[:-1] if scale != 1 else text
+    if not digits.isdigit() or int(digits) <= 0:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r}")
+    return int(digits) * scale
 
 
 def _guest_env(args) -> dict | int:
@@ -92,7 +104,8 @@ def cmd_run(args) -> int:
     from .runtime import Machine
     try:
         machine = Machine(args.program, [args.program, *args.args], env, mode=mode,
-                          sysroot=args.sysroot, strace=args.strace, trace=trace)
+                          sysroot=args.sysroot, strace=args.strace, trace=trace,
+                          code_cache_size=args.code_cache_size)
     except LoadError as exc:
         return _error(f"{args.program}: {exc}")
     result = _run_guarded(machine)

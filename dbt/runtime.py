@@ -19,8 +19,8 @@ from .memory import GuestFault, GuestMemory
 from .state import GuestState
 from .traps import TRAP_SIGNALS, GuestTrap
 
-MODES = ("interp",)                  # modes that exist now, best last
-PLANNED_MODES = ("static", "dynamic", "auto")
+MODES = ("interp", "dynamic")       # modes that exist now, best last
+PLANNED_MODES = ("static", "auto")
 
 
 @dataclass
@@ -47,7 +47,8 @@ class Machine:
 
     def __init__(self, path: str, argv: list[str | bytes] | None = None,
                  env: dict | None = None, *, mode: str = "interp", sysroot: str | None = None,
-                 strace: bool = False, trace: tuple = (), err=None):
+                 strace: bool = False, trace: tuple = (), err=None,
+                 code_cache_size: int | None = None):
         start = time.perf_counter()
         self.err = err or sys.stderr
         self.mode = mode
@@ -65,20 +66,28 @@ class Machine:
                                   exe_path=os.path.abspath(path), sysroot=sysroot,
                                   strace=strace, err=self.err)
         self.syscall_hooks: dict[int, object] = {}
-        self.engine = self._make_engine(mode, trace)
+        self.engine = self._make_engine(mode, trace, code_cache_size)
         self.stats = Stats(load_seconds=time.perf_counter() - start)
 
-    def _make_engine(self, mode: str, trace: tuple):
-        if mode != "interp":
+    def _make_engine(self, mode: str, trace: tuple, code_cache_size: int | None):
+        if mode not in MODES:
             raise ValueError(f"mode {mode!r} does not exist yet")
-        from .backends.interp.engine import InterpEngine
-        on_block = self._trace_block if trace else None
-        self.trace = set(trace)
         from .opt import optimize
+        self.trace = set(trace)
+        on_block = self._trace_block if self.trace & {"in_asm", "ir"} else None
         fetch = self.memory.fetch
-        lift = self.arch.lift
-        return InterpEngine(self.state, self.memory, lambda pc: optimize(lift(fetch, pc)),
-                            on_block)
+        arch_lift = self.arch.lift
+
+        def lift(pc):
+            return optimize(arch_lift(fetch, pc))
+        if mode == "interp":
+            from .backends.interp.engine import InterpEngine
+            return InterpEngine(self.state, self.memory, lift, on_block)
+        from .dynamic import DEFAULT_CODE_CACHE, DynamicEngine
+        on_llvm = self._trace_llvm if "llvm" in self.trace else None
+        return DynamicEngine(self.state, self.memory, lift, on_block,
+                             code_cache_size=code_cache_size or DEFAULT_CODE_CACHE,
+                             on_llvm=on_llvm)
 
     # -- running ---------------------------------------------------------------------------------
     def run(self) -> Exit:
@@ -141,6 +150,9 @@ class Machine:
 
     def read(self, addr: int, length: int) -> bytes:
         return self.memory.read(addr, length)
+
+    def _trace_llvm(self, text: str) -> None:
+        print(text, file=self.err)
 
     def _trace_block(self, block) -> None:
         if "in_asm" in self.trace:

@@ -36,7 +36,8 @@ def _build_layout() -> dict[str, Field]:
     names += [("n", I1), ("z", I1), ("c", I1), ("v", I1)]  # AArch64 NZCV
     names += [("fpcr", I64), ("fpsr", I64), ("tpidr", I64)]  # AArch64 system registers
     names += [("res_addr", I64), ("res_val", I64)]        # load-reserved reservation
-    names += [("exit_reason", I64)]
+    names += [("exit_reason", I64), ("fault_addr", I64)]   # why native code left, and where
+    names += [("icount", I64)]                            # guest instructions run natively
     return {name: Field(name, slot, t) for slot, (name, t) in enumerate(names)}
 
 

@@ -18,7 +18,30 @@ def collect(machine) -> dict:
         "execute s": execute,
         "syscalls s": syscalls,
         "syscalls": kernel.stats.calls,
+        **_dynamic(engine),
     }
+
+
+def _dynamic(engine) -> dict:
+    """Translation figures of the dynamic mode."""
+    stats = getattr(engine, "stats", None)
+    if stats is None:
+        return {}
+    insns = stats.insns_translated
+    out = {
+        "regions compiled": stats.regions,
+        "regions recompiled hot": stats.hot_regions,
+        "blocks translated": stats.blocks_translated,
+        "guest insns translated": insns,
+        "compile s": stats.compile_seconds,
+        "compile us per guest insn": stats.compile_seconds / insns * 1e6 if insns else 0.0,
+        "code cache bytes": engine.jit.object_bytes + engine.hot_jit.object_bytes,
+        "code cache flushes": stats.flushes,
+        "blocks interpreted": stats.interp_blocks,
+    }
+    for reason, count in sorted(stats.exits.items()):
+        out[f"exits to Python: {reason}"] = count
+    return out
 
 
 def print_stats(machine, stream) -> None:

@@ -28,16 +28,18 @@ def test_runs_the_sample_program_like_qemu():
     assert result.stderr == b""
 
 
-def test_interp_is_the_default_and_named_mode():
-    assert dbt("run", "--mode", "interp", str(HELLO)).returncode == 0
+@pytest.mark.parametrize("mode", ["interp", "dynamic"])
+def test_modes_run_the_sample(mode):
+    result = dbt("run", "--mode", mode, str(HELLO), "x")
+    assert result.returncode == 0 and result.stdout.endswith(b"argv[1] = x\n")
 
 
-@pytest.mark.parametrize("mode", ["dynamic", "static", "auto"])
+@pytest.mark.parametrize("mode", ["static", "auto"])
 def test_planned_modes_are_refused_clearly(mode):
     result = dbt("run", "--mode", mode, str(HELLO))
     assert result.returncode == 1
     assert result.stderr == (f"dbt-vm: error: mode '{mode}' is not implemented yet "
-                             "(available: interp)\n").encode()
+                             "(available: interp, dynamic)\n").encode()
 
 
 def test_unknown_mode():

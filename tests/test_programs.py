@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 # Execution modes of `dbt run --mode`; add "static", "dynamic", "auto" as they come.
-MODES = ["interp"]
+MODES = ["interp", "dynamic"]
 
 # Seconds a single guest run under dbt-vm may take (the interpreter is slow).
 DBT_TIMEOUT = float(os.environ.get("DBT_PROGRAM_TIMEOUT", "600"))

@@ -89,6 +89,25 @@ class InterpEngine:
         R[slot("pc")] = pc & PC_MASK
         return CODE_NAMES[pc >> EXIT_SHIFT], pc & PC_MASK
 
+    def step(self, pc: int) -> tuple[str, int]:
+        """Run the one block at `pc`: ("jump", next pc), or an exit as `run` returns it."""
+        R = self.state.regs
+        entry = self.code.entries.get(pc) or self.translate(pc)
+        fn, k = entry
+        icount = k                       # read by retired() through this frame, as in run()
+        try:
+            nxt = fn(R)
+        except (GuestFault, GuestTrap, IndexError) as exc:
+            fault_pc, index, addr = self._locate(exc, pc)
+            self.icount += index
+            R[slot("pc")] = fault_pc
+            raise _as_guest_exception(exc, fault_pc, addr) from None
+        self.icount += icount
+        R[slot("pc")] = nxt & PC_MASK
+        if nxt >> EXIT_SHIFT:
+            return CODE_NAMES[nxt >> EXIT_SHIFT], nxt & PC_MASK
+        return "jump", nxt
+
     def _locate(self, exc: Exception, block_pc: int) -> tuple[int, int, tuple]:
         """(guest pc, instruction index in its block, (address, access)) of a raising line."""
         tb = exc.__traceback__

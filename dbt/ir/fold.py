@@ -40,6 +40,16 @@ def fold(op: Op):
     return None
 
 
+def fold_exit(op: Op) -> Op:
+    """A computed jump to a constant is a jump; a branch on a constant is a jump."""
+    if op.name == "jump_ind" and isinstance(op.args[0], Const):
+        return Op("jump", (), {"target": op.args[0].value}, None)
+    if op.name == "branch" and isinstance(op.args[0], Const):
+        target = op.attrs["taken"] if op.args[0].value else op.attrs["fallthrough"]
+        return Op("jump", (), {"target": target}, None)
+    return op
+
+
 def fold_block(block: Block) -> Block:
     replace: dict[int, object] = {}
     out: list[Op] = []
@@ -47,6 +57,8 @@ def fold_block(block: Block) -> Block:
         if replace and any(isinstance(a, Temp) and a.id in replace for a in op.args):
             op = Op(op.name, tuple(replace.get(a.id, a) if isinstance(a, Temp) else a
                                    for a in op.args), op.attrs, op.result)
+        if op.name in ("jump_ind", "branch"):
+            op = fold_exit(op)
         if op.result is not None:
             value = fold(op)
             if value is not None and value.type is op.result.type:

@@ -1,0 +1,105 @@
+"""llvmlite wrapper: one target machine for this host, MCJIT, modules in and addresses out.
+
+Symbols are checked before they are looked up (MCJIT aborts the process on a missing one), and
+every compiled module's object size is recorded through the object-cache hook so the code cache
+can be bounded by bytes of host code.
+"""
+
+from __future__ import annotations
+
+import time
+
+import llvmlite.binding as llvm
+
+_initialized = False
+
+
+def _init() -> None:
+    global _initialized
+    if not _initialized:
+        llvm.initialize_native_target()
+        llvm.initialize_native_asmprinter()
+        _initialized = True
+
+
+class JitError(Exception):
+    """LLVM refused a module, or a symbol is missing: a backend bug, reported in Python."""
+
+
+# Passes for code run a few times: registers to SSA and the cheap clean-ups. Hot code gets the
+# full -O2 pipeline.
+def _cold_passes(pm) -> None:
+    pm.add_sroa_pass()
+    pm.add_instruction_combine_pass()
+    pm.add_simplify_cfg_pass()
+    pm.add_dead_code_elimination_pass()
+
+
+class LLVMJit:
+    def __init__(self, opt_level: int = 0):
+        _init()
+        target = llvm.Target.from_default_triple()
+        self.triple = llvm.get_default_triple()
+        self.cpu = llvm.get_host_cpu_name()
+        self.tm = target.create_target_machine(
+            cpu=self.cpu, features=llvm.get_host_cpu_features().flatten(),
+            opt=opt_level, jit=True, reloc="default", codemodel="jitdefault")
+        self.opt_level = opt_level
+        self.ee = llvm.create_mcjit_compiler(llvm.parse_assembly(""), self.tm)
+        self.ee.set_object_cache(self._notify, None)
+        self.modules: list = []
+        self.object_bytes = 0            # host code (and data) generated so far
+        self.compile_seconds = 0.0
+        self._last_object: bytes = b""
+
+    def _notify(self, module, buffer: bytes) -> None:
+        self.object_bytes += len(buffer)
+        self._last_object = bytes(buffer)
+
+    def compile(self, text: str, names: list[str], hot: bool = False) -> dict[str, int]:
+        """Compile a module's IR text; return the address of each function in `names`."""
+        start = time.perf_counter()
+        try:
+            mod = llvm.parse_assembly(text)
+            mod.verify()
+        except RuntimeError as exc:
+            raise JitError(f"LLVM rejected the module: {exc}") from None
+        for name in names:
+            if mod.get_function(name) is None:
+                raise JitError(f"function {name} is not defined in the module")
+        self._optimize(mod, hot)
+        self.ee.add_module(mod)
+        self.ee.finalize_object()
+        self.modules.append(mod)
+        addresses = {name: self.ee.get_function_address(name) for name in names}
+        self.compile_seconds += time.perf_counter() - start
+        return addresses
+
+    def _optimize(self, mod, hot: bool) -> None:
+        if hot:
+            pto = llvm.create_pipeline_tuning_options(speed_level=2)
+            pb = llvm.create_pass_builder(self.tm, pto)
+            pb.getModulePassManager().run(mod, pb)
+            return
+        fpm = llvm.create_new_function_pass_manager()
+        _cold_passes(fpm)
+        pb = llvm.create_pass_builder(self.tm, llvm.create_pipeline_tuning_options())
+        for fn in mod.functions:
+            if not fn.is_declaration:
+                fpm.run(fn, pb)
+
+    def global_address(self, module, name: str) -> int:
+        if module.get_global_variable(name) is None:
+            raise JitError(f"global {name} is not defined")
+        return self.ee.get_global_value_address(name)
+
+    def last_object(self) -> bytes:
+        """The object file of the module compiled last (for --trace asm)."""
+        return self._last_object
+
+    def remove_all(self, keep: tuple = ()) -> None:
+        """Free every module except those in `keep` (a code-cache flush)."""
+        for mod in self.modules:
+            if mod not in keep:
+                self.ee.remove_module(mod)
+        self.modules = [m for m in self.modules if m in keep]

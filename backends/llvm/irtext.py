@@ -1,0 +1,68 @@
+"""Writing LLVM IR as text: types, constants, and a function builder with fresh names.
+
+Text is the cheapest way to hand a large module to LLVM from Python (one `parse_assembly`
+instead of thousands of llvmlite.ir objects), and it is what `--trace llvm` prints.
+"""
+
+from __future__ import annotations
+
+from dbt.ir.block import Const, Temp, Value
+from dbt.ir.types import F32, F64, V128, Type
+
+
+def lltype(t: Type) -> str:
+    if t is F32:
+        return "float"
+    if t is F64:
+        return "double"
+    if t is V128:
+        return "i128"
+    return f"i{t.bits}"
+
+
+def int_literal(value: int, bits: int) -> str:
+    """An integer constant as LLVM spells it (signed decimal; i1 as true/false)."""
+    value &= (1 << bits) - 1
+    if bits == 1:
+        return "true" if value else "false"
+    return str(value - (1 << bits) if value >> (bits - 1) else value)
+
+
+class FnBuilder:
+    """Lines of one LLVM function under construction, with fresh SSA names and labels."""
+
+    def __init__(self):
+        self.lines: list[str] = []
+        self.count = 0
+        self.temp_prefix = "t"            # IR temps are %<prefix><id> (one prefix per block)
+        self.current = ""                 # label of the basic block being written
+
+    def tmp(self, hint: str = "v") -> str:
+        self.count += 1
+        return f"%{hint}{self.count}"
+
+    def label(self, hint: str = "L") -> str:
+        self.count += 1
+        return f"{hint}{self.count}"
+
+    def emit(self, line: str) -> None:
+        self.lines.append("  " + line)
+
+    def assign(self, expr: str, hint: str = "v") -> str:
+        name = self.tmp(hint)
+        self.emit(f"{name} = {expr}")
+        return name
+
+    def start(self, label: str) -> None:
+        self.lines.append(f"{label}:")
+        self.current = label
+
+    def value(self, v: Value) -> str:
+        """The operand text of an IR value (float constants are materialised first)."""
+        if isinstance(v, Temp):
+            return f"%{self.temp_prefix}{v.id}"
+        assert isinstance(v, Const)
+        if v.type.is_float:
+            bits = v.type.bits
+            return self.assign(f"bitcast i{bits} {int_literal(v.value, bits)} to {lltype(v.type)}")
+        return int_literal(v.value, v.type.bits)

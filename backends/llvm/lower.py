@@ -1,0 +1,446 @@
+"""Lower IR blocks to one LLVM function per region: one lowering function per IR op.
+
+A region is a set of guest blocks compiled together:
+
+    i64 @<name>(ptr %st, ptr %mem, i64 %pc)
+
+`%st` is the GuestState slot array, `%mem` the base of the guest window, `%pc` the block to
+start at (a switch picks it). Guest state fields used by the region live in allocas (promoted to
+SSA by SROA), loaded at entry and stored back at the single exit. A branch to a block of the
+region is a plain LLVM branch; any other target returns its pc to the dispatcher. Leaving for the
+runtime (syscall, icache flush, trap, guest fault) stores the reason in the `exit_reason` slot and
+returns EXIT_SENTINEL, an odd value no guest pc can have.
+
+The backend knows no guest ISA: it reads the IR op table and the GuestState layout only. Where
+LLVM has undefined behaviour the IR has a defined result (division, shift amounts), and the
+lowering guards it.
+"""
+
+from __future__ import annotations
+
+from dbt.ir.block import Block, Op
+from dbt.ir.ops import EXIT_ICACHE_FLUSH, EXIT_SYSCALL, TRAP_KINDS
+from dbt.state import LAYOUT
+
+from .irtext import FnBuilder, int_literal, lltype
+
+EXIT_SENTINEL = 1
+# exit_reason slot values
+REASON_CODES = {EXIT_SYSCALL: 1, EXIT_ICACHE_FLUSH: 2}
+for _i, _kind in enumerate(TRAP_KINDS):
+    REASON_CODES[_kind] = 3 + _i
+REASON_READ_FAULT = 16          # guest address outside the window, read
+REASON_WRITE_FAULT = 17         # ... write
+REASON_MISALIGNED = 18          # an aligned-only access was misaligned (SIGBUS)
+REASON_HOST_FAULT = 19          # the host's SIGSEGV handler caught a read (dispatcher)
+REASON_HOST_FAULT_WRITE = 21    # ... a write (REASON_HOST_FAULT + the page-fault write bit)
+REASON_HOT = 22                 # a tier-1 region's counter reached the threshold: recompile
+REASON_NAMES = {code: name for name, code in REASON_CODES.items()}
+
+
+class Unsupported(Exception):
+    """The region uses an op this backend cannot lower (the runtime interprets that block)."""
+
+    def __init__(self, op: Op, block_pc: int):
+        super().__init__(f"{op.name} in block {block_pc:#x}")
+        self.op = op
+        self.block_pc = block_pc
+
+
+def slot_ptr(fb: FnBuilder, field: str) -> str:
+    return fb.assign(f"getelementptr inbounds i64, ptr %st, i64 {LAYOUT[field].slot}", "sp")
+
+
+class RegionLowerer:
+    """Builds the text of one region function."""
+
+    def __init__(self, name: str, blocks: list[Block], window_bits: int,
+                 counter: int | None = None, threshold: int = 0):
+        self.name = name
+        self.counter = counter          # address of this region's execution counter (tier 1)
+        self.threshold = threshold
+        self.blocks = blocks
+        self.labels = {b.pc: f"b_{b.pc:x}" for b in blocks}
+        self.window_bits = window_bits
+        self.fb = FnBuilder()
+        self.fields = sorted({op.attrs["field"] for b in blocks for op in b.ops
+                              if op.name in ("get", "set")} | {"icount"},
+                             key=lambda f: LAYOUT[f].slot)
+        self.written = [f for f in self.fields
+                        if f == "icount" or any(op.name == "set" and op.attrs["field"] == f
+                                                for b in blocks for op in b.ops)]
+        self.block = None
+        self.pc = 0                                   # guest pc of the op being lowered
+        self.fault_edges: dict[int, list] = {}        # reason -> [(from label, address)]
+
+    # -- structure -------------------------------------------------------------------------
+    def lower(self) -> str:
+        fb = self.fb
+        fb.start("entry")
+        fb.emit("%next = alloca i64")
+        for field in self.fields:
+            fb.emit(f"%f.{field} = alloca i64")
+            ptr = slot_ptr(fb, field)
+            fb.emit(f"store i64 {fb.assign(f'load i64, ptr {ptr}')}, ptr %f.{field}")
+        if self.counter is not None:
+            fb.emit(f"%counter = inttoptr i64 {self.counter} to ptr")
+            self._count("%pc")
+        cases = " ".join(f"i64 {b.pc}, label %{self.labels[b.pc]}" for b in self.blocks)
+        fb.emit(f"switch i64 %pc, label %nomatch [ {cases} ]")
+        fb.start("nomatch")
+        fb.emit("store i64 %pc, ptr %next")
+        fb.emit("br label %exit")
+        for block in self.blocks:
+            self._lower_block(block)
+        self._fault_blocks()
+        fb.start("exit")
+        for field in self.written:
+            ptr = slot_ptr(fb, field)
+            fb.emit(f"store i64 {fb.assign(f'load i64, ptr %f.{field}')}, ptr {ptr}")
+        fb.emit(f"ret i64 {fb.assign('load i64, ptr %next')}")
+        head = f"define i64 @{self.name}(ptr noalias %st, ptr noalias %mem, i64 %pc) nounwind {{"
+        return "\n".join([head, *fb.lines, "}"])
+
+    def _lower_block(self, block: Block) -> None:
+        self.block = block
+        self.fb.temp_prefix = f"t{block.pc:x}_"
+        self.fb.start(self.labels[block.pc])
+        count = self.fb.assign("load i64, ptr %f.icount")          # guest instructions run
+        self.fb.emit(f"store i64 {self.fb.assign(f'add i64 {count}, {block.ninsns}')}, "
+                     "ptr %f.icount")
+        for op in block.ops:
+            if op.name == "insn":
+                self.pc = op.attrs["pc"]
+                continue
+            fn = LOWER.get(op.name)
+            if fn is None:
+                raise Unsupported(op, block.pc)
+            fn(self, op)
+
+    # -- helpers for lowering functions --------------------------------------------------------
+    def v(self, value) -> str:
+        return self.fb.value(value)
+
+    def define(self, op: Op, expr: str) -> None:
+        self.fb.emit(f"%{self.fb.temp_prefix}{op.result.id} = {expr}")
+
+    def _count(self, pc_text: str) -> None:
+        """Tier 1: count region entries and internal branches; when the count reaches the
+        threshold, leave with REASON_HOT at `pc_text` so the runtime recompiles the region."""
+        fb = self.fb
+        old = fb.assign("load i64, ptr %counter")
+        new = fb.assign(f"add i64 {old}, 1")
+        fb.emit(f"store i64 {new}, ptr %counter")
+        hot = fb.assign(f"icmp eq i64 {new}, {self.threshold}")
+        go, stay = fb.label("hot"), fb.label("cold")
+        fb.emit(f"br i1 {hot}, label %{go}, label %{stay}, !prof !1")
+        fb.start(go)
+        self.leave(REASON_HOT, pc_text)
+        fb.start(stay)
+
+    def goto(self, pc_text: str, const_pc: int | None = None) -> None:
+        """Continue at a guest pc: a branch inside the region, else leave to the dispatcher."""
+        if const_pc is not None and const_pc in self.labels:
+            if self.counter is not None:
+                self._count(pc_text)
+            self.fb.emit(f"br label %{self.labels[const_pc]}")
+            return
+        self.fb.emit(f"store i64 {pc_text}, ptr %next")
+        self.fb.emit("br label %exit")
+
+    def leave(self, reason: int, pc_text: str, extra: tuple = ()) -> None:
+        """Leave for the runtime: reason and pc into the state, then the common exit."""
+        fb = self.fb
+        fb.emit(f"store i64 {reason}, ptr {slot_ptr(fb, 'exit_reason')}")
+        fb.emit(f"store i64 {pc_text}, ptr {slot_ptr(fb, 'pc')}")
+        for field, value in extra:
+            fb.emit(f"store i64 {value}, ptr {slot_ptr(fb, field)}")
+        fb.emit(f"store i64 {EXIT_SENTINEL}, ptr %next")
+        fb.emit("br label %exit")
+
+    def guard(self, cond_ok: str, reason: int, extra: tuple = ()) -> None:
+        """Continue if cond_ok, else leave with `reason` at the current instruction."""
+        fb = self.fb
+        ok, bad = fb.label("ok"), fb.label("bad")
+        fb.emit(f"br i1 {cond_ok}, label %{ok}, label %{bad}, !prof !0")
+        fb.start(bad)
+        self.leave(reason, int_literal(self.pc, 64), extra)
+        fb.start(ok)
+
+    def address(self, addr_value, size: int, write: bool, align: bool) -> str:
+        """A host pointer for a guest access, after the window (and alignment) checks.
+
+        The guest pc is stored first (volatile, or dead-store elimination would drop it): it
+        is what a fault reports, from here or from the host's SIGSEGV handler."""
+        fb = self.fb
+        addr = self.v(addr_value)
+        fb.emit(f"store volatile i64 {self.pc}, ptr {slot_ptr(fb, 'pc')}")
+        limit = (1 << self.window_bits) - size
+        inside = fb.assign(f"icmp ule i64 {addr}, {limit}")
+        self._check(inside, REASON_WRITE_FAULT if write else REASON_READ_FAULT, addr)
+        if align and size > 1:
+            misaligned = fb.assign(f"and i64 {addr}, {size - 1}")
+            self._check(fb.assign(f"icmp eq i64 {misaligned}, 0"), REASON_MISALIGNED, addr)
+        return fb.assign(f"getelementptr i8, ptr %mem, i64 {addr}", "p")
+
+    def _check(self, cond_ok: str, reason: int, addr: str) -> None:
+        """Continue if cond_ok, else go to the region's shared fault block for `reason`."""
+        fb = self.fb
+        ok = fb.label("ok")
+        self.fault_edges.setdefault(reason, []).append((fb.current, addr))
+        fb.emit(f"br i1 {cond_ok}, label %{ok}, label %fault{reason}, !prof !0")
+        fb.start(ok)
+
+    def _fault_blocks(self) -> None:
+        """One block per fault reason: the address arrives through a phi, the pc is stored."""
+        fb = self.fb
+        for reason, edges in self.fault_edges.items():
+            fb.start(f"fault{reason}")
+            incoming = ", ".join(f"[ {addr}, %{label} ]" for label, addr in edges)
+            addr = fb.assign(f"phi i64 {incoming}")
+            fb.emit(f"store i64 {reason}, ptr {slot_ptr(fb, 'exit_reason')}")
+            fb.emit(f"store i64 {addr}, ptr {slot_ptr(fb, 'fault_addr')}")
+            fb.emit(f"store i64 {EXIT_SENTINEL}, ptr %next")
+            fb.emit("br label %exit")
+
+
+# -- the lowering table: one function per IR op ---------------------------------------------------
+LOWER: dict = {}
+
+
+def _lower(*names):
+    def register(fn):
+        for name in names:
+            LOWER[name] = fn
+        return fn
+    return register
+
+
+_BINARY = {"add": "add", "sub": "sub", "mul": "mul", "and": "and", "or": "or", "xor": "xor"}
+_CMP = {"eq": "eq", "ne": "ne", "lt_s": "slt", "lt_u": "ult", "le_s": "sle", "le_u": "ule"}
+
+
+def _ty(op: Op) -> str:
+    return lltype(op.result.type)
+
+
+@_lower(*_BINARY)
+def lower_binary(r: RegionLowerer, op: Op) -> None:
+    a, b = r.v(op.args[0]), r.v(op.args[1])
+    r.define(op, f"{_BINARY[op.name]} {_ty(op)} {a}, {b}")
+
+
+@_lower(*_CMP)
+def lower_compare(r: RegionLowerer, op: Op) -> None:
+    a, b = r.v(op.args[0]), r.v(op.args[1])
+    r.define(op, f"icmp {_CMP[op.name]} {lltype(op.args[0].type)} {a}, {b}")
+
+
+@_lower("shl", "shr_u", "shr_s")
+def lower_shift(r: RegionLowerer, op: Op) -> None:
+    t, bits = _ty(op), op.result.type.bits
+    a = r.v(op.args[0])
+    n = r.fb.assign(f"and {t} {r.v(op.args[1])}, {bits - 1}")    # the IR's amount modulo width
+    inst = {"shl": "shl", "shr_u": "lshr", "shr_s": "ashr"}[op.name]
+    r.define(op, f"{inst} {t} {a}, {n}")
+
+
+@_lower("rotl", "rotr")
+def lower_rotate(r: RegionLowerer, op: Op) -> None:
+    t = _ty(op)
+    a, n = r.v(op.args[0]), r.v(op.args[1])
+    fn = "fshl" if op.name == "rotl" else "fshr"
+    r.define(op, f"call {t} @llvm.{fn}.{t}({t} {a}, {t} {a}, {t} {n})")
+
+
+@_lower("div_u", "rem_u")
+def lower_div_u(r: RegionLowerer, op: Op) -> None:
+    fb, t = r.fb, _ty(op)
+    a, b = r.v(op.args[0]), r.v(op.args[1])
+    zero = fb.assign(f"icmp eq {t} {b}, 0")
+    safe = fb.assign(f"select i1 {zero}, {t} 1, {t} {b}")
+    inst = "udiv" if op.name == "div_u" else "urem"
+    q = fb.assign(f"{inst} {t} {a}, {safe}")
+    by_zero = "-1" if op.name == "div_u" else a                  # x/0 = all ones, x%0 = x
+    r.define(op, f"select i1 {zero}, {t} {by_zero}, {t} {q}")
+
+
+@_lower("div_s", "rem_s")
+def lower_div_s(r: RegionLowerer, op: Op) -> None:
+    fb, t, bits = r.fb, _ty(op), op.result.type.bits
+    a, b = r.v(op.args[0]), r.v(op.args[1])
+    int_min = int_literal(1 << (bits - 1), bits)
+    zero = fb.assign(f"icmp eq {t} {b}, 0")
+    overflow = fb.assign(f"and i1 {fb.assign(f'icmp eq {t} {a}, {int_min}')}, "
+                         f"{fb.assign(f'icmp eq {t} {b}, -1')}")
+    bad = fb.assign(f"or i1 {zero}, {overflow}")
+    safe = fb.assign(f"select i1 {bad}, {t} 1, {t} {b}")
+    inst = "sdiv" if op.name == "div_s" else "srem"
+    q = fb.assign(f"{inst} {t} {a}, {safe}")
+    if op.name == "div_s":      # x/0 = -1; INT_MIN/-1 = INT_MIN
+        q = fb.assign(f"select i1 {overflow}, {t} {int_min}, {t} {q}")
+        r.define(op, f"select i1 {zero}, {t} -1, {t} {q}")
+    else:                       # x%0 = x; INT_MIN%-1 = 0
+        q = fb.assign(f"select i1 {overflow}, {t} 0, {t} {q}")
+        r.define(op, f"select i1 {zero}, {t} {a}, {t} {q}")
+
+
+@_lower("neg")
+def lower_neg(r: RegionLowerer, op: Op) -> None:
+    r.define(op, f"sub {_ty(op)} 0, {r.v(op.args[0])}")
+
+
+@_lower("not")
+def lower_not(r: RegionLowerer, op: Op) -> None:
+    t = _ty(op)
+    r.define(op, f"xor {t} {r.v(op.args[0])}, {int_literal(-1, op.result.type.bits)}")
+
+
+@_lower("clz", "ctz", "popcnt")
+def lower_bitcount(r: RegionLowerer, op: Op) -> None:
+    t = _ty(op)
+    a = r.v(op.args[0])
+    if op.name == "popcnt":
+        r.define(op, f"call {t} @llvm.ctpop.{t}({t} {a})")
+    else:
+        fn = "ctlz" if op.name == "clz" else "cttz"
+        r.define(op, f"call {t} @llvm.{fn}.{t}({t} {a}, i1 false)")
+
+
+@_lower("select")
+def lower_select(r: RegionLowerer, op: Op) -> None:
+    t = _ty(op)
+    c, a, b = (r.v(x) for x in op.args)
+    r.define(op, f"select i1 {c}, {t} {a}, {t} {b}")
+
+
+@_lower("sext", "zext", "trunc", "bitcast")
+def lower_convert(r: RegionLowerer, op: Op) -> None:
+    src, dst = op.args[0].type, op.result.type
+    a = r.v(op.args[0])
+    if src.bits == dst.bits and op.name != "bitcast":
+        r.define(op, f"bitcast {lltype(src)} {a} to {lltype(dst)}")
+        return
+    r.define(op, f"{op.name} {lltype(src)} {a} to {lltype(dst)}")
+
+
+# -- state ----------------------------------------------------------------------------------------
+@_lower("get")
+def lower_get(r: RegionLowerer, op: Op) -> None:
+    value = r.fb.assign(f"load i64, ptr %f.{op.attrs['field']}")
+    if op.result.type.bits == 64:
+        r.define(op, f"bitcast i64 {value} to {_ty(op)}")
+    else:
+        r.define(op, f"trunc i64 {value} to {_ty(op)}")
+
+
+@_lower("set")
+def lower_set(r: RegionLowerer, op: Op) -> None:
+    t = op.args[0].type
+    value = r.v(op.args[0])
+    if t.bits < 64:
+        value = r.fb.assign(f"zext {lltype(t)} {value} to i64")
+    elif t.is_float:
+        value = r.fb.assign(f"bitcast {lltype(t)} {value} to i64")
+    r.fb.emit(f"store i64 {value}, ptr %f.{op.attrs['field']}")
+
+
+# -- memory -----------------------------------------------------------------------------------------
+@_lower("load")
+def lower_load(r: RegionLowerer, op: Op) -> None:
+    t = op.result.type
+    ptr = r.address(op.args[0], t.bits // 8, write=False, align=op.attrs.get("align", False))
+    r.define(op, f"load {lltype(t)}, ptr {ptr}, align 1")
+
+
+@_lower("store")
+def lower_store(r: RegionLowerer, op: Op) -> None:
+    t = op.args[1].type
+    value = r.v(op.args[1])
+    ptr = r.address(op.args[0], t.bits // 8, write=True, align=op.attrs.get("align", False))
+    r.fb.emit(f"store {lltype(t)} {value}, ptr {ptr}, align 1")
+
+
+@_lower("cmpxchg")
+def lower_cmpxchg(r: RegionLowerer, op: Op) -> None:
+    fb, t = r.fb, _ty(op)
+    expected, new, enable = (r.v(x) for x in op.args[1:])
+    do, skip, join = fb.label("cx"), fb.label("cxno"), fb.label("cxj")
+    fb.emit(f"br i1 {enable}, label %{do}, label %{skip}")
+    fb.start(do)
+    ptr = r.address(op.args[0], op.result.type.bits // 8, write=True,
+                    align=op.attrs.get("align", False))
+    pair = fb.assign(f"cmpxchg ptr {ptr}, {t} {expected}, {t} {new} seq_cst seq_cst")
+    old = fb.assign(f"extractvalue {{ {t}, i1 }} {pair}, 0")
+    done = fb.label("cxd")
+    fb.emit(f"br label %{done}")
+    fb.start(done)
+    fb.emit(f"br label %{join}")
+    fb.start(skip)
+    failed = fb.assign(f"xor {t} {expected}, 1")            # disabled: never equals expected
+    fb.emit(f"br label %{join}")
+    fb.start(join)
+    r.define(op, f"phi {t} [ {old}, %{done} ], [ {failed}, %{skip} ]")
+
+
+@_lower("fence")
+def lower_fence(r: RegionLowerer, op: Op) -> None:
+    r.fb.emit("fence seq_cst")
+
+
+@_lower("trap_if")
+def lower_trap_if(r: RegionLowerer, op: Op) -> None:
+    ok = r.fb.assign(f"xor i1 {r.v(op.args[0])}, true")
+    r.guard(ok, REASON_CODES[op.attrs["kind"]])
+
+
+# -- terminators -----------------------------------------------------------------------------------
+@_lower("jump")
+def lower_jump(r: RegionLowerer, op: Op) -> None:
+    target = op.attrs["target"]
+    r.goto(int_literal(target, 64), target)
+
+
+@_lower("branch")
+def lower_branch(r: RegionLowerer, op: Op) -> None:
+    fb = r.fb
+    taken, fall = fb.label("tk"), fb.label("ft")
+    fb.emit(f"br i1 {r.v(op.args[0])}, label %{taken}, label %{fall}")
+    for label, target in ((taken, op.attrs["taken"]), (fall, op.attrs["fallthrough"])):
+        fb.start(label)
+        r.goto(int_literal(target, 64), target)
+
+
+@_lower("jump_ind")
+def lower_jump_ind(r: RegionLowerer, op: Op) -> None:
+    r.goto(r.v(op.args[0]))
+
+
+@_lower("exit")
+def lower_exit(r: RegionLowerer, op: Op) -> None:
+    r.leave(REASON_CODES[op.attrs["reason"]], int_literal(op.attrs["next_pc"], 64))
+
+
+@_lower("trap")
+def lower_trap(r: RegionLowerer, op: Op) -> None:
+    r.leave(REASON_CODES[op.attrs["kind"]], int_literal(op.attrs["pc"], 64))
+
+
+# Intrinsics the lowering may call, declared once per module.
+DECLARATIONS = "\n".join(
+    [f"declare {t} @llvm.{fn}.{t}({t}, {t}, {t})" for fn in ("fshl", "fshr")
+     for t in ("i8", "i16", "i32", "i64", "i128")]
+    + [f"declare {t} @llvm.{fn}.{t}({t}, i1)" for fn in ("ctlz", "cttz")
+       for t in ("i8", "i16", "i32", "i64", "i128")]
+    + [f"declare {t} @llvm.ctpop.{t}({t})" for t in ("i8", "i16", "i32", "i64", "i128")]
+    + ["!0 = !{!\"branch_weights\", i32 1000, i32 1}",
+       "!1 = !{!\"branch_weights\", i32 1, i32 100000}"]
+)
+
+
+def lower_region(name: str, blocks: list[Block], window_bits: int,
+                 counter: int | None = None, threshold: int = 0) -> str:
+    """The LLVM IR text of a region function (raises Unsupported). With a counter address,
+    the region counts its executions and leaves with REASON_HOT at `threshold`."""
+    return RegionLowerer(name, blocks, window_bits, counter, threshold).lower()
+

@@ -1,0 +1,261 @@
+"""Dynamic translation: regions of guest blocks compiled by LLVM, run by a native dispatcher.
+
+`DynamicEngine.run(pc)` has the interpreter engine's contract (run until a syscall, icache
+flush or trap; raise guest faults), so the runtime drives either the same way. Python is entered
+only for a pc without a translation, a syscall, a fault, a flush, or a block the LLVM backend
+cannot lower yet, which the interpreter runs (both share the GuestState layout: the slot list
+is copied into the native state array and back at each switch).
+
+A region is formed at a missing pc by following the static successors of its blocks (branch
+targets, fall-throughs, the return point of a syscall), up to MAX_REGION_BLOCKS, and compiled as
+one LLVM function in which branches between its blocks are plain LLVM branches.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .backends.interp.engine import InterpEngine
+from .backends.llvm import lower as llvm_lower
+from .backends.llvm.engine import LLVMJit
+from .backends.llvm.native import NativeRuntime
+from .cache.code_cache import CodeCache
+from .ir.block import Block
+from .memory import GuestFault
+from .state import NSLOTS, GuestState, slot
+from .traps import GuestTrap
+
+MAX_REGION_BLOCKS = 8
+DEFAULT_CODE_CACHE = 64 << 20          # bytes of host code before the cache is flushed
+HOT_THRESHOLD = 20_000                 # tier-1 entries + internal branches before -O2
+_PC, _REASON, _FAULT_ADDR = slot("pc"), slot("exit_reason"), slot("fault_addr")
+
+_FAULTS = {
+    llvm_lower.REASON_READ_FAULT: ("read", "SIGSEGV"),
+    llvm_lower.REASON_WRITE_FAULT: ("write", "SIGSEGV"),
+    llvm_lower.REASON_HOST_FAULT: ("read", "SIGSEGV"),
+    llvm_lower.REASON_HOST_FAULT_WRITE: ("write", "SIGSEGV"),
+    llvm_lower.REASON_MISALIGNED: ("misaligned", "SIGBUS"),
+}
+
+
+@dataclass
+class DynamicStats:
+    regions: int = 0
+    hot_regions: int = 0
+    blocks_translated: int = 0
+    insns_translated: int = 0
+    compile_seconds: float = 0.0
+    lift_seconds: float = 0.0
+    flushes: int = 0
+    exits: Counter = field(default_factory=Counter)     # dispatcher exits to Python by reason
+    interp_blocks: int = 0                              # blocks run by the interpreter
+
+
+class DynamicEngine:
+    name = "dynamic"
+
+    def __init__(self, state: GuestState, memory, lift: Callable[[int], Block],
+                 on_block=None, code_cache_size: int = DEFAULT_CODE_CACHE,
+                 on_llvm: Callable[[str], None] | None = None):
+        self.state = state
+        self.memory = memory
+        self.lift = lift
+        self.on_block = on_block
+        self.on_llvm = on_llvm
+        self.code_cache_size = code_cache_size
+        self.jit = LLVMJit(opt_level=0)            # tier 1: cheap code for everything run
+        self.hot_jit = LLVMJit(opt_level=2)        # tier 2: -O2 for regions that run a lot
+        self.native = NativeRuntime(self.jit, memory.base, memory.size)
+        self.buffer = (ctypes.c_uint64 * NSLOTS)()
+        self.code = CodeCache()              # block pc -> (region id, function address)
+        self.regions: dict[int, list[Block]] = {}   # region id -> its blocks
+        self.counters: dict[int, ctypes.c_uint64] = {}  # region id -> tier-1 counter
+        self.interp_only: set[int] = set()
+        self.interp = InterpEngine(state, memory, lift, on_block)
+        self.stats = DynamicStats()
+        self.next_region = 0
+        memory.write_listeners.append(self._on_memory_change)
+
+    # -- figures the runtime reports ---------------------------------------------------------------
+    @property
+    def icount(self) -> int:
+        """Guest instructions run (natively counted per block; a fault's block counts whole)."""
+        return self.interp.icount + self.state.regs[slot("icount")]
+
+    @property
+    def blocks_lifted(self) -> int:
+        return self.stats.blocks_translated + self.interp.blocks_lifted
+
+    @property
+    def lift_seconds(self) -> float:
+        return self.stats.lift_seconds + self.stats.compile_seconds + self.interp.lift_seconds
+
+    # -- running --------------------------------------------------------------------------------------
+    def run(self, pc: int) -> tuple[str, int]:
+        regs = self.state.regs
+        self.native.install_handler()
+        try:
+            while True:
+                if pc in self.interp_only:
+                    reason, pc = self._interpret(pc)
+                    if reason != "jump":
+                        return reason, pc
+                    continue
+                self.buffer[:] = regs
+                self.buffer[_PC] = pc
+                left = self.native.run(self.buffer, self.memory.base)
+                regs[:] = self.buffer
+                pc = regs[_PC]
+                if left == 0:
+                    self.stats.exits["miss"] += 1
+                    self._miss(pc)
+                    continue
+                if regs[_REASON] == llvm_lower.REASON_HOT:
+                    self.stats.exits["hot"] += 1
+                    self._promote(pc)
+                    continue
+                return self._left(regs, pc)
+        finally:
+            self.native.restore_handler()
+
+    def _interpret(self, pc: int) -> tuple[str, int]:
+        self.stats.interp_blocks += 1
+        return self.interp.step(pc)
+
+    def _left(self, regs: list, pc: int) -> tuple[str, int]:
+        code = regs[_REASON]
+        if code in _FAULTS:
+            access, signal = _FAULTS[code]
+            self.stats.exits["fault"] += 1
+            raise GuestFault(regs[_FAULT_ADDR], access, signal=signal, pc=pc)
+        reason = llvm_lower.REASON_NAMES[code]
+        self.stats.exits[reason] += 1
+        if reason in ("illegal", "breakpoint", "fetch"):
+            raise GuestTrap(reason, pc)
+        return reason, pc
+
+    # -- translation ------------------------------------------------------------------------------
+    def _miss(self, pc: int) -> None:
+        entry = self.code.get(pc)
+        if entry is None:
+            self._translate(pc)
+            entry = self.code.get(pc)
+        if entry is not None:
+            self.native.set_entry(pc, entry[1])
+
+    def _translate(self, pc: int) -> None:
+        if self.jit.object_bytes + self.hot_jit.object_bytes > self.code_cache_size:
+            self.flush()
+        blocks = self._form_region(pc)
+        region = self.next_region
+        counter = ctypes.c_uint64(0)
+        while blocks:
+            name = f"r{region}_{pc:x}"
+            try:
+                text = llvm_lower.lower_region(name, blocks, self._window_bits(),
+                                               ctypes.addressof(counter), HOT_THRESHOLD)
+            except llvm_lower.Unsupported as exc:
+                self.interp_only.add(exc.block_pc)
+                blocks = [b for b in blocks if b.pc != exc.block_pc]
+                continue
+            self.counters[region] = counter
+            self._compile(name, text, blocks, self.jit)
+            return
+
+    def _window_bits(self) -> int:
+        return self.memory.size.bit_length() - 1
+
+    def _promote(self, pc: int) -> None:
+        """Recompile the region holding `pc` at -O2, without counters."""
+        entry = self.code.get(pc)
+        if entry is None:
+            return
+        region = entry[0]
+        blocks = self.regions[region]
+        name = f"h{region}_{blocks[0].pc:x}"
+        text = llvm_lower.lower_region(name, blocks, self._window_bits())
+        self._install(region, blocks, self._emit(name, text, self.hot_jit, hot=True))
+        self.stats.hot_regions += 1
+
+    def _form_region(self, pc: int) -> list[Block]:
+        start = time.perf_counter()
+        blocks: dict[int, Block] = {}
+        work = [pc]
+        while work and len(blocks) < MAX_REGION_BLOCKS:
+            p = work.pop(0)
+            if p in blocks or p in self.interp_only or self.code.get(p) is not None and p != pc:
+                continue
+            block = self.lift(p)
+            if self.on_block is not None:
+                self.on_block(block)
+            blocks[p] = block
+            work.extend(_successors(block))
+        self.stats.lift_seconds += time.perf_counter() - start
+        return list(blocks.values())
+
+    def _emit(self, name: str, text: str, jit: LLVMJit, hot: bool = False) -> int:
+        module = f'target triple = "{jit.triple}"\n{text}\n{llvm_lower.DECLARATIONS}\n'
+        if self.on_llvm is not None:
+            self.on_llvm(module)
+        start = time.perf_counter()
+        address = jit.compile(module, [name], hot=hot)[name]
+        self.stats.compile_seconds += time.perf_counter() - start
+        return address
+
+    def _compile(self, name: str, text: str, blocks: list[Block], jit: LLVMJit) -> None:
+        address = self._emit(name, text, jit)
+        region = self.next_region
+        self.next_region += 1
+        self._install(region, blocks, address)
+        self.stats.regions += 1
+        self.stats.blocks_translated += len(blocks)
+        self.stats.insns_translated += sum(b.ninsns for b in blocks)
+
+    def _install(self, region: int, blocks: list[Block], address: int) -> None:
+        self.regions[region] = blocks
+        for block in blocks:
+            self.code.insert(block.pc, block.pc, block.end_pc, (region, address))
+            self.native.set_entry(block.pc, address)
+
+    # -- invalidation ---------------------------------------------------------------------------
+    def flush(self) -> None:
+        """Drop every translation (fence.i, or the code cache is full)."""
+        self.native.clear_jump_cache()
+        self.code.flush()
+        self.regions.clear()
+        self.counters.clear()
+        self.interp.flush()
+        self.interp_only.clear()
+        self.jit.remove_all(keep=(self.native.base_module,))
+        self.hot_jit.remove_all()
+        self.jit.object_bytes = self.hot_jit.object_bytes = 0
+        self.stats.flushes += 1
+
+    def _on_memory_change(self, addr: int, length: int) -> None:
+        for pc in self.code.invalidate(addr, length):
+            self.native.forget(pc)
+        # a region inlines all its blocks: drop the siblings of dropped blocks as well
+        live = set(self.code.entries)
+        for region, blocks in list(self.regions.items()):
+            if not all(b.pc in live for b in blocks):
+                for b in blocks:
+                    self.code.discard(b.pc)
+                    self.native.forget(b.pc)
+                del self.regions[region]
+                self.counters.pop(region, None)
+
+
+def _successors(block: Block) -> list[int]:
+    exit = block.exit
+    if exit.name == "jump":
+        return [exit.attrs["target"]]
+    if exit.name == "branch":
+        return [exit.attrs["taken"], exit.attrs["fallthrough"]]
+    if exit.name == "exit":
+        return [exit.attrs["next_pc"]]
+    return []
