@@ -119,6 +119,12 @@ class DynamicEngine:
                     self.stats.exits["hot"] += 1
                     self._promote(pc)
                     continue
+                if regs[_REASON] == llvm_lower.REASON_INTERP:
+                    self.stats.exits["deopt"] += 1
+                    reason, pc = self._interpret(pc)
+                    if reason != "jump":
+                        return reason, pc
+                    continue
                 return self._left(regs, pc)
         finally:
             self.native.restore_handler()

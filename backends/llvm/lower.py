@@ -35,6 +35,7 @@ REASON_MISALIGNED = 18          # an aligned-only access was misaligned (SIGBUS)
 REASON_HOST_FAULT = 19          # the host's SIGSEGV handler caught a read (dispatcher)
 REASON_HOST_FAULT_WRITE = 21    # ... a write (REASON_HOST_FAULT + the page-fault write bit)
 REASON_HOT = 22                 # a tier-1 region's counter reached the threshold: recompile
+REASON_INTERP = 23              # deoptimise: the interpreter runs the block at the pc
 REASON_NAMES = {code: name for name, code in REASON_CODES.items()}
 
 
@@ -72,6 +73,7 @@ class RegionLowerer:
         self.block = None
         self.pc = 0                                   # guest pc of the op being lowered
         self.fault_edges: dict[int, list] = {}        # reason -> [(from label, address)]
+        self.committed = False        # has the current guest instruction changed state yet?
 
     # -- structure -------------------------------------------------------------------------
     def lower(self) -> str:
@@ -111,11 +113,14 @@ class RegionLowerer:
         for op in block.ops:
             if op.name == "insn":
                 self.pc = op.attrs["pc"]
+                self.committed = False
                 continue
             fn = LOWER.get(op.name)
             if fn is None:
                 raise Unsupported(op, block.pc)
             fn(self, op)
+            if op.name in _COMMITS:
+                self.committed = True
 
     # -- helpers for lowering functions --------------------------------------------------------
     def v(self, value) -> str:
@@ -157,6 +162,20 @@ class RegionLowerer:
             fb.emit(f"store i64 {value}, ptr {slot_ptr(fb, field)}")
         fb.emit(f"store i64 {EXIT_SENTINEL}, ptr %next")
         fb.emit("br label %exit")
+
+    def deopt_if(self, cond: str, op: Op) -> None:
+        """Hand this guest instruction to the interpreter when `cond` holds: leave with
+        REASON_INTERP at its pc. Only possible while it has changed nothing yet; an op that
+        needs it later in an instruction makes its block Unsupported instead."""
+        if self.committed:
+            raise Unsupported(op, self.block.pc)
+        fb = self.fb
+        ok = fb.assign(f"xor i1 {cond}, true")
+        fine, bail = fb.label("ok"), fb.label("deopt")
+        fb.emit(f"br i1 {ok}, label %{fine}, label %{bail}, !prof !0")
+        fb.start(bail)
+        self.leave(REASON_INTERP, int_literal(self.pc, 64))
+        fb.start(fine)
 
     def guard(self, cond_ok: str, reason: int, extra: tuple = ()) -> None:
         """Continue if cond_ok, else leave with `reason` at the current instruction."""
@@ -206,6 +225,7 @@ class RegionLowerer:
 
 # -- the lowering table: one function per IR op ---------------------------------------------------
 LOWER: dict = {}
+_COMMITS = frozenset({"set", "store", "cmpxchg"})    # ops whose effect a deopt cannot undo
 
 
 def _lower(*names):
@@ -388,6 +408,13 @@ def lower_fence(r: RegionLowerer, op: Op) -> None:
     r.fb.emit("fence seq_cst")
 
 
+@_lower("counter")
+def lower_counter(r: RegionLowerer, op: Op) -> None:
+    """Counters are read by the interpreter (a deopt: rare, and exact there)."""
+    r.deopt_if("true", op)
+    r.define(op, "add i64 0, 0")                  # not reached
+
+
 @_lower("trap_if")
 def lower_trap_if(r: RegionLowerer, op: Op) -> None:
     ok = r.fb.assign(f"xor i1 {r.v(op.args[0])}, true")
@@ -436,6 +463,10 @@ DECLARATIONS = "\n".join(
     + ["!0 = !{!\"branch_weights\", i32 1000, i32 1}",
        "!1 = !{!\"branch_weights\", i32 1, i32 100000}"]
 )
+
+
+# FP ops are lowered in their own module; it registers into LOWER on import.
+from . import lower_fp  # noqa: E402,F401
 
 
 def lower_region(name: str, blocks: list[Block], window_bits: int,
