@@ -11,7 +11,7 @@ import sys
 from . import __version__
 from .runtime import MODES, PLANNED_MODES
 
-TRACE_KINDS = ("in_asm", "ir", "llvm")
+TRACE_KINDS = ("in_asm", "ir", "llvm", "asm")
 
 
 def _error(message: str, status: int = 1) -> int:

@@ -21,7 +21,7 @@ from typing import Callable
 
 from .backends.interp.engine import InterpEngine
 from .backends.llvm import lower as llvm_lower
-from .backends.llvm.engine import LLVMJit
+from .backends.llvm.engine import LLVMJit, disassemble
 from .backends.llvm.native import NativeRuntime
 from .cache.code_cache import CodeCache
 from .ir.block import Block
@@ -61,12 +61,14 @@ class DynamicEngine:
 
     def __init__(self, state: GuestState, memory, lift: Callable[[int], Block],
                  on_block=None, code_cache_size: int = DEFAULT_CODE_CACHE,
-                 on_llvm: Callable[[str], None] | None = None):
+                 on_llvm: Callable[[str], None] | None = None,
+                 on_asm: Callable[[str, list], None] | None = None):
         self.state = state
         self.memory = memory
         self.lift = lift
         self.on_block = on_block
         self.on_llvm = on_llvm
+        self.on_asm = on_asm              # trace hook: (function name, host instructions)
         self.code_cache_size = code_cache_size
         self.jit = LLVMJit(opt_level=0)            # tier 1: cheap code for everything run
         self.hot_jit = LLVMJit(opt_level=2)        # tier 2: -O2 for regions that run a lot
@@ -211,6 +213,8 @@ class DynamicEngine:
         start = time.perf_counter()
         address = jit.compile(module, [name], hot=hot)[name]
         self.stats.compile_seconds += time.perf_counter() - start
+        if self.on_asm is not None:
+            self.on_asm(name, disassemble(jit.last_object(), name, address))
         return address
 
     def _compile(self, name: str, text: str, blocks: list[Block], jit: LLVMJit) -> None:

@@ -85,9 +85,10 @@ class Machine:
             return InterpEngine(self.state, self.memory, lift, on_block)
         from .dynamic import DEFAULT_CODE_CACHE, DynamicEngine
         on_llvm = self._trace_llvm if "llvm" in self.trace else None
+        on_asm = self._trace_asm if "asm" in self.trace else None
         return DynamicEngine(self.state, self.memory, lift, on_block,
                              code_cache_size=code_cache_size or DEFAULT_CODE_CACHE,
-                             on_llvm=on_llvm)
+                             on_llvm=on_llvm, on_asm=on_asm)
 
     # -- running ---------------------------------------------------------------------------------
     def run(self) -> Exit:
@@ -153,6 +154,9 @@ class Machine:
 
     def _trace_llvm(self, text: str) -> None:
         print(text, file=self.err)
+
+    def _trace_asm(self, name: str, lines: list) -> None:
+        print(f"----------------\nOUT: {name}\n" + "\n".join(lines) + "\n", file=self.err)
 
     def _trace_block(self, block) -> None:
         if "in_asm" in self.trace:

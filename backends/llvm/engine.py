@@ -103,3 +103,23 @@ class LLVMJit:
             if mod not in keep:
                 self.ee.remove_module(mod)
         self.modules = [m for m in self.modules if m in keep]
+
+
+def disassemble(obj: bytes, name: str, address: int) -> list[str]:
+    """Host instructions of function `name` from an object file, as loaded at `address`."""
+    import io
+
+    import capstone
+    from elftools.elf.elffile import ELFFile
+
+    elf = ELFFile(io.BytesIO(obj))
+    symtab = elf.get_section_by_name(".symtab")
+    symbol = symtab.get_symbol_by_name(name)[0] if symtab else None
+    if symbol is None:
+        return [f"(no symbol {name} in the object file)"]
+    text = elf.get_section(symbol["st_shndx"]).data()
+    start = symbol["st_value"]
+    code = text[start:start + symbol["st_size"]]
+    md = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
+    return [f"0x{i.address:x}:  {i.mnemonic:8s} {i.op_str}".rstrip()
+            for i in md.disasm(code, address)]
