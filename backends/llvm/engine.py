@@ -26,15 +26,6 @@ class JitError(Exception):
     """LLVM refused a module, or a symbol is missing: a backend bug, reported in Python."""
 
 
-# Passes for code run a few times: registers to SSA and the cheap clean-ups. Hot code gets the
-# full -O2 pipeline.
-def _cold_passes(pm) -> None:
-    pm.add_sroa_pass()
-    pm.add_instruction_combine_pass()
-    pm.add_simplify_cfg_pass()
-    pm.add_dead_code_elimination_pass()
-
-
 class LLVMJit:
     def __init__(self, opt_level: int = 0):
         _init()
@@ -76,17 +67,12 @@ class LLVMJit:
         return addresses
 
     def _optimize(self, mod, hot: bool) -> None:
+        """Hot code gets the -O2 pipeline. Cold code gets none: measured, SROA and friends
+        cost more time than they save, since -O0 code generation spills SSA values anyway."""
         if hot:
             pto = llvm.create_pipeline_tuning_options(speed_level=2)
             pb = llvm.create_pass_builder(self.tm, pto)
             pb.getModulePassManager().run(mod, pb)
-            return
-        fpm = llvm.create_new_function_pass_manager()
-        _cold_passes(fpm)
-        pb = llvm.create_pass_builder(self.tm, llvm.create_pipeline_tuning_options())
-        for fn in mod.functions:
-            if not fn.is_declaration:
-                fpm.run(fn, pb)
 
     def global_address(self, module, name: str) -> int:
         if module.get_global_variable(name) is None:

@@ -49,7 +49,11 @@ class Unsupported(Exception):
 
 
 def slot_ptr(fb: FnBuilder, field: str) -> str:
-    return fb.assign(f"getelementptr inbounds i64, ptr %st, i64 {LAYOUT[field].slot}", "sp")
+    """The pointer to a state slot (computed once, in the entry block of the region)."""
+    return f"%s.{field}"
+
+
+_ENTRY_SLOTS = ("pc", "exit_reason", "fault_addr")
 
 
 class RegionLowerer:
@@ -80,10 +84,11 @@ class RegionLowerer:
         fb = self.fb
         fb.start("entry")
         fb.emit("%next = alloca i64")
+        for field in sorted(set(self.fields) | set(_ENTRY_SLOTS), key=lambda f: LAYOUT[f].slot):
+            fb.emit(f"%s.{field} = getelementptr inbounds i64, ptr %st, i64 {LAYOUT[field].slot}")
         for field in self.fields:
             fb.emit(f"%f.{field} = alloca i64")
-            ptr = slot_ptr(fb, field)
-            fb.emit(f"store i64 {fb.assign(f'load i64, ptr {ptr}')}, ptr %f.{field}")
+            fb.emit(f"store i64 {fb.assign(f'load i64, ptr %s.{field}')}, ptr %f.{field}")
         if self.counter is not None:
             fb.emit(f"%counter = inttoptr i64 {self.counter} to ptr")
             self._count("%pc")
@@ -97,8 +102,7 @@ class RegionLowerer:
         self._fault_blocks()
         fb.start("exit")
         for field in self.written:
-            ptr = slot_ptr(fb, field)
-            fb.emit(f"store i64 {fb.assign(f'load i64, ptr %f.{field}')}, ptr {ptr}")
+            fb.emit(f"store i64 {fb.assign(f'load i64, ptr %f.{field}')}, ptr %s.{field}")
         fb.emit(f"ret i64 {fb.assign('load i64, ptr %next')}")
         head = f"define i64 @{self.name}(ptr noalias %st, ptr noalias %mem, i64 %pc) nounwind {{"
         return "\n".join([head, *fb.lines, "}"])
@@ -347,11 +351,13 @@ def lower_convert(r: RegionLowerer, op: Op) -> None:
 # -- state ----------------------------------------------------------------------------------------
 @_lower("get")
 def lower_get(r: RegionLowerer, op: Op) -> None:
-    value = r.fb.assign(f"load i64, ptr %f.{op.attrs['field']}")
-    if op.result.type.bits == 64:
-        r.define(op, f"bitcast i64 {value} to {_ty(op)}")
-    else:
-        r.define(op, f"trunc i64 {value} to {_ty(op)}")
+    slot = f"ptr %f.{op.attrs['field']}"
+    t = op.result.type
+    if t.bits == 64 and not t.is_float:
+        r.define(op, f"load i64, {slot}")
+        return
+    value = r.fb.assign(f"load i64, {slot}")
+    r.define(op, f"{'bitcast' if t.bits == 64 else 'trunc'} i64 {value} to {_ty(op)}")
 
 
 @_lower("set")
