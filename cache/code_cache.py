@@ -46,8 +46,9 @@ class CodeCache:
         if self.entries.pop(pc, None) is not None:
             del self.extents[pc]
 
-    def invalidate(self, addr: int, length: int) -> list[int]:
-        """Drop every translation made from a page of [addr, addr+length); return their pcs."""
+    def invalidate(self, addr: int, length: int) -> list[tuple[int, object]]:
+        """Drop every translation made from a page of [addr, addr+length); return the
+        dropped (pc, entry) pairs."""
         first, last = addr >> PAGE_SHIFT, (addr + length - 1) >> PAGE_SHIFT
         if last - first > len(self.pages):
             pages = [p for p in self.pages if first <= p <= last]
@@ -56,10 +57,11 @@ class CodeCache:
         dropped = []
         for page in pages:
             for pc in self.pages.pop(page):
-                if self.entries.pop(pc, None) is not None:
+                entry = self.entries.pop(pc, None)
+                if entry is not None:
                     del self.extents[pc]
                     self.stats.invalidated += 1
-                    dropped.append(pc)
+                    dropped.append((pc, entry))
         return dropped
 
     def flush(self) -> None:

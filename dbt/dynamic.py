@@ -33,6 +33,7 @@ MAX_REGION_BLOCKS = 8
 DEFAULT_CODE_CACHE = 64 << 20          # bytes of host code before the cache is flushed
 HOT_THRESHOLD = 20_000                 # tier-1 entries + internal branches before -O2
 _PC, _REASON, _FAULT_ADDR = slot("pc"), slot("exit_reason"), slot("fault_addr")
+_ICOUNT = slot("icount")
 
 _FAULTS = {
     llvm_lower.REASON_READ_FAULT: ("read", "SIGSEGV"),
@@ -132,8 +133,15 @@ class DynamicEngine:
             self.native.restore_handler()
 
     def _interpret(self, pc: int) -> tuple[str, int]:
+        """One block on the interpreter, which counts from the instructions retired so far
+        (its instret/cycle reads must see the natively run ones too)."""
         self.stats.interp_blocks += 1
-        return self.interp.step(pc)
+        regs, interp = self.state.regs, self.interp
+        interp.icount, regs[_ICOUNT] = regs[_ICOUNT], 0
+        try:
+            return interp.step(pc)
+        finally:
+            regs[_ICOUNT], interp.icount = interp.icount, 0
 
     def _left(self, regs: list, pc: int) -> tuple[str, int]:
         code = regs[_REASON]
@@ -247,17 +255,14 @@ class DynamicEngine:
         self.stats.flushes += 1
 
     def _on_memory_change(self, addr: int, length: int) -> None:
-        for pc in self.code.invalidate(addr, length):
-            self.native.forget(pc)
-        # a region inlines all its blocks: drop the siblings of dropped blocks as well
-        live = set(self.code.entries)
-        for region, blocks in list(self.regions.items()):
-            if not all(b.pc in live for b in blocks):
-                for b in blocks:
-                    self.code.discard(b.pc)
-                    self.native.forget(b.pc)
-                del self.regions[region]
-                self.counters.pop(region, None)
+        """Drop translations of code on remapped/reprotected pages. A region inlines all its
+        blocks, so every block of a region that lost one goes too."""
+        regions = {entry[0] for _, entry in self.code.invalidate(addr, length)}
+        for region in regions:
+            for block in self.regions.pop(region, ()):
+                self.code.discard(block.pc)
+                self.native.forget(block.pc)
+            self.counters.pop(region, None)
 
 
 def _successors(block: Block) -> list[int]:
