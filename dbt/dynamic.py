@@ -30,6 +30,8 @@ from .state import NSLOTS, GuestState, slot
 from .traps import GuestTrap
 
 MAX_REGION_BLOCKS = 8
+HOT_REGION_BLOCKS = 32                 # a hot region is re-formed around its hot entry,
+HOT_REGION_INSNS = 96                  # up to this many guest instructions (-O2 time grows fast)
 DEFAULT_CODE_CACHE = 64 << 20          # bytes of host code before the cache is flushed
 HOT_THRESHOLD = 20_000                 # tier-1 entries + internal branches before -O2
 _PC, _REASON, _FAULT_ADDR = slot("pc"), slot("exit_reason"), slot("fault_addr")
@@ -77,6 +79,7 @@ class DynamicEngine:
         self.buffer = (ctypes.c_uint64 * NSLOTS)()
         self.code = CodeCache()              # block pc -> (region id, function address)
         self.regions: dict[int, list[Block]] = {}   # region id -> its blocks
+        self.block_regions: dict[int, set[int]] = {}  # block pc -> regions that inline it
         self.counters: dict[int, ctypes.c_uint64] = {}  # region id -> tier-1 counter
         self.interp_only: set[int] = set()
         self.interp = InterpEngine(state, memory, lift, on_block)
@@ -174,7 +177,8 @@ class DynamicEngine:
             name = f"r{region}_{pc:x}"
             try:
                 text = llvm_lower.lower_region(name, blocks, self._window_bits(),
-                                               ctypes.addressof(counter), HOT_THRESHOLD)
+                                               ctypes.addressof(counter), HOT_THRESHOLD,
+                                               promote=False)
             except llvm_lower.Unsupported as exc:
                 self.interp_only.add(exc.block_pc)
                 blocks = [b for b in blocks if b.pc != exc.block_pc]
@@ -187,26 +191,41 @@ class DynamicEngine:
         return self.memory.size.bit_length() - 1
 
     def _promote(self, pc: int) -> None:
-        """Recompile the region holding `pc` at -O2, without counters."""
-        entry = self.code.get(pc)
-        if entry is None:
+        """Compile a region around the hot `pc` at -O2, without counters: it takes in the blocks
+        that follow, translated already or not, so a loop that spans tier-1 regions becomes
+        one function."""
+        if self.code.get(pc) is None:
             return
-        region = entry[0]
-        blocks = self.regions[region]
-        name = f"h{region}_{blocks[0].pc:x}"
-        text = llvm_lower.lower_region(name, blocks, self._window_bits())
+        known = {b.pc: b for blocks in self.regions.values() for b in blocks}
+        blocks = self._form_region(pc, HOT_REGION_BLOCKS, known)
+        region = self.next_region
+        self.next_region += 1
+        name = f"h{region}_{pc:x}"
+        try:
+            text = llvm_lower.lower_region(name, blocks, self._window_bits())
+        except llvm_lower.Unsupported:
+            return                               # stays in tier 1
         self._install(region, blocks, self._emit(name, text, self.hot_jit, hot=True))
         self.stats.hot_regions += 1
 
-    def _form_region(self, pc: int) -> list[Block]:
+    def _form_region(self, pc: int, limit: int = MAX_REGION_BLOCKS,
+                     known: dict | None = None) -> list[Block]:
+        """Blocks reachable from pc by static successors, breadth first. A tier-1 region stops
+        at blocks translated already; a hot one (`known`: blocks lifted before) does not."""
         start = time.perf_counter()
         blocks: dict[int, Block] = {}
         work = [pc]
-        while work and len(blocks) < MAX_REGION_BLOCKS:
+        budget = HOT_REGION_INSNS if known is not None else 1 << 30
+        while work and len(blocks) < limit and budget > 0:
             p = work.pop(0)
-            if p in blocks or p in self.interp_only or self.code.get(p) is not None and p != pc:
+            if p in blocks or p in self.interp_only:
                 continue
-            block = self.lift(p)
+            if known is None and self.code.get(p) is not None and p != pc:
+                continue
+            block = known.get(p) if known else None
+            if block is None:
+                block = self.lift(p)
+            budget -= block.ninsns
             if self.on_block is not None:
                 self.on_block(block)
             blocks[p] = block
@@ -239,6 +258,7 @@ class DynamicEngine:
         for block in blocks:
             self.code.insert(block.pc, block.pc, block.end_pc, (region, address))
             self.native.set_entry(block.pc, address)
+            self.block_regions.setdefault(block.pc, set()).add(region)
 
     # -- invalidation ---------------------------------------------------------------------------
     def flush(self) -> None:
@@ -246,6 +266,7 @@ class DynamicEngine:
         self.native.clear_jump_cache()
         self.code.flush()
         self.regions.clear()
+        self.block_regions.clear()
         self.counters.clear()
         self.interp.flush()
         self.interp_only.clear()
@@ -257,12 +278,18 @@ class DynamicEngine:
     def _on_memory_change(self, addr: int, length: int) -> None:
         """Drop translations of code on remapped/reprotected pages. A region inlines all its
         blocks, so every block of a region that lost one goes too."""
-        regions = {entry[0] for _, entry in self.code.invalidate(addr, length)}
+        dropped = self.code.invalidate(addr, length)
+        regions = set().union(*(self.block_regions.get(pc, ()) for pc, _ in dropped))
         for region in regions:
             for block in self.regions.pop(region, ()):
-                self.code.discard(block.pc)
+                self.block_regions.get(block.pc, set()).discard(region)
+                entry = self.code.get(block.pc)
+                if entry is not None and entry[0] == region:
+                    self.code.discard(block.pc)
                 self.native.forget(block.pc)
             self.counters.pop(region, None)
+        for pc, _ in dropped:
+            self.native.forget(pc)
 
 
 def _successors(block: Block) -> list[int]:

@@ -19,7 +19,7 @@ lowering guards it.
 from __future__ import annotations
 
 from dbt.ir.block import Block, Op
-from dbt.ir.ops import EXIT_ICACHE_FLUSH, EXIT_SYSCALL, TRAP_KINDS
+from dbt.ir.ops import EXIT_ICACHE_FLUSH, EXIT_SYSCALL, FPENV, OPS, TRAP_KINDS
 from dbt.state import LAYOUT
 
 from .irtext import FnBuilder, int_literal, lltype
@@ -60,19 +60,23 @@ class RegionLowerer:
     """Builds the text of one region function."""
 
     def __init__(self, name: str, blocks: list[Block], window_bits: int,
-                 counter: int | None = None, threshold: int = 0):
+                 counter: int | None = None, threshold: int = 0, promote: bool = True):
         self.name = name
+        self.promote = promote          # fields in allocas for SROA (tier 2), or used in place
         self.counter = counter          # address of this region's execution counter (tier 1)
         self.threshold = threshold
         self.blocks = blocks
         self.labels = {b.pc: f"b_{b.pc:x}" for b in blocks}
         self.window_bits = window_bits
         self.fb = FnBuilder()
+        implicit = {"icount"}                   # written by the region itself
+        if any(OPS[op.name].has(FPENV) for b in blocks for op in b.ops):
+            implicit.add("fpflags")             # FP ops accrue their exception flags
         self.fields = sorted({op.attrs["field"] for b in blocks for op in b.ops
-                              if op.name in ("get", "set")} | {"icount"},
+                              if op.name in ("get", "set")} | implicit,
                              key=lambda f: LAYOUT[f].slot)
         self.written = [f for f in self.fields
-                        if f == "icount" or any(op.name == "set" and op.attrs["field"] == f
+                        if f in implicit or any(op.name == "set" and op.attrs["field"] == f
                                                 for b in blocks for op in b.ops)]
         self.block = None
         self.pc = 0                                   # guest pc of the op being lowered
@@ -87,6 +91,10 @@ class RegionLowerer:
         for field in sorted(set(self.fields) | set(_ENTRY_SLOTS), key=lambda f: LAYOUT[f].slot):
             fb.emit(f"%s.{field} = getelementptr inbounds i64, ptr %st, i64 {LAYOUT[field].slot}")
         for field in self.fields:
+            if not self.promote:      # -O0 code would spill SSA values anyway: use the state
+                fb.emit(f"%f.{field} = getelementptr inbounds i64, ptr %st, "
+                        f"i64 {LAYOUT[field].slot}")
+                continue
             fb.emit(f"%f.{field} = alloca i64")
             fb.emit(f"store i64 {fb.assign(f'load i64, ptr %s.{field}')}, ptr %f.{field}")
         if self.counter is not None:
@@ -101,7 +109,7 @@ class RegionLowerer:
             self._lower_block(block)
         self._fault_blocks()
         fb.start("exit")
-        for field in self.written:
+        for field in self.written if self.promote else ():
             fb.emit(f"store i64 {fb.assign(f'load i64, ptr %f.{field}')}, ptr %s.{field}")
         fb.emit(f"ret i64 {fb.assign('load i64, ptr %next')}")
         head = f"define i64 @{self.name}(ptr noalias %st, ptr noalias %mem, i64 %pc) nounwind {{"
@@ -178,6 +186,10 @@ class RegionLowerer:
         fine, bail = fb.label("ok"), fb.label("deopt")
         fb.emit(f"br i1 {ok}, label %{fine}, label %{bail}, !prof !0")
         fb.start(bail)
+        # the block counted all its instructions on entry: uncount this one and the rest
+        rest = sum(1 for pc in self.block.insn_pcs() if pc >= self.pc)
+        count = fb.assign("load i64, ptr %f.icount")
+        fb.emit(f"store i64 {fb.assign(f'sub i64 {count}, {rest}')}, ptr %f.icount")
         self.leave(REASON_INTERP, int_literal(self.pc, 64))
         fb.start(fine)
 
@@ -191,19 +203,21 @@ class RegionLowerer:
         fb.start(ok)
 
     def address(self, addr_value, size: int, write: bool, align: bool) -> str:
-        """A host pointer for a guest access, after the window (and alignment) checks.
+        """A host pointer for a guest access, after the alignment and window checks
+        (alignment first: a misaligned AMO outside the window is SIGBUS, as in qemu).
 
         The guest pc is stored first (volatile, or dead-store elimination would drop it): it
-        is what a fault reports, from here or from the host's SIGSEGV handler."""
+        is what a fault reports, from here or from the host's SIGSEGV handler. The access
+        itself must be volatile too (see `lower_load`)."""
         fb = self.fb
         addr = self.v(addr_value)
         fb.emit(f"store volatile i64 {self.pc}, ptr {slot_ptr(fb, 'pc')}")
-        limit = (1 << self.window_bits) - size
-        inside = fb.assign(f"icmp ule i64 {addr}, {limit}")
-        self._check(inside, REASON_WRITE_FAULT if write else REASON_READ_FAULT, addr)
         if align and size > 1:
             misaligned = fb.assign(f"and i64 {addr}, {size - 1}")
             self._check(fb.assign(f"icmp eq i64 {misaligned}, 0"), REASON_MISALIGNED, addr)
+        limit = (1 << self.window_bits) - size
+        inside = fb.assign(f"icmp ule i64 {addr}, {limit}")
+        self._check(inside, REASON_WRITE_FAULT if write else REASON_READ_FAULT, addr)
         return fb.assign(f"getelementptr i8, ptr %mem, i64 {addr}", "p")
 
     def _check(self, cond_ok: str, reason: int, addr: str) -> None:
@@ -376,7 +390,10 @@ def lower_set(r: RegionLowerer, op: Op) -> None:
 def lower_load(r: RegionLowerer, op: Op) -> None:
     t = op.result.type
     ptr = r.address(op.args[0], t.bits // 8, write=False, align=op.attrs.get("align", False))
-    r.define(op, f"load {lltype(t)}, ptr {ptr}, align 1")
+    # Volatile: a guest load whose value is dead (rd = x0, or overwritten later in the region)
+    # still faults, and stays after the pc store before it; a plain load LLVM would delete
+    # or move (even at -O0, instruction selection drops dead loads).
+    r.define(op, f"load volatile {lltype(t)}, ptr {ptr}, align 1")
 
 
 @_lower("store")
@@ -384,7 +401,7 @@ def lower_store(r: RegionLowerer, op: Op) -> None:
     t = op.args[1].type
     value = r.v(op.args[1])
     ptr = r.address(op.args[0], t.bits // 8, write=True, align=op.attrs.get("align", False))
-    r.fb.emit(f"store {lltype(t)} {value}, ptr {ptr}, align 1")
+    r.fb.emit(f"store volatile {lltype(t)} {value}, ptr {ptr}, align 1")   # as loads: in order
 
 
 @_lower("cmpxchg")
@@ -446,7 +463,19 @@ def lower_branch(r: RegionLowerer, op: Op) -> None:
 
 @_lower("jump_ind")
 def lower_jump_ind(r: RegionLowerer, op: Op) -> None:
-    r.goto(r.v(op.args[0]))
+    """A computed jump (return, switch table): a switch over the region's blocks, so a target
+    inside the region stays native; any other pc leaves to the dispatcher."""
+    fb = r.fb
+    target = r.v(op.args[0])
+    out = fb.label("ind")
+    cases = [(pc, fb.label("to")) for pc in r.labels]
+    fb.emit(f"switch i64 {target}, label %{out} [ "
+            + " ".join(f"i64 {int_literal(pc, 64)}, label %{label}" for pc, label in cases) + " ]")
+    for pc, label in cases:
+        fb.start(label)
+        r.goto(int_literal(pc, 64), pc)
+    fb.start(out)
+    r.goto(target)
 
 
 @_lower("exit")
@@ -476,8 +505,9 @@ from . import lower_fp  # noqa: E402,F401
 
 
 def lower_region(name: str, blocks: list[Block], window_bits: int,
-                 counter: int | None = None, threshold: int = 0) -> str:
+                 counter: int | None = None, threshold: int = 0, promote: bool = True) -> str:
     """The LLVM IR text of a region function (raises Unsupported). With a counter address,
-    the region counts its executions and leaves with REASON_HOT at `threshold`."""
-    return RegionLowerer(name, blocks, window_bits, counter, threshold).lower()
+    the region counts its executions and leaves with REASON_HOT at `threshold`; `promote`
+    keeps guest state in allocas (for -O2) instead of using the state array in place."""
+    return RegionLowerer(name, blocks, window_bits, counter, threshold, promote).lower()
 

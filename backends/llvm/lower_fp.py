@@ -1,4 +1,575 @@
-"""Lowering of the IR's floating-point ops (registers into lower.LOWER).
+"""Lowering of the IR's floating-point ops: results and flags bit-exact with `dbt.fp`, natively.
 
-Not written yet: without an entry here, a block with an FP op is run by the interpreter.
+The generated code stays in LLVM's default FP environment (round to nearest even, flags never
+read). A rounded op computes its round-to-nearest result with one host instruction and the
+exact error of that result with an error-free transformation:
+
+    fadd/fsub  TwoSum                  e = (a - (s - b')) + (b - b'),  b' = s - a  (always exact)
+    fmul       TwoProduct              e = fma(a, b, -p)
+    fdiv       remainder               e = fma(-q, b, a)  (the error has the sign of e * b)
+    fsqrt      remainder               e = fma(-r, r, a)
+    fma        f64: Boldo-Muller ErrFma (TwoProduct and two TwoSums); f32: in binary64
+    fcvt_f     f64 -> f32: e = a - (double)r
+
+NX is `e != 0`. binary32 products, quotients and roots take their error in binary64, where it is
+exact for every operand; in binary64 the transformations are exact away from the subnormal range
+and from overflow, which the `fast` conditions below check.
+
+Inline, in the region, is only the common case: RNE (static, or the dynamic `frm` at run time)
+with a normal result and an exact error transformation -- the host's result, and NX. Everything
+else calls an out-of-line helper, `dbt_fp_<op>_f<width>(operands, rm) -> {bits, flags}`,
+compiled once per process (on first use) and resolved by name, which handles the rest natively:
+the directed modes move the RNE result one ulp (+-1 on its bits) towards the exact value when
+`e` points that way (a step onto infinity is an overflow, OF); special operands (NaN, infinities,
+zeros) take the host's exact result, the canonical NaN and NV/DZ from the operand bits. The
+helper answers flags = -1, and the region deopts (the interpreter runs the instruction with
+`dbt.fp`'s exact slow paths), for what it cannot do exactly: a tiny (subnormal-range) result or
+operand where the error would underflow, an overflow, RMM, and a reserved mode 5-7 (the
+interpreter makes it an illegal-instruction trap).
+
+Conversions from integers are inline when exact (|n| <= 2**prec) and otherwise round the
+integer in integer arithmetic (helper); float -> int rounds to an integral value with the LLVM
+intrinsic of the mode (RMM is `llvm.round`) and saturates in float, inline; f32 -> f64 is exact.
+Comparisons, min/max and fclass never deopt. Flags are ORed into the region's `fpflags` only
+after the deopt test, so an instruction that deopts has not touched them.
 """
+
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+from dbt.ir.block import Const, Op
+from dbt.ir.ops import (FLAG_DZ, FLAG_NV, FLAG_NX, FLAG_OF, RM_RDN, RM_RMM, RM_RNE, RM_RTZ,
+                        RM_RUP)
+
+from .fp_text import DOUBLE, FORMATS, SINGLE, Emit, Mode, float_literal
+from .irtext import FnBuilder, int_literal
+from . import lower
+from .lower import RegionLowerer, _lower
+
+
+def _setup(r: RegionLowerer, op: Op, t=None):
+    """The emitter of the op's format (the result's, or t's) and its rounding-mode operand."""
+    em = Emit(r.fb, FORMATS[t or op.result.type])
+    rm = op.args[-1]
+    return em, em.F, Mode(em, r.v(rm), rm.value if isinstance(rm, Const) else None)
+
+
+def _accrue(r: RegionLowerer, flags: str) -> None:
+    if flags == "0":
+        return
+    fb = r.fb
+    old = fb.assign("load i64, ptr %f.fpflags")
+    fb.emit(f"store i64 {fb.assign(f'or i64 {old}, {flags}')}, ptr %f.fpflags")
+
+
+def _deopt(r: RegionLowerer, op: Op, cond: str) -> None:
+    if cond != "false":
+        r.deopt_if(cond, op)
+
+
+# -- the rounded ops: one kernel each --------------------------------------------------------------
+class _Kernel(NamedTuple):
+    res: str                 # the host's RNE result
+    normal: str              # i1: res is normal, away from both ends: in RNE it is the result,
+                             # and NX the only flag it can raise
+    fast: Callable           # -> i1: normal, and error() is exact
+    error: Callable          # -> (e, its emitter, flip): e = exact - res, negated when flip
+    rare: Callable           # (res bits, inexact) -> (native?, bits, flags) when not fast
+
+
+def _k_add(em: Emit, rm: Mode, a: str, b: str) -> _Kernel:
+    """TwoSum is always exact, and so is a sum below 2**(emin+1): only overflow deopts."""
+    F = em.F
+    s = em.fop("fadd", a, b)
+    e_s = em.expo(em.bits(s))
+    fast = em.in_range(e_s, 1, F.emax)
+
+    def rare(sb, nx):
+        ab, bb = em.bits(a), em.bits(b)
+        overflow = em.and_(em.finite(ab), em.finite(bb), em.not_(em.finite(sb)))
+        nonplus = em.icmp("ne", em(f"or {F.it} {ab}, {bb}"), 0)
+        out = _minus_zero(em, rm, em.canonical(sb), sb, nonplus)
+        return em.not_(overflow), out, em.flags((_invalid(em, sb, ab, bb), FLAG_NV))
+
+    return _Kernel(s, em.icmp("ne", e_s, F.emax), lambda: fast,
+                   lambda: (em.two_sum(a, b, s)[1], em, "false"), rare)
+
+
+def _special_rare(em: Emit, operands: tuple, dz=None):
+    """The rare path of an op whose only native rare case is a special operand (NaN, infinite
+    or zero); dz(operand bits) gives DZ."""
+    def rare(rb, nx):
+        bits = [em.bits(x) for x in operands]
+        special = em.not_(em.and_(*(em.finite_nonzero(b) for b in bits)))
+        flags = em.flags((_invalid(em, rb, *bits), FLAG_NV), (dz(*bits) if dz else "false",
+                                                                 FLAG_DZ))
+        return special, em.canonical(rb), flags
+    return rare
+
+
+def _k_mul(em: Emit, rm: Mode, a: str, b: str) -> _Kernel:
+    """TwoProduct. In binary64 it is exact when the product's last bit is a multiple of the
+    smallest subnormal, which a result of at least 2**(emin+prec+1) guarantees."""
+    F, d = em.F, em.d
+    p = em.fop("fmul", a, b)
+    e_p = em.expo(em.bits(p))
+    normal = em.in_range(e_p, 2, F.emax)
+    fast = (lambda: em.in_range(e_p, F.prec + 2, F.emax)) if F is DOUBLE else (lambda: normal)
+    error = lambda: (d.call("fma", em.wide(a), em.wide(b), d.fneg(em.wide(p))), d,  # noqa: E731
+                     "false")
+    return _Kernel(p, normal, fast, error, _special_rare(em, (a, b)))
+
+
+def _k_div(em: Emit, rm: Mode, a: str, b: str) -> _Kernel:
+    """The remainder a - q*b; the error has the sign of remainder * b. In binary64 it is exact
+    for a normal b and an a of at least 2**(emin+prec+1)."""
+    F, d = em.F, em.d
+    q = em.fop("fdiv", a, b)
+    normal = em.in_range(em.expo(em.bits(q)), 2, F.emax)
+
+    def fast():
+        if F is not DOUBLE:
+            return normal
+        return em.and_(em.icmp("uge", em.expo(em.bits(a)), F.prec + 2),
+                       em.icmp("ne", em.expo(em.bits(b)), 0), normal)
+
+    def error():
+        rem = d.call("fma", d.fneg(em.wide(q)), em.wide(b), em.wide(a))
+        return rem, d, em.neg(em.bits(b))
+
+    dz = lambda x, y: em.and_(em.finite_nonzero(x), em.zero(y))       # noqa: E731
+    return _Kernel(q, normal, fast, error, _special_rare(em, (a, b), dz))
+
+
+def _k_sqrt(em: Emit, rm: Mode, a: str) -> _Kernel:
+    """The remainder a - r*r. In binary64 it is exact for an a of at least 2**(emin+prec+1)."""
+    F, d = em.F, em.d
+    s = em.call("sqrt", a)
+    ab = em.bits(a)
+    positive = em.in_range(ab, 1, F.inf)                     # finite, nonzero, sign clear
+    fast = ((lambda: em.in_range(ab, (F.prec + 2) << F.fbits, F.inf)) if F is DOUBLE
+            else (lambda: positive))
+    error = lambda: (d.call("fma", d.fneg(em.wide(s)), em.wide(s), em.wide(a)), d,  # noqa: E731
+                     "false")
+
+    def rare(rb, nx):
+        return em.not_(positive), em.canonical(rb), em.flags((_invalid(em, rb, ab), FLAG_NV))
+
+    return _Kernel(s, positive, fast, error, rare)
+
+
+def _k_fma(em: Emit, rm: Mode, a: str, b: str, c: str) -> _Kernel:
+    """Exact cancellation (a zero result) is native too: +0, or -0 in RDN."""
+    F = em.F
+    res = em.call("fma", a, b, c)
+    normal = em.in_range(em.expo(em.bits(res)), 2, F.emax)
+    exact_ok = (lambda: _fma64_ok(em, a, b, c)) if F is DOUBLE else (lambda: "true")
+    error = ((lambda: (_fma64_error(em, a, b, c, res), em, "false")) if F is DOUBLE
+             else (lambda: (_fma32_error(em, a, b, c, res), em.d, "false")))
+
+    def rare(rb, nx):
+        ab, bb, cb = (em.bits(x) for x in (a, b, c))
+        special = em.or_(em.not_(em.finite_nonzero(ab)), em.not_(em.finite_nonzero(bb)),
+                         em.not_(em.finite(cb)))
+        cancelled = em.and_(exact_ok(), em.zero(rb), em.not_(nx))
+        both_plus = em.and_(em.icmp("eq", cb, 0), em.not_(em.neg(em(f"xor {F.it} {ab}, {bb}"))))
+        out = _minus_zero(em, rm, em.canonical(rb), rb, em.not_(both_plus))
+        inf_zero = em.or_(em.and_(em.not_(em.finite(ab)), em.zero(bb)),
+                          em.and_(em.zero(ab), em.not_(em.finite(bb))))
+        nv = em.or_(_invalid(em, rb, ab, bb, cb),
+                    em.and_(inf_zero, em.not_(em.is_nan(ab)), em.not_(em.is_nan(bb))))
+        return em.or_(special, cancelled), out, em.flags((nv, FLAG_NV))
+
+    return _Kernel(res, normal, lambda: em.and_(exact_ok(), normal), error, rare)
+
+
+def _fma64_ok(em: Emit, a: str, b: str, c: str) -> str:
+    """ErrFma is exact: a, b normal with the product's error representable, c not huge."""
+    F = em.F
+    ea, eb = em.expo(em.bits(a)), em.expo(em.bits(b))
+    return em.and_(em.icmp("ne", ea, 0), em.icmp("ne", eb, 0),
+                   em.in_range(em(f"add i64 {ea}, {eb}"), F.bias + F.prec + 2, 3 * F.bias - 3),
+                   em.icmp("ule", em.expo(em.bits(c)), 2 * F.bias - 2))
+
+
+def _fma64_error(em: Emit, a, b, c, res):
+    """Boldo & Muller's ErrFma: a*b + c = res + r2 + r3 exactly, |r3| <= ulp(r2)/2; r2."""
+    u1 = em.fop("fmul", a, b)
+    u2 = em.call("fma", a, b, em.fneg(u1))
+    alpha1, alpha2 = em.two_sum(c, u2)
+    beta1, beta2 = em.two_sum(u1, alpha1)
+    gamma = em.fop("fadd", em.fop("fsub", beta1, res), beta2)
+    return em.fop("fadd", gamma, alpha2)
+
+
+def _fma32_error(em: Emit, a, b, c, res):
+    """In binary64: p = a*b is exact, p + c = s + e exactly (TwoSum), and s - res is exact and,
+    when nonzero, larger than |e|: (s - res) + e has the sign of the error."""
+    d = em.d
+    s, e = d.two_sum(d.fop("fmul", em.wide(a), em.wide(b)), em.wide(c))
+    return d.fop("fadd", d.fop("fsub", s, em.wide(res)), e)
+
+
+def _k_narrow(em: Emit, rm: Mode, a: str) -> _Kernel:
+    """binary64 -> binary32: the error a - r is exact in binary64."""
+    d = em.d
+    res = em(f"fptrunc double {a} to float")
+    normal = em.in_range(em.expo(em.bits(res)), 2, em.F.emax)
+
+    def rare(rb, nx):
+        ab = d.bits(a)
+        return d.not_(d.finite_nonzero(ab)), em.canonical(rb), em.flags((d.is_snan(ab), FLAG_NV))
+
+    return _Kernel(res, normal, lambda: normal,
+                   lambda: (d.fop("fsub", a, em.wide(res)), d, "false"), rare)
+
+
+def _invalid(em: Emit, res: str, *operands: str) -> str:
+    """NV of an op whose result is `res`: a signalling operand, or a NaN made from non-NaNs."""
+    return em.or_(*(em.is_snan(b) for b in operands),
+                  em.and_(em.is_nan(res), *(em.not_(em.is_nan(b)) for b in operands)))
+
+
+def _minus_zero(em: Emit, rm: Mode, out: str, rb: str, nonplus: str) -> str:
+    """RDN's exact zero sum is -0 unless both addends are +0 (the host gave +0)."""
+    fix = em.and_(rm.is_(RM_RDN), em.zero(rb), nonplus)
+    return em.select(fix, em.F.it, em.F.lit(1 << (em.F.width - 1)), out)
+
+
+def _directed(em: Emit, rb: str, nx: str, below: str, rm: Mode) -> str:
+    """The RNE result's bits rb moved one ulp (+-1 on the bits) towards the exact value when
+    the mode says so: RUP when it is above, RDN below, RTZ nearer to zero."""
+    if rm.const == RM_RNE:
+        return rb
+    neg = em.neg(rb)
+    wants_below = em.select(rm.is_(RM_RTZ), "i1", em.not_(neg), rm.is_(RM_RDN))
+    move = em.and_(nx, em.not_(rm.is_(RM_RNE)), em.eq1(below, wants_below))
+    if move == "false":
+        return rb
+    step = em.select(em.eq1(below, neg), em.F.it, "1", "-1")      # away from or towards 0
+    return em(f"add {em.F.it} {rb}, {em.select(move, em.F.it, step, '0')}")
+
+
+def _complete(em: Emit, rm: Mode, k: _Kernel):
+    """Every case of a rounded op: (result bits, flags, deopt)."""
+    F = em.F
+    rb = em.bits(k.res)
+    e, ee, flip = k.error()
+    nx, below = ee.err(e)
+    if flip != "false":
+        below = em(f"xor i1 {below}, {flip}")
+    adj = _directed(em, rb, nx, below, rm)
+    of = "false" if adj == rb else em.icmp("eq", em.mag2(adj), F.lit(2 * F.inf))
+    fast = k.fast()
+    native, bits, flags = k.rare(rb, nx)
+    bits = em.select(fast, F.it, adj, bits)
+    flags = em.select(fast, "i64", em.flags((nx, FLAG_NX), (of, FLAG_OF)), flags)
+    return bits, flags, em.or_(rm.above(RM_RUP), em.and_(em.not_(fast), em.not_(native)))
+
+
+# -- out-of-line helpers ---------------------------------------------------------------------------
+_KERNELS = {"fadd": (_k_add, 2), "fmul": (_k_mul, 2), "fdiv": (_k_div, 2),
+            "fsqrt": (_k_sqrt, 1), "fma": (_k_fma, 3)}
+_HELPERS: dict[str, tuple] = {}          # name -> (format, parameter types, body)
+for _F in (SINGLE, DOUBLE):
+    for _op, (_kernel, _n) in _KERNELS.items():
+        _HELPERS[f"dbt_fp_{_op}_f{_F.width}"] = (
+            _F, (_F.ft,) * _n, lambda em, rm, *xs, k=_kernel: _complete(em, rm, k(em, rm, *xs)))
+    for _signed in (True, False):
+        _HELPERS[f"dbt_fp_from_{'si' if _signed else 'ui'}_f{_F.width}"] = (
+            _F, ("i64",), lambda em, rm, n, s=_signed: _from_int(em, rm, n, s))
+_HELPERS["dbt_fp_narrow_f32"] = (SINGLE, ("double",),
+                                 lambda em, rm, a: _complete(em, rm, _k_narrow(em, rm, a)))
+_compiled: dict[str, int] = {}
+_runtime = []                             # the LLVMJit that holds the helpers
+
+
+def _helper_text(name: str) -> str:
+    F, types, body = _HELPERS[name]
+    fb = FnBuilder()
+    fb.start("entry")
+    em = Emit(fb, F)
+    args = [f"%x{i}" for i in range(len(types))]
+    bits, flags, deopt = body(em, Mode(em, "%rm"), *args)
+    if F.width < 64:
+        bits = em(f"zext i32 {bits} to i64")
+    pair = em(f"insertvalue {{i64, i64}} undef, i64 {bits}, 0")
+    pair = em(f"insertvalue {{i64, i64}} {pair}, i64 {em.select(deopt, 'i64', '-1', flags)}, 1")
+    fb.emit(f"ret {{i64, i64}} {pair}")
+    params = ", ".join(f"{t} {a}" for t, a in zip(types, args))
+    return "\n".join([f"define {{i64, i64}} @{name}({params}, i64 %rm) nounwind {{",
+                      *fb.lines, "}"])
+
+
+def _ensure(name: str) -> None:
+    """Compile a helper (once per process) and make its name resolvable by generated code."""
+    if name in _compiled:
+        return
+    import llvmlite.binding as llvm
+
+    from .engine import LLVMJit
+    if not _runtime:
+        _runtime.append(LLVMJit(opt_level=2))
+    jit = _runtime[0]
+    text = "\n".join([f'target triple = "{jit.triple}"', _helper_text(name), *_INTRINSICS,
+                      "declare i64 @llvm.ctlz.i64(i64, i1)"])
+    _compiled[name] = jit.compile(text, [name], hot=True)[name]
+    llvm.add_symbol(name, _compiled[name])
+
+
+def _call(r: RegionLowerer, op: Op, em: Emit, name: str, args: list, rm: Mode):
+    """Call a helper, deopt on its refusal: (result bits, flags)."""
+    _ensure(name)
+    types = _HELPERS[name][1]
+    params = ", ".join(f"{t} {a}" for t, a in zip(types, args))
+    pair = em(f"call {{i64, i64}} @{name}({params}, i64 {rm.text})")
+    flags = em(f"extractvalue {{i64, i64}} {pair}, 1")
+    _deopt(r, op, em(f"icmp slt i64 {flags}, 0"))
+    bits = em(f"extractvalue {{i64, i64}} {pair}, 0")
+    if em.F.width < 64:
+        bits = em(f"trunc i64 {bits} to i32")
+    return bits, flags
+
+
+def _inline(r: RegionLowerer, op: Op, em: Emit, rm: Mode, name: str, k: _Kernel, args: list):
+    """A rounded op in the region. In RNE with a normal result it is the host's result; once
+    NX is set (as almost always: it is sticky) that is all, as in QEMU's hardfloat; before,
+    the error transformation gives NX. The helper does the rest."""
+    rne, rb = rm.is_(RM_RNE), em.bits(k.res)
+    nx_set = "false"
+    if rne != "false":
+        flags = em(f"and i64 {r.fb.assign('load i64, ptr %f.fpflags')}, {FLAG_NX}")
+        nx_set = em(f"icmp ne i64 {flags}, 0")
+
+    def exact():
+        e, ee, _ = k.error()
+        return rb, em(f"zext i1 {ee(f'fcmp une {ee.F.ft} {e}, 0.0')} to i64")
+
+    _paths(r, op, em, rm, [(em.and_(rne, k.normal, nx_set), lambda: (rb, "0")),
+                           (lambda: em.and_(rne, k.fast()), exact)], name, args)
+
+
+def _paths(r: RegionLowerer, op: Op, em: Emit, rm: Mode, cases: list, name: str,
+           args: list) -> None:
+    """The first of `cases` (condition or a function emitting it, path() -> (bits, flags))
+    whose condition holds, else the helper `name`; each path accrues its own flags (the fast
+    one usually none), the result joins in a phi."""
+    fb, F = r.fb, em.F
+    paths, join = [], fb.label("join")
+
+    def finish(bits, flags):
+        _accrue(r, flags)
+        paths.append((bits, fb.current))
+        fb.emit(f"br label %{join}")
+
+    for cond, path in cases:
+        cond = cond() if callable(cond) else cond
+        if cond == "false":
+            continue
+        if cond != "true":
+            yes, no = fb.label("fast"), fb.label("else")
+            fb.emit(f"br i1 {cond}, label %{yes}, label %{no}, !prof !0")
+            fb.start(yes)
+        finish(*path())
+        if cond == "true":
+            break
+        fb.start(no)
+    else:
+        finish(*_call(r, op, em, name, args, rm))
+    fb.start(join)
+    out = em(f"phi {F.it} " + ", ".join(f"[ {b}, %{label} ]" for b, label in paths))
+    r.define(op, f"bitcast {F.it} {out} to {F.ft}")
+
+
+@_lower("fadd", "fsub", "fmul", "fdiv", "fsqrt", "fma")
+def lower_rounded(r: RegionLowerer, op: Op) -> None:
+    em, F, rm = _setup(r, op)
+    args = [r.v(x) for x in op.args[:-1]]
+    name = "fadd" if op.name == "fsub" else op.name
+    if op.name == "fsub":
+        args[1] = em.fneg(args[1])
+    _inline(r, op, em, rm, f"dbt_fp_{name}_f{F.width}", _KERNELS[name][0](em, rm, *args), args)
+
+
+@_lower("fcvt_f")
+def lower_fcvt_f(r: RegionLowerer, op: Op) -> None:
+    em, F, rm = _setup(r, op)
+    a = r.v(op.args[0])
+    if F is SINGLE:
+        _inline(r, op, em, rm, "dbt_fp_narrow_f32", _k_narrow(em, rm, a), [a])
+        return
+    narrow = Emit(r.fb, SINGLE)    # binary32 -> binary64: exact; NaNs become canonical
+    _deopt(r, op, rm.above(RM_RMM))
+    _accrue(r, em.flags((narrow.is_snan(narrow.bits(a)), FLAG_NV)))
+    out = em.canonical(em.bits(em(f"fpext float {a} to double")))
+    r.define(op, f"bitcast i64 {out} to double")
+
+
+# -- conversions with integers ---------------------------------------------------------------------
+_INTEGRAL = {RM_RNE: "roundeven", RM_RTZ: "trunc", RM_RDN: "floor", RM_RUP: "ceil",
+             RM_RMM: "round"}
+
+
+def _integral(em: Emit, x: str, rm: Mode) -> str:
+    """x rounded to an integral value in the mode."""
+    if rm.const is not None:
+        return em.call(_INTEGRAL.get(rm.const, "roundeven"), x)
+    out = em.call("roundeven", x)
+    for mode in (RM_RTZ, RM_RDN, RM_RUP, RM_RMM):
+        out = em.select(rm.is_(mode), em.F.ft, em.call(_INTEGRAL[mode], x), out)
+    return out
+
+
+@_lower("fcvt_to_si", "fcvt_to_ui")
+def lower_fcvt_to_int(r: RegionLowerer, op: Op) -> None:
+    """Round to integral, then saturate in float: NaN and too large give the maximum, too small
+    the minimum, all with NV alone; an in-range inexact value raises NX."""
+    em, F, rm = _setup(r, op, op.args[0].type)
+    bits = op.result.type.bits
+    it = f"i{bits}"
+    signed = op.name == "fcvt_to_si"
+    x = r.v(op.args[0])
+    _deopt(r, op, rm.above(RM_RMM))
+    t = _integral(em, x, rm)
+    lo, hi = (-(2.0 ** (bits - 1)), 2.0 ** (bits - 1)) if signed else (0.0, 2.0 ** bits)
+    low = em(f"fcmp olt {F.ft} {t}, {float_literal(lo)}")
+    high = em(f"fcmp uge {F.ft} {t}, {float_literal(hi)}")              # NaN too
+    n = em(f"{'fptosi' if signed else 'fptoui'} {F.ft} {t} to {it}")
+    nx = em(f"fcmp une {F.ft} {t}, {x}")
+    _accrue(r, em.select(em.or_(low, high), "i64", str(FLAG_NV), em.flags((nx, FLAG_NX))))
+    top = (1 << (bits - 1)) - 1 if signed else (1 << bits) - 1
+    bottom = 1 << (bits - 1) if signed else 0
+    sat = em.select(low, it, int_literal(bottom, bits), n)
+    r.define(op, f"select i1 {high}, {it} {int_literal(top, bits)}, {it} {sat}")
+
+
+@_lower("fcvt_from_si", "fcvt_from_ui")
+def lower_fcvt_from_int(r: RegionLowerer, op: Op) -> None:
+    """Exact (|n| <= 2**prec): the host's conversion, inline; otherwise the helper."""
+    em, F, rm = _setup(r, op)
+    signed = op.name == "fcvt_from_si"
+    src = op.args[0].type.bits
+    n = r.v(op.args[0])
+    if src < 64:
+        n = em(f"{'sext' if signed else 'zext'} i{src} {n} to i64")
+    limit = 1 << F.prec
+    if src <= F.prec:                                    # always exact
+        _deopt(r, op, rm.above(RM_RMM))
+        small = "true"
+    elif signed:
+        small = em(f"icmp ule i64 {em(f'add i64 {n}, {limit}')}, {2 * limit}")
+    else:
+        small = em(f"icmp ule i64 {n}, {limit}")
+
+    def exact():
+        return em.bits(em(f"{'sitofp' if signed else 'uitofp'} i64 {n} to {F.ft}")), "0"
+
+    fast = small if small == "true" else em.and_(small, em.not_(rm.above(RM_RMM)))
+    _paths(r, op, em, rm, [(fast, exact)],
+           f"dbt_fp_from_{'si' if signed else 'ui'}_f{F.width}", [n])
+
+
+def _from_int(em: Emit, rm: Mode, n: str, signed: bool):
+    """The helper's integer rounding: normalise |n| to bit 63, keep prec bits, round on the
+    rest. (bits, flags, deopt)."""
+    F = em.F
+    neg, m = "false", n
+    if signed:
+        neg = em(f"icmp slt i64 {n}, 0")
+        m = em.select(neg, "i64", em(f"sub i64 0, {n}"), n)
+    lz = em(f"call i64 @llvm.ctlz.i64(i64 {m}, i1 false)")
+    norm = em(f"shl i64 {m}, {em(f'and i64 {lz}, 63')}")
+    keep = em(f"lshr i64 {norm}, {64 - F.prec}")
+    rest = em(f"shl i64 {norm}, {F.prec}")
+    mant = em(f"add i64 {keep}, {em(f'zext i1 {_round_up(em, rm, neg, keep, rest)} to i64')}")
+    field = em(f"sub i64 {F.bias + 62}, {lz}")           # biased exponent - 1
+    out = em(f"add i64 {em(f'shl i64 {field}, {F.fbits}')}, {mant}")
+    out = em(f"or i64 {out}, {em.select(neg, 'i64', int_literal(1 << (F.width - 1), 64), '0')}")
+    out = em.select(em(f"icmp eq i64 {m}, 0"), "i64", "0", out)
+    if F.width < 64:
+        out = em(f"trunc i64 {out} to {F.it}")
+    return out, em.flags((em(f"icmp ne i64 {rest}, 0"), FLAG_NX)), rm.above(RM_RMM)
+
+
+def _round_up(em: Emit, rm: Mode, neg: str, keep: str, rest: str) -> str:
+    """Whether the kept significand rounds away from zero: `rest` holds the discarded bits,
+    left-aligned (half an ulp is bit 63)."""
+    half = int_literal(1 << 63, 64)
+    inexact = em(f"icmp ne i64 {rest}, 0")
+    choices = {
+        RM_RNE: lambda: em.or_(em(f"icmp ugt i64 {rest}, {half}"),
+                               em.and_(em(f"icmp eq i64 {rest}, {half}"),
+                                       em(f"trunc i64 {keep} to i1"))),
+        RM_RTZ: lambda: "false",
+        RM_RDN: lambda: em.and_(neg, inexact),
+        RM_RUP: lambda: em.and_(em.not_(neg), inexact),
+        RM_RMM: lambda: em(f"icmp uge i64 {rest}, {half}"),
+    }
+    if rm.const is not None:
+        return choices.get(rm.const, choices[RM_RNE])()
+    out = choices[RM_RNE]()
+    for mode in (RM_RTZ, RM_RDN, RM_RUP, RM_RMM):
+        out = em.select(rm.is_(mode), "i1", choices[mode](), out)
+    return out
+
+
+# -- min/max, comparisons, classification ----------------------------------------------------------
+@_lower("fmin", "fmax")
+def lower_fminmax(r: RegionLowerer, op: Op) -> None:
+    """minimumNumber/maximumNumber on a signed-integer key that orders -0 below +0."""
+    F = FORMATS[op.result.type]
+    em = Emit(r.fb, F)
+    a, b = r.v(op.args[0]), r.v(op.args[1])
+    ab, bb = em.bits(a), em.bits(b)
+    keys = []
+    for x in (ab, bb):
+        flip = em(f"lshr {F.it} {em(f'ashr {F.it} {x}, {F.width - 1}')}, 1")
+        keys.append(em(f"xor {F.it} {x}, {flip}"))
+    a_first = em.icmp("slt" if op.name == "fmin" else "sgt", *keys)
+    a_nan, b_nan = em.is_nan(ab), em.is_nan(bb)
+    out = em.select(em.or_(em.and_(a_first, em.not_(a_nan)), b_nan), F.it, ab, bb)
+    out = em.select(em.and_(a_nan, b_nan), F.it, F.lit(F.inf | F.quiet), out)
+    _accrue(r, em.flags((em.or_(em.is_snan(ab), em.is_snan(bb)), FLAG_NV)))
+    r.define(op, f"bitcast {F.it} {out} to {F.ft}")
+
+
+@_lower("feq", "flt", "fle")
+def lower_fcompare(r: RegionLowerer, op: Op) -> None:
+    """feq is quiet (NV on a signalling NaN only), flt and fle signal on any NaN."""
+    F = FORMATS[op.args[0].type]
+    em = Emit(r.fb, F)
+    a, b = r.v(op.args[0]), r.v(op.args[1])
+    if op.name == "feq":
+        nv = em.or_(em.is_snan(em.bits(a)), em.is_snan(em.bits(b)))
+    else:
+        nv = em(f"fcmp uno {F.ft} {a}, {b}")
+    _accrue(r, em.flags((nv, FLAG_NV)))
+    pred = {"feq": "oeq", "flt": "olt", "fle": "ole"}[op.name]
+    r.define(op, f"fcmp {pred} {F.ft} {a}, {b}")
+
+
+@_lower("fclass")
+def lower_fclass(r: RegionLowerer, op: Op) -> None:
+    """Class k from the magnitude (inf 0, normal 1, subnormal 2, zero 3): bit k when negative,
+    7 - k when positive; NaNs are bits 8 (signalling) and 9 (quiet)."""
+    F = FORMATS[op.args[0].type]
+    em = Emit(r.fb, F)
+    ab = em.bits(r.v(op.args[0]))
+    mag2 = em.mag2(ab)
+    k = em.select(em.icmp("eq", mag2, 0), "i64", "3", "2")
+    k = em.select(em.icmp("uge", mag2, F.lit(2 << F.fbits)), "i64", "1", k)
+    k = em.select(em.icmp("eq", mag2, F.lit(2 * F.inf)), "i64", "0", k)
+    k = em.select(em.neg(ab), "i64", k, em(f"sub i64 7, {k}"))
+    k = em.select(em.is_nan(ab), "i64", em.select(em.is_snan(ab), "i64", "8", "9"), k)
+    r.define(op, f"shl i64 1, {k}")
+
+
+_INTRINSICS = (
+    [f"declare {t} @llvm.fma.{s}({t}, {t}, {t})" for t, s in (("float", "f32"), ("double", "f64"))]
+    + [f"declare {t} @llvm.{fn}.{s}({t})" for t, s in (("float", "f32"), ("double", "f64"))
+       for fn in ("sqrt", *_INTEGRAL.values())])
+DECLARATIONS = "\n".join(
+    _INTRINSICS + [f"declare {{i64, i64}} @{name}({', '.join(types)}, i64) nounwind willreturn "
+                   "memory(none)" for name, (_, types, _) in _HELPERS.items()])
+lower.DECLARATIONS += "\n" + DECLARATIONS          # what every region module may call
