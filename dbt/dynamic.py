@@ -33,7 +33,7 @@ MAX_REGION_BLOCKS = 8
 HOT_REGION_BLOCKS = 32                 # a hot region is re-formed around its hot entry,
 HOT_REGION_INSNS = 96                  # up to this many guest instructions (-O2 time grows fast)
 DEFAULT_CODE_CACHE = 64 << 20          # bytes of host code before the cache is flushed
-HOT_THRESHOLD = 20_000                 # tier-1 entries + internal branches before -O2
+HOT_THRESHOLD = 100_000                 # tier-1 entries + internal branches before -O2
 _PC, _REASON, _FAULT_ADDR = slot("pc"), slot("exit_reason"), slot("fault_addr")
 _ICOUNT = slot("icount")
 
@@ -80,6 +80,7 @@ class DynamicEngine:
         self.code = CodeCache()              # block pc -> (region id, function address)
         self.regions: dict[int, list[Block]] = {}   # region id -> its blocks
         self.block_regions: dict[int, set[int]] = {}  # block pc -> regions that inline it
+        self.hot: set[int] = set()                    # ids of regions compiled at -O2
         self.counters: dict[int, ctypes.c_uint64] = {}  # region id -> tier-1 counter
         self.interp_only: set[int] = set()
         self.interp = InterpEngine(state, memory, lift, on_block)
@@ -206,6 +207,7 @@ class DynamicEngine:
         except llvm_lower.Unsupported:
             return                               # stays in tier 1
         self._install(region, blocks, self._emit(name, text, self.hot_jit, hot=True))
+        self.hot.add(region)
         self.stats.hot_regions += 1
 
     def _form_region(self, pc: int, limit: int = MAX_REGION_BLOCKS,
@@ -220,8 +222,10 @@ class DynamicEngine:
             p = work.pop(0)
             if p in blocks or p in self.interp_only:
                 continue
-            if known is None and self.code.get(p) is not None and p != pc:
-                continue
+            entry = self.code.get(p)
+            if entry is not None and p != pc and (known is None or entry[0] in self.hot):
+                continue     # reached through the dispatcher (measured: compiling hot blocks
+                             # again into every hot region that reaches them costs more)
             block = known.get(p) if known else None
             if block is None:
                 block = self.lift(p)
@@ -267,6 +271,7 @@ class DynamicEngine:
         self.code.flush()
         self.regions.clear()
         self.block_regions.clear()
+        self.hot.clear()
         self.counters.clear()
         self.interp.flush()
         self.interp_only.clear()
@@ -281,6 +286,7 @@ class DynamicEngine:
         dropped = self.code.invalidate(addr, length)
         regions = set().union(*(self.block_regions.get(pc, ()) for pc, _ in dropped))
         for region in regions:
+            self.hot.discard(region)
             for block in self.regions.pop(region, ()):
                 self.block_regions.get(block.pc, set()).discard(region)
                 entry = self.code.get(block.pc)
