@@ -14,6 +14,7 @@ one LLVM function in which branches between its blocks are plain LLVM branches.
 from __future__ import annotations
 
 import ctypes
+import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from typing import Callable
 
 from .backends.interp.engine import InterpEngine
 from .backends.llvm import lower as llvm_lower
-from .backends.llvm.engine import LLVMJit, disassemble
+from .backends.llvm.engine import LLVMJit, disassemble, symbol_size
 from .backends.llvm.native import NativeRuntime
 from .cache.code_cache import CodeCache
 from .ir.block import Block
@@ -35,6 +36,7 @@ HOT_REGION_INSNS = 96                  # up to this many guest instructions (-O2
 DEFAULT_CODE_CACHE = 64 << 20          # bytes of host code before the cache is flushed
 HOT_THRESHOLD = 100_000                 # tier-1 entries + internal branches before -O2
 _PC, _REASON, _FAULT_ADDR = slot("pc"), slot("exit_reason"), slot("fault_addr")
+PERF_MAP = bool(os.environ.get("DBT_PERF_MAP"))   # write /tmp/perf-<pid>.map for perf
 _ICOUNT = slot("icount")
 
 _FAULTS = {
@@ -194,8 +196,12 @@ class DynamicEngine:
     def _promote(self, pc: int) -> None:
         """Compile a region around the hot `pc` at -O2, without counters: it takes in the blocks
         that follow, translated already or not, so a loop that spans tier-1 regions becomes
-        one function."""
-        if self.code.get(pc) is None:
+        one function.
+
+        A tier-1 region past its threshold leaves at every pc it reaches; a pc that is hot
+        already just continues there (through the dispatcher)."""
+        entry = self.code.get(pc)
+        if entry is None or entry[0] in self.hot:
             return
         known = {b.pc: b for blocks in self.regions.values() for b in blocks}
         blocks = self._form_region(pc, HOT_REGION_BLOCKS, known)
@@ -204,8 +210,11 @@ class DynamicEngine:
         name = f"h{region}_{pc:x}"
         try:
             text = llvm_lower.lower_region(name, blocks, self._window_bits())
-        except llvm_lower.Unsupported:
-            return                               # stays in tier 1
+        except llvm_lower.Unsupported:          # stays in tier 1, counting from zero again
+            counter = self.counters.get(entry[0])
+            if counter is not None:
+                counter.value = 0
+            return
         self._install(region, blocks, self._emit(name, text, self.hot_jit, hot=True))
         self.hot.add(region)
         self.stats.hot_regions += 1
@@ -246,6 +255,9 @@ class DynamicEngine:
         self.stats.compile_seconds += time.perf_counter() - start
         if self.on_asm is not None:
             self.on_asm(name, disassemble(jit.last_object(), name, address))
+        if PERF_MAP:                      # let `perf report` name translated regions
+            with open(f"/tmp/perf-{os.getpid()}.map", "a") as f:
+                f.write(f"{address:x} {symbol_size(jit.last_object(), name):x} {name}\n")
         return address
 
     def _compile(self, name: str, text: str, blocks: list[Block], jit: LLVMJit) -> None:

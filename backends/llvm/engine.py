@@ -105,6 +105,17 @@ class LLVMJit:
         self.modules = [m for m in self.modules if m in keep]
 
 
+def symbol_size(obj: bytes, name: str) -> int:
+    """Size in bytes of function `name` in an object file (0 if absent)."""
+    import io
+
+    from elftools.elf.elffile import ELFFile
+
+    symtab = ELFFile(io.BytesIO(obj)).get_section_by_name(".symtab")
+    symbols = symtab.get_symbol_by_name(name) if symtab else None
+    return symbols[0]["st_size"] if symbols else 0
+
+
 def disassemble(obj: bytes, name: str, address: int) -> list[str]:
     """Host instructions of function `name` from an object file, as loaded at `address`."""
     import io

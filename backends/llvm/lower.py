@@ -142,13 +142,14 @@ class RegionLowerer:
         self.fb.emit(f"%{self.fb.temp_prefix}{op.result.id} = {expr}")
 
     def _count(self, pc_text: str) -> None:
-        """Tier 1: count region entries and internal branches; when the count reaches the
-        threshold, leave with REASON_HOT at `pc_text` so the runtime recompiles the region."""
+        """Tier 1: count region entries and internal branches; from the threshold on, leave
+        with REASON_HOT at `pc_text` each time, so the runtime hands every pc this region
+        reaches to the hot tier (it compiles a hot region there, or finds one)."""
         fb = self.fb
         old = fb.assign("load i64, ptr %counter")
         new = fb.assign(f"add i64 {old}, 1")
         fb.emit(f"store i64 {new}, ptr %counter")
-        hot = fb.assign(f"icmp eq i64 {new}, {self.threshold}")
+        hot = fb.assign(f"icmp uge i64 {new}, {self.threshold}")
         go, stay = fb.label("hot"), fb.label("cold")
         fb.emit(f"br i1 {hot}, label %{go}, label %{stay}, !prof !1")
         fb.start(go)
