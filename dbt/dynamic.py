@@ -247,7 +247,8 @@ class DynamicEngine:
         return list(blocks.values())
 
     def _emit(self, name: str, text: str, jit: LLVMJit, hot: bool = False) -> int:
-        module = f'target triple = "{jit.triple}"\n{text}\n{llvm_lower.DECLARATIONS}\n'
+        module = (f'target triple = "{jit.triple}"\n{text}\n'
+                  f'{llvm_lower.declarations_for(text)}\n')
         if self.on_llvm is not None:
             self.on_llvm(module)
         start = time.perf_counter()

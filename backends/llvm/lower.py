@@ -88,7 +88,8 @@ class RegionLowerer:
         fb = self.fb
         fb.start("entry")
         fb.emit("%next = alloca i64")
-        for field in sorted(set(self.fields) | set(_ENTRY_SLOTS), key=lambda f: LAYOUT[f].slot):
+        slots = set(_ENTRY_SLOTS) | (set(self.fields) if self.promote else set())
+        for field in sorted(slots, key=lambda f: LAYOUT[f].slot):
             fb.emit(f"%s.{field} = getelementptr inbounds i64, ptr %st, i64 {LAYOUT[field].slot}")
         for field in self.fields:
             if not self.promote:      # -O0 code would spill SSA values anyway: use the state
@@ -503,6 +504,18 @@ DECLARATIONS = "\n".join(
 
 # FP ops are lowered in their own module; it registers into LOWER on import.
 from . import lower_fp  # noqa: E402,F401
+
+
+def declarations_for(text: str) -> str:
+    """The declarations (and metadata) a region's text needs: parsing unused ones costs."""
+    lines = []
+    for line in DECLARATIONS.splitlines():
+        if line.startswith("declare"):
+            name = line[line.index("@"):line.index("(")]
+            if name + "(" not in text:
+                continue
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def lower_region(name: str, blocks: list[Block], window_bits: int,

@@ -389,7 +389,11 @@ def lower_rounded(r: RegionLowerer, op: Op) -> None:
     name = "fadd" if op.name == "fsub" else op.name
     if op.name == "fsub":
         args[1] = em.fneg(args[1])
-    _inline(r, op, em, rm, f"dbt_fp_{name}_f{F.width}", _KERNELS[name][0](em, rm, *args), args)
+    helper = f"dbt_fp_{name}_f{F.width}"
+    if not r.promote:                 # tier 1: the helper call alone, for a short compile
+        _paths(r, op, em, rm, [], helper, args)
+        return
+    _inline(r, op, em, rm, helper, _KERNELS[name][0](em, rm, *args), args)
 
 
 @_lower("fcvt_f")
