@@ -14,8 +14,8 @@ import fcntl
 import os
 import stat
 
-from ..memory import (MMAP_MIN_ADDR, PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, PROT_READ, PROT_WRITE,
-                      GuestMemory, page_ceil, page_floor)
+from ..memory import (MMAP_MIN_ADDR, PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, PROT_EXEC, PROT_READ,
+                      PROT_WRITE, GuestMemory, page_ceil, page_floor)
 from .abi import MASK64, fail, s32
 
 MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE, MAP_TYPE = 0x1, 0x2, 0x3, 0xF
@@ -36,16 +36,34 @@ def user_range(mem: GuestMemory, addr: int, length: int) -> None:
 
 
 def accessible(mem: GuestMemory, addr: int, length: int, need: int) -> int:
-    """How many bytes from `addr` on (at most `length`) are mapped with `need` permission."""
+    """How many bytes from `addr` on (at most `length`) are mapped with `need` permission.
+
+    `need` == PROT_WRITE says the kernel is about to write there (read, pread64, readv,
+    getdents64, getrandom: every handler that writes guest memory through `memory.view`
+    asks this first): translations of code in that range are dropped, as a store there
+    would need a fence.i to do (qemu-user notices such writes, so a guest may rely on it)."""
     if length <= 0 or mem.check(addr, length, need):
-        return max(length, 0)
-    if addr >= mem.size:
-        return 0
-    end = min(addr + length, mem.size)
-    page = addr >> PAGE_SHIFT
-    while (page << PAGE_SHIFT) < end and mem.perms[page] & need:
-        page += 1
-    return max(0, min(end, page << PAGE_SHIFT) - addr)
+        usable = max(length, 0)
+    elif addr >= mem.size:
+        usable = 0
+    else:
+        end = min(addr + length, mem.size)
+        page = addr >> PAGE_SHIFT
+        while (page << PAGE_SHIFT) < end and mem.perms[page] & need:
+            page += 1
+        usable = max(0, min(end, page << PAGE_SHIFT) - addr)
+    if need == PROT_WRITE and usable:
+        _code_written(mem, addr, usable)
+    return usable
+
+
+def _code_written(mem: GuestMemory, addr: int, length: int) -> None:
+    """Tell the code caches (memory.write_listeners) that [addr, addr+length) is about to
+    change, if any of it is executable (only those pages can have translations)."""
+    pages = mem.perms[addr >> PAGE_SHIFT:((addr + length - 1) >> PAGE_SHIFT) + 1]
+    if any(perm & PROT_EXEC for perm in pages):
+        for listener in mem.write_listeners:
+            listener(addr, length)
 
 
 def io_length(mem: GuestMemory, addr: int, count: int, need: int) -> int:

@@ -122,6 +122,8 @@ CASES: tuple[Case, ...] = (
     *(Case(f"trap_{what}", "traps", args=(what,))
       for what in ("illegal", "csr", "frm", "ebreak", "amo_misaligned", "lr_misaligned",
                    "jump_null")),
+    # self-modifying code: stores + fence.i, mprotect, kernel writes (read/pread64/readv), remaps
+    *(Case(f"smc_{what}", "smc", args=(what,)) for what in ("store", "read", "pread", "remap")),
     # stdout/stderr interleaving
     Case("stdio_full", "stdio_mix", args=("full",)),
     Case("stdio_line", "stdio_mix", args=("line",)),
