@@ -186,6 +186,12 @@ class GuestMemory:
             self._write_protected(addr, data)
         else:
             self.view[addr:addr + length] = data
+        if length and self.write_listeners and self.any_executable(addr, length):
+            self._notify(addr, length)          # code caches drop what they made from it
+
+    def any_executable(self, addr: int, length: int) -> bool:
+        first, last = addr >> PAGE_SHIFT, (addr + length - 1) >> PAGE_SHIFT
+        return any(self.perms[p] & PROT_EXEC for p in range(first, last + 1))
 
     def _write_protected(self, addr: int, data: bytes) -> None:
         start, end = page_floor(addr), page_ceil(addr + len(data))
