@@ -7,17 +7,15 @@ instead of thousands of llvmlite.ir objects), and it is what `--trace llvm` prin
 from __future__ import annotations
 
 from dbt.ir.block import Const, Temp, Value
-from dbt.ir.types import F32, F64, V128, Type
+from dbt.ir.types import ALL_TYPES, F32, F64, V128, Type
+
+
+_LLTYPES = {t: {F32: "float", F64: "double", V128: "i128"}.get(t, f"i{t.bits}")
+            for t in ALL_TYPES}
 
 
 def lltype(t: Type) -> str:
-    if t is F32:
-        return "float"
-    if t is F64:
-        return "double"
-    if t is V128:
-        return "i128"
-    return f"i{t.bits}"
+    return _LLTYPES[t]
 
 
 def int_literal(value: int, bits: int) -> str:
@@ -45,12 +43,15 @@ class FnBuilder:
         self.count += 1
         return f"{hint}{self.count}"
 
-    def emit(self, line: str) -> None:
-        self.lines.append("  " + line)
+    def emit(self, *lines: str) -> None:
+        for line in lines:
+            self.lines.append("  " + line)
 
     def assign(self, expr: str, hint: str = "v") -> str:
-        name = self.tmp(hint)
-        self.emit(f"{name} = {expr}")
+        """Emit `<fresh name> = expr`; returns the name."""
+        self.count += 1
+        name = f"%{hint}{self.count}"
+        self.lines.append(f"  {name} = {expr}")
         return name
 
     def start(self, label: str) -> None:

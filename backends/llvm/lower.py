@@ -18,6 +18,9 @@ lowering guards it.
 
 from __future__ import annotations
 
+import functools
+import re
+
 from dbt.ir.block import Block, Op
 from dbt.ir.ops import EXIT_ICACHE_FLUSH, EXIT_SYSCALL, FPENV, OPS, TRAP_KINDS
 from dbt.state import LAYOUT
@@ -69,16 +72,21 @@ class RegionLowerer:
         self.labels = {b.pc: f"b_{b.pc:x}" for b in blocks}
         self.window_bits = window_bits
         self.fb = FnBuilder()
+        self.v = self.fb.value          # the operand text of an IR value
         implicit = {"icount"}                   # written by the region itself
-        if any(OPS[op.name].has(FPENV) for b in blocks for op in b.ops):
-            implicit.add("fpflags")             # FP ops accrue their exception flags
-        self.fields = sorted({op.attrs["field"] for b in blocks for op in b.ops
-                              if op.name in ("get", "set")} | implicit,
-                             key=lambda f: LAYOUT[f].slot)
-        self.written = [f for f in self.fields
-                        if f in implicit or any(op.name == "set" and op.attrs["field"] == f
-                                                for b in blocks for op in b.ops)]
+        read, written = set(), set()
+        for b in blocks:
+            for op in b.ops:
+                if op.name == "get":
+                    read.add(op.attrs["field"])
+                elif op.name == "set":
+                    written.add(op.attrs["field"])
+                elif op.name in _FPENV_OPS:
+                    implicit.add("fpflags")     # FP ops accrue their exception flags
+        self.fields = sorted(read | written | implicit, key=lambda f: LAYOUT[f].slot)
+        self.written = [f for f in self.fields if f in implicit or f in written]
         self.block = None
+        self.insn_pcs = None
         self.pc = 0                                   # guest pc of the op being lowered
         self.fault_edges: dict[int, list] = {}        # reason -> [(from label, address)]
         self.committed = False        # has the current guest instruction changed state yet?
@@ -118,29 +126,29 @@ class RegionLowerer:
 
     def _lower_block(self, block: Block) -> None:
         self.block = block
+        self.insn_pcs = None                      # the block's, when a deopt needs them
         self.fb.temp_prefix = f"t{block.pc:x}_"
         self.fb.start(self.labels[block.pc])
         count = self.fb.assign("load i64, ptr %f.icount")          # guest instructions run
         self.fb.emit(f"store i64 {self.fb.assign(f'add i64 {count}, {block.ninsns}')}, "
                      "ptr %f.icount")
         for op in block.ops:
-            if op.name == "insn":
+            name = op.name
+            if name == "insn":
                 self.pc = op.attrs["pc"]
                 self.committed = False
                 continue
-            fn = LOWER.get(op.name)
+            fn = LOWER.get(name)
             if fn is None:
                 raise Unsupported(op, block.pc)
             fn(self, op)
-            if op.name in _COMMITS:
+            if name in _COMMITS:
                 self.committed = True
 
     # -- helpers for lowering functions --------------------------------------------------------
-    def v(self, value) -> str:
-        return self.fb.value(value)
-
     def define(self, op: Op, expr: str) -> None:
-        self.fb.emit(f"%{self.fb.temp_prefix}{op.result.id} = {expr}")
+        """Emit `<op's result> = expr`."""
+        self.fb.lines.append(f"  %{self.fb.temp_prefix}{op.result.id} = {expr}")
 
     def _count(self, pc_text: str) -> None:
         """Tier 1: count region entries and internal branches; from the threshold on, leave
@@ -164,18 +172,16 @@ class RegionLowerer:
                 self._count(pc_text)
             self.fb.emit(f"br label %{self.labels[const_pc]}")
             return
-        self.fb.emit(f"store i64 {pc_text}, ptr %next")
-        self.fb.emit("br label %exit")
+        self.fb.emit(f"store i64 {pc_text}, ptr %next", "br label %exit")
 
     def leave(self, reason: int, pc_text: str, extra: tuple = ()) -> None:
         """Leave for the runtime: reason and pc into the state, then the common exit."""
         fb = self.fb
-        fb.emit(f"store i64 {reason}, ptr {slot_ptr(fb, 'exit_reason')}")
-        fb.emit(f"store i64 {pc_text}, ptr {slot_ptr(fb, 'pc')}")
-        for field, value in extra:
-            fb.emit(f"store i64 {value}, ptr {slot_ptr(fb, field)}")
-        fb.emit(f"store i64 {EXIT_SENTINEL}, ptr %next")
-        fb.emit("br label %exit")
+        fb.emit(f"store i64 {reason}, ptr {slot_ptr(fb, 'exit_reason')}",
+                f"store i64 {pc_text}, ptr {slot_ptr(fb, 'pc')}",
+                *(f"store i64 {value}, ptr {slot_ptr(fb, field)}" for field, value in extra),
+                f"store i64 {EXIT_SENTINEL}, ptr %next",
+                "br label %exit")
 
     def deopt_if(self, cond: str, op: Op) -> None:
         """Hand this guest instruction to the interpreter when `cond` holds: leave with
@@ -189,7 +195,9 @@ class RegionLowerer:
         fb.emit(f"br i1 {ok}, label %{fine}, label %{bail}, !prof !0")
         fb.start(bail)
         # the block counted all its instructions on entry: uncount this one and the rest
-        rest = sum(1 for pc in self.block.insn_pcs() if pc >= self.pc)
+        if self.insn_pcs is None:
+            self.insn_pcs = self.block.insn_pcs()
+        rest = sum(1 for pc in self.insn_pcs if pc >= self.pc)
         count = fb.assign("load i64, ptr %f.icount")
         fb.emit(f"store i64 {fb.assign(f'sub i64 {count}, {rest}')}, ptr %f.icount")
         self.leave(REASON_INTERP, int_literal(self.pc, 64))
@@ -246,6 +254,7 @@ class RegionLowerer:
 # -- the lowering table: one function per IR op ---------------------------------------------------
 LOWER: dict = {}
 _COMMITS = frozenset({"set", "store", "cmpxchg"})    # ops whose effect a deopt cannot undo
+_FPENV_OPS = frozenset(name for name, d in OPS.items() if d.has(FPENV))
 
 
 def _lower(*names):
@@ -506,16 +515,28 @@ DECLARATIONS = "\n".join(
 from . import lower_fp  # noqa: E402,F401
 
 
+_CALLEE = re.compile(r"@([\w.]+)\(")
+
+
 def declarations_for(text: str) -> str:
     """The declarations (and metadata) a region's text needs: parsing unused ones costs."""
-    lines = []
-    for line in DECLARATIONS.splitlines():
-        if line.startswith("declare"):
-            name = line[line.index("@"):line.index("(")]
-            if name + "(" not in text:
-                continue
-        lines.append(line)
-    return "\n".join(lines)
+    declared = _declared(DECLARATIONS)
+    return _declarations(DECLARATIONS, declared & frozenset(_CALLEE.findall(text)))
+
+
+@functools.lru_cache(maxsize=4)
+def _declared(declarations: str) -> frozenset:
+    """The names of the functions that `declarations` declares."""
+    return frozenset(line[line.index("@") + 1:line.index("(")]
+                     for line in declarations.splitlines() if line.startswith("declare"))
+
+
+@functools.lru_cache(maxsize=1024)
+def _declarations(declarations: str, callees: frozenset) -> str:
+    """`declarations` without the `declare` lines of functions not in `callees`."""
+    return "\n".join(line for line in declarations.splitlines()
+                     if not line.startswith("declare")
+                     or line[line.index("@") + 1:line.index("(")] in callees)
 
 
 def lower_region(name: str, blocks: list[Block], window_bits: int,

@@ -69,6 +69,15 @@ class Op:
         return format_op(self)
 
 
+def substitute(op: Op, replace: dict) -> Op:
+    """op with the temporaries that `replace` maps (by id) replaced; op itself if it uses none."""
+    for arg in op.args:
+        if isinstance(arg, Temp) and arg.id in replace:
+            return Op(op.name, tuple(replace.get(a.id, a) if isinstance(a, Temp) else a
+                                     for a in op.args), op.attrs, op.result)
+    return op
+
+
 class Block:
     """A lifted guest block: `ops` ends with its single terminator."""
 

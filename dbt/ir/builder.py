@@ -13,7 +13,7 @@ import keyword
 
 from ..state import LAYOUT
 from .block import Block, Const, Op, Temp, Value
-from .fold import fold
+from .fold import fold_rule
 from .ops import FPENV, OPS, PURE, OpDef, TERMINATORS
 from .types import I64, Type, by_name
 
@@ -46,7 +46,9 @@ class IRBuilder:
         return Const(value, type)
 
     def get(self, field: str) -> Temp:
-        return self.emit("get", field=field, type=LAYOUT[field].type)
+        """Read a state field (the most frequent op, so it skips the generic checks)."""
+        t = LAYOUT[field].type
+        return self._append(Op("get", (), {"field": field, "type": t}, Temp(self.ntemps, t)))
 
     def finish(self) -> Block:
         if not self.closed:
@@ -55,46 +57,119 @@ class IRBuilder:
 
     # -- generic emission ----------------------------------------------------------------------
     def emit(self, name: str, *args, **attrs) -> Temp | None:
-        opdef = OPS.get(name)
-        if opdef is None:
+        sig = _SIGNATURES.get(name)
+        if sig is None:
             raise IRError(f"unknown op {name}")
-        if len(args) != len(opdef.operands):
-            raise IRError(f"{name} takes {len(opdef.operands)} operands, got {len(args)}")
-        for key in opdef.attrs:
+        return self._emit(sig, args, attrs)
+
+    def _emit(self, sig: _Signature, args: tuple, attrs: dict) -> Temp | None:
+        if len(args) != sig.nargs:
+            raise IRError(f"{sig.name} takes {sig.nargs} operands, got {len(args)}")
+        for key in sig.attrs:
             if key not in attrs:
-                attrs.setdefault(key, _DEFAULT_ATTRS.get(key, _MISSING))
-                if attrs[key] is _MISSING:
-                    raise IRError(f"{name} needs attribute {key}")
-        values = _coerce(opdef, args)
-        rtype = _result_type(opdef, values, attrs)
-        if rtype is None:
-            self._append(Op(name, values, attrs, None))
-            return None
-        op = Op(name, values, attrs, Temp(self.ntemps, rtype))
-        if name in _FOLDABLE:
-            value = fold(op)
+                default = _DEFAULT_ATTRS.get(key, _MISSING)
+                if default is _MISSING:
+                    raise IRError(f"{sig.name} needs attribute {key}")
+                attrs[key] = default
+        values = args
+        for arg in args:
+            if not isinstance(arg, Value):
+                values = sig.coerce(args)
+                break
+        if sig.result_from is not None:
+            rtype = values[sig.result_from].type
+        elif sig.result_is_attr:
+            rtype = attrs["type"]
+        else:
+            rtype = sig.result            # a fixed type, or None (no result)
+        op = Op(sig.name, values, attrs, None if rtype is None else Temp(self.ntemps, rtype))
+        if sig.fold is not None:
+            value = sig.fold(op)
             if value is not None and value.type is rtype:
                 return value
-        self.ntemps += 1
-        self._append(op)
+        if self.closed:                   # (as `_append`, written out: this is the hot path)
+            raise IRError(f"op {op.name} after the terminator of block {self.pc:#x}")
+        self.ops.append(op)
+        if rtype is not None:
+            self.ntemps += 1
+        elif sig.terminates:
+            self.closed = True
         return op.result
 
-    def _append(self, op: Op) -> None:
+    def _append(self, op: Op) -> Temp | None:
+        """Add an op (its result is the next temporary); returns its result."""
         if self.closed:
             raise IRError(f"op {op.name} after the terminator of block {self.pc:#x}")
         self.ops.append(op)
+        if op.result is not None:
+            self.ntemps += 1
         if op.name in TERMINATORS:
             self.closed = True
+        return op.result
 
 
 _MISSING = object()
 _DEFAULT_ATTRS = {"align": False}
-_FOLDABLE = frozenset(n for n, d in OPS.items() if d.has(PURE) and not d.has(FPENV))
+
+
+class _Signature:
+    """What `emit` needs to know about one op, worked out once from its op table row."""
+
+    __slots__ = ("name", "nargs", "attrs", "explicit", "peers", "result", "result_is_attr",
+                 "result_from", "fold", "terminates")
+
+    def __init__(self, opdef: OpDef):
+        specs = opdef.operands
+        self.name = opdef.name
+        self.nargs = len(specs)
+        self.attrs = opdef.attrs
+        # per operand: the type an int operand becomes, given by the signature itself ...
+        self.explicit = tuple(_EXPLICIT.get(spec) for spec in specs)
+        # ... or by the first Value among the operands that share its T/F/A spec
+        self.peers = tuple(tuple(j for j, other in enumerate(specs) if other == spec)
+                           if spec in ("T", "F", "A") else () for spec in specs)
+        # the result type: the `type` attribute's, an operand's, or fixed (None: no result)
+        spec = opdef.result
+        self.result_is_attr = spec == "@"
+        self.result_from = specs.index(spec) if spec in specs else None
+        self.result = _EXPLICIT.get(spec)
+        if spec is not None and not (self.result_is_attr or self.result_from is not None
+                                     or self.result is not None):
+            raise IRError(f"{self.name}: no operand gives the result type {spec}")
+        self.terminates = opdef.name in TERMINATORS
+        self.fold = (fold_rule(opdef.name) if opdef.has(PURE) and not opdef.has(FPENV)
+                     else None)
+
+    def coerce(self, args: tuple) -> tuple[Value, ...]:
+        """Turn int operands into constants of the type their signature implies."""
+        for arg in args:
+            if not isinstance(arg, Value):
+                break
+        else:
+            return args
+        out = list(args)
+        for i, arg in enumerate(args):
+            if isinstance(arg, Value):
+                continue
+            if not isinstance(arg, int):
+                raise IRError(f"{self.name}: operand {arg!r} is neither a Value nor an int")
+            t = self.explicit[i]
+            if t is None:
+                t = next((args[j].type for j in self.peers[i] if isinstance(args[j], Value)),
+                         None)
+            if t is None:
+                raise IRError(f"{self.name}: cannot infer the type of constant {arg}")
+            out[i] = Const(arg, t)
+        return tuple(out)
+
+_SIGNATURES = {name: _Signature(opdef) for name, opdef in OPS.items()}
 
 
 def _op_method(name: str):
+    sig = _SIGNATURES[name]
+
     def method(self, *args, **attrs):
-        return self.emit(name, *args, **attrs)
+        return self._emit(sig, args, attrs)
     method.__name__ = name
     method.__doc__ = OPS[name].doc
     return method
@@ -104,37 +179,3 @@ for _name in OPS:
     _attr = _name + "_" if keyword.iskeyword(_name) else _name
     if not hasattr(IRBuilder, _attr):      # insn() and get() are written out above
         setattr(IRBuilder, _attr, _op_method(_name))
-
-
-def _coerce(opdef: OpDef, args: tuple) -> tuple[Value, ...]:
-    """Turn int operands into constants of the type their signature implies."""
-    shared: dict[str, Type] = {}
-    for spec, arg in zip(opdef.operands, args):
-        if isinstance(arg, Value) and spec in ("T", "F", "A"):
-            shared.setdefault(spec, arg.type)
-    out = []
-    for spec, arg in zip(opdef.operands, args):
-        if isinstance(arg, Value):
-            out.append(arg)
-            continue
-        if not isinstance(arg, int):
-            raise IRError(f"{opdef.name}: operand {arg!r} is neither a Value nor an int")
-        t = _EXPLICIT.get(spec) or shared.get(spec)
-        if t is None:
-            raise IRError(f"{opdef.name}: cannot infer the type of constant {arg}")
-        out.append(Const(arg, t))
-    return tuple(out)
-
-
-def _result_type(opdef: OpDef, values: tuple[Value, ...], attrs: dict) -> Type | None:
-    spec = opdef.result
-    if spec is None:
-        return None
-    if spec == "@":
-        return attrs["type"]
-    if spec in _EXPLICIT:
-        return _EXPLICIT[spec]
-    for ospec, v in zip(opdef.operands, values):
-        if ospec == spec:
-            return v.type
-    raise IRError(f"{opdef.name}: no operand gives the result type {spec}")

@@ -8,7 +8,7 @@ as state forwarding have exposed new constants.
 
 from __future__ import annotations
 
-from .block import Block, Const, Op, Temp
+from .block import Block, Const, Op, substitute
 
 _IDENTITY_RIGHT = {"add": 0, "sub": 0, "or": 0, "xor": 0, "shl": 0, "shr_u": 0, "shr_s": 0}
 _IDENTITY_LEFT = {"add": 0, "or": 0, "xor": 0}
@@ -20,24 +20,46 @@ _FOLD = {
 
 def fold(op: Op):
     """A Value equal to op's result, or None when no rule applies."""
-    args = op.args
-    if op.name in _FOLD and all(isinstance(a, Const) for a in args):
-        return Const(_FOLD[op.name](args[0].value, args[1].value), op.result.type)
-    if len(args) == 2 and isinstance(args[1], Const):
-        if _IDENTITY_RIGHT.get(op.name) == args[1].value:
-            return args[0]
-        if op.name == "and" and args[1].value == op.result.type.mask:
-            return args[0]
-    if len(args) == 2 and isinstance(args[0], Const):
-        if _IDENTITY_LEFT.get(op.name) == args[0].value:
-            return args[1]
-    if op.name in ("zext", "trunc") and isinstance(args[0], Const):
-        return Const(args[0].value, op.result.type)
-    if op.name == "sext" and isinstance(args[0], Const):
-        return Const(args[0].signed(), op.result.type)
-    if op.name == "select" and isinstance(args[0], Const):
-        return args[1] if args[0].value else args[2]
+    rule = _RULES.get(op.name)
+    return None if rule is None else rule(op)
+
+
+def _fold_binary(op: Op):
+    a, b = op.args
+    if isinstance(b, Const):
+        if isinstance(a, Const) and op.name in _FOLD:
+            return Const(_FOLD[op.name](a.value, b.value), op.result.type)
+        if _IDENTITY_RIGHT.get(op.name) == b.value:
+            return a
+        if op.name == "and" and b.value == op.result.type.mask:
+            return a
+    if isinstance(a, Const) and _IDENTITY_LEFT.get(op.name) == a.value:
+        return b
     return None
+
+
+def _fold_extension(op: Op):
+    a = op.args[0]
+    if not isinstance(a, Const):
+        return None
+    return Const(a.signed() if op.name == "sext" else a.value, op.result.type)
+
+
+def _fold_select(op: Op):
+    cond, if_true, if_false = op.args
+    if not isinstance(cond, Const):
+        return None
+    return if_true if cond.value else if_false
+
+
+_RULES = {**{name: _fold_binary for name in (*_IDENTITY_RIGHT, *_IDENTITY_LEFT, *_FOLD)},
+          "zext": _fold_extension, "trunc": _fold_extension, "sext": _fold_extension,
+          "select": _fold_select}
+
+
+def fold_rule(name: str):
+    """The folding function of an op (`fold` for ops of that name), or None if it has none."""
+    return _RULES.get(name)
 
 
 def fold_exit(op: Op) -> Op:
@@ -54,9 +76,8 @@ def fold_block(block: Block) -> Block:
     replace: dict[int, object] = {}
     out: list[Op] = []
     for op in block.ops:
-        if replace and any(isinstance(a, Temp) and a.id in replace for a in op.args):
-            op = Op(op.name, tuple(replace.get(a.id, a) if isinstance(a, Temp) else a
-                                   for a in op.args), op.attrs, op.result)
+        if replace and op.args:
+            op = substitute(op, replace)
         if op.name in ("jump_ind", "branch"):
             op = fold_exit(op)
         if op.result is not None:

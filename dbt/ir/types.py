@@ -11,24 +11,15 @@ from __future__ import annotations
 class Type:
     """One IR type. Instances are interned: compare with `is` or `==`."""
 
-    __slots__ = ("name", "bits", "kind")
+    __slots__ = ("name", "bits", "kind", "mask", "is_int", "is_float")
 
     def __init__(self, name: str, bits: int, kind: str):
         self.name = name
         self.bits = bits
         self.kind = kind  # 'int', 'float' or 'vec'
-
-    @property
-    def mask(self) -> int:
-        return (1 << self.bits) - 1
-
-    @property
-    def is_int(self) -> bool:
-        return self.kind == "int"
-
-    @property
-    def is_float(self) -> bool:
-        return self.kind == "float"
+        self.mask = (1 << bits) - 1
+        self.is_int = kind == "int"
+        self.is_float = kind == "float"
 
     def __repr__(self) -> str:
         return self.name

@@ -11,7 +11,7 @@ FP ops accrue exception flags into `fpflags`, so they count as a read and a writ
 
 from __future__ import annotations
 
-from ..ir.block import Block, Op, Temp
+from ..ir.block import Block, Op, substitute
 from ..ir.ops import FPENV, MEM, OPS, TRAPS
 
 _FLAGS_FIELD = "fpflags"
@@ -23,9 +23,8 @@ def forward_state(block: Block) -> Block:
     return Block(block.pc, ops, block.ninsns, block.end_pc, block.ntemps)
 
 
-def _may_leave(op: Op) -> bool:
-    opdef = OPS[op.name]
-    return opdef.has(MEM) or opdef.has(TRAPS)
+_MAY_LEAVE = frozenset(name for name, d in OPS.items() if d.has(MEM) or d.has(TRAPS))
+_ACCRUES_FLAGS = frozenset(name for name, d in OPS.items() if d.has(FPENV))
 
 
 def _forward_gets(ops: list[Op]) -> list[Op]:
@@ -33,18 +32,18 @@ def _forward_gets(ops: list[Op]) -> list[Op]:
     replace: dict[int, object] = {}
     out: list[Op] = []
     for op in ops:
-        if replace and any(isinstance(a, Temp) and a.id in replace for a in op.args):
-            op = Op(op.name, tuple(replace.get(a.id, a) if isinstance(a, Temp) else a
-                                   for a in op.args), op.attrs, op.result)
-        if op.name == "get":
+        if replace and op.args:
+            op = substitute(op, replace)
+        name = op.name
+        if name == "get":
             field = op.attrs["field"]
             if field in known:
                 replace[op.result.id] = known[field]
                 continue
             known[field] = op.result
-        elif op.name == "set":
+        elif name == "set":
             known[op.attrs["field"]] = op.args[0]
-        elif OPS[op.name].has(FPENV):
+        elif name in _ACCRUES_FLAGS:
             known.pop(_FLAGS_FIELD, None)
         out.append(op)
     return out
@@ -54,15 +53,18 @@ def _drop_dead_sets(ops: list[Op]) -> list[Op]:
     dead: set[int] = set()
     pending: dict[str, int] = {}          # field -> index of its last set not yet read
     for index, op in enumerate(ops):
-        if _may_leave(op):
+        name = op.name
+        if name in _MAY_LEAVE:
             pending.clear()
-        if op.name == "get":
+        if name == "get":
             pending.pop(op.attrs["field"], None)
-        elif OPS[op.name].has(FPENV):
+        elif name in _ACCRUES_FLAGS:
             pending.pop(_FLAGS_FIELD, None)
-        elif op.name == "set":
+        elif name == "set":
             field = op.attrs["field"]
             if field in pending:
                 dead.add(pending[field])
             pending[field] = index
+    if not dead:
+        return ops
     return [op for index, op in enumerate(ops) if index not in dead]

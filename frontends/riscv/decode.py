@@ -39,6 +39,10 @@ TABLE_16 = "rvc.dec"
 RESERVED = "reserved"
 
 
+_UNSEEN = object()
+_DECODED_LIMIT = 1 << 16      # words remembered per decoder before the memo starts over
+
+
 def _shift(n: int) -> tuple:
     return (lambda v: v << n, lambda v: v >> n)
 
@@ -102,6 +106,8 @@ class RiscvDecoder:
                                        keep=self._enabled) if "C" in exts else None)
         self._names = {p: (p.trans, _mnemonic(p.name)) for dec in (self.dec32, self.dec16)
                        if dec is not None for p in dec.patterns.values()}
+        # decoding is a function of the word alone: remember each word's result (bounded)
+        self._decoded: dict[tuple[int, int], tuple | None] = {}
 
     def _enabled(self, pattern: decodetree.Pattern) -> bool:
         """An RVC pattern is enabled with the extension of the instruction it expands to."""
@@ -114,13 +120,26 @@ class RiscvDecoder:
         if dec is None:
             return None
         word &= (1 << (8 * length)) - 1
+        key = (word, length)
+        decoded = self._decoded.get(key, _UNSEEN)
+        if decoded is _UNSEEN:
+            decoded = self._decoded[key] = self._decode_word(dec, word)
+            if len(self._decoded) > _DECODED_LIMIT:
+                self._decoded.clear()
+        if decoded is None:
+            return None
+        name, mnemonic, args = decoded
+        return Insn(name, mnemonic, args, length, word, pc)
+
+    def _decode_word(self, dec: decodetree.Decoder, word: int) -> tuple | None:
+        """(name, mnemonic, args) of a word, None for illegal or reserved encodings."""
         hit = dec.decode(word)
         if hit is None:
             return None
         name, mnemonic = self._names[hit[0]]
         if name == RESERVED:
             return None
-        return Insn(name, mnemonic, hit[1], length, word, pc)
+        return name, mnemonic, hit[1]
 
     def encode(self, pattern_name: str, **fields: int) -> tuple[int, int]:
         """(word, length) for a pattern name (``addi``, ``c_addi``) and its field values."""

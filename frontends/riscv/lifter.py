@@ -14,7 +14,7 @@ from dbt.ir.builder import IRBuilder
 from dbt.ir.ops import TRAP_FETCH, TRAP_ILLEGAL
 
 from . import trans_rva, trans_rvd, trans_rvf, trans_rvi, trans_rvm, trans_zicsr
-from .decode import SEMANTIC_NAMES, decode, insn_length
+from .decode import DEFAULT, SEMANTIC_NAMES, insn_length
 from .regs import Ctx
 
 MAX_INSNS = 64
@@ -34,23 +34,25 @@ def _handlers() -> dict:
 
 
 TRANS = _handlers()
+_decode = DEFAULT.decode          # all of RV64GC (the same as `decode.decode`)
 
 
 def fetch_insn(fetch: Fetch, pc: int):
     """Decode the instruction at pc: (Insn or None, length), or (None, 0) if it can't be fetched."""
-    head = fetch(pc, 2)
-    if head is None:
-        return None, 0
-    halfword = int.from_bytes(head, "little")
-    length = insn_length(halfword)
+    raw = fetch(pc, 4)                  # one fetch for the common case of 4 fetchable bytes
+    if raw is None:
+        raw = fetch(pc, 2)              # a compressed instruction may end the code
+        if raw is None:
+            return None, 0
+    word = int.from_bytes(raw, "little")
+    length = insn_length(word & 0xFFFF)
     if length == 2:
-        return decode(halfword, 2, pc), 2
+        return _decode(word & 0xFFFF, 2, pc), 2
     if length != 4:
         return None, 2
-    raw = fetch(pc, 4)
-    if raw is None:
+    if len(raw) < 4:
         return None, 0
-    return decode(int.from_bytes(raw, "little"), 4, pc), 4
+    return _decode(word, 4, pc), 4
 
 
 def lift_block(fetch: Fetch, pc: int, max_insns: int = MAX_INSNS) -> Block:

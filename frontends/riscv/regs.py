@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from dbt.ir.block import Value
+from dbt.ir.block import Const, Value
 from dbt.ir.builder import IRBuilder
 from dbt.ir.types import F32, F64, I32, I64, Type
 
@@ -21,6 +21,8 @@ ABI_NAMES = ("zero ra sp gp tp t0 t1 t2 s0 s1 a0 a1 a2 a3 a4 a5 a6 a7 "
 FP_ABI_NAMES = ("ft0 ft1 ft2 ft3 ft4 ft5 ft6 ft7 fs0 fs1 fa0 fa1 fa2 fa3 fa4 fa5 fa6 fa7 "
                 "fs2 fs3 fs4 fs5 fs6 fs7 fs8 fs9 fs10 fs11 ft8 ft9 ft10 ft11").split()
 DYNAMIC_RM = 7
+_X_FIELDS = tuple(f"x{r}" for r in range(32))
+_F_FIELDS = tuple(f"f{r}" for r in range(32))
 
 
 class Ctx:
@@ -35,30 +37,30 @@ class Ctx:
 
     # -- integer registers ---------------------------------------------------------------------
     def x(self, r: int) -> Value:
-        return self.b.const(0, I64) if r == 0 else self.b.get(f"x{r}")
+        return Const(0, I64) if r == 0 else self.b.get(_X_FIELDS[r])
 
     def set_x(self, r: int, value: Value) -> None:
         if r != 0:
-            self.b.set(value, field=f"x{r}")
+            self.b.set(value, field=_X_FIELDS[r])
 
     def set_x_w(self, r: int, value32: Value) -> None:
         """Write a 32-bit result sign-extended (the RV64 `*W` rule)."""
         if r != 0:
-            self.b.set(self.b.sext(value32, type=I64), field=f"x{r}")
+            self.b.set(self.b.sext(value32, type=I64), field=_X_FIELDS[r])
 
     def x_w(self, r: int) -> Value:
         """The low 32 bits of a register."""
         return self.b.trunc(self.x(r), type=I32)
 
     def imm(self, value: int) -> Value:
-        return self.b.const(value & XLEN_MASK, I64)
+        return Const(value, I64)                # (Const keeps the low 64 bits)
 
     # -- floating-point registers -----------------------------------------------------------------
     def get_f_raw(self, r: int) -> Value:
-        return self.b.get(f"f{r}")
+        return self.b.get(_F_FIELDS[r])
 
     def set_f_raw(self, r: int, value64: Value) -> None:
-        self.b.set(value64, field=f"f{r}")
+        self.b.set(value64, field=_F_FIELDS[r])
 
     def get_f(self, r: int, fmt: Type) -> Value:
         """An FP operand as a float value (NaN-unboxed for single precision)."""
