@@ -10,12 +10,12 @@ from dbt.ir.block import Const, Temp, Value
 from dbt.ir.types import ALL_TYPES, F32, F64, V128, Type
 
 
-_LLTYPES = {t: {F32: "float", F64: "double", V128: "i128"}.get(t, f"i{t.bits}")
-            for t in ALL_TYPES}
+#: The LLVM spelling of each IR type.
+LLTYPES = {t: {F32: "float", F64: "double", V128: "i128"}.get(t, f"i{t.bits}") for t in ALL_TYPES}
 
 
 def lltype(t: Type) -> str:
-    return _LLTYPES[t]
+    return LLTYPES[t]
 
 
 def int_literal(value: int, bits: int) -> str:
@@ -43,9 +43,11 @@ class FnBuilder:
         self.count += 1
         return f"{hint}{self.count}"
 
-    def emit(self, *lines: str) -> None:
-        for line in lines:
-            self.lines.append("  " + line)
+    def emit(self, line: str, *more: str) -> None:
+        """Append instructions: one line, or several (kept as one entry of `lines`)."""
+        if more:
+            line = "\n  ".join((line, *more))
+        self.lines.append("  " + line)
 
     def assign(self, expr: str, hint: str = "v") -> str:
         """Emit `<fresh name> = expr`; returns the name."""
@@ -63,7 +65,7 @@ class FnBuilder:
         if isinstance(v, Temp):
             return f"%{self.temp_prefix}{v.id}"
         assert isinstance(v, Const)
-        if v.type.is_float:
-            bits = v.type.bits
-            return self.assign(f"bitcast i{bits} {int_literal(v.value, bits)} to {lltype(v.type)}")
-        return int_literal(v.value, v.type.bits)
+        t = v.type
+        if t.is_float:
+            return self.assign(f"bitcast i{t.bits} {int_literal(v.value, t.bits)} to {LLTYPES[t]}")
+        return int_literal(v.value, t.bits)

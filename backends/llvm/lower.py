@@ -25,7 +25,7 @@ from dbt.ir.block import Block, Op
 from dbt.ir.ops import EXIT_ICACHE_FLUSH, EXIT_SYSCALL, FPENV, OPS, TRAP_KINDS
 from dbt.state import LAYOUT
 
-from .irtext import FnBuilder, int_literal, lltype
+from .irtext import LLTYPES, FnBuilder, int_literal
 
 EXIT_SENTINEL = 1
 # exit_reason slot values
@@ -127,20 +127,23 @@ class RegionLowerer:
     def _lower_block(self, block: Block) -> None:
         self.block = block
         self.insn_pcs = None                      # the block's, when a deopt needs them
-        self.fb.temp_prefix = f"t{block.pc:x}_"
-        self.fb.start(self.labels[block.pc])
-        count = self.fb.assign("load i64, ptr %f.icount")          # guest instructions run
-        self.fb.emit(f"store i64 {self.fb.assign(f'add i64 {count}, {block.ninsns}')}, "
-                     "ptr %f.icount")
+        fb = self.fb
+        fb.temp_prefix = f"t{block.pc:x}_"
+        fb.start(self.labels[block.pc])
+        count, total = fb.tmp(), fb.tmp()                           # guest instructions run
+        fb.emit(f"{count} = load i64, ptr %f.icount",
+                f"{total} = add i64 {count}, {block.ninsns}",
+                f"store i64 {total}, ptr %f.icount")
         for op in block.ops:
             name = op.name
             if name == "insn":
                 self.pc = op.attrs["pc"]
                 self.committed = False
                 continue
-            fn = LOWER.get(name)
-            if fn is None:
-                raise Unsupported(op, block.pc)
+            try:
+                fn = LOWER[name]
+            except KeyError:
+                raise Unsupported(op, block.pc) from None
             fn(self, op)
             if name in _COMMITS:
                 self.committed = True
@@ -155,12 +158,13 @@ class RegionLowerer:
         with REASON_HOT at `pc_text` each time, so the runtime hands every pc this region
         reaches to the hot tier (it compiles a hot region there, or finds one)."""
         fb = self.fb
-        old = fb.assign("load i64, ptr %counter")
-        new = fb.assign(f"add i64 {old}, 1")
-        fb.emit(f"store i64 {new}, ptr %counter")
-        hot = fb.assign(f"icmp uge i64 {new}, {self.threshold}")
+        old, new, hot = fb.tmp(), fb.tmp(), fb.tmp()
         go, stay = fb.label("hot"), fb.label("cold")
-        fb.emit(f"br i1 {hot}, label %{go}, label %{stay}, !prof !1")
+        fb.emit(f"{old} = load i64, ptr %counter",
+                f"{new} = add i64 {old}, 1",
+                f"store i64 {new}, ptr %counter",
+                f"{hot} = icmp uge i64 {new}, {self.threshold}",
+                f"br i1 {hot}, label %{go}, label %{stay}, !prof !1")
         fb.start(go)
         self.leave(REASON_HOT, pc_text)
         fb.start(stay)
@@ -177,11 +181,11 @@ class RegionLowerer:
     def leave(self, reason: int, pc_text: str, extra: tuple = ()) -> None:
         """Leave for the runtime: reason and pc into the state, then the common exit."""
         fb = self.fb
-        fb.emit(f"store i64 {reason}, ptr {slot_ptr(fb, 'exit_reason')}",
-                f"store i64 {pc_text}, ptr {slot_ptr(fb, 'pc')}",
-                *(f"store i64 {value}, ptr {slot_ptr(fb, field)}" for field, value in extra),
-                f"store i64 {EXIT_SENTINEL}, ptr %next",
-                "br label %exit")
+        stores = [f"store i64 {reason}, ptr {slot_ptr(fb, 'exit_reason')}",
+                  f"store i64 {pc_text}, ptr {slot_ptr(fb, 'pc')}"]
+        for field, value in extra:
+            stores.append(f"store i64 {value}, ptr {slot_ptr(fb, field)}")
+        fb.emit(*stores, f"store i64 {EXIT_SENTINEL}, ptr %next", "br label %exit")
 
     def deopt_if(self, cond: str, op: Op) -> None:
         """Hand this guest instruction to the interpreter when `cond` holds: leave with
@@ -197,7 +201,7 @@ class RegionLowerer:
         # the block counted all its instructions on entry: uncount this one and the rest
         if self.insn_pcs is None:
             self.insn_pcs = self.block.insn_pcs()
-        rest = sum(1 for pc in self.insn_pcs if pc >= self.pc)
+        rest = len([pc for pc in self.insn_pcs if pc >= self.pc])
         count = fb.assign("load i64, ptr %f.icount")
         fb.emit(f"store i64 {fb.assign(f'sub i64 {count}, {rest}')}, ptr %f.icount")
         self.leave(REASON_INTERP, int_literal(self.pc, 64))
@@ -224,18 +228,20 @@ class RegionLowerer:
         fb.emit(f"store volatile i64 {self.pc}, ptr {slot_ptr(fb, 'pc')}")
         if align and size > 1:
             misaligned = fb.assign(f"and i64 {addr}, {size - 1}")
-            self._check(fb.assign(f"icmp eq i64 {misaligned}, 0"), REASON_MISALIGNED, addr)
+            self._check(f"icmp eq i64 {misaligned}, 0", REASON_MISALIGNED, addr)
         limit = (1 << self.window_bits) - size
-        inside = fb.assign(f"icmp ule i64 {addr}, {limit}")
-        self._check(inside, REASON_WRITE_FAULT if write else REASON_READ_FAULT, addr)
+        self._check(f"icmp ule i64 {addr}, {limit}",
+                    REASON_WRITE_FAULT if write else REASON_READ_FAULT, addr)
         return fb.assign(f"getelementptr i8, ptr %mem, i64 {addr}", "p")
 
-    def _check(self, cond_ok: str, reason: int, addr: str) -> None:
-        """Continue if cond_ok, else go to the region's shared fault block for `reason`."""
+    def _check(self, ok_expr: str, reason: int, addr: str) -> None:
+        """Continue if the i1 `ok_expr` holds, else go to the region's shared fault block for
+        `reason`."""
         fb = self.fb
-        ok = fb.label("ok")
+        cond_ok, ok = fb.tmp(), fb.label("ok")
         self.fault_edges.setdefault(reason, []).append((fb.current, addr))
-        fb.emit(f"br i1 {cond_ok}, label %{ok}, label %fault{reason}, !prof !0")
+        fb.emit(f"{cond_ok} = {ok_expr}",
+                f"br i1 {cond_ok}, label %{ok}, label %fault{reason}, !prof !0")
         fb.start(ok)
 
     def _fault_blocks(self) -> None:
@@ -270,7 +276,7 @@ _CMP = {"eq": "eq", "ne": "ne", "lt_s": "slt", "lt_u": "ult", "le_s": "sle", "le
 
 
 def _ty(op: Op) -> str:
-    return lltype(op.result.type)
+    return LLTYPES[op.result.type]
 
 
 @_lower(*_BINARY)
@@ -282,7 +288,7 @@ def lower_binary(r: RegionLowerer, op: Op) -> None:
 @_lower(*_CMP)
 def lower_compare(r: RegionLowerer, op: Op) -> None:
     a, b = r.v(op.args[0]), r.v(op.args[1])
-    r.define(op, f"icmp {_CMP[op.name]} {lltype(op.args[0].type)} {a}, {b}")
+    r.define(op, f"icmp {_CMP[op.name]} {LLTYPES[op.args[0].type]} {a}, {b}")
 
 
 @_lower("shl", "shr_u", "shr_s")
@@ -368,9 +374,9 @@ def lower_convert(r: RegionLowerer, op: Op) -> None:
     src, dst = op.args[0].type, op.result.type
     a = r.v(op.args[0])
     if src.bits == dst.bits and op.name != "bitcast":
-        r.define(op, f"bitcast {lltype(src)} {a} to {lltype(dst)}")
+        r.define(op, f"bitcast {LLTYPES[src]} {a} to {LLTYPES[dst]}")
         return
-    r.define(op, f"{op.name} {lltype(src)} {a} to {lltype(dst)}")
+    r.define(op, f"{op.name} {LLTYPES[src]} {a} to {LLTYPES[dst]}")
 
 
 # -- state ----------------------------------------------------------------------------------------
@@ -390,9 +396,9 @@ def lower_set(r: RegionLowerer, op: Op) -> None:
     t = op.args[0].type
     value = r.v(op.args[0])
     if t.bits < 64:
-        value = r.fb.assign(f"zext {lltype(t)} {value} to i64")
+        value = r.fb.assign(f"zext {LLTYPES[t]} {value} to i64")
     elif t.is_float:
-        value = r.fb.assign(f"bitcast {lltype(t)} {value} to i64")
+        value = r.fb.assign(f"bitcast {LLTYPES[t]} {value} to i64")
     r.fb.emit(f"store i64 {value}, ptr %f.{op.attrs['field']}")
 
 
@@ -404,7 +410,7 @@ def lower_load(r: RegionLowerer, op: Op) -> None:
     # Volatile: a guest load whose value is dead (rd = x0, or overwritten later in the region)
     # still faults, and stays after the pc store before it; a plain load LLVM would delete
     # or move (even at -O0, instruction selection drops dead loads).
-    r.define(op, f"load volatile {lltype(t)}, ptr {ptr}, align 1")
+    r.define(op, f"load volatile {LLTYPES[t]}, ptr {ptr}, align 1")
 
 
 @_lower("store")
@@ -412,7 +418,7 @@ def lower_store(r: RegionLowerer, op: Op) -> None:
     t = op.args[1].type
     value = r.v(op.args[1])
     ptr = r.address(op.args[0], t.bits // 8, write=True, align=op.attrs.get("align", False))
-    r.fb.emit(f"store volatile {lltype(t)} {value}, ptr {ptr}, align 1")   # as loads: in order
+    r.fb.emit(f"store volatile {LLTYPES[t]} {value}, ptr {ptr}, align 1")   # as loads: in order
 
 
 @_lower("cmpxchg")
