@@ -131,8 +131,9 @@ class _Signature:
         # the result type: the `type` attribute's, an operand's, or fixed (None: no result)
         spec = opdef.result
         self.result_is_attr = spec == "@"
-        self.result_from = specs.index(spec) if spec in specs else None
         self.result = _EXPLICIT.get(spec)
+        self.result_from = (specs.index(spec) if spec in specs and self.result is None
+                            and not self.result_is_attr else None)
         if spec is not None and not (self.result_is_attr or self.result_from is not None
                                      or self.result is not None):
             raise IRError(f"{self.name}: no operand gives the result type {spec}")
@@ -142,11 +143,6 @@ class _Signature:
 
     def coerce(self, args: tuple) -> tuple[Value, ...]:
         """Turn int operands into constants of the type their signature implies."""
-        for arg in args:
-            if not isinstance(arg, Value):
-                break
-        else:
-            return args
         out = list(args)
         for i, arg in enumerate(args):
             if isinstance(arg, Value):

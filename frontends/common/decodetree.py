@@ -428,7 +428,7 @@ def _compile_raw(field: Field) -> Callable[[int], int]:
 
 
 def _extractor(argtype: type, getters: list, may_reject: bool) -> Callable[[int], tuple | None]:
-    make = argtype._make
+    make = functools.partial(tuple.__new__, argtype)     # argtype._make, without its checks
     if not may_reject:
         return lambda insn: make([g(insn) for g in getters])
 
