@@ -125,3 +125,42 @@ def test_static_pie_is_loaded_at_its_bias(tmp_path):
         assert memory.page_prot(prog.entry) & PROT_EXEC
     finally:
         memory.close()
+
+
+def _sample_programs() -> list[Path]:
+    """The sample, and the test programs built so far (musl, musl static-pie, glibc)."""
+    build = Path(__file__).resolve().parent / "programs" / "build"
+    built = [p for p in sorted(build.glob("[!.]*")) if not p.name.endswith(".hash")]
+    return [HELLO, *built[:12]]
+
+
+@pytest.mark.parametrize("path", _sample_programs(), ids=lambda p: p.name)
+def test_program_headers_match_pyelftools(path):
+    # The loader reads ELF headers with struct; pyelftools is the oracle.
+    data = path.read_bytes()
+    if data[:4] != b"\x7fELF":
+        pytest.skip("not an ELF file")
+    elf = ELFFile(open(path, "rb"))
+    want = [(seg.header.p_type, seg["p_flags"], seg["p_offset"], seg["p_vaddr"],
+             seg["p_filesz"], seg["p_memsz"]) for seg in elf.iter_segments()]
+    from elftools.elf.enums import ENUM_P_TYPE_BASE, ENUM_P_TYPE_RISCV
+    p_types = {**ENUM_P_TYPE_BASE, **ENUM_P_TYPE_RISCV}       # name -> number
+    want = [(p_types.get(w[0], w[0]), *w[1:]) for w in want]
+    got = [(seg.p_type, seg.p_flags, seg.p_offset, seg.p_vaddr, seg.p_filesz, seg.p_memsz)
+           for seg in loader._program_headers(data)]
+    assert got == want
+
+
+@pytest.mark.parametrize("etype, name", [(1, "ET_REL"), (4, "ET_CORE"), (0x1234, "4660")])
+def test_non_executable_types_are_refused(tmp_path, etype, name):
+    data = bytearray(HELLO.read_bytes())
+    struct.pack_into("<H", data, 16, etype)
+    path = tmp_path / "obj"
+    path.write_bytes(data)
+    path.chmod(0o755)
+    memory = GuestMemory()
+    try:
+        with pytest.raises(loader.LoadError, match=rf"not an executable \({name}\)"):
+            loader.load(str(path), memory, [b"obj"], [])
+    finally:
+        memory.close()
