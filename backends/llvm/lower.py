@@ -109,8 +109,7 @@ class RegionLowerer:
         if self.counter is not None:
             fb.emit(f"%counter = inttoptr i64 {self.counter} to ptr")
             self._count("%pc")
-        cases = " ".join(f"i64 {b.pc}, label %{self.labels[b.pc]}" for b in self.blocks)
-        fb.emit(f"switch i64 %pc, label %nomatch [ {cases} ]")
+        self.branch_on("%pc", [(b.pc, self.labels[b.pc]) for b in self.blocks], "nomatch")
         fb.start("nomatch")
         fb.emit("store i64 %pc, ptr %next")
         fb.emit("br label %exit")
@@ -148,15 +147,32 @@ class RegionLowerer:
             if name in _COMMITS:
                 self.committed = True
 
+    def branch_on(self, value: str, cases: list, default: str) -> None:
+        """Branch to the label of the case equal to `value`, else to `default`: a switch in
+        hot code; in tier 1 a chain of compares, which LLVM's fast instruction selector takes
+        (a switch sends the whole function to the slow one: a third more compile time)."""
+        fb = self.fb
+        if self.promote:
+            fb.emit(f"switch i64 {value}, label %{default} [ "
+                    + " ".join(f"i64 {int_literal(pc, 64)}, label %{label}"
+                               for pc, label in cases) + " ]")
+            return
+        for pc, label in cases:
+            hit, miss = fb.assign(f"icmp eq i64 {value}, {int_literal(pc, 64)}"), fb.label("case")
+            fb.emit(f"br i1 {hit}, label %{label}, label %{miss}")
+            fb.start(miss)
+        fb.emit(f"br label %{default}")
+
     # -- helpers for lowering functions --------------------------------------------------------
     def define(self, op: Op, expr: str) -> None:
         """Emit `<op's result> = expr`."""
         self.fb.lines.append(f"  %{self.fb.temp_prefix}{op.result.id} = {expr}")
 
     def _count(self, pc_text: str) -> None:
-        """Tier 1: count region entries and internal branches; from the threshold on, leave
+        """Tier 1: count region entries and backward branches inside the region (every loop
+        has one; counting only those keeps tier-1 code short); from the threshold on, leave
         with REASON_HOT at `pc_text` each time, so the runtime hands every pc this region
-        reaches to the hot tier (it compiles a hot region there, or finds one)."""
+        reaches through one of those to the hot tier (it compiles a hot region there, or finds one)."""
         fb = self.fb
         old, new, hot = fb.tmp(), fb.tmp(), fb.tmp()
         go, stay = fb.label("hot"), fb.label("cold")
@@ -172,8 +188,8 @@ class RegionLowerer:
     def goto(self, pc_text: str, const_pc: int | None = None) -> None:
         """Continue at a guest pc: a branch inside the region, else leave to the dispatcher."""
         if const_pc is not None and const_pc in self.labels:
-            if self.counter is not None:
-                self._count(pc_text)
+            if self.counter is not None and const_pc <= self.block.pc:
+                self._count(pc_text)          # a backward branch: where every loop passes
             self.fb.emit(f"br label %{self.labels[const_pc]}")
             return
         self.fb.emit(f"store i64 {pc_text}, ptr %next", "br label %exit")
@@ -363,7 +379,7 @@ def lower_bitcount(r: RegionLowerer, op: Op) -> None:
 
 
 @_lower("select")
-def lower_select(r: RegionLowerer, op: Op) -> None:
+def lowerbranch_on(r: RegionLowerer, op: Op) -> None:
     t = _ty(op)
     c, a, b = (r.v(x) for x in op.args)
     r.define(op, f"select i1 {c}, {t} {a}, {t} {b}")
@@ -480,14 +496,17 @@ def lower_branch(r: RegionLowerer, op: Op) -> None:
 
 @_lower("jump_ind")
 def lower_jump_ind(r: RegionLowerer, op: Op) -> None:
-    """A computed jump (return, switch table): a switch over the region's blocks, so a target
-    inside the region stays native; any other pc leaves to the dispatcher."""
+    """A computed jump (return, switch table): in hot code a switch over the region's blocks,
+    so a target inside the region stays in it; any other pc, and every one in tier 1, leaves
+    to the dispatcher."""
     fb = r.fb
     target = r.v(op.args[0])
+    if not r.promote:                   # tier 1: through the dispatcher (short code)
+        r.goto(target)
+        return
     out = fb.label("ind")
     cases = [(pc, fb.label("to")) for pc in r.labels]
-    fb.emit(f"switch i64 {target}, label %{out} [ "
-            + " ".join(f"i64 {int_literal(pc, 64)}, label %{label}" for pc, label in cases) + " ]")
+    r.branch_on(target, cases, out)
     for pc, label in cases:
         fb.start(label)
         r.goto(int_literal(pc, 64), pc)
