@@ -39,6 +39,9 @@ class LLVMJit:
         self.opt_level = opt_level
         self.ee = llvm.create_mcjit_compiler(llvm.parse_assembly(""), self.tm)
         self.ee.set_object_cache(self._notify, None)
+        # llvmlite hands the hook the compiled module, found by a linear search over every
+        # module added so far (quadratic over a run); we need only the object's bytes.
+        self.ee._find_module_ptr = lambda module_ptr: module_ptr
         self.modules: list = []
         self.object_bytes = 0            # host code (and data) generated so far
         self.compile_seconds = 0.0
