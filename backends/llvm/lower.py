@@ -172,7 +172,8 @@ class RegionLowerer:
         """Tier 1: count region entries and backward branches inside the region (every loop
         has one; counting only those keeps tier-1 code short); from the threshold on, leave
         with REASON_HOT at `pc_text` each time, so the runtime hands every pc this region
-        reaches through one of those to the hot tier (it compiles a hot region there, or finds one)."""
+        reaches through one of those to the hot tier (it compiles a hot region there, or
+        finds one)."""
         fb = self.fb
         old, new, hot = fb.tmp(), fb.tmp(), fb.tmp()
         go, stay = fb.label("hot"), fb.label("cold")
@@ -379,7 +380,7 @@ def lower_bitcount(r: RegionLowerer, op: Op) -> None:
 
 
 @_lower("select")
-def lowerbranch_on(r: RegionLowerer, op: Op) -> None:
+def lower_select(r: RegionLowerer, op: Op) -> None:
     t = _ty(op)
     c, a, b = (r.v(x) for x in op.args)
     r.define(op, f"select i1 {c}, {t} {a}, {t} {b}")
