@@ -50,6 +50,12 @@ class IRBuilder:
         t = LAYOUT[field].type
         return self._append(Op("get", (), {"field": field, "type": t}, Temp(self.ntemps, t)))
 
+    def set(self, value: Value, *, field: str) -> None:
+        """Write a state field (frequent, so a Value operand skips the generic checks)."""
+        if not isinstance(value, Value):
+            return self._emit(_SIGNATURES["set"], (value,), {"field": field})   # (an error)
+        self._append(Op("set", (value,), {"field": field}, None))
+
     def finish(self) -> Block:
         if not self.closed:
             raise IRError(f"block at {self.pc:#x} has no terminator")
@@ -173,5 +179,5 @@ def _op_method(name: str):
 
 for _name in OPS:
     _attr = _name + "_" if keyword.iskeyword(_name) else _name
-    if not hasattr(IRBuilder, _attr):      # insn() and get() are written out above
+    if not hasattr(IRBuilder, _attr):      # insn(), get() and set() are written out above
         setattr(IRBuilder, _attr, _op_method(_name))
