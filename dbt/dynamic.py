@@ -34,6 +34,8 @@ MAX_REGION_BLOCKS = 8
 HOT_REGION_BLOCKS = 32                 # a hot region is re-formed around its hot entry,
 HOT_REGION_INSNS = 96                  # up to this many guest instructions (-O2 time grows fast)
 DEFAULT_CODE_CACHE = 64 << 20          # bytes of host code before the cache is flushed
+RECYCLE_BYTES = 1 << 20                # a flush makes new LLVM engines when the old ones hold
+                                       # this much code (MCJIT frees code only with its engine)
 HOT_THRESHOLD = 400_000                 # tier-1 entries + internal branches before -O2
 _PC, _REASON, _FAULT_ADDR = slot("pc"), slot("exit_reason"), slot("fault_addr")
 PERF_MAP = bool(os.environ.get("DBT_PERF_MAP"))   # write /tmp/perf-<pid>.map for perf
@@ -288,8 +290,15 @@ class DynamicEngine:
         self.counters.clear()
         self.interp.flush()
         self.interp_only.clear()
-        self.jit.remove_all(keep=(self.native.base_module,))
-        self.hot_jit.remove_all()
+        if self.jit.held_bytes + self.hot_jit.held_bytes > RECYCLE_BYTES:
+            old = (self.jit, self.hot_jit)          # new engines: the old ones free their code
+            self.jit, self.hot_jit = LLVMJit(opt_level=0), LLVMJit(opt_level=2)
+            self.native.rebind(self.jit)
+            for jit in old:
+                jit.close()
+        else:                                       # a few modules: cheaper to keep the engines
+            self.jit.remove_all(keep=(self.native.base_module,))
+            self.hot_jit.remove_all()
         self.jit.object_bytes = self.hot_jit.object_bytes = 0
         self.stats.flushes += 1
 

@@ -335,3 +335,35 @@ def test_code_cache_64k_stats_table_shows_flushes(tmp_path):
     table = actual.stderr[len(expected.stderr):].decode()
     flushes = re.search(r"code cache flushes\s*│\s*([\d,]+)", table)
     assert flushes and int(flushes.group(1).replace(",", "")) > 0, table
+
+
+# ------------------------------------------------------------------------------- flushes
+def test_flush_moves_to_new_llvm_engines_and_frees_the_old(tmp_path, monkeypatch):
+    """MCJIT frees generated code only with its engine: a flush of more than RECYCLE_BYTES
+    (0 here, so every flush) compiles the dispatcher into new engines and closes the old
+    ones. The guest, which flushes with fence.i in a loop, runs on to its exit status, each
+    time through the new dispatcher and fault handler."""
+    from dbt import dynamic
+    from dbt.runtime import Machine
+
+    monkeypatch.setattr(dynamic, "RECYCLE_BYTES", 0)
+    a = Asm()
+    a.li(S0, 3)
+    a.label("loop")
+    a("fence_i")
+    a("addi", rd=S0, rs1=S0, imm=-1)
+    a("bne", rs1=S0, rs2=ZERO, imm="loop")
+    a.li(A0, LOW_UNMAPPED)                       # and a fault, caught by the new handler
+    ACCESS["read"](a)
+    program = write_elf(tmp_path / "flushes", a.assemble())
+    machine = Machine(str(program), [str(program)], {}, mode="dynamic")
+    engine = machine.engine
+    first = (engine.jit, engine.hot_jit)
+    result = machine.run()
+    assert (result.signal, result.message) == (
+        11, f"guest SIGSEGV: pc {a.base + 4 * (len(a.items) - 1):#x}: read from address "
+            f"{LOW_UNMAPPED:#x}")
+    assert engine.stats.flushes == 3
+    assert engine.jit is not first[0] and engine.hot_jit is not first[1]
+    assert all(jit.ee.closed for jit in first)
+    assert engine.native.jit is engine.jit

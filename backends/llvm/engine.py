@@ -43,12 +43,14 @@ class LLVMJit:
         # module added so far (quadratic over a run); we need only the object's bytes.
         self.ee._find_module_ptr = lambda module_ptr: module_ptr
         self.modules: list = []
-        self.object_bytes = 0            # host code (and data) generated so far
+        self.object_bytes = 0            # host code (and data) generated since the last flush
+        self.held_bytes = 0              # ... since the engine was made (what it holds)
         self.compile_seconds = 0.0
         self._last_object: bytes = b""
 
     def _notify(self, module, buffer: bytes) -> None:
         self.object_bytes += len(buffer)
+        self.held_bytes += len(buffer)
         self._last_object = bytes(buffer)
 
     def compile(self, text: str, names: list[str], hot: bool = False) -> dict[str, int]:
@@ -101,11 +103,17 @@ class LLVMJit:
         return self._last_object
 
     def remove_all(self, keep: tuple = ()) -> None:
-        """Free every module except those in `keep` (a code-cache flush)."""
+        """Forget every module except those in `keep`. MCJIT keeps their code in memory
+        until the engine is closed (a flush of much code makes a new engine instead)."""
         for mod in self.modules:
             if mod not in keep:
                 self.ee.remove_module(mod)
         self.modules = [m for m in self.modules if m in keep]
+
+    def close(self) -> None:
+        """Free the engine with all its code (nothing compiled here may run afterwards)."""
+        self.modules = []
+        self.ee.close()
 
 
 def symbol_size(obj: bytes, name: str) -> int:

@@ -160,6 +160,14 @@ class NativeRuntime:
         self._old_action = None
         self.load()
 
+    def rebind(self, jit) -> None:
+        """Move to a new LLVM engine: the dispatcher and handler are compiled there, and the
+        handler installed now is the new one (the old engine's code is about to be freed)."""
+        self.jit = jit
+        self.load()
+        if self._old_action is not None:
+            self._sigaction(None)
+
     def load(self) -> None:
         """(Re)compile the base module into the current LLVM engine."""
         text = base_module_text(self.jit.triple)
@@ -186,12 +194,17 @@ class NativeRuntime:
             entry.pc = (1 << 64) - 1
 
     def install_handler(self) -> None:
-        action, old = _Sigaction(), _Sigaction()
+        old = _Sigaction()
+        self._sigaction(old)
+        self._old_action = old
+
+    def _sigaction(self, old) -> None:
+        action = _Sigaction()
         action.handler = self.handler
         action.flags = _SA_SIGINFO | _SA_NODEFER
-        if _libc.sigaction(SIGSEGV, ctypes.byref(action), ctypes.byref(old)) != 0:
+        if _libc.sigaction(SIGSEGV, ctypes.byref(action),
+                           ctypes.byref(old) if old is not None else None) != 0:
             raise OSError(ctypes.get_errno(), "sigaction(SIGSEGV) failed")
-        self._old_action = old
 
     def restore_handler(self) -> None:
         if self._old_action is not None:
