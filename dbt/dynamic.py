@@ -86,6 +86,7 @@ class DynamicEngine:
         self.block_regions: dict[int, set[int]] = {}  # block pc -> regions that inline it
         self.hot: set[int] = set()                    # ids of regions compiled at -O2
         self.counters: dict[int, ctypes.c_uint64] = {}  # region id -> tier-1 counter
+        self.seen: dict[int, ctypes.Array] = {}  # region id -> a byte per block: it has run
         self.interp_only: set[int] = set()
         self.interp = InterpEngine(state, memory, lift, on_block)
         self.stats = DynamicStats()
@@ -180,15 +181,17 @@ class DynamicEngine:
         counter = ctypes.c_uint64(0)
         while blocks:
             name = f"r{region}_{pc:x}"
+            seen = (ctypes.c_uint8 * len(blocks))()
             try:
                 text = llvm_lower.lower_region(name, blocks, self._window_bits(),
                                                ctypes.addressof(counter), HOT_THRESHOLD,
-                                               promote=False)
+                                               promote=False, seen=ctypes.addressof(seen))
             except llvm_lower.Unsupported as exc:
                 self.interp_only.add(exc.block_pc)
                 blocks = [b for b in blocks if b.pc != exc.block_pc]
                 continue
             self.counters[region] = counter
+            self.seen[region] = seen
             self._compile(name, text, blocks, self.jit)
             return
 
@@ -205,8 +208,14 @@ class DynamicEngine:
         entry = self.code.get(pc)
         if entry is None or entry[0] in self.hot:
             return
-        known = {b.pc: b for blocks in self.regions.values() for b in blocks}
-        blocks = self._form_region(pc, HOT_REGION_BLOCKS, known)
+        known, ran = {}, set()
+        for region, blocks in self.regions.items():
+            seen = self.seen.get(region)           # (a hot region's blocks all ran)
+            for i, block in enumerate(blocks):
+                known[block.pc] = block
+                if seen is None or seen[i]:
+                    ran.add(block.pc)
+        blocks = self._form_region(pc, HOT_REGION_BLOCKS, known, ran)
         region = self.next_region
         self.next_region += 1
         name = f"h{region}_{pc:x}"
@@ -222,9 +231,11 @@ class DynamicEngine:
         self.stats.hot_regions += 1
 
     def _form_region(self, pc: int, limit: int = MAX_REGION_BLOCKS,
-                     known: dict | None = None) -> list[Block]:
+                     known: dict | None = None, ran: set | None = None) -> list[Block]:
         """Blocks reachable from pc by static successors, breadth first. A tier-1 region stops
-        at blocks translated already; a hot one (`known`: blocks lifted before) does not."""
+        at blocks translated already; a hot one (`known`: blocks lifted before) does not, but
+        takes only blocks that have run (`ran`), as Dynamo's traces do: a path not taken in
+        tier 1 is left to the dispatcher, which keeps hot regions small (short compiles)."""
         start = time.perf_counter()
         blocks: dict[int, Block] = {}
         work = [pc]
@@ -233,6 +244,8 @@ class DynamicEngine:
             p = work.pop(0)
             if p in blocks or p in self.interp_only:
                 continue
+            if ran is not None and p != pc and p not in ran:
+                continue     # never ran: if it ever does, the dispatcher finds it in tier 1
             entry = self.code.get(p)
             if entry is not None and p != pc and (known is None or entry[0] in self.hot):
                 continue     # reached through the dispatcher (measured: compiling hot blocks
@@ -288,6 +301,7 @@ class DynamicEngine:
         self.block_regions.clear()
         self.hot.clear()
         self.counters.clear()
+        self.seen.clear()
         self.interp.flush()
         self.interp_only.clear()
         if self.jit.held_bytes + self.hot_jit.held_bytes > RECYCLE_BYTES:
@@ -316,6 +330,7 @@ class DynamicEngine:
                     self.code.discard(block.pc)
                 self.native.forget(block.pc)
             self.counters.pop(region, None)
+            self.seen.pop(region, None)
         for pc, _ in dropped:
             self.native.forget(pc)
 

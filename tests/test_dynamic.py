@@ -367,3 +367,33 @@ def test_flush_moves_to_new_llvm_engines_and_frees_the_old(tmp_path, monkeypatch
     assert engine.jit is not first[0] and engine.hot_jit is not first[1]
     assert all(jit.ee.closed for jit in first)
     assert engine.native.jit is engine.jit
+
+
+def test_hot_region_takes_only_blocks_that_ran(tmp_path):
+    """A hot loop with a branch never taken: the hot region compiled around the loop holds
+    the loop's block, not the untaken path's block (tier 1 marks each block that runs), so
+    the loop runs hot and the exit status is the loop's count."""
+    from dbt.runtime import Machine
+
+    a = Asm()
+    a.li(S0, HOT_ITERATIONS)
+    a.label("loop")
+    a("addi", rd=A0, rs1=A0, imm=1)
+    a("blt", rs1=A0, rs2=ZERO, imm="never")          # a0 counts up from 0: never taken
+    a("addi", rd=S0, rs1=S0, imm=-1)
+    a("bne", rs1=S0, rs2=ZERO, imm="loop")
+    a("andi", rd=A0, rs1=A0, imm=0x7F)
+    a.li(A7, 93)
+    a("ecall")
+    never = a.label("never")
+    a.exit(1)
+    program = write_elf(tmp_path / "branchy", a.assemble())
+    machine = Machine(str(program), [str(program)], {}, mode="dynamic")
+    result = machine.run()
+    assert (result.status, result.signal) == (HOT_ITERATIONS & 0x7F, 0)
+    engine = machine.engine
+    hot_pcs = {b.pc for region in engine.hot for b in engine.regions[region]}
+    assert a.labels["loop"] in hot_pcs and never not in hot_pcs
+    tier1_pcs = {b.pc for region in engine.regions if region not in engine.hot
+                 for b in engine.regions[region]}
+    assert never in tier1_pcs                        # translated (a successor), never run

@@ -63,8 +63,10 @@ class RegionLowerer:
     """Builds the text of one region function."""
 
     def __init__(self, name: str, blocks: list[Block], window_bits: int,
-                 counter: int | None = None, threshold: int = 0, promote: bool = True):
+                 counter: int | None = None, threshold: int = 0, promote: bool = True,
+                 seen: int | None = None):
         self.name = name
+        self.seen = seen                # address of one byte per block, set when it runs
         self.promote = promote          # fields in allocas for SROA (tier 2), or used in place
         self.counter = counter          # address of this region's execution counter (tier 1)
         self.threshold = threshold
@@ -106,6 +108,8 @@ class RegionLowerer:
                 continue
             fb.emit(f"%f.{field} = alloca i64")
             fb.emit(f"store i64 {fb.assign(f'load i64, ptr %s.{field}')}, ptr %f.{field}")
+        if self.seen is not None:
+            fb.emit(f"%seen = inttoptr i64 {self.seen} to ptr")
         if self.counter is not None:
             fb.emit(f"%counter = inttoptr i64 {self.counter} to ptr")
             self._count("%pc")
@@ -133,6 +137,10 @@ class RegionLowerer:
         fb.emit(f"{count} = load i64, ptr %f.icount",
                 f"{total} = add i64 {count}, {block.ninsns}",
                 f"store i64 {total}, ptr %f.icount")
+        if self.seen is not None:
+            flag = fb.tmp()
+            fb.emit(f"{flag} = getelementptr i8, ptr %seen, i64 {self.blocks.index(block)}",
+                    f"store i8 1, ptr {flag}")
         for op in block.ops:
             name = op.name
             if name == "insn":
@@ -566,9 +574,12 @@ def _declarations(declarations: str, callees: frozenset) -> str:
 
 
 def lower_region(name: str, blocks: list[Block], window_bits: int,
-                 counter: int | None = None, threshold: int = 0, promote: bool = True) -> str:
+                 counter: int | None = None, threshold: int = 0, promote: bool = True,
+                 seen: int | None = None) -> str:
     """The LLVM IR text of a region function (raises Unsupported). With a counter address,
     the region counts its executions and leaves with REASON_HOT at `threshold`; `promote`
-    keeps guest state in allocas (for -O2) instead of using the state array in place."""
-    return RegionLowerer(name, blocks, window_bits, counter, threshold, promote).lower()
+    keeps guest state in allocas (for -O2) instead of using the state array in place; with
+    a `seen` address, block i of `blocks` sets byte i there each time it runs."""
+    return RegionLowerer(name, blocks, window_bits, counter, threshold, promote,
+                         seen).lower()
 
