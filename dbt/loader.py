@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import struct
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .arch import MACHINE_NAMES, Arch, arch_for_machine
 from .memory import (PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, GuestMemory, page_ceil,
@@ -40,8 +41,7 @@ class LoadError(Exception):
     """The program cannot be loaded; the message is one line for the user."""
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(NamedTuple):
     """One program header (the fields loading needs)."""
     p_type: int
     p_flags: int
