@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import struct
+import sys
 from pathlib import Path
 
 import pytest
@@ -127,19 +129,36 @@ def test_static_pie_is_loaded_at_its_bias(tmp_path):
         memory.close()
 
 
-def _sample_programs() -> list[Path]:
-    """The sample, and the test programs built so far (musl, musl static-pie, glibc)."""
-    build = Path(__file__).resolve().parent / "programs" / "build"
-    built = [p for p in sorted(build.glob("[!.]*")) if not p.name.endswith(".hash")]
-    return [HELLO, *built[:12]]
+def _programs_build():
+    """tests/programs/build.py (its toolchains and build cache), loaded as a module."""
+    modname = "_dbt_test_programs_build"
+    if modname not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            modname, Path(__file__).resolve().parent / "programs" / "build.py")
+        sys.modules[modname] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[modname])
+    return sys.modules[modname]
 
 
-@pytest.mark.parametrize("path", _sample_programs(), ids=lambda p: p.name)
-def test_program_headers_match_pyelftools(path):
+BUILD = _programs_build()
+#: the sample, and test programs of every libc variant (static, static-pie; musl, glibc)
+HEADER_PROGRAMS = [("hello-rv64", None)] + [
+    (name, libc) for libc in BUILD.LIBCS
+    for name in ("printf_float", "int128", "setjmp_longjmp", "smc")]
+
+
+@pytest.mark.parametrize("name, libc", HEADER_PROGRAMS,
+                         ids=[f"{n}.{c}" if c else n for n, c in HEADER_PROGRAMS])
+def test_program_headers_match_pyelftools(name, libc):
     # The loader reads ELF headers with struct; pyelftools is the oracle.
+    if libc is None:
+        path = HELLO
+    else:
+        reason = BUILD.missing_reason(libc)
+        if reason:
+            pytest.skip(f"no {libc} toolchain: {reason}")
+        path = BUILD.build(name, libc)
     data = path.read_bytes()
-    if data[:4] != b"\x7fELF":
-        pytest.skip("not an ELF file")
     elf = ELFFile(open(path, "rb"))
     want = [(seg.header.p_type, seg["p_flags"], seg["p_offset"], seg["p_vaddr"],
              seg["p_filesz"], seg["p_memsz"]) for seg in elf.iter_segments()]
