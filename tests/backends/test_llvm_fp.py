@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import os
 import random
+import struct
 from functools import lru_cache
 
 import pytest
@@ -367,3 +368,32 @@ def test_llvm_fp_deopts_leave_the_state_alone():
     assert not run(("fmul", F64, 0, F32), 2, (tiny, 0x3FE0000000000000))[0]    # subnormal
     assert not run(("fmul", F64, 0, F32), 2, (huge, huge))[0]                  # overflow
     assert run(("fcvt_to_si", F64, 4, I64), 2, (one,))[0]                      # RMM: native
+
+
+@pytest.mark.parametrize("fp_ops", [0, 7, 8, 16])
+def test_tier1_counter_weighs_fp_ops(fp_ops):
+    """A tier-1 region counts 1 + (its FP ops) // FP_OPS_PER_COUNT per entry: its FP ops run as
+    helper calls, so FP-heavy code reaches the hot tier after a similar time in tier 1."""
+    from dbt.backends.llvm.lower import FP_OPS_PER_COUNT
+
+    b = IRBuilder(PC)
+    b.insn(PC, 4)
+    x = _get_f(b, IN[0], F64)
+    for _ in range(fp_ops):
+        x = b.emit("fadd", x, _get_f(b, IN[1], F64), b.const(0, I64))
+    _set(b, x)
+    b.jump(target=PC + 4)
+    counter = ctypes.c_uint64(0)
+    text = lower_region("weighed", [b.finish()], 12, ctypes.addressof(counter), 1 << 62,
+                        promote=False)
+    jit = LLVMJit(opt_level=0)
+    fn = _FN(jit.compile(f'target triple = "{jit.triple}"\n{text}\n{DECLARATIONS}',
+                         ["weighed"])["weighed"])
+    state = (ctypes.c_uint64 * NSLOTS)()
+    state[slot(IN[0])] = state[slot(IN[1])] = 0x3FF0000000000000          # 1.0
+    for runs in (1, 2):
+        assert fn(ctypes.addressof(state), ctypes.addressof(_MEM), PC) == PC + 4
+        assert counter.value == runs * (1 + fp_ops // FP_OPS_PER_COUNT)
+    assert fp_ops < 16 or counter.value >= 2 * 2    # 16 FP ops weigh at least 2 counts a run
+    # the sum itself: 1.0 plus fp_ops ones (exact), as the bits of a double
+    assert state[slot(OUT)] == struct.unpack("<Q", struct.pack("<d", 1.0 + fp_ops))[0]
