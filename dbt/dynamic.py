@@ -36,7 +36,8 @@ HOT_REGION_INSNS = 96                  # up to this many guest instructions (-O2
 DEFAULT_CODE_CACHE = 64 << 20          # bytes of host code before the cache is flushed
 RECYCLE_BYTES = 1 << 20                # a flush makes new LLVM engines when the old ones hold
                                        # this much code (MCJIT frees code only with its engine)
-HOT_THRESHOLD = 400_000                 # tier-1 entries + internal branches before -O2
+HOT_THRESHOLD = 400_000                # tier-1 counts (entries and backward branches,
+                                       # weighted by FP ops) before the hot tier
 _PC, _REASON, _FAULT_ADDR = slot("pc"), slot("exit_reason"), slot("fault_addr")
 PERF_MAP = bool(os.environ.get("DBT_PERF_MAP"))   # write /tmp/perf-<pid>.map for perf
 _ICOUNT = slot("icount")
