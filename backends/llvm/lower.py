@@ -5,11 +5,13 @@ A region is a set of guest blocks compiled together:
     i64 @<name>(ptr %st, ptr %mem, i64 %pc)
 
 `%st` is the GuestState slot array, `%mem` the base of the guest window, `%pc` the block to
-start at (a switch picks it). Guest state fields used by the region live in allocas (promoted to
-SSA by SROA), loaded at entry and stored back at the single exit. A branch to a block of the
-region is a plain LLVM branch; any other target returns its pc to the dispatcher. Leaving for the
-runtime (syscall, icache flush, trap, guest fault) stores the reason in the `exit_reason` slot and
-returns EXIT_SENTINEL, an odd value no guest pc can have.
+start at (a switch picks it; in tier 1 a chain of compares). In hot code the guest state fields
+used by the region live in allocas (promoted to SSA by SROA), loaded at entry and stored back at
+the single exit; tier-1 code (no `promote`) uses the slots in place, counts its entries and
+backward branches towards the hot threshold and marks each block that runs. A branch to a block
+of the region is a plain LLVM branch; any other target returns its pc to the dispatcher. Leaving
+for the runtime (syscall, icache flush, trap, guest fault, hot, deopt) stores the reason in the
+`exit_reason` slot and returns EXIT_SENTINEL, an odd value no guest pc can have.
 
 The backend knows no guest ISA: it reads the IR op table and the GuestState layout only. Where
 LLVM has undefined behaviour the IR has a defined result (division, shift amounts), and the
