@@ -71,21 +71,19 @@ class Emit:
 
     # -- i1 logic and flags ------------------------------------------------------------------------
     def and_(self, *xs: str) -> str:
-        if "false" in xs:
-            return "false"
-        xs = [x for x in xs if x != "true"] or ["true"]
-        out = xs[0]
-        for x in xs[1:]:
-            out = self(f"and i1 {out}, {x}")
-        return out
+        return self._chain("and", "false", "true", xs)
 
     def or_(self, *xs: str) -> str:
-        if "true" in xs:
-            return "true"
-        xs = [x for x in xs if x != "false"] or ["false"]
+        return self._chain("or", "true", "false", xs)
+
+    def _chain(self, op: str, absorbing: str, identity: str, xs: tuple) -> str:
+        """x1 op x2 op ...: an `absorbing` literal decides it, `identity` literals drop out."""
+        if absorbing in xs:
+            return absorbing
+        xs = [x for x in xs if x != identity] or [identity]
         out = xs[0]
         for x in xs[1:]:
-            out = self(f"or i1 {out}, {x}")
+            out = self(f"{op} i1 {out}, {x}")
         return out
 
     def not_(self, x: str) -> str:
