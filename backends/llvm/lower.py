@@ -24,7 +24,7 @@ import functools
 import re
 
 from dbt.ir.block import Block, Op
-from dbt.ir.ops import EXIT_ICACHE_FLUSH, EXIT_SYSCALL, FPENV, OPS, TRAP_KINDS
+from dbt.ir.ops import EXIT_ICACHE_FLUSH, EXIT_SYSCALL, FPENV, OPS, RM_RMM, TRAP_KINDS
 from dbt.state import LAYOUT
 
 from .irtext import LLTYPES, FnBuilder, int_literal
@@ -98,6 +98,8 @@ class RegionLowerer:
         self.fields = sorted(read | written | implicit, key=lambda f: LAYOUT[f].slot)
         self.written = [f for f in self.fields if f in implicit or f in written]
         self.weight = 1 + fp_ops // FP_OPS_PER_COUNT     # tier-1 counts per entry/back edge
+        # a hot region that only reads frm checks it on entry, not at each FP op (lower_fp)
+        self.frm_checked = promote and "frm" in read and "frm" not in written
         self.block = None
         self.insn_pcs = None
         self.pc = 0                                   # guest pc of the op being lowered
@@ -124,6 +126,12 @@ class RegionLowerer:
         if self.counter is not None:
             fb.emit(f"%counter = inttoptr i64 {self.counter} to ptr")
             self._count("%pc")
+        if self.frm_checked:            # a reserved frm: the interpreter runs the block
+            bad = fb.assign(f"icmp ugt i64 {fb.assign('load i64, ptr %f.frm')}, {RM_RMM}")
+            fb.emit(f"br i1 {bad}, label %frm_reserved, label %frm_ok, !prof !1")
+            fb.start("frm_reserved")
+            self.leave(REASON_INTERP, "%pc")
+            fb.start("frm_ok")
         self.branch_on("%pc", [(b.pc, self.labels[b.pc]) for b in self.blocks], "nomatch")
         fb.start("nomatch")
         fb.emit("store i64 %pc, ptr %next")

@@ -21,11 +21,13 @@ else calls an out-of-line helper, `dbt_fp_<op>_f<width>(operands, rm) -> {bits, 
 compiled once per process (on first use) and resolved by name, which handles the rest natively:
 the directed modes move the RNE result one ulp (+-1 on its bits) towards the exact value when
 `e` points that way (a step onto infinity is an overflow, OF); special operands (NaN, infinities,
-zeros) take the host's exact result, the canonical NaN and NV/DZ from the operand bits. The
-helper answers flags = -1, and the region deopts (the interpreter runs the instruction with
-`dbt.fp`'s exact slow paths), for what it cannot do exactly: a tiny (subnormal-range) result or
-operand where the error would underflow, an overflow, RMM, and a reserved mode 5-7 (the
-interpreter makes it an illegal-instruction trap).
+zeros) take the host's exact result, the canonical NaN and NV/DZ from the operand bits. What
+it cannot do natively -- a tiny (subnormal-range) result or operand where the error would
+underflow, an overflow, RMM -- it hands to `dbt.fp`'s exact code through a callback into Python
+(rare, and it never leaves the region, so a hot region has no exit per FP op). A reserved mode
+5-7 makes the instruction an illegal-instruction trap: the region deopts before the op (the
+interpreter raises it); a hot region that reads `frm` and never writes it checks that once, on
+entry.
 
 Conversions from integers are inline when exact (|n| <= 2**prec) and otherwise round the
 integer in integer arithmetic (helper); float -> int rounds to an integral value with the LLVM
@@ -66,6 +68,14 @@ def _accrue(r: RegionLowerer, flags: str) -> None:
 def _deopt(r: RegionLowerer, op: Op, cond: str) -> None:
     if cond != "false":
         r.deopt_if(cond, op)
+
+
+def _check_rm(r: RegionLowerer, op: Op, rm: Mode) -> None:
+    """A reserved rounding mode makes the instruction illegal: the interpreter's business.
+    A hot region that reads `frm` and never writes it has checked it once, at its entry."""
+    if rm.const is None and r.frm_checked:
+        return
+    _deopt(r, op, rm.above(RM_RMM))
 
 
 # -- the rounded ops: one kernel each --------------------------------------------------------------
@@ -252,7 +262,7 @@ def _directed(em: Emit, rb: str, nx: str, below: str, rm: Mode) -> str:
 
 
 def _complete(em: Emit, rm: Mode, k: _Kernel):
-    """Every case of a rounded op: (result bits, flags, deopt)."""
+    """Every case of a rounded op: (result bits, flags, slow: the exact path must do it)."""
     F = em.F
     rb = em.bits(k.res)
     e, ee, flip = k.error()
@@ -265,7 +275,7 @@ def _complete(em: Emit, rm: Mode, k: _Kernel):
     native, bits, flags = k.rare(rb, nx)
     bits = em.select(fast, F.it, adj, bits)
     flags = em.select(fast, "i64", em.flags((nx, FLAG_NX), (of, FLAG_OF)), flags)
-    return bits, flags, em.or_(rm.above(RM_RUP), em.and_(em.not_(fast), em.not_(native)))
+    return bits, flags, em.or_(rm.is_(RM_RMM), em.and_(em.not_(fast), em.not_(native)))
 
 
 # -- out-of-line helpers ---------------------------------------------------------------------------
@@ -286,20 +296,89 @@ _runtime = []                             # the LLVMJit that holds the helpers
 
 
 def _helper_text(name: str) -> str:
+    """The helper's function: a reserved mode is refused (flags -1) before anything else;
+    what the native code cannot do exactly (RMM, a tiny result, an overflow: `slow`) goes to
+    `dbt.fp` through the exact-path callback, which answers the result's bits and leaves the
+    flags in its flags cell."""
     F, types, body = _HELPERS[name]
     fb = FnBuilder()
     fb.start("entry")
     em = Emit(fb, F)
     args = [f"%x{i}" for i in range(len(types))]
-    bits, flags, deopt = body(em, Mode(em, "%rm"), *args)
-    if F.width < 64:
-        bits = em(f"zext i32 {bits} to i64")
-    pair = em(f"insertvalue {{i64, i64}} undef, i64 {bits}, 0")
-    pair = em(f"insertvalue {{i64, i64}} {pair}, i64 {em.select(deopt, 'i64', '-1', flags)}, 1")
-    fb.emit(f"ret {{i64, i64}} {pair}")
+    rm = Mode(em, "%rm")
+    fb.emit(f"br i1 {rm.above(RM_RMM)}, label %refuse, label %native")
+    fb.start("refuse")
+    fb.emit("ret {i64, i64} { i64 0, i64 -1 }")
+    fb.start("native")
+    bits, flags, slow = body(em, rm, *args)
+    if slow == "false":
+        _ret_pair(em, bits, flags)
+    else:
+        fb.emit(f"br i1 {slow}, label %exact, label %done")
+        fb.start("done")
+        _ret_pair(em, bits, flags)
+        fb.start("exact")
+        wide = [em(f"bitcast {t} {a} to i{64 if t in ('double', 'i64') else 32}")
+                for t, a in zip(types, args)]
+        wide = [x if t in ("double", "i64") else em(f"zext i32 {x} to i64")
+                for t, x in zip(types, wide)]
+        wide += ["0"] * (3 - len(wide))
+        callback, cell = _exact_path()
+        bits = em(f"call i64 inttoptr (i64 {callback} to ptr)(i64 {_EXACT_NAMES.index(name)}, "
+                  f"{', '.join(f'i64 {x}' for x in wide)}, i64 %rm)")
+        flags = em(f"load i64, ptr inttoptr (i64 {cell} to ptr)")
+        _ret_pair(em, bits, flags, wide_bits=True)
     params = ", ".join(f"{t} {a}" for t, a in zip(types, args))
     return "\n".join([f"define {{i64, i64}} @{name}({params}, i64 %rm) nounwind {{",
                       *fb.lines, "}"])
+
+
+def _ret_pair(em: Emit, bits: str, flags: str, wide_bits: bool = False) -> None:
+    if em.F.width < 64 and not wide_bits:
+        bits = em(f"zext i32 {bits} to i64")
+    pair = em(f"insertvalue {{i64, i64}} undef, i64 {bits}, 0")
+    pair = em(f"insertvalue {{i64, i64}} {pair}, i64 {flags}, 1")
+    em.fb.emit(f"ret {{i64, i64}} {pair}")
+
+
+# -- the exact path: dbt.fp, called back from a helper for its rare cases ------------------------
+def _exact_ops() -> dict:
+    from dbt import fp
+
+    ops = {}
+    for F, fmt in ((SINGLE, fp.F32), (DOUBLE, fp.F64)):
+        w = F.width
+        ops[f"dbt_fp_fadd_f{w}"] = lambda a, b, c, rm, f=fmt: fp.add(f, a, b, rm)
+        ops[f"dbt_fp_fmul_f{w}"] = lambda a, b, c, rm, f=fmt: fp.mul(f, a, b, rm)
+        ops[f"dbt_fp_fdiv_f{w}"] = lambda a, b, c, rm, f=fmt: fp.div(f, a, b, rm)
+        ops[f"dbt_fp_fsqrt_f{w}"] = lambda a, b, c, rm, f=fmt: fp.sqrt(f, a, rm)
+        ops[f"dbt_fp_fma_f{w}"] = lambda a, b, c, rm, f=fmt: fp.fma(f, a, b, c, rm)
+    ops["dbt_fp_narrow_f32"] = lambda a, b, c, rm: fp.convert(fp.F64, fp.F32, a, rm)
+    return ops
+
+
+_EXACT_NAMES = sorted(n for n in _HELPERS if "_from_" not in n)   # the helpers that call back
+_exact: list = []                         # (callback, flags cell, ctypes objects kept alive)
+
+
+def _exact_path() -> tuple[int, int]:
+    """The addresses of the exact-path callback, `(op index, a, b, c, rm) -> bits`, and of the
+    cell where it leaves the flags (guest code runs on one thread at a time)."""
+    if not _exact:
+        import ctypes
+
+        ops = [_exact_ops()[name] for name in _EXACT_NAMES]
+        cell = ctypes.c_uint64(0)
+
+        def exact(index, a, b, c, rm):
+            bits, cell.value = ops[index](a, b, c, rm)
+            return bits
+
+        proto = ctypes.CFUNCTYPE(ctypes.c_uint64, *[ctypes.c_uint64] * 5)
+        callback = proto(exact)
+        _exact.append((ctypes.cast(callback, ctypes.c_void_p).value, ctypes.addressof(cell),
+                       callback, cell))
+    return _exact[0][0], _exact[0][1]
 
 
 def _ensure(name: str) -> None:
@@ -319,13 +398,14 @@ def _ensure(name: str) -> None:
 
 
 def _call(r: RegionLowerer, op: Op, em: Emit, name: str, args: list, rm: Mode):
-    """Call a helper, deopt on its refusal: (result bits, flags)."""
+    """Call a helper (a reserved mode deopts first, the helper would refuse it):
+    (result bits, flags)."""
     _ensure(name)
+    _check_rm(r, op, rm)
     types = _HELPERS[name][1]
     params = ", ".join(f"{t} {a}" for t, a in zip(types, args))
     pair = em(f"call {{i64, i64}} @{name}({params}, i64 {rm.text})")
     flags = em(f"extractvalue {{i64, i64}} {pair}, 1")
-    _deopt(r, op, em(f"icmp slt i64 {flags}, 0"))
     bits = em(f"extractvalue {{i64, i64}} {pair}, 0")
     if em.F.width < 64:
         bits = em(f"trunc i64 {bits} to i32")
@@ -400,7 +480,7 @@ def lower_fcvt_f(r: RegionLowerer, op: Op) -> None:
         _inline(r, op, em, rm, "dbt_fp_narrow_f32", _k_narrow(em, rm, a), [a])
         return
     narrow = Emit(r.fb, SINGLE)    # binary32 -> binary64: exact; NaNs become canonical
-    _deopt(r, op, rm.above(RM_RMM))
+    _check_rm(r, op, rm)
     _accrue(r, em.flags((narrow.is_snan(narrow.bits(a)), FLAG_NV)))
     out = em.canonical(em.bits(em(f"fpext float {a} to double")))
     r.define(op, f"bitcast i64 {out} to double")
@@ -430,7 +510,7 @@ def lower_fcvt_to_int(r: RegionLowerer, op: Op) -> None:
     it = f"i{bits}"
     signed = op.name == "fcvt_to_si"
     x = r.v(op.args[0])
-    _deopt(r, op, rm.above(RM_RMM))
+    _check_rm(r, op, rm)
     t = _integral(em, x, rm)
     lo, hi = (-(2.0 ** (bits - 1)), 2.0 ** (bits - 1)) if signed else (0.0, 2.0 ** bits)
     low = em(f"fcmp olt {F.ft} {t}, {float_literal(lo)}")
@@ -455,7 +535,7 @@ def lower_fcvt_from_int(r: RegionLowerer, op: Op) -> None:
         n = em(f"{'sext' if signed else 'zext'} i{src} {n} to i64")
     limit = 1 << F.prec
     if src <= F.prec:                                    # always exact
-        _deopt(r, op, rm.above(RM_RMM))
+        _check_rm(r, op, rm)
         small = "true"
     elif signed:
         small = em(f"icmp ule i64 {em(f'add i64 {n}, {limit}')}, {2 * limit}")
@@ -472,7 +552,7 @@ def lower_fcvt_from_int(r: RegionLowerer, op: Op) -> None:
 
 def _from_int(em: Emit, rm: Mode, n: str, signed: bool):
     """The helper's integer rounding: normalise |n| to bit 63, keep prec bits, round on the
-    rest. (bits, flags, deopt)."""
+    rest. (bits, flags, "false": it is exact in every mode)."""
     F = em.F
     neg, m = "false", n
     if signed:
@@ -489,7 +569,7 @@ def _from_int(em: Emit, rm: Mode, n: str, signed: bool):
     out = em.select(em(f"icmp eq i64 {m}, 0"), "i64", "0", out)
     if F.width < 64:
         out = em(f"trunc i64 {out} to {F.it}")
-    return out, em.flags((em(f"icmp ne i64 {rest}, 0"), FLAG_NX)), rm.above(RM_RMM)
+    return out, em.flags((em(f"icmp ne i64 {rest}, 0"), FLAG_NX)), "false"
 
 
 def _round_up(em: Emit, rm: Mode, neg: str, keep: str, rest: str) -> str:

@@ -359,15 +359,32 @@ def test_llvm_fp_common_case_is_native(name):
             assert check(variant, opt, args, 0, frm, flags), (variant, frm, [hex(a) for a in args])
 
 
-def test_llvm_fp_deopts_leave_the_state_alone():
-    """RMM and the reserved modes deoptimise before anything changes, statically and
-    dynamically; so do a subnormal result and an overflow."""
+def test_llvm_fp_reserved_modes_deopt_before_anything_changes():
+    """A reserved dynamic mode (5-7) deoptimises before the op changes anything (the
+    interpreter makes it an illegal-instruction trap), in both tiers (`run` checks that the
+    state is untouched); frm 4 (RMM) does not."""
+    one = 0x3FF0000000000000
+    for opt in (0, 2):
+        for frm in (5, 6, 7):
+            assert not run(("fadd", F64, None, F32), opt, (one, one), 0, frm, fp.NX)[0]
+        assert check(("fadd", F64, None, F32), opt, (one, one), 0, 4, fp.NX)
+
+
+@pytest.mark.parametrize("opt", [0, 2])
+def test_llvm_fp_rare_cases_take_the_exact_path_natively(opt):
+    """What the helpers cannot round natively -- RMM, a subnormal result, an overflow, a tie in
+    RMM -- they hand to dbt.fp through the exact-path callback: no deopt, and the result and
+    flags are dbt.fp's (check compares them)."""
     one, tiny, huge = 0x3FF0000000000000, 0x0010000000000001, 0x7FE0000000000000
-    for rm, frm in ((4, 0), (None, 4), (None, 5), (None, 7)):
-        assert not run(("fadd", F64, rm, F32), 2, (one, one), 0, frm, fp.NX)[0]
-    assert not run(("fmul", F64, 0, F32), 2, (tiny, 0x3FE0000000000000))[0]    # subnormal
-    assert not run(("fmul", F64, 0, F32), 2, (huge, huge))[0]                  # overflow
-    assert run(("fcvt_to_si", F64, 4, I64), 2, (one,))[0]                      # RMM: native
+    half_ulp = 0x3CA0000000000000                  # 2**-53: 1 + 2**-53 is a tie
+    cases = [(("fadd", F64, 4 if opt else None, F32), (one, half_ulp), 4),   # RMM tie: up
+             (("fmul", F64, 0, F32), (tiny, 0x3FE0000000000000), 0),         # subnormal: UF
+             (("fmul", F64, 0, F32), (huge, huge), 0),                        # overflow: OF
+             (("fdiv", F32, None, F64), (0x00800001, 0x40000000), 0),         # binary32 tiny
+             (("fcvt_f", F64, None, F32), (0x36A0000000000001,), 4)]          # RMM, to tiny
+    for variant, args, frm in cases:
+        for flags in (0, fp.NX):
+            assert check(variant, opt, args, 0, frm, flags), (variant, frm)
 
 
 @pytest.mark.parametrize("fp_ops", [0, 7, 8, 16])
