@@ -33,6 +33,7 @@ class FnBuilder:
         self.lines: list[str] = []
         self.count = 0
         self.temp_prefix = "t"            # IR temps are %<prefix><id> (one prefix per block)
+        self.names: dict[int, str] = {}   # temp id -> another name (a redone or joined value)
         self.current = ""                 # label of the basic block being written
 
     def tmp(self, hint: str = "v") -> str:
@@ -63,7 +64,7 @@ class FnBuilder:
     def value(self, v: Value) -> str:
         """The operand text of an IR value (float constants are materialised first)."""
         if isinstance(v, Temp):
-            return f"%{self.temp_prefix}{v.id}"
+            return self.names.get(v.id) or f"%{self.temp_prefix}{v.id}"
         assert isinstance(v, Const)
         t = v.type
         if t.is_float:

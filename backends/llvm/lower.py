@@ -23,8 +23,9 @@ from __future__ import annotations
 import functools
 import re
 
-from dbt.ir.block import Block, Op
-from dbt.ir.ops import EXIT_ICACHE_FLUSH, EXIT_SYSCALL, FPENV, OPS, RM_RMM, TRAP_KINDS
+from dbt.ir.block import Block, Op, Temp
+from dbt.ir.ops import (EXIT_ICACHE_FLUSH, EXIT_SYSCALL, FLAG_NX, FPENV, OPS, PURE, RM_RMM,
+                        RM_RNE, TRAP_KINDS)
 from dbt.state import LAYOUT
 
 from .irtext import LLTYPES, FnBuilder, int_literal
@@ -105,6 +106,11 @@ class RegionLowerer:
         self.pc = 0                                   # guest pc of the op being lowered
         self.fault_edges: dict[int, list] = {}        # reason -> [(from label, address)]
         self.committed = False        # has the current guest instruction changed state yet?
+        self.spec_ops: list[Op] = []          # the open speculative FP segment (_speculate)
+        self.spec_ids: set[int] = set()       # its temps, whose values are speculative
+        self.spec_fields: set[str] = set()    # the fields it set from them
+        self.spec_bad: list[str] = []         # i1 per FP op: its result needs the exact path
+        self.spec_rms: set[str] = set()       # the dynamic rounding modes it assumed RNE
 
     # -- structure -------------------------------------------------------------------------
     def lower(self) -> str:
@@ -160,6 +166,7 @@ class RegionLowerer:
             flag = fb.tmp()
             fb.emit(f"{flag} = getelementptr i8, ptr %seen, i64 {self.blocks.index(block)}",
                     f"store i8 1, ptr {flag}")
+        fb.names = {}
         for op in block.ops:
             name = op.name
             if name == "insn":
@@ -170,9 +177,90 @@ class RegionLowerer:
                 fn = LOWER[name]
             except KeyError:
                 raise Unsupported(op, block.pc) from None
+            if self.promote and self._speculate(op):
+                continue
             fn(self, op)
             if name in _COMMITS:
                 self.committed = True
+
+    # -- speculative FP segments (hot code) -------------------------------------------------------
+    def _speculate(self, op: Op) -> bool:
+        """Hot code runs rounded FP ops in RNE as the host's instruction alone, when frm is RNE
+        and NX is set (it is sticky): their result is then exact unless it is not normal (a
+        NaN, an overflow, a tiny result), and no flag but NX can arise. A segment of such ops,
+        with the pure ops, register writes and independent memory accesses between them, ends
+        at one check: if the mode was not RNE, NX was clear or a result was not normal, its
+        slow path redoes the segment's FP ops exactly (the helpers, flags included) and what
+        depends on them, and the values join in phis. An op that would observe a speculative
+        value any other way (a store or address, a compare, a read of fpflags, a branch, a
+        deopt) ends the segment first. Only a guest fault inside a segment sees its flags
+        unfinished: a fault ends the process, which never reads them.
+
+        Returns True when the op was lowered here (speculatively)."""
+        if lower_fp.speculative(self, op):
+            lower_fp.speculate(self, op)
+            self.spec_ops.append(op)
+            self.spec_ids.add(op.result.id)
+            return True
+        if not self.spec_ops:
+            return False
+        uses = any(isinstance(a, Temp) and a.id in self.spec_ids for a in op.args)
+        name = op.name
+        if name in _PURE_ONLY:
+            if uses:
+                LOWER[name](self, op)
+                self.spec_ops.append(op)
+                self.spec_ids.add(op.result.id)
+                return True
+            return False
+        if name == "set" and op.attrs["field"] not in _FP_ENV_FIELDS:
+            if uses:
+                LOWER[name](self, op)
+                self.spec_ops.append(op)
+                self.spec_fields.add(op.attrs["field"])
+                return True
+            return False
+        if name == "get" and op.attrs["field"] not in self.spec_fields \
+                and op.attrs["field"] != "fpflags":
+            return False
+        if name in ("load", "store") and not uses:
+            return False
+        self.end_segment()
+        return False
+
+    def end_segment(self) -> None:
+        """The segment's check, its slow path and the joins (see `_speculate`)."""
+        fb = self.fb
+        flags = fb.assign("load i64, ptr %f.fpflags")
+        conds = [fb.assign(f"icmp ne i64 {fb.assign(f'and i64 {flags}, {FLAG_NX}')}, 0")]
+        conds += [fb.assign(f"icmp eq i64 {rm}, {RM_RNE}") for rm in sorted(self.spec_rms)]
+        bad = self.spec_bad[0]
+        for b in self.spec_bad[1:]:
+            bad = fb.assign(f"or i1 {bad}, {b}")
+        conds.append(fb.assign(f"xor i1 {bad}, true"))
+        ok = conds[0]
+        for c in conds[1:]:
+            ok = fb.assign(f"and i1 {ok}, {c}")
+        fast_label, slow, join = fb.current, fb.label("spec_slow"), fb.label("spec")
+        fb.emit(f"br i1 {ok}, label %{join}, label %{slow}, !prof !0")
+        fb.start(slow)
+        fast = {}
+        for op in self.spec_ops:
+            if op.result is not None:
+                fast[op.result.id] = (self.v(op.result), LLTYPES[op.result.type])
+                fb.names[op.result.id] = fb.tmp("s")
+            if op.name in _PURE_ONLY or op.name == "set":
+                LOWER[op.name](self, op)
+            else:
+                lower_fp.exact(self, op)
+        slow_label = fb.current
+        fb.emit(f"br label %{join}")
+        fb.start(join)
+        for id_, (name, ty) in fast.items():
+            fb.names[id_] = fb.assign(f"phi {ty} [ {name}, %{fast_label} ], "
+                                      f"[ {fb.names[id_]}, %{slow_label} ]", "j")
+        self.spec_ops, self.spec_ids, self.spec_fields = [], set(), set()
+        self.spec_bad, self.spec_rms = [], set()
 
     def branch_on(self, value: str, cases: list, default: str) -> None:
         """Branch to the label of the case equal to `value`, else to `default`: a switch in
@@ -193,7 +281,7 @@ class RegionLowerer:
     # -- helpers for lowering functions --------------------------------------------------------
     def define(self, op: Op, expr: str) -> None:
         """Emit `<op's result> = expr`."""
-        self.fb.lines.append(f"  %{self.fb.temp_prefix}{op.result.id} = {expr}")
+        self.fb.lines.append(f"  {self.v(op.result)} = {expr}")
 
     def _count(self, pc_text: str) -> None:
         """Tier 1: count region entries and backward branches inside the region (every loop
@@ -304,6 +392,8 @@ class RegionLowerer:
 # -- the lowering table: one function per IR op ---------------------------------------------------
 LOWER: dict = {}
 _COMMITS = frozenset({"set", "store", "cmpxchg"})    # ops whose effect a deopt cannot undo
+_PURE_ONLY = frozenset(name for name, d in OPS.items() if d.flags == {PURE})
+_FP_ENV_FIELDS = frozenset({"fpflags", "frm"})
 _FPENV_OPS = frozenset(name for name, d in OPS.items() if d.has(FPENV))
 
 

@@ -458,18 +458,54 @@ def _paths(r: RegionLowerer, op: Op, em: Emit, rm: Mode, cases: list, name: str,
     r.define(op, f"bitcast {F.it} {out} to {F.ft}")
 
 
-@_lower("fadd", "fsub", "fmul", "fdiv", "fsqrt", "fma")
+_ROUNDED = frozenset({"fadd", "fsub", "fmul", "fdiv", "fsqrt", "fma"})
+
+
+@_lower(*_ROUNDED)
 def lower_rounded(r: RegionLowerer, op: Op) -> None:
     em, F, rm = _setup(r, op)
-    args = [r.v(x) for x in op.args[:-1]]
-    name = "fadd" if op.name == "fsub" else op.name
-    if op.name == "fsub":
-        args[1] = em.fneg(args[1])
+    name, args = _operands(r, op, em)
     helper = f"dbt_fp_{name}_f{F.width}"
     if not r.promote:                 # tier 1: the helper call alone, for a short compile
         _paths(r, op, em, rm, [], helper, args)
         return
     _inline(r, op, em, rm, helper, _KERNELS[name][0](em, rm, *args), args)
+
+
+# -- speculation in hot code (RegionLowerer._speculate) --------------------------------------------
+def speculative(r: RegionLowerer, op: Op) -> bool:
+    """A rounded op whose mode is RNE, or dynamic and checked on entry (never reserved)."""
+    if op.name not in _ROUNDED:
+        return False
+    rm = op.args[-1]
+    return rm.value == RM_RNE if isinstance(rm, Const) else r.frm_checked
+
+
+def speculate(r: RegionLowerer, op: Op) -> None:
+    """The host's RNE result alone; the segment's check learns whether it is not normal."""
+    em, F, rm = _setup(r, op)
+    name, args = _operands(r, op, em)
+    k = _KERNELS[name][0](em, rm, *args)
+    r.spec_bad.append(em.not_(k.normal))
+    if rm.const is None:
+        r.spec_rms.add(rm.text)
+    r.define(op, f"bitcast {F.ft} {k.res} to {F.ft}")
+
+
+def exact(r: RegionLowerer, op: Op) -> None:
+    """A speculated op again, on a segment's slow path: the helper, flags accrued."""
+    em, F, rm = _setup(r, op)
+    name, args = _operands(r, op, em)
+    _paths(r, op, em, rm, [], f"dbt_fp_{name}_f{F.width}", args)
+
+
+def _operands(r: RegionLowerer, op: Op, em: Emit) -> tuple[str, list]:
+    """The kernel name and operand texts of a rounded op (a - b is a + -b)."""
+    args = [r.v(x) for x in op.args[:-1]]
+    if op.name == "fsub":
+        args[1] = em.fneg(args[1])
+        return "fadd", args
+    return op.name, args
 
 
 @_lower("fcvt_f")
