@@ -68,6 +68,12 @@ def slot_ptr(fb: FnBuilder, field: str) -> str:
 _ENTRY_SLOTS = ("pc", "exit_reason", "fault_addr")
 
 
+def count_weight(fp_ops: int) -> int:
+    """What a tier-1 region with `fp_ops` FP ops adds to its counter per entry or backward
+    branch: its FP ops are helper calls, so FP-heavy code reaches the hot tier sooner."""
+    return 1 + fp_ops // FP_OPS_PER_COUNT
+
+
 class RegionLowerer:
     """Builds the text of one region function."""
 
@@ -98,7 +104,7 @@ class RegionLowerer:
                     fp_ops += 1
         self.fields = sorted(read | written | implicit, key=lambda f: LAYOUT[f].slot)
         self.written = [f for f in self.fields if f in implicit or f in written]
-        self.weight = 1 + fp_ops // FP_OPS_PER_COUNT     # tier-1 counts per entry/back edge
+        self.weight = count_weight(fp_ops)              # tier-1 counts per entry/back edge
         # a hot region that only reads frm checks it on entry, not at each FP op (lower_fp)
         self.frm_checked = promote and "frm" in read and "frm" not in written
         self.block = None
@@ -219,7 +225,8 @@ class RegionLowerer:
                 self.spec_ops.append(op)
                 self.spec_fields.add(op.attrs["field"])
                 return True
-            return False
+            if op.attrs["field"] not in self.spec_fields:
+                return False        # (else the slow path's store would come after this one)
         if name == "get" and op.attrs["field"] not in self.spec_fields \
                 and op.attrs["field"] != "fpflags":
             return False

@@ -31,7 +31,8 @@ import zlib
 from dataclasses import dataclass, field
 
 from dbt.backends.interp.engine import InterpEngine
-from dbt.backends.llvm.lower import REASON_HOST_FAULT, REASON_HOST_FAULT_WRITE, lower_region
+from dbt.backends.llvm.lower import (_FPENV_OPS, REASON_HOST_FAULT, REASON_HOST_FAULT_WRITE,
+                                     count_weight, lower_region)
 from dbt.dynamic import HOT_THRESHOLD, DynamicEngine
 from dbt.frontends.riscv.decode import insn_length
 from dbt.frontends.riscv.lifter import lift_block
@@ -328,8 +329,9 @@ class SingleRunDynamicEngine(DynamicEngine):
       that the first time the engine hands a pc to its interpreter (an op the LLVM backend
       cannot lower, or a deoptimised instruction), the code under test at that pc is
       lifted again, for the interpreter to run (once: its translation is dropped after);
-    - every region's counter starts two below the hot threshold, so the second time
-      a region is entered or branches inside itself it leaves with REASON_HOT: a branch
+    - every region's counter starts one below the hot threshold less one entry's weight, so
+      the second time a region is entered or branches inside itself it leaves with
+      REASON_HOT: a branch
       back to the block under test (a plain LLVM branch inside the region) or a jump back
       to it through the dispatcher comes back to Python instead of looping;
     - on REASON_HOT at the block under test, its translation is dropped instead of compiled
@@ -369,8 +371,9 @@ class SingleRunDynamicEngine(DynamicEngine):
 
     def _compile(self, name, text, blocks, jit) -> None:
         counter = self.counters.get(self.next_region)
-        if counter is not None:
-            counter.value = HOT_THRESHOLD - 2
+        if counter is not None:       # hot on the second entry (an entry adds the weight)
+            fp_ops = sum(op.name in _FPENV_OPS for b in blocks for op in b.ops)
+            counter.value = HOT_THRESHOLD - 1 - count_weight(fp_ops)
             if self.tier == 2:
                 text = lower_region(name, blocks, self._window_bits(), ctypes.addressof(counter),
                                     HOT_THRESHOLD, promote=True)

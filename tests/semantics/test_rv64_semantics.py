@@ -410,8 +410,9 @@ _fp_csrs = st.sampled_from(FP_CSRS)
 
 
 @st.composite
-def pooled_insn(draw, name: str) -> bytes:
-    """One instruction of pattern ``name`` whose registers come from the pools."""
+def pooled_insn(draw, name: str, rms=None) -> bytes:
+    """One instruction of pattern ``name`` whose registers come from the pools (and its
+    rounding mode from ``rms``, when given)."""
     trans = PATTERNS[name].trans
     kinds, memory = operand_kinds(trans), CLASS_OF[trans] in ("load", "store", "amo")
     values = {}
@@ -425,6 +426,8 @@ def pooled_insn(draw, name: str) -> bytes:
                 value = value or 8
         elif args[0] == "csr":
             value = draw(_fp_csrs)
+        elif args[0] == "rm" and rms is not None:
+            value = draw(rms)
         else:
             value = draw(strategy)
         values.update(dict.fromkeys(args, value))
@@ -454,6 +457,38 @@ def sequences(draw) -> Setup:
 @pytest.mark.parametrize("backend", sorted(BACKENDS))
 def test_random_sequences(backend):
     run_examples(backend, sequences(), scale=10)
+
+
+#: FP chains: the arithmetic (a result feeding the next), and what observes a result
+#: otherwise: moves to integers, sign injection, stores, compares, conversions, fflags reads.
+FP_CHAIN_PATTERNS = [n for n in SEQUENCE_PATTERNS
+                     if CLASS_OF.get(PATTERNS[n].trans) == "fp" or PATTERNS[n].trans in (
+                         "fsd", "fsw", "fld", "flw", "addi")] + ["csrrs"]
+
+
+@st.composite
+def fp_chains(draw) -> Setup:
+    """Straight-line FP code, mostly in the dynamic mode (rm 7) with frm RNE and NX set or
+    clear: the hot tier speculates on such runs of ops and checks them once (see
+    RegionLowerer._speculate), so a chain exercises its fast path and its slow path (NX clear,
+    a directed frm, a NaN, a tiny or overflowing result) with results observed in between."""
+    rms = st.sampled_from([7, 7, 7, 7, 0, 0, 1, 4])
+    names = draw(st.lists(st.sampled_from(FP_CHAIN_PATTERNS), min_size=3, max_size=10))
+    code = b"".join(draw(pooled_insn(name, rms)) for name in names)
+    x, f = list(X_FILL), list(F_FILL)
+    for r in X_POOL[1:]:
+        x[r] = draw(ints)
+    for r in F_POOL:
+        f[r] = draw(FP_REGS["raw"])
+    x[2], x[BASE] = DATA_BASE + 0x400, DATA_BASE + 0x800
+    mem = _memory_value(draw, DATA_BASE + 0x800, 8)
+    frm = draw(st.sampled_from([0, 0, 0, 0, 1, 2, 3, 4]))
+    return Setup(code, tuple(x), tuple(f), draw(st.sampled_from([0, 1, 1, 0x11, 0x1F])), frm, mem)
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+def test_fp_chains(backend):
+    run_examples(backend, fp_chains(), scale=10)
 
 
 @pytest.mark.parametrize("name", sorted(SKIPPED))
