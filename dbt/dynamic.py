@@ -22,7 +22,7 @@ from typing import Callable
 
 from .backends.interp.engine import InterpEngine
 from .backends.llvm import lower as llvm_lower
-from .backends.llvm.engine import LLVMJit, disassemble, symbol_size
+from .backends.llvm.engine import LLVMJit, disassemble, note_for_perf
 from .backends.llvm.native import NativeRuntime
 from .cache.code_cache import CodeCache
 from .ir.block import Block
@@ -39,7 +39,6 @@ RECYCLE_BYTES = 1 << 20                # a flush makes new LLVM engines when the
 HOT_THRESHOLD = 400_000                # tier-1 counts (entries and backward branches,
                                        # weighted by FP ops) before the hot tier
 _PC, _REASON, _FAULT_ADDR = slot("pc"), slot("exit_reason"), slot("fault_addr")
-PERF_MAP = bool(os.environ.get("DBT_PERF_MAP"))   # write /tmp/perf-<pid>.map for perf
 _ICOUNT = slot("icount")
 
 _FAULTS = {
@@ -272,9 +271,7 @@ class DynamicEngine:
         self.stats.compile_seconds += time.perf_counter() - start
         if self.on_asm is not None:
             self.on_asm(name, disassemble(jit.last_object(), name, address))
-        if PERF_MAP:                      # let `perf report` name translated regions
-            with open(f"/tmp/perf-{os.getpid()}.map", "a") as f:
-                f.write(f"{address:x} {symbol_size(jit.last_object(), name):x} {name}\n")
+        note_for_perf(jit, name, address)
         return address
 
     def _compile(self, name: str, text: str, blocks: list[Block], jit: LLVMJit) -> None:

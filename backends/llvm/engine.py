@@ -116,6 +116,16 @@ class LLVMJit:
         self.ee.close()
 
 
+PERF_MAP = bool(os.environ.get("DBT_PERF_MAP"))   # write /tmp/perf-<pid>.map for perf
+
+
+def note_for_perf(jit: LLVMJit, name: str, address: int) -> None:
+    """With DBT_PERF_MAP set, let `perf report` name the function just compiled by `jit`."""
+    if PERF_MAP:
+        with open(f"/tmp/perf-{os.getpid()}.map", "a") as f:
+            f.write(f"{address:x} {symbol_size(jit.last_object(), name):x} {name}\n")
+
+
 def symbol_size(obj: bytes, name: str) -> int:
     """Size in bytes of function `name` in an object file (0 if absent)."""
     import io

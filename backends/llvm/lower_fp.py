@@ -81,8 +81,8 @@ def _check_rm(r: RegionLowerer, op: Op, rm: Mode) -> None:
 # -- the rounded ops: one kernel each --------------------------------------------------------------
 class _Kernel(NamedTuple):
     res: str                 # the host's RNE result
-    normal: str              # i1: res is normal, away from both ends: in RNE it is the result,
-                             # and NX the only flag it can raise
+    normal: str              # i1: res is normal, away from both ends, or an exact zero: in
+                             # RNE it is the result, and NX the only flag it can raise
     fast: Callable           # -> i1: normal, and error() is exact
     error: Callable          # -> (e, its emitter, flip): e = exact - res, negated when flip
     rare: Callable           # (res bits, inexact) -> (native?, bits, flags) when not fast
@@ -128,7 +128,11 @@ def _k_mul(em: Emit, rm: Mode, a: str, b: str) -> _Kernel:
     fast = (lambda: em.in_range(e_p, F.prec + 2, F.emax)) if F is DOUBLE else (lambda: normal)
     error = lambda: (d.call("fma", em.wide(a), em.wide(b), d.fneg(em.wide(p))), d,  # noqa: E731
                      "false")
-    return _Kernel(p, normal, fast, error, _special_rare(em, (a, b)))
+    # a zero operand and a zero product: exact, no flag (0 * inf is a NaN, not a zero)
+    smaller = em(f"call {F.it} @llvm.umin.{F.it}({F.it} {em.mag2(em.bits(a))}, "
+                 f"{F.it} {em.mag2(em.bits(b))})")
+    exact_zero = em.and_(em.zero(em.bits(p)), em.icmp("eq", smaller, 0))
+    return _Kernel(p, em.or_(normal, exact_zero), fast, error, _special_rare(em, (a, b)))
 
 
 def _k_div(em: Emit, rm: Mode, a: str, b: str) -> _Kernel:
@@ -149,7 +153,8 @@ def _k_div(em: Emit, rm: Mode, a: str, b: str) -> _Kernel:
         return rem, d, em.neg(em.bits(b))
 
     dz = lambda x, y: em.and_(em.finite_nonzero(x), em.zero(y))       # noqa: E731
-    return _Kernel(q, normal, fast, error, _special_rare(em, (a, b), dz))
+    exact_zero = em.and_(em.zero(em.bits(q)), em.zero(em.bits(a)))   # 0 / x (0 / 0 is a NaN)
+    return _Kernel(q, em.or_(normal, exact_zero), fast, error, _special_rare(em, (a, b), dz))
 
 
 def _k_sqrt(em: Emit, rm: Mode, a: str) -> _Kernel:
@@ -166,7 +171,7 @@ def _k_sqrt(em: Emit, rm: Mode, a: str) -> _Kernel:
     def rare(rb, nx):
         return em.not_(positive), em.canonical(rb), em.flags((_invalid(em, rb, ab), FLAG_NV))
 
-    return _Kernel(s, positive, fast, error, rare)
+    return _Kernel(s, em.or_(positive, em.zero(ab)), fast, error, rare)      # sqrt(+-0): exact
 
 
 def _k_fma(em: Emit, rm: Mode, a: str, b: str, c: str) -> _Kernel:
@@ -387,7 +392,7 @@ def _ensure(name: str) -> None:
         return
     import llvmlite.binding as llvm
 
-    from .engine import LLVMJit
+    from .engine import LLVMJit, note_for_perf
     if not _runtime:
         _runtime.append(LLVMJit(opt_level=2))
     jit = _runtime[0]
@@ -395,6 +400,7 @@ def _ensure(name: str) -> None:
                       "declare i64 @llvm.ctlz.i64(i64, i1)"])
     _compiled[name] = jit.compile(text, [name], hot=True)[name]
     llvm.add_symbol(name, _compiled[name])
+    note_for_perf(jit, name, _compiled[name])
 
 
 def _call(r: RegionLowerer, op: Op, em: Emit, name: str, args: list, rm: Mode):
@@ -683,6 +689,7 @@ def lower_fclass(r: RegionLowerer, op: Op) -> None:
 
 _INTRINSICS = (
     [f"declare {t} @llvm.fma.{s}({t}, {t}, {t})" for t, s in (("float", "f32"), ("double", "f64"))]
+    + [f"declare {t} @llvm.umin.{t}({t}, {t})" for t in ("i32", "i64")]
     + [f"declare {t} @llvm.{fn}.{s}({t})" for t, s in (("float", "f32"), ("double", "f64"))
        for fn in ("sqrt", *_INTEGRAL.values())])
 DECLARATIONS = "\n".join(

@@ -387,6 +387,24 @@ def test_llvm_fp_rare_cases_take_the_exact_path_natively(opt):
             assert check(variant, opt, args, 0, frm, flags), (variant, frm)
 
 
+def test_llvm_fp_exact_zeros():
+    """0 * x, x * 0, 0 / x and sqrt(+-0) are exact zeros that raise nothing: the hot tier's
+    fast path keeps them (libm code multiplies by zero a lot); 0 * inf and 0 / 0 are NaNs
+    (NV), and a product of two tiny values rounds to zero inexactly (UF and NX). `check`
+    compares each with dbt.fp, with NX set and clear, in RNE and RDN."""
+    for t, (nzero, two, inf) in ((F64, (1 << 63, 0x4000000000000000, 0x7FF0000000000000)),
+                                 (F32, (1 << 31, 0x40000000, 0x7F800000))):
+        zero, tiny = 0, 1
+        cases = [("fmul", (zero, two)), ("fmul", (two, nzero)), ("fmul", (zero, inf)),
+                 ("fmul", (tiny, tiny)), ("fdiv", (nzero, two)), ("fdiv", (zero, zero)),
+                 ("fsqrt", (nzero,)), ("fsqrt", (zero,))]
+        for name, args in cases:
+            for flags in (0, fp.NX):
+                for frm in (0, 2):
+                    assert check((name, t, None, F64 if t is F32 else F32), 2, args, 0, frm,
+                                 flags), (name, t, frm, flags)
+
+
 @pytest.mark.parametrize("fp_ops", [0, 7, 8, 16])
 def test_tier1_counter_weighs_fp_ops(fp_ops):
     """A tier-1 region counts 1 + (its FP ops) // FP_OPS_PER_COUNT per entry: its FP ops run as
