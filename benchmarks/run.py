@@ -10,6 +10,7 @@ N times under `dbt-vm run --mode M --stats-json`, under qemu-riscv64 and nativel
 the order, and takes the median wall time of each (or the best with --best). Wall time is the
 whole process: Python start-up, imports, loading, translation, execution, exit; every dbt-vm
 run starts with an empty translation cache (XDG_CACHE_HOME points at a fresh directory).
+dbt-vm's modules are byte-compiled first, as an installed package's are.
 
 Every run's stdout and exit status must equal qemu's: a mismatch fails the run (exit status 1).
 The native build is only a reference (a differing native output is reported, not a failure).
@@ -137,6 +138,21 @@ def build_all(names: list[str], native: bool) -> dict:
             return job, None            # no native build: that column stays empty
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         return dict(pool.map(one, jobs))
+
+
+def byte_compile_dbt() -> None:
+    """Byte-compile dbt-vm's own modules, as installing a package does: every run then times
+    the tool's start-up, not the compilation of sources changed since they were last imported
+    (or of all of them, where PYTHONDONTWRITEBYTECODE is set and nothing is cached: +0.15 s)."""
+    import compileall
+
+    import dbt
+    import dbt.backends
+    import dbt.cache
+    import dbt.frontends
+    for package in (dbt, dbt.backends, dbt.frontends, dbt.cache):
+        for path in package.__path__:
+            compileall.compile_dir(path, quiet=1)
 
 
 # -- running -----------------------------------------------------------------------------------
@@ -444,6 +460,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     binaries = build_all(names, args.native)
+    byte_compile_dbt()
     env = dict(os.environ)
     rows = []
     for name in names:
