@@ -105,8 +105,8 @@ class RegionLowerer:
         self.fields = sorted(read | written | implicit, key=lambda f: LAYOUT[f].slot)
         self.written = [f for f in self.fields if f in implicit or f in written]
         self.weight = count_weight(fp_ops)              # tier-1 counts per entry/back edge
-        # a hot region that only reads frm checks it on entry, not at each FP op (lower_fp)
-        self.frm_checked = promote and "frm" in read and "frm" not in written
+        # a region that only reads frm checks it on entry, not at each FP op (lower_fp)
+        self.frm_checked = "frm" in read and "frm" not in written
         self.block = None
         self.insn_pcs = None
         self.pc = 0                                   # guest pc of the op being lowered

@@ -26,7 +26,7 @@ it cannot do natively -- a tiny (subnormal-range) result or operand where the er
 underflow, an overflow, RMM -- it hands to `dbt.fp`'s exact code through a callback into Python
 (rare, and it never leaves the region, so a hot region has no exit per FP op). A reserved mode
 5-7 makes the instruction an illegal-instruction trap: the region deopts before the op (the
-interpreter raises it); a hot region that reads `frm` and never writes it checks that once, on
+interpreter raises it); a region that reads `frm` and never writes it checks that once, on
 entry.
 
 Conversions from integers are inline when exact (|n| <= 2**prec) and otherwise round the
@@ -72,7 +72,7 @@ def _deopt(r: RegionLowerer, op: Op, cond: str) -> None:
 
 def _check_rm(r: RegionLowerer, op: Op, rm: Mode) -> None:
     """A reserved rounding mode makes the instruction illegal: the interpreter's business.
-    A hot region that reads `frm` and never writes it has checked it once, at its entry."""
+    A region that reads `frm` and never writes it has checked it once, at its entry."""
     if rm.const is None and r.frm_checked:
         return
     _deopt(r, op, rm.above(RM_RMM))
@@ -436,14 +436,17 @@ def _paths(r: RegionLowerer, op: Op, em: Emit, rm: Mode, cases: list, name: str,
            args: list) -> None:
     """The first of `cases` (condition or a function emitting it, path() -> (bits, flags))
     whose condition holds, else the helper `name`; each path accrues its own flags (the fast
-    one usually none), the result joins in a phi."""
+    one usually none), the result joins in a phi (when there was a choice)."""
     fb, F = r.fb, em.F
     paths, join = [], fb.label("join")
 
     def finish(bits, flags):
         _accrue(r, flags)
         paths.append((bits, fb.current))
-        fb.emit(f"br label %{join}")
+        if len(paths) > 1 or branched:
+            fb.emit(f"br label %{join}")
+
+    branched = False
 
     for cond, path in cases:
         cond = cond() if callable(cond) else cond
@@ -453,14 +456,18 @@ def _paths(r: RegionLowerer, op: Op, em: Emit, rm: Mode, cases: list, name: str,
             yes, no = fb.label("fast"), fb.label("else")
             fb.emit(f"br i1 {cond}, label %{yes}, label %{no}, !prof !0")
             fb.start(yes)
+            branched = True
         finish(*path())
         if cond == "true":
             break
         fb.start(no)
     else:
         finish(*_call(r, op, em, name, args, rm))
-    fb.start(join)
-    out = em(f"phi {F.it} " + ", ".join(f"[ {b}, %{label} ]" for b, label in paths))
+    if branched:
+        fb.start(join)
+        out = em(f"phi {F.it} " + ", ".join(f"[ {b}, %{label} ]" for b, label in paths))
+    else:                           # one path, no branch: no join either
+        out = paths[0][0]
     r.define(op, f"bitcast {F.it} {out} to {F.ft}")
 
 
