@@ -15,10 +15,13 @@ NX is `e != 0`. binary32 products, quotients and roots take their error in binar
 exact for every operand; in binary64 the transformations are exact away from the subnormal range
 and from overflow, which the `fast` conditions below check.
 
-Inline, in the region, is only the common case: RNE (static, or the dynamic `frm` at run time)
-with a normal result and an exact error transformation -- the host's result, and NX. Everything
-else calls an out-of-line helper, `dbt_fp_<op>_f<width>(operands, rm) -> {bits, flags}`,
-compiled once per process (on first use) and resolved by name, which handles the rest natively:
+Tier-1 code calls a helper for every rounded op. Hot code speculates (`speculate`, in segments
+that RegionLowerer._speculate forms and checks once): in RNE with NX already set, a result that
+is normal (or an exact zero) is the host's and raises nothing new; a segment where that fails
+redoes its ops with the helpers. Hot rounded ops it does not take (the mode is not RNE
+statically, or is `frm` in a region that writes it) test that common case per op and
+otherwise call the helper. The helper, `dbt_fp_<op>_f<width>(operands, rm) -> {bits, flags}`,
+is compiled once per process (on first use) and resolved by name; it handles the rest natively:
 the directed modes move the RNE result one ulp (+-1 on its bits) towards the exact value when
 `e` points that way (a step onto infinity is an overflow, OF); special operands (NaN, infinities,
 zeros) take the host's exact result, the canonical NaN and NV/DZ from the operand bits. What
