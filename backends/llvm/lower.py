@@ -115,7 +115,7 @@ class RegionLowerer:
         self.spec_ops: list[Op] = []          # the open speculative FP segment (_speculate)
         self.spec_ids: set[int] = set()       # its temps, whose values are speculative
         self.spec_fields: set[str] = set()    # the fields it set from them
-        self.spec_bad: list[str] = []         # i1 per FP op: its result needs the exact path
+        self.spec_bad = "false"               # i1: an FP op's result needs the exact path
         self.spec_rms: set[str] = set()       # the dynamic rounding modes it assumed RNE
 
     # -- structure -------------------------------------------------------------------------
@@ -241,10 +241,7 @@ class RegionLowerer:
         flags = fb.assign("load i64, ptr %f.fpflags")
         conds = [fb.assign(f"icmp ne i64 {fb.assign(f'and i64 {flags}, {FLAG_NX}')}, 0")]
         conds += [fb.assign(f"icmp eq i64 {rm}, {RM_RNE}") for rm in sorted(self.spec_rms)]
-        bad = self.spec_bad[0]
-        for b in self.spec_bad[1:]:
-            bad = fb.assign(f"or i1 {bad}, {b}")
-        conds.append(fb.assign(f"xor i1 {bad}, true"))
+        conds.append(fb.assign(f"xor i1 {self.spec_bad}, true"))
         ok = conds[0]
         for c in conds[1:]:
             ok = fb.assign(f"and i1 {ok}, {c}")
@@ -267,7 +264,7 @@ class RegionLowerer:
             fb.names[id_] = fb.assign(f"phi {ty} [ {name}, %{fast_label} ], "
                                       f"[ {fb.names[id_]}, %{slow_label} ]", "j")
         self.spec_ops, self.spec_ids, self.spec_fields = [], set(), set()
-        self.spec_bad, self.spec_rms = [], set()
+        self.spec_bad, self.spec_rms = "false", set()
 
     def branch_on(self, value: str, cases: list, default: str) -> None:
         """Branch to the label of the case equal to `value`, else to `default`: a switch in

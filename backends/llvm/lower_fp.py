@@ -502,7 +502,7 @@ def speculate(r: RegionLowerer, op: Op) -> None:
     em, F, rm = _setup(r, op)
     name, args = _operands(r, op, em)
     k = _KERNELS[name][0](em, rm, *args)
-    r.spec_bad.append(em.not_(k.normal))
+    r.spec_bad = em.or_(r.spec_bad, em.not_(k.normal))     # accumulated as it goes: one i1 live
     if rm.const is None:
         r.spec_rms.add(rm.text)
     r.define(op, f"bitcast {F.ft} {k.res} to {F.ft}")
