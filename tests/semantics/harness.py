@@ -306,13 +306,13 @@ class DynamicBackend:
     def lost_state_at_host_fault(self, setup: Setup, got: Outcome, want: Outcome) -> bool:
         """True when the last run differs from ``want`` only as the known bug
         HOST_FAULT_STATE_BUG does: the run ended in a fault that the host's SIGSEGV handler
-        caught, and every differing register (and fflags) still holds its value from before
+        caught, and every differing register (and fflags, frm) still holds its value from before
         the run."""
-        if not self.host_fault or (got.fault, got.pc, got.frm, got.mem) != (
-                want.fault, want.pc, want.frm, want.mem):
+        if not self.host_fault or (got.fault, got.pc, got.mem) != (want.fault, want.pc, want.mem):
             return False
         before = setup.initial()
-        return got.fflags in (want.fflags, before.fflags) and all(
+        return got.fflags in (want.fflags, before.fflags) and got.frm in (
+            want.frm, before.frm) and all(
             g in (w, b) for g, w, b in zip(got.x + got.f, want.x + want.f, before.x + before.f))
 
     def _make_engine(self) -> "SingleRunDynamicEngine":
