@@ -134,7 +134,7 @@ def _k_mul(em: Emit, rm: Mode, a: str, b: str) -> _Kernel:
     # a zero operand and a zero product: exact, no flag (0 * inf is a NaN, not a zero)
     smaller = em(f"call {F.it} @llvm.umin.{F.it}({F.it} {em.mag2(em.bits(a))}, "
                  f"{F.it} {em.mag2(em.bits(b))})")
-    exact_zero = em.and_(em.zero(em.bits(p)), em.icmp("eq", smaller, 0))
+    exact_zero = em.icmp("eq", em(f"or {F.it} {em.mag2(em.bits(p))}, {smaller}"), 0)
     return _Kernel(p, em.or_(normal, exact_zero), fast, error, _special_rare(em, (a, b)))
 
 
@@ -156,7 +156,8 @@ def _k_div(em: Emit, rm: Mode, a: str, b: str) -> _Kernel:
         return rem, d, em.neg(em.bits(b))
 
     dz = lambda x, y: em.and_(em.finite_nonzero(x), em.zero(y))       # noqa: E731
-    exact_zero = em.and_(em.zero(em.bits(q)), em.zero(em.bits(a)))   # 0 / x (0 / 0 is a NaN)
+    exact_zero = em.icmp("eq", em(f"or {F.it} {em.mag2(em.bits(q))}, {em.mag2(em.bits(a))}"),
+                         0)                                  # 0 / x (0 / 0 is a NaN)
     return _Kernel(q, em.or_(normal, exact_zero), fast, error, _special_rare(em, (a, b), dz))
 
 
