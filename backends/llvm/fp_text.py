@@ -120,6 +120,14 @@ class Emit:
         return self(f"and {self.F.it} {self(f'lshr {self.F.it} {b}, {self.F.fbits}')}, "
                     f"{self.F.emax}")
 
+    def expo_in(self, b: str, lo: int, hi: int) -> str:
+        """lo <= the exponent field of bits b < hi, tested on the magnitude shifted left (no
+        shift right and mask: two instructions fewer in every hot FP op's check)."""
+        shift = self.F.fbits + 1
+        if lo == 0:
+            return self.icmp("ult", self.mag2(b), self.F.lit(hi << shift))
+        return self.in_range(self.mag2(b), lo << shift, hi << shift)
+
     def in_range(self, x: str, lo: int, hi: int) -> str:
         """lo <= x < hi, unsigned."""
         return self.icmp("ult", self(f"sub {self.F.it} {x}, {self.F.lit(lo)}"),

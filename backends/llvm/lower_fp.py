@@ -105,7 +105,7 @@ def _k_add(em: Emit, rm: Mode, a: str, b: str) -> _Kernel:
         out = _minus_zero(em, rm, em.canonical(sb), sb, nonplus)
         return em.not_(overflow), out, em.flags((_invalid(em, sb, ab, bb), FLAG_NV))
 
-    return _Kernel(s, em.icmp("ne", e_s, F.emax), lambda: fast,
+    return _Kernel(s, em.expo_in(em.bits(s), 0, F.emax), lambda: fast,
                    lambda: (em.two_sum(a, b, s)[1], em, "false"), rare)
 
 
@@ -127,7 +127,7 @@ def _k_mul(em: Emit, rm: Mode, a: str, b: str) -> _Kernel:
     F, d = em.F, em.d
     p = em.fop("fmul", a, b)
     e_p = em.expo(em.bits(p))
-    normal = em.in_range(e_p, 2, F.emax)
+    normal = em.expo_in(em.bits(p), 2, F.emax)
     fast = (lambda: em.in_range(e_p, F.prec + 2, F.emax)) if F is DOUBLE else (lambda: normal)
     error = lambda: (d.call("fma", em.wide(a), em.wide(b), d.fneg(em.wide(p))), d,  # noqa: E731
                      "false")
@@ -143,7 +143,7 @@ def _k_div(em: Emit, rm: Mode, a: str, b: str) -> _Kernel:
     for a normal b and an a of at least 2**(emin+prec+1)."""
     F, d = em.F, em.d
     q = em.fop("fdiv", a, b)
-    normal = em.in_range(em.expo(em.bits(q)), 2, F.emax)
+    normal = em.expo_in(em.bits(q), 2, F.emax)
 
     def fast():
         if F is not DOUBLE:
@@ -182,7 +182,7 @@ def _k_fma(em: Emit, rm: Mode, a: str, b: str, c: str) -> _Kernel:
     """Exact cancellation (a zero result) is native too: +0, or -0 in RDN."""
     F = em.F
     res = em.call("fma", a, b, c)
-    normal = em.in_range(em.expo(em.bits(res)), 2, F.emax)
+    normal = em.expo_in(em.bits(res), 2, F.emax)
     exact_ok = (lambda: _fma64_ok(em, a, b, c)) if F is DOUBLE else (lambda: "true")
     error = ((lambda: (_fma64_error(em, a, b, c, res), em, "false")) if F is DOUBLE
              else (lambda: (_fma32_error(em, a, b, c, res), em.d, "false")))
@@ -234,7 +234,7 @@ def _k_narrow(em: Emit, rm: Mode, a: str) -> _Kernel:
     """binary64 -> binary32: the error a - r is exact in binary64."""
     d = em.d
     res = em(f"fptrunc double {a} to float")
-    normal = em.in_range(em.expo(em.bits(res)), 2, em.F.emax)
+    normal = em.expo_in(em.bits(res), 2, em.F.emax)
 
     def rare(rb, nx):
         ab = d.bits(a)
