@@ -14,7 +14,6 @@ one LLVM function in which branches between its blocks are plain LLVM branches.
 from __future__ import annotations
 
 import ctypes
-import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field

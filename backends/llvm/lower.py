@@ -68,10 +68,10 @@ def slot_ptr(fb: FnBuilder, field: str) -> str:
 _ENTRY_SLOTS = ("pc", "exit_reason", "fault_addr")
 
 
-def count_weight(fp_ops: int) -> int:
-    """What a tier-1 region with `fp_ops` FP ops adds to its counter per entry or backward
-    branch: its FP ops are helper calls, so FP-heavy code reaches the hot tier sooner."""
-    return 1 + fp_ops // FP_OPS_PER_COUNT
+def count_weight(blocks: list[Block]) -> int:
+    """What a tier-1 region of `blocks` adds to its counter per entry or backward branch: its
+    FP ops are helper calls, so FP-heavy code reaches the hot tier sooner."""
+    return 1 + sum(op.name in _FPENV_OPS for b in blocks for op in b.ops) // FP_OPS_PER_COUNT
 
 
 class RegionLowerer:
@@ -92,7 +92,6 @@ class RegionLowerer:
         self.v = self.fb.value          # the operand text of an IR value
         implicit = {"icount"}                   # written by the region itself
         read, written = set(), set()
-        fp_ops = 0
         for b in blocks:
             for op in b.ops:
                 if op.name == "get":
@@ -101,10 +100,9 @@ class RegionLowerer:
                     written.add(op.attrs["field"])
                 elif op.name in _FPENV_OPS:
                     implicit.add("fpflags")     # FP ops accrue their exception flags
-                    fp_ops += 1
         self.fields = sorted(read | written | implicit, key=lambda f: LAYOUT[f].slot)
         self.written = [f for f in self.fields if f in implicit or f in written]
-        self.weight = count_weight(fp_ops)              # tier-1 counts per entry/back edge
+        self.weight = count_weight(blocks)              # tier-1 counts per entry/back edge
         # a region that only reads frm checks it on entry, not at each FP op (lower_fp)
         self.frm_checked = "frm" in read and "frm" not in written
         self.block = None
@@ -112,11 +110,7 @@ class RegionLowerer:
         self.pc = 0                                   # guest pc of the op being lowered
         self.fault_edges: dict[int, list] = {}        # reason -> [(from label, address)]
         self.committed = False        # has the current guest instruction changed state yet?
-        self.spec_ops: list[Op] = []          # the open speculative FP segment (_speculate)
-        self.spec_ids: set[int] = set()       # its temps, whose values are speculative
-        self.spec_fields: set[str] = set()    # the fields it set from them
-        self.spec_bad = "false"               # i1: an FP op's result needs the exact path
-        self.spec_rms: set[str] = set()       # the dynamic rounding modes it assumed RNE
+        self._new_segment()
 
     # -- structure -------------------------------------------------------------------------
     def lower(self) -> str:
@@ -211,26 +205,21 @@ class RegionLowerer:
         if not self.spec_ops:
             return False
         uses = any(isinstance(a, Temp) and a.id in self.spec_ids for a in op.args)
-        name = op.name
-        if name in _PURE_ONLY:
-            if uses:
-                LOWER[name](self, op)
-                self.spec_ops.append(op)
+        name, field = op.name, op.attrs.get("field")
+        if uses and (name in _PURE_ONLY or name == "set" and field not in _FP_ENV_FIELDS):
+            LOWER[name](self, op)               # now, and again on the slow path
+            self.spec_ops.append(op)
+            if name == "set":
+                self.spec_fields.add(field)
+            else:
                 self.spec_ids.add(op.result.id)
-                return True
-            return False
-        if name == "set" and op.attrs["field"] not in _FP_ENV_FIELDS:
-            if uses:
-                LOWER[name](self, op)
-                self.spec_ops.append(op)
-                self.spec_fields.add(op.attrs["field"])
-                return True
-            if op.attrs["field"] not in self.spec_fields:
-                return False        # (else the slow path's store would come after this one)
-        if name == "get" and op.attrs["field"] not in self.spec_fields \
-                and op.attrs["field"] != "fpflags":
-            return False
-        if name in ("load", "store") and not uses:
+            return True
+        if name in _PURE_ONLY or name in ("load", "store") and not uses:
+            return False                        # independent of the segment
+        # a field the segment set is read or set again (the slow path's store would come
+        # after this one), or the FP environment is: the segment ends first
+        if name in ("get", "set") and field not in self.spec_fields \
+                and field not in (_FP_ENV_FIELDS if name == "set" else ("fpflags",)):
             return False
         self.end_segment()
         return False
@@ -263,8 +252,14 @@ class RegionLowerer:
         for id_, (name, ty) in fast.items():
             fb.names[id_] = fb.assign(f"phi {ty} [ {name}, %{fast_label} ], "
                                       f"[ {fb.names[id_]}, %{slow_label} ]", "j")
-        self.spec_ops, self.spec_ids, self.spec_fields = [], set(), set()
-        self.spec_bad, self.spec_rms = "false", set()
+        self._new_segment()
+
+    def _new_segment(self) -> None:
+        self.spec_ops: list[Op] = []          # the open speculative FP segment (_speculate)
+        self.spec_ids: set[int] = set()       # its temps, whose values are speculative
+        self.spec_fields: set[str] = set()    # the fields it set from them
+        self.spec_bad = "false"               # i1: an FP op's result needs the exact path
+        self.spec_rms: set[str] = set()       # the dynamic rounding modes it assumed RNE
 
     def branch_on(self, value: str, cases: list, default: str) -> None:
         """Branch to the label of the case equal to `value`, else to `default`: a switch in
@@ -671,19 +666,22 @@ def declarations_for(text: str) -> str:
     return _declarations(DECLARATIONS, declared & frozenset(_CALLEE.findall(text)))
 
 
+def _declared_name(line: str) -> str:
+    return line[line.index("@") + 1:line.index("(")]
+
+
 @functools.lru_cache(maxsize=4)
 def _declared(declarations: str) -> frozenset:
     """The names of the functions that `declarations` declares."""
-    return frozenset(line[line.index("@") + 1:line.index("(")]
-                     for line in declarations.splitlines() if line.startswith("declare"))
+    return frozenset(_declared_name(line) for line in declarations.splitlines()
+                     if line.startswith("declare"))
 
 
 @functools.lru_cache(maxsize=1024)
 def _declarations(declarations: str, callees: frozenset) -> str:
     """`declarations` without the `declare` lines of functions not in `callees`."""
     return "\n".join(line for line in declarations.splitlines()
-                     if not line.startswith("declare")
-                     or line[line.index("@") + 1:line.index("(")] in callees)
+                     if not line.startswith("declare") or _declared_name(line) in callees)
 
 
 def lower_region(name: str, blocks: list[Block], window_bits: int,

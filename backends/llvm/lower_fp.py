@@ -327,10 +327,10 @@ def _helper_text(name: str) -> str:
         fb.start("done")
         _ret_pair(em, bits, flags)
         fb.start("exact")
-        wide = [em(f"bitcast {t} {a} to i{64 if t in ('double', 'i64') else 32}")
-                for t, a in zip(types, args)]
-        wide = [x if t in ("double", "i64") else em(f"zext i32 {x} to i64")
-                for t, x in zip(types, wide)]
+        wide = []                              # the operands' bits as i64, three of them
+        for t, a in zip(types, args):
+            x = em(f"bitcast {t} {a} to {'i64' if t == 'double' else 'i32'}")
+            wide.append(x if t == "double" else em(f"zext i32 {x} to i64"))
         wide += ["0"] * (3 - len(wide))
         callback, cell = _exact_path()
         bits = em(f"call i64 inttoptr (i64 {callback} to ptr)(i64 {_EXACT_NAMES.index(name)}, "
@@ -352,17 +352,15 @@ def _ret_pair(em: Emit, bits: str, flags: str, wide_bits: bool = False) -> None:
 
 # -- the exact path: dbt.fp, called back from a helper for its rare cases ------------------------
 def _exact_ops() -> dict:
+    """helper name -> (a, b, c, rm) -> dbt.fp's (bits, flags), for the helpers that call back."""
     from dbt import fp
 
-    ops = {}
+    ops = {"dbt_fp_narrow_f32": lambda a, b, c, rm: fp.convert(fp.F64, fp.F32, a, rm)}
     for F, fmt in ((SINGLE, fp.F32), (DOUBLE, fp.F64)):
-        w = F.width
-        ops[f"dbt_fp_fadd_f{w}"] = lambda a, b, c, rm, f=fmt: fp.add(f, a, b, rm)
-        ops[f"dbt_fp_fmul_f{w}"] = lambda a, b, c, rm, f=fmt: fp.mul(f, a, b, rm)
-        ops[f"dbt_fp_fdiv_f{w}"] = lambda a, b, c, rm, f=fmt: fp.div(f, a, b, rm)
-        ops[f"dbt_fp_fsqrt_f{w}"] = lambda a, b, c, rm, f=fmt: fp.sqrt(f, a, rm)
-        ops[f"dbt_fp_fma_f{w}"] = lambda a, b, c, rm, f=fmt: fp.fma(f, a, b, c, rm)
-    ops["dbt_fp_narrow_f32"] = lambda a, b, c, rm: fp.convert(fp.F64, fp.F32, a, rm)
+        for op, (_, n) in _KERNELS.items():             # dbt.fp's names: add, ..., fma
+            fn = fp.OPS["fma" if op == "fma" else op[1:]]
+            ops[f"dbt_fp_{op}_f{F.width}"] = (lambda a, b, c, rm, fn=fn, f=fmt, n=n:
+                                              fn(f, *(a, b, c)[:n], rm))
     return ops
 
 
@@ -447,7 +445,7 @@ def _paths(r: RegionLowerer, op: Op, em: Emit, rm: Mode, cases: list, name: str,
     def finish(bits, flags):
         _accrue(r, flags)
         paths.append((bits, fb.current))
-        if len(paths) > 1 or branched:
+        if branched:
             fb.emit(f"br label %{join}")
 
     branched = False
@@ -480,13 +478,12 @@ _ROUNDED = frozenset({"fadd", "fsub", "fmul", "fdiv", "fsqrt", "fma"})
 
 @_lower(*_ROUNDED)
 def lower_rounded(r: RegionLowerer, op: Op) -> None:
+    if not r.promote:                 # tier 1: the helper call alone, for a short compile
+        exact(r, op)
+        return
     em, F, rm = _setup(r, op)
     name, args = _operands(r, op, em)
-    helper = f"dbt_fp_{name}_f{F.width}"
-    if not r.promote:                 # tier 1: the helper call alone, for a short compile
-        _paths(r, op, em, rm, [], helper, args)
-        return
-    _inline(r, op, em, rm, helper, _KERNELS[name][0](em, rm, *args), args)
+    _inline(r, op, em, rm, f"dbt_fp_{name}_f{F.width}", _KERNELS[name][0](em, rm, *args), args)
 
 
 # -- speculation in hot code (RegionLowerer._speculate) --------------------------------------------
@@ -510,7 +507,8 @@ def speculate(r: RegionLowerer, op: Op) -> None:
 
 
 def exact(r: RegionLowerer, op: Op) -> None:
-    """A speculated op again, on a segment's slow path: the helper, flags accrued."""
+    """A rounded op as the helper call alone, flags accrued: every one in tier 1, and a
+    speculated one again on its segment's slow path."""
     em, F, rm = _setup(r, op)
     name, args = _operands(r, op, em)
     _paths(r, op, em, rm, [], f"dbt_fp_{name}_f{F.width}", args)

@@ -31,8 +31,8 @@ import zlib
 from dataclasses import dataclass, field
 
 from dbt.backends.interp.engine import InterpEngine
-from dbt.backends.llvm.lower import (_FPENV_OPS, REASON_HOST_FAULT, REASON_HOST_FAULT_WRITE,
-                                     count_weight, lower_region)
+from dbt.backends.llvm.lower import (REASON_HOST_FAULT, REASON_HOST_FAULT_WRITE, count_weight,
+                                     lower_region)
 from dbt.dynamic import HOT_THRESHOLD, DynamicEngine
 from dbt.frontends.riscv.decode import insn_length
 from dbt.frontends.riscv.lifter import lift_block
@@ -372,8 +372,7 @@ class SingleRunDynamicEngine(DynamicEngine):
     def _compile(self, name, text, blocks, jit) -> None:
         counter = self.counters.get(self.next_region)
         if counter is not None:       # hot on the second entry (an entry adds the weight)
-            fp_ops = sum(op.name in _FPENV_OPS for b in blocks for op in b.ops)
-            counter.value = HOT_THRESHOLD - 1 - count_weight(fp_ops)
+            counter.value = HOT_THRESHOLD - 1 - count_weight(blocks)
             if self.tier == 2:
                 text = lower_region(name, blocks, self._window_bits(), ctypes.addressof(counter),
                                     HOT_THRESHOLD, promote=True)

@@ -438,12 +438,10 @@ def pooled_insn(draw, name: str, rms=None) -> bytes:
     return word.to_bytes(length, "little")
 
 
-@st.composite
-def sequences(draw) -> Setup:
-    names = draw(st.lists(st.sampled_from(SEQUENCE_PATTERNS), min_size=2, max_size=5))
-    if draw(st.integers(0, 2)) == 0:
-        names.append(draw(st.sampled_from(ENDING_PATTERNS)))
-    code = b"".join(draw(pooled_insn(name)) for name in names)
+def _pooled_setup(draw, code: bytes, fflags, frm) -> Setup:
+    """A Setup for code whose registers come from the pools: random pool registers, x2 and
+    the memory base pointing into the data page, 8 random bytes there; fflags and frm drawn
+    from the strategies given."""
     x, f = list(X_FILL), list(F_FILL)
     for r in X_POOL[1:]:
         x[r] = draw(ints)
@@ -451,7 +449,16 @@ def sequences(draw) -> Setup:
         f[r] = draw(FP_REGS["raw"])
     x[2], x[BASE] = DATA_BASE + 0x400, DATA_BASE + 0x800
     mem = _memory_value(draw, DATA_BASE + 0x800, 8)
-    return Setup(code, tuple(x), tuple(f), draw(_fflags), draw(st.integers(0, 4)), mem)
+    return Setup(code, tuple(x), tuple(f), draw(fflags), draw(frm), mem)
+
+
+@st.composite
+def sequences(draw) -> Setup:
+    names = draw(st.lists(st.sampled_from(SEQUENCE_PATTERNS), min_size=2, max_size=5))
+    if draw(st.integers(0, 2)) == 0:
+        names.append(draw(st.sampled_from(ENDING_PATTERNS)))
+    code = b"".join(draw(pooled_insn(name)) for name in names)
+    return _pooled_setup(draw, code, _fflags, st.integers(0, 4))
 
 
 @pytest.mark.parametrize("backend", sorted(BACKENDS))
@@ -475,15 +482,8 @@ def fp_chains(draw) -> Setup:
     rms = st.sampled_from([7, 7, 7, 7, 0, 0, 1, 4])
     names = draw(st.lists(st.sampled_from(FP_CHAIN_PATTERNS), min_size=3, max_size=10))
     code = b"".join(draw(pooled_insn(name, rms)) for name in names)
-    x, f = list(X_FILL), list(F_FILL)
-    for r in X_POOL[1:]:
-        x[r] = draw(ints)
-    for r in F_POOL:
-        f[r] = draw(FP_REGS["raw"])
-    x[2], x[BASE] = DATA_BASE + 0x400, DATA_BASE + 0x800
-    mem = _memory_value(draw, DATA_BASE + 0x800, 8)
-    frm = draw(st.sampled_from([0, 0, 0, 0, 1, 2, 3, 4]))
-    return Setup(code, tuple(x), tuple(f), draw(st.sampled_from([0, 1, 1, 0x11, 0x1F])), frm, mem)
+    return _pooled_setup(draw, code, st.sampled_from([0, 1, 1, 0x11, 0x1F]),
+                         st.sampled_from([0, 0, 0, 0, 1, 2, 3, 4]))
 
 
 @pytest.mark.parametrize("backend", sorted(BACKENDS))
