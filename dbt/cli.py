@@ -40,6 +40,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--code-cache-size", type=_size, default=None, metavar="BYTES",
                      help="host code kept before the translation cache is flushed "
                           "(dynamic mode; suffixes K, M, G; default 64M)")
+    run.add_argument("--speculate", choices=("on", "off", "sync"), default=None,
+                     help="translate the code likely to run next, and compile hot regions, "
+                          "in a helper process on another CPU (dynamic mode; default: on "
+                          "when there is more than one CPU; sync: wait for the helper "
+                          "whenever it is busy, which makes what it does deterministic)")
     run.add_argument("--trace", default="", metavar="KINDS",
                      help=f"comma-separated debug output on stderr: {', '.join(TRACE_KINDS)}")
     run.add_argument("--stats", action="store_true",
@@ -107,7 +112,8 @@ def cmd_run(args) -> int:
     try:
         machine = Machine(args.program, [args.program, *args.args], env, mode=mode,
                           sysroot=args.sysroot, strace=args.strace, trace=trace,
-                          code_cache_size=args.code_cache_size)
+                          code_cache_size=args.code_cache_size,
+                          speculate=_speculate(args))
     except LoadError as exc:
         return _error(f"{args.program}: {exc}")
     _tune_gc()
@@ -123,6 +129,13 @@ def cmd_run(args) -> int:
             print(f"dbt-vm: {result.message}", file=sys.stderr)
         die_by_signal(result.signal)
     return result.status
+
+
+def _speculate(args) -> str:
+    """--speculate, by default on when there is a second CPU for the helper process."""
+    if args.speculate is not None:
+        return args.speculate
+    return "on" if len(os.sched_getaffinity(0)) > 1 else "off"
 
 
 def _tune_gc() -> None:

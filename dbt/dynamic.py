@@ -9,6 +9,10 @@ is copied into the native state array and back at each switch).
 A region is formed at a missing pc by following the static successors of its blocks (branch
 targets, fall-throughs, the return point of a syscall), up to MAX_REGION_BLOCKS, and compiled as
 one LLVM function in which branches between its blocks are plain LLVM branches.
+
+With `speculate`, a helper process (dbt/speculate.py) translates the exits of each new region
+ahead, and compiles hot regions while tier 1 runs on; the engine adopts what the helper made
+when the guest gets there (regions only if their guest bytes are unchanged).
 """
 
 from __future__ import annotations
@@ -22,10 +26,12 @@ from typing import Callable
 from .backends.interp.engine import InterpEngine
 from .backends.llvm import lower as llvm_lower
 from .backends.llvm.engine import LLVMJit, disassemble, note_for_perf
+from .backends.llvm.lower_fp import helpers_called
 from .backends.llvm.native import NativeRuntime
 from .cache.code_cache import CodeCache
 from .ir.block import Block
 from .memory import GuestFault
+from .speculate import BlockSpan, Speculated, Speculator, region_exits
 from .state import NSLOTS, GuestState, slot
 from .traps import GuestTrap
 
@@ -37,6 +43,8 @@ RECYCLE_BYTES = 1 << 20                # a flush makes new LLVM engines when the
                                        # this much code (MCJIT frees code only with its engine)
 HOT_THRESHOLD = 400_000                # tier-1 counts (entries and backward branches,
                                        # weighted by FP ops) before the hot tier
+HOT_POLL = HOT_THRESHOLD // 64         # while the helper compiles a hot region, tier 1 leaves
+                                       # after this many counts to see whether it is done
 _PC, _REASON, _FAULT_ADDR = slot("pc"), slot("exit_reason"), slot("fault_addr")
 _ICOUNT = slot("icount")
 
@@ -60,6 +68,9 @@ class DynamicStats:
     flushes: int = 0
     exits: Counter = field(default_factory=Counter)     # dispatcher exits to Python by reason
     interp_blocks: int = 0                              # blocks run by the interpreter
+    speculated: int = 0                # regions translated ahead by the helper process
+    speculated_used: int = 0           # ... and adopted
+    hot_ahead: int = 0                 # hot regions the helper process compiled
 
 
 class DynamicEngine:
@@ -68,7 +79,7 @@ class DynamicEngine:
     def __init__(self, state: GuestState, memory, lift: Callable[[int], Block],
                  on_block=None, code_cache_size: int = DEFAULT_CODE_CACHE,
                  on_llvm: Callable[[str], None] | None = None,
-                 on_asm: Callable[[str, list], None] | None = None):
+                 on_asm: Callable[[str, list], None] | None = None, speculate: str = "off"):
         self.state = state
         self.memory = memory
         self.lift = lift
@@ -91,6 +102,14 @@ class DynamicEngine:
         self.stats = DynamicStats()
         self.next_region = 0
         memory.write_listeners.append(self._on_memory_change)
+        # a helper process translating ahead (started at the first miss, once the guest's
+        # code is loaded); not with trace hooks, which show each translation as it is made
+        # ("sync": wait for the helper whenever it is busy, for deterministic tests)
+        traced = on_block is not None or on_llvm is not None or on_asm is not None
+        self.speculate = "off" if traced else speculate
+        self.spec: Speculator | None = None
+        self.pending: dict[str, tuple] = {}     # hot regions the helper compiles:
+        self.pending_blocks: set[int] = set()   # name -> (region id, blocks, text); their pcs
 
     # -- figures the runtime reports ---------------------------------------------------------------
     @property
@@ -167,15 +186,38 @@ class DynamicEngine:
     def _miss(self, pc: int) -> None:
         entry = self.code.get(pc)
         if entry is None:
-            self._translate(pc)
+            if self.speculate != "off" and self.spec is None:
+                try:
+                    self.spec = Speculator(self, sync=self.speculate == "sync")
+                except OSError:                 # no process to spare: translate alone
+                    self.speculate = "off"
+            if self.pending:
+                self._adopt_hot()
+            got = None
+            if self.spec is not None:           # (waiting for it counts as translating)
+                start = time.perf_counter()
+                got = self.spec.take(pc)
+                self.stats.lift_seconds += time.perf_counter() - start
+            if got is None or not self._adopt(got):
+                self._translate(pc)
             entry = self.code.get(pc)
         if entry is not None:
             self.native.set_entry(pc, entry[1])
+
+    def close(self) -> None:
+        """Stop the helper process, if any (the runtime calls this when the guest is done)."""
+        if self.spec is not None:
+            self.stats.speculated = self.spec.made
+            self.stats.hot_ahead = self.spec.hot_compiled
+            self.spec.close()
+            self.spec = None
 
     def _translate(self, pc: int) -> None:
         if self.jit.object_bytes + self.hot_jit.object_bytes > self.code_cache_size:
             self.flush()
         blocks = self._form_region(pc)
+        if self.spec is not None:         # the helper starts on what follows while we compile
+            self.spec.hint(region_exits(blocks), [(b.pc, b.end_pc) for b in blocks])
         region = self.next_region
         counter = ctypes.c_uint64(0)
         while blocks:
@@ -212,13 +254,20 @@ class DynamicEngine:
         A tier-1 region past its threshold leaves at every pc it reaches; a pc that is hot
         already just continues there (through the dispatcher)."""
         entry = self.code.get(pc)
+        if entry is not None and entry[0] not in self.hot and self.spec is not None:
+            self._adopt_hot()
+            entry = self.code.get(pc)
         if entry is None or entry[0] in self.hot:
+            return
+        if pc in self.pending_blocks:           # the helper is compiling it: run on in tier 1
+            self._snooze(entry[0])
             return
         known, ran = {}, set()
         for region, blocks in self.regions.items():
             seen = self.seen.get(region)           # (a hot region's blocks all ran)
             for i, block in enumerate(blocks):
-                known[block.pc] = block
+                if not isinstance(block, BlockSpan):    # (adopted: lifted again if needed)
+                    known[block.pc] = block
                 if seen is None or seen[i]:
                     ran.add(block.pc)
         blocks = self._form_region(pc, HOT_REGION_BLOCKS, known, ran)
@@ -232,9 +281,43 @@ class DynamicEngine:
             if counter is not None:
                 counter.value = 0
             return
-        self._install(region, blocks, self._emit(name, text, self.hot_jit, hot=True))
+        if self.spec is not None and self.spec.compile_hot(
+                name, self.module_text(text, self.hot_jit.triple)):
+            self.pending[name] = (region, blocks, text)
+            self.pending_blocks.update(b.pc for b in blocks)
+            self._adopt_hot()                   # (done already when the helper is in sync)
+            if name in self.pending:
+                self._snooze(entry[0])
+            return
+        self._install_hot(region, blocks, self._emit(name, text, self.hot_jit, hot=True))
+
+    def _install_hot(self, region: int, blocks: list[Block], address: int) -> None:
+        self._install(region, blocks, address)
         self.hot.add(region)
         self.stats.hot_regions += 1
+
+    def _snooze(self, region: int) -> None:
+        """Let a tier-1 region past its threshold run on for HOT_POLL counts."""
+        counter = self.counters.get(region)
+        if counter is not None:
+            counter.value = HOT_THRESHOLD - HOT_POLL
+
+    def _adopt_hot(self) -> None:
+        """Install the hot regions the helper has compiled (it could not: compile here)."""
+        for name, obj in self.spec.finished_hot():
+            job = self.pending.pop(name, None)
+            if job is None:
+                continue
+            region, blocks, text = job
+            self.pending_blocks.difference_update(b.pc for b in blocks)
+            if obj is None:
+                address = self._emit(name, text, self.hot_jit, hot=True)
+            else:
+                start = time.perf_counter()
+                address = self.hot_jit.load_object(obj, name, helpers_called(text))
+                self.stats.compile_seconds += time.perf_counter() - start
+                note_for_perf(self.hot_jit, name, address)
+            self._install_hot(region, blocks, address)
 
     def _form_region(self, pc: int, limit: int = MAX_REGION_BLOCKS,
                      known: dict | None = None, ran: set | None = None) -> list[Block]:
@@ -250,8 +333,9 @@ class DynamicEngine:
             p = work.pop(0)
             if p in blocks or p in self.interp_only:
                 continue
-            if ran is not None and p != pc and p not in ran:
+            if ran is not None and p != pc and (p not in ran or p in self.pending_blocks):
                 continue     # never ran: if it ever does, the dispatcher finds it in tier 1
+                             # (or a hot region being compiled has it)
             entry = self.code.get(p)
             if entry is not None and p != pc and (known is None or entry[0] in self.hot):
                 continue     # reached through the dispatcher (measured: compiling hot blocks
@@ -267,9 +351,13 @@ class DynamicEngine:
         self.stats.lift_seconds += time.perf_counter() - start
         return list(blocks.values())
 
+    @staticmethod
+    def module_text(text: str, triple: str) -> str:
+        """A region's function text as a whole LLVM module."""
+        return f'target triple = "{triple}"\n{text}\n{llvm_lower.declarations_for(text)}\n'
+
     def _emit(self, name: str, text: str, jit: LLVMJit, hot: bool = False) -> int:
-        module = (f'target triple = "{jit.triple}"\n{text}\n'
-                  f'{llvm_lower.declarations_for(text)}\n')
+        module = self.module_text(text, jit.triple)
         if self.on_llvm is not None:
             self.on_llvm(module)
         start = time.perf_counter()
@@ -285,6 +373,31 @@ class DynamicEngine:
         region = self.next_region
         self.next_region += 1
         self._install(region, blocks, address)
+        self._count_region(blocks)
+
+    def _adopt(self, got: Speculated) -> bool:
+        """Install a region the helper translated, if its guest bytes are still the same."""
+        fetch = self.memory.fetch
+        if any(fetch(pc, end - pc) != raw for pc, end, _, raw in got.blocks):
+            return False
+        if self.jit.object_bytes + self.hot_jit.object_bytes > self.code_cache_size:
+            return False                        # (translating it flushes the cache first)
+        start = time.perf_counter()
+        address = self.jit.load_object(got.obj, got.name, got.helpers)
+        self.stats.compile_seconds += time.perf_counter() - start
+        note_for_perf(self.jit, got.name, address)
+        blocks = [BlockSpan(pc, end, n) for pc, end, n, _ in got.blocks]
+        region = self.next_region
+        self.next_region += 1
+        self.counters[region] = ctypes.c_uint64.from_address(got.counter)
+        self.seen[region] = (ctypes.c_uint8 * len(blocks)).from_address(got.seen)
+        self._install(region, blocks, address)
+        self._count_region(blocks)
+        self.stats.speculated_used += 1
+        self.spec.hint(got.exits, [])
+        return True
+
+    def _count_region(self, blocks: list) -> None:
         self.stats.regions += 1
         self.stats.blocks_translated += len(blocks)
         self.stats.insns_translated += sum(b.ninsns for b in blocks)
@@ -319,11 +432,21 @@ class DynamicEngine:
             self.hot_jit.remove_all()
         self.jit.object_bytes = self.hot_jit.object_bytes = 0
         self.stats.flushes += 1
+        self._forget_pending()
+
+    def _forget_pending(self) -> None:
+        """Hot regions being compiled and regions translated ahead may hold dropped code."""
+        self.pending.clear()
+        self.pending_blocks.clear()
+        if self.spec is not None:
+            self.spec.reset()
 
     def _on_memory_change(self, addr: int, length: int) -> None:
         """Drop translations of code on remapped/reprotected pages. A region inlines all its
         blocks, so every block of a region that lost one goes too."""
         dropped = self.code.invalidate(addr, length)
+        if dropped and self.pending:
+            self._forget_pending()
         regions = set().union(*(self.block_regions.get(pc, ()) for pc, _ in dropped))
         for region in regions:
             self.hot.discard(region)

@@ -48,7 +48,7 @@ class Machine:
     def __init__(self, path: str, argv: list[str | bytes] | None = None,
                  env: dict | None = None, *, mode: str = "interp", sysroot: str | None = None,
                  strace: bool = False, trace: tuple = (), err=None,
-                 code_cache_size: int | None = None):
+                 code_cache_size: int | None = None, speculate: str = "off"):
         start = time.perf_counter()
         self.err = err or sys.stderr
         self.mode = mode
@@ -66,10 +66,11 @@ class Machine:
                                   exe_path=os.path.abspath(path), sysroot=sysroot,
                                   strace=strace, err=self.err)
         self.syscall_hooks: dict[int, object] = {}
-        self.engine = self._make_engine(mode, trace, code_cache_size)
+        self.engine = self._make_engine(mode, trace, code_cache_size, speculate)
         self.stats = Stats(load_seconds=time.perf_counter() - start)
 
-    def _make_engine(self, mode: str, trace: tuple, code_cache_size: int | None):
+    def _make_engine(self, mode: str, trace: tuple, code_cache_size: int | None,
+                     speculate: str):
         if mode not in MODES:
             raise ValueError(f"mode {mode!r} does not exist yet")
         from .opt import optimize
@@ -88,7 +89,7 @@ class Machine:
         on_asm = self._trace_asm if "asm" in self.trace else None
         return DynamicEngine(self.state, self.memory, lift, on_block,
                              code_cache_size=code_cache_size or DEFAULT_CODE_CACHE,
-                             on_llvm=on_llvm, on_asm=on_asm)
+                             on_llvm=on_llvm, on_asm=on_asm, speculate=speculate)
 
     # -- running ---------------------------------------------------------------------------------
     def run(self) -> Exit:
@@ -97,6 +98,9 @@ class Machine:
         try:
             return self._loop()
         finally:
+            close = getattr(self.engine, "close", None)
+            if close is not None:
+                close()
             self.stats.total_seconds = time.perf_counter() - start
 
     def _loop(self) -> Exit:

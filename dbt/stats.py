@@ -38,6 +38,9 @@ def _dynamic(engine) -> dict:
         "code cache bytes": engine.jit.object_bytes + engine.hot_jit.object_bytes,
         "code cache flushes": stats.flushes,
         "blocks interpreted": stats.interp_blocks,
+        "regions translated ahead": stats.speculated,
+        "... of them adopted": stats.speculated_used,
+        "hot regions compiled by the helper": stats.hot_ahead,
     }
     for reason, count in sorted(stats.exits.items()):
         out[f"exits to Python: {reason}"] = count

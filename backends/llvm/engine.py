@@ -29,13 +29,8 @@ class JitError(Exception):
 
 class LLVMJit:
     def __init__(self, opt_level: int = 0):
-        _init()
-        target = llvm.Target.from_default_triple()
-        self.triple = llvm.get_default_triple()
-        self.cpu = llvm.get_host_cpu_name()
-        self.tm = target.create_target_machine(
-            cpu=self.cpu, features=llvm.get_host_cpu_features().flatten(),
-            opt=opt_level, jit=True, reloc="default", codemodel="jitdefault")
+        self.tm = self.target_machine(opt_level)
+        self.triple = self.tm.triple
         self.opt_level = opt_level
         self.ee = llvm.create_mcjit_compiler(llvm.parse_assembly(""), self.tm)
         self.ee.set_object_cache(self._notify, None)
@@ -47,6 +42,15 @@ class LLVMJit:
         self.held_bytes = 0              # ... since the engine was made (what it holds)
         self.compile_seconds = 0.0
         self._last_object: bytes = b""
+
+    @staticmethod
+    def target_machine(opt_level: int):
+        """The host's target machine with the options of JIT code (also for object files
+        compiled elsewhere and loaded with `load_object`)."""
+        _init()
+        return llvm.Target.from_default_triple().create_target_machine(
+            cpu=llvm.get_host_cpu_name(), features=llvm.get_host_cpu_features().flatten(),
+            opt=opt_level, jit=True, reloc="default", codemodel="jitdefault")
 
     def _notify(self, module, buffer: bytes) -> None:
         self.object_bytes += len(buffer)
@@ -65,6 +69,9 @@ class LLVMJit:
             if mod.get_function(name) is None:
                 raise JitError(f"function {name} is not defined in the module")
         self._optimize(mod, hot)
+        if "@dbt_fp_" in text:
+            from .lower_fp import helpers_called
+            link_helpers(helpers_called(text))
         self.ee.add_module(mod)
         self.ee.finalize_object()
         self.modules.append(mod)
@@ -72,26 +79,25 @@ class LLVMJit:
         self.compile_seconds += time.perf_counter() - start
         return addresses
 
+    def load_object(self, obj: bytes, name: str, helpers: tuple = ()) -> int:
+        """Load an object file compiled by `target_machine` (in another process) that calls
+        the FP `helpers`; return the address of its function `name`."""
+        start = time.perf_counter()
+        link_helpers(helpers)
+        self.ee.add_object_file(llvm.ObjectFileRef.from_data(obj))
+        self.ee.finalize_object()
+        address = self.ee.get_function_address(name)
+        if not address:
+            raise JitError(f"function {name} is not defined in the object file")
+        self.object_bytes += len(obj)
+        self.held_bytes += len(obj)
+        self._last_object = obj
+        self.compile_seconds += time.perf_counter() - start
+        return address
+
     def _optimize(self, mod, hot: bool) -> None:
-        """Hot code: the passes that matter for translated guest code (guest registers to SSA,
-        redundancy and dead-store elimination), about a fifth of what -O2's pipeline costs for
-        nearly all of its effect on it (measured on hot regions of the benchmarks). Cold code
-        gets none: -O0 code generation spills SSA values anyway."""
-        if not hot:
-            return
-        if os.environ.get("DBT_HOT_PIPELINE") == "O2":       # for measuring the difference
-            pb = llvm.create_pass_builder(self.tm, llvm.create_pipeline_tuning_options(speed_level=2))
-            pb.getModulePassManager().run(mod, pb)
-            return
-        pm = llvm.create_new_module_pass_manager()
-        pm.add_sroa_pass()
-        pm.add_instruction_combine_pass()
-        pm.add_simplify_cfg_pass()
-        pm.add_new_gvn_pass()
-        pm.add_dead_store_elimination_pass()
-        pm.add_aggressive_dce_pass()
-        pm.add_simplify_cfg_pass()
-        pm.run(mod, llvm.create_pass_builder(self.tm, llvm.create_pipeline_tuning_options()))
+        if hot:
+            optimize_hot(mod, self.tm)
 
     def global_address(self, module, name: str) -> int:
         if module.get_global_variable(name) is None:
@@ -114,6 +120,34 @@ class LLVMJit:
         """Free the engine with all its code (nothing compiled here may run afterwards)."""
         self.modules = []
         self.ee.close()
+
+
+def optimize_hot(mod, tm) -> None:
+    """Hot code: the passes that matter for translated guest code (guest registers to SSA,
+    redundancy and dead-store elimination), about a fifth of what -O2's pipeline costs for
+    nearly all of its effect on it (measured on hot regions of the benchmarks). Cold code
+    gets none: -O0 code generation spills SSA values anyway."""
+    if os.environ.get("DBT_HOT_PIPELINE") == "O2":       # for measuring the difference
+        pb = llvm.create_pass_builder(tm, llvm.create_pipeline_tuning_options(speed_level=2))
+        pb.getModulePassManager().run(mod, pb)
+        return
+    pm = llvm.create_new_module_pass_manager()
+    pm.add_sroa_pass()
+    pm.add_instruction_combine_pass()
+    pm.add_simplify_cfg_pass()
+    pm.add_new_gvn_pass()
+    pm.add_dead_store_elimination_pass()
+    pm.add_aggressive_dce_pass()
+    pm.add_simplify_cfg_pass()
+    pm.run(mod, llvm.create_pass_builder(tm, llvm.create_pipeline_tuning_options()))
+
+
+def link_helpers(names) -> None:
+    """Make these FP helpers resolvable by generated code (each compiled once per process)."""
+    if names:
+        from .lower_fp import ensure
+        for name in names:
+            ensure(name)
 
 
 PERF_MAP = bool(os.environ.get("DBT_PERF_MAP"))   # write /tmp/perf-<pid>.map for perf

@@ -41,6 +41,7 @@ after the deopt test, so an instruction that deopts has not touched them.
 
 from __future__ import annotations
 
+import re
 from typing import Callable, NamedTuple
 
 from dbt.ir.block import Const, Op
@@ -332,7 +333,7 @@ def _helper_text(name: str) -> str:
             x = em(f"bitcast {t} {a} to {'i64' if t == 'double' else 'i32'}")
             wide.append(x if t == "double" else em(f"zext i32 {x} to i64"))
         wide += ["0"] * (3 - len(wide))
-        callback, cell = _exact_path()
+        callback, cell = exact_path()
         bits = em(f"call i64 inttoptr (i64 {callback} to ptr)(i64 {_EXACT_NAMES.index(name)}, "
                   f"{', '.join(f'i64 {x}' for x in wide)}, i64 %rm)")
         flags = em(f"load i64, ptr inttoptr (i64 {cell} to ptr)")
@@ -368,7 +369,7 @@ _EXACT_NAMES = sorted(n for n in _HELPERS if "_from_" not in n)   # the helpers 
 _exact: list = []                         # (callback, flags cell, ctypes objects kept alive)
 
 
-def _exact_path() -> tuple[int, int]:
+def exact_path() -> tuple[int, int]:
     """The addresses of the exact-path callback, `(op index, a, b, c, rm) -> bits`, and of the
     cell where it leaves the flags (guest code runs on one thread at a time)."""
     if not _exact:
@@ -388,27 +389,46 @@ def _exact_path() -> tuple[int, int]:
     return _exact[0][0], _exact[0][1]
 
 
-def _ensure(name: str) -> None:
-    """Compile a helper (once per process) and make its name resolvable by generated code."""
+def helpers_called(text: str) -> list[str]:
+    """The helpers a region's LLVM text calls (each must be `ensure`d where it runs)."""
+    return sorted(set(re.findall(r"call [^@\n]*@(dbt_fp_\w+)\(", text)) & _HELPERS.keys())
+
+
+def helper_module(name: str, triple: str) -> str:
+    """The LLVM module of one helper (compiled at -O1 without IR passes: the helpers' text is
+    lean already, and they run as fast as at -O2 with the passes, for 60% of the time)."""
+    return "\n".join([f'target triple = "{triple}"', _helper_text(name), *_INTRINSICS,
+                      "declare i64 @llvm.ctlz.i64(i64, i1)"])
+
+
+HELPER_OPT_LEVEL = 1
+
+
+def ensure(name: str, obj: bytes | None = None) -> None:
+    """Compile a helper (once per process) and make its name resolvable by generated code;
+    with `obj`, load that object file of `helper_module(name)` instead (made by a forked
+    process, which shares the exact-path callback's address: see `exact_path`)."""
     if name in _compiled:
         return
     import llvmlite.binding as llvm
 
     from .engine import LLVMJit, note_for_perf
-    if not _runtime:          # -O1 code generation, no IR passes: the helpers' text is lean
-        _runtime.append(LLVMJit(opt_level=1))     # already, and they run as fast as at -O2
-    jit = _runtime[0]                             # with the passes, for 60% of the compile time
-    text = "\n".join([f'target triple = "{jit.triple}"', _helper_text(name), *_INTRINSICS,
-                      "declare i64 @llvm.ctlz.i64(i64, i1)"])
-    _compiled[name] = jit.compile(text, [name])[name]
+    if not _runtime:
+        _runtime.append(LLVMJit(opt_level=HELPER_OPT_LEVEL))
+    jit = _runtime[0]
+    if obj is not None:
+        _compiled[name] = jit.load_object(obj, name)
+    else:
+        _compiled[name] = jit.compile(helper_module(name, jit.triple), [name])[name]
     llvm.add_symbol(name, _compiled[name])
     note_for_perf(jit, name, _compiled[name])
 
 
 def _call(r: RegionLowerer, op: Op, em: Emit, name: str, args: list, rm: Mode):
     """Call a helper (a reserved mode deopts first, the helper would refuse it):
-    (result bits, flags)."""
-    _ensure(name)
+    (result bits, flags). The engine that compiles the region compiles the helper too
+    (LLVMJit.compile); lowering does not, so that a process that only makes object files
+    does not compile them in vain."""
     _check_rm(r, op, rm)
     types = _HELPERS[name][1]
     params = ", ".join(f"{t} {a}" for t, a in zip(types, args))

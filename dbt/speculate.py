@@ -1,0 +1,397 @@
+"""Speculative translation on the second CPU: a forked helper process translates the regions
+the guest is likely to reach next while the guest runs (or while the engine compiles what it
+needs now), and compiles hot regions at -O2 while tier 1 runs on; the engine adopts what it made
+when the guest gets there.
+
+Which regions: for each region it translates, the engine names the region's exits (the branch
+and jump targets outside it, and the pc after each block that ends in a jump, where a call
+returns), before compiling it. The helper takes the newest names first, follows its own
+regions' exits one level deep, drops names older than the last KEEP_HINTS hints (the guest has
+moved on) and skips code translated already. Start-up code (libc's start, printf's float
+formatting) runs a few hundred blocks once each: there most of the time is translation, and the
+guest's next block is nearly always an exit of a region translated a moment before.
+
+What crosses between the processes (length-prefixed pickles over two pipes): the engine sends
+hints (pcs to try, blocks it has translated; a new epoch after a flush or an invalidation) and
+hot modules to compile; the helper sends back, per region, the object file, the guest bytes of
+its blocks and the FP helpers it calls (each helper's own object file once, before the first
+region that calls it), and the object file of each hot module. The engine never blocks on a
+full pipe: while it writes, it reads what the helper sends.
+
+The helper is a fork of the engine's process, so its guest memory is a copy of the moment of
+the fork: the engine adopts a region only if every block's bytes are still the same (and
+executable), and only results of the current epoch. Tier-1 counters and "seen" bytes live in
+an arena the engine allocates before the fork (fork keeps addresses), carved up by the helper
+alone; FP helpers are called by name, and their exact-path callback is made before the fork,
+at the same address in both processes. If the helper dies, the engine carries on alone.
+
+The guest cannot observe any of this: an adopted region is the region the engine would have
+compiled from the same bytes (same lifter, same lowering, same LLVM options).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import pickle
+import select
+import signal
+import struct
+from dataclasses import dataclass
+
+ARENA_BYTES = 1 << 20           # counters and "seen" bytes of speculative regions
+MAX_DEPTH = 1                   # exits of the helper's own regions followed this many levels
+KEEP_HINTS = 3                  # pcs of the last this many hints only (the guest has moved on)
+_HEADER = struct.Struct("<I")
+
+
+@dataclass
+class BlockSpan:
+    """What the engine keeps of a block it adopted (the helper has the IR)."""
+    pc: int
+    end_pc: int
+    ninsns: int
+
+
+@dataclass
+class Speculated:
+    pc: int                    # the pc the helper started from
+    name: str                  # the function's name in the object file
+    blocks: list               # [(pc, end_pc, ninsns, guest bytes)]
+    obj: bytes                 # ELF object for the MCJIT engine
+    counter: int               # address of its tier-1 counter (in the arena)
+    seen: int                  # address of its "seen" bytes
+    helpers: list              # FP helper functions it calls
+    exits: list                # region_exits of its blocks
+
+
+def region_exits(blocks) -> list[int]:
+    """The pcs a region's blocks may go to outside it, likeliest first: branch and jump
+    targets, then the return points after blocks that end in a jump."""
+    from .dynamic import _successors           # (dynamic imports this module)
+    inside = {b.pc for b in blocks}
+    out = [s for b in blocks for s in _successors(b) if s not in inside]
+    out += [b.end_pc for b in blocks if b.exit.name in ("jump", "jump_ind")
+            and b.end_pc not in inside]
+    return list(dict.fromkeys(out))
+
+
+def _pack(message) -> bytes:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    return _HEADER.pack(len(data)) + data
+
+
+def _send(fd: int, message) -> None:
+    """Write a message on a blocking pipe (the helper's side)."""
+    data = memoryview(_pack(message))
+    while data:
+        data = data[os.write(fd, data):]
+
+
+class _Reader:
+    """Length-prefixed pickles from a pipe."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+        self.buf = b""
+        self.eof = False
+
+    def pull(self) -> None:
+        """Read what the pipe holds (call when select says it is readable)."""
+        chunk = os.read(self.fd, 1 << 16)
+        if chunk:
+            self.buf += chunk
+        else:
+            self.eof = True
+
+    def read(self, wait: bool) -> list:
+        """The messages available now (with `wait`, at least one unless the pipe closed)."""
+        while not self.eof:
+            ready, _, _ = select.select([self.fd], [], [], None if wait else 0)
+            if not ready:
+                break
+            self.pull()
+            if self._complete():
+                wait = False
+        out = []
+        while self._complete():
+            size = _HEADER.unpack_from(self.buf)[0]
+            out.append(pickle.loads(self.buf[4:4 + size]))
+            self.buf = self.buf[4 + size:]
+        return out
+
+    def _complete(self) -> bool:
+        return (len(self.buf) >= 4
+                and len(self.buf) >= 4 + _HEADER.unpack_from(self.buf)[0])
+
+
+class Speculator:
+    """The engine's side: hints and hot compile jobs out; translated regions, FP helpers and
+    hot objects in."""
+
+    def __init__(self, engine, sync: bool = False):
+        from .backends.llvm import lower_fp
+        self.sync = sync        # wait for whatever the helper is doing (deterministic tests)
+        lower_fp.exact_path()                   # made before the fork: one address for both
+        self.arena = (ctypes.c_uint8 * ARENA_BYTES)()
+        self.epoch = 0
+        self.ready: dict[int, Speculated] = {}  # block pc -> a region that contains it
+        self.in_flight: int | None = None       # the pc the helper is translating
+        self.hot_job: str | None = None         # the hot region the helper is compiling
+        self.hot_done: list[tuple[str, bytes | None]] = []
+        self.made = self.used = self.hot_compiled = 0
+        requests, to_helper = os.pipe()
+        from_helper, results = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:                       # the helper: never returns
+            os.close(to_helper)
+            os.close(from_helper)
+            _helper(engine, requests, results, ctypes.addressof(self.arena))
+        os.close(requests)
+        os.close(results)
+        os.set_blocking(to_helper, False)
+        self.out = to_helper
+        self.results = _Reader(from_helper)
+
+    @property
+    def alive(self) -> bool:
+        return not self.results.eof
+
+    def _write(self, message) -> None:
+        """Send a message; while the pipe is full, read what the helper sends (neither side
+        ever waits for the other to read)."""
+        data = memoryview(_pack(message))
+        try:
+            while data and self.alive:
+                readable, writable, _ = select.select([self.results.fd], [self.out], [])
+                if readable:
+                    self.results.pull()
+                if writable:
+                    try:
+                        data = data[os.write(self.out, data):]
+                    except BlockingIOError:
+                        pass
+        except OSError:                         # the helper is gone: carry on alone
+            self.results.eof = True
+
+    def hint(self, pcs: list[int], spans: list[tuple[int, int]]) -> None:
+        """Pcs worth translating (likeliest first) and blocks that need no translation."""
+        self._write(("hint", self.epoch, pcs, spans))
+
+    def compile_hot(self, name: str, module: str) -> bool:
+        """Have the helper compile a hot region's module (False: it is busy with one)."""
+        if self.hot_job is not None or not self.alive:
+            return False
+        self._write(("hot", self.epoch, name, module))
+        if not self.alive:
+            return False
+        self.hot_job = name
+        while self.sync and self.hot_job is not None and self.alive:
+            self._collect(wait=True)
+        return True
+
+    def finished_hot(self) -> list[tuple[str, bytes | None]]:
+        """Hot regions compiled since the last call: (name, object file, or None if the
+        helper could not)."""
+        self._collect(wait=False)
+        if self.hot_job is not None and not self.alive:     # the helper died on it
+            self.hot_done.append((self.hot_job, None))
+            self.hot_job = None
+        done, self.hot_done = self.hot_done, []
+        return done
+
+    def reset(self) -> None:
+        """Every translation was dropped (or some guest code changed): start over."""
+        self.epoch += 1
+        self.ready.clear()
+        self.in_flight = None
+        self.hint([], [])
+
+    def take(self, pc: int) -> Speculated | None:
+        """A region of the current epoch with a block at `pc`, if the helper made one; when it
+        is translating `pc` right now, wait for it (sooner than translating it again)."""
+        self._collect(wait=False)
+        while (pc not in self.ready and self.alive and self.in_flight is not None
+               and (self.in_flight == pc or self.sync)):
+            self._collect(wait=True)
+        found = self.ready.get(pc)
+        if found is not None:
+            for block in found.blocks:
+                self.ready.pop(block[0], None)
+            self.used += 1
+        return found
+
+    def _collect(self, wait: bool) -> None:
+        for kind, epoch, key, *rest in self.results.read(wait):
+            current = epoch == self.epoch
+            if kind == "helper":                # valid in any epoch: it is no guest code
+                from .backends.llvm import lower_fp
+                lower_fp.ensure(key, rest[0])
+            elif kind == "hot":
+                self.hot_job = None
+                if current:
+                    self.hot_compiled += 1
+                    self.hot_done.append((key, rest[0]))
+            elif kind == "start":
+                self.in_flight = key if current else None
+            else:                               # "region" or "failed"
+                if self.in_flight == key:
+                    self.in_flight = None
+                if kind == "region" and current:
+                    self.made += 1
+                    for block in rest[0].blocks:
+                        self.ready.setdefault(block[0], rest[0])
+
+    def close(self) -> None:
+        """Stop the helper and reap it (its CPU time counts as this process's children's)."""
+        try:
+            os.close(self.out)
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        except OSError:
+            pass
+
+
+def _helper(engine, requests: int, results: int, arena: int) -> None:
+    """The forked process: translate hinted regions until the engine's pipe closes."""
+    code = 0
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):                    # guest-visible files stay the engine's own
+            os.dup2(devnull, fd)
+        _Helper(engine, requests, results, arena).serve()
+    except BaseException:                       # noqa: BLE001 - the engine carries on alone
+        code = 1
+    os._exit(code)
+
+
+class Arena:
+    """Zeroed bytes handed out 8-aligned and never reused (tier-1 counters, "seen" bytes)."""
+
+    def __init__(self, address: int, size: int):
+        self.next, self.end = address, address + size
+
+    def carve(self, size: int) -> int:
+        address = self.next
+        if address + size > self.end:
+            raise ValueError("speculation arena full")
+        self.next += (size + 7) & ~7
+        return address
+
+
+def translate_ahead(engine, tm, pc: int, name: str, arena: Arena):
+    """Translate the tier-1 region at `pc` as the engine would, into an object file of
+    target machine `tm`: (Speculated, its blocks). Raises if it cannot."""
+    import llvmlite.binding as llvm
+
+    from .backends.llvm import lower as llvm_lower
+    from .backends.llvm.lower_fp import helpers_called
+    from .dynamic import HOT_THRESHOLD
+    blocks = engine._form_region(pc)
+    spans = []
+    for b in blocks:
+        raw = engine.memory.fetch(b.pc, b.end_pc - b.pc)
+        if raw is None:
+            raise ValueError(f"{b.pc:#x}: not executable")
+        spans.append((b.pc, b.end_pc, b.ninsns, raw))
+    counter = arena.carve(8 + len(blocks))
+    text = llvm_lower.lower_region(name, blocks, engine._window_bits(), counter,
+                                   HOT_THRESHOLD, promote=False, seen=counter + 8)
+    obj = tm.emit_object(llvm.parse_assembly(engine.module_text(text, tm.triple)))
+    return Speculated(pc, name, spans, obj, counter, counter + 8, helpers_called(text),
+                      region_exits(blocks)), blocks
+
+
+class _Helper:
+    def __init__(self, engine, requests: int, results: int, arena: int):
+        from .backends.llvm.engine import LLVMJit
+        from .backends.llvm.lower_fp import HELPER_OPT_LEVEL
+        self.engine = engine
+        self.requests = _Reader(requests)
+        self.results = results
+        self.arena = Arena(arena, ARENA_BYTES)
+        self.epoch = 0
+        self.stack: list[tuple[int, int, int]] = []  # (pc, depth, hint), the last one first
+        self.hints = 0
+        self.tried: set[int] = set()
+        self.shipped: set[str] = set()          # FP helpers sent to the engine
+        self.hot_jobs: list[tuple[str, str]] = []  # (name, module text)
+        self.count = 0
+        self.tm = LLVMJit.target_machine(opt_level=0)
+        self.hot_tm = LLVMJit.target_machine(opt_level=2)
+        self.helper_tm = LLVMJit.target_machine(opt_level=HELPER_OPT_LEVEL)
+        engine.on_block = None
+
+    def serve(self) -> None:
+        while not self.requests.eof:
+            for message in self.requests.read(wait=not (self.stack or self.hot_jobs)):
+                self._handle(message)
+            if self.hot_jobs:                   # the engine runs slow code until it is done
+                self._compile_hot(*self.hot_jobs.pop(0))
+            elif self.stack:
+                pc, depth, hint = self.stack.pop()
+                if (hint > self.hints - KEEP_HINTS and pc not in self.tried
+                        and self.engine.code.get(pc) is None):
+                    self._translate(pc, depth, hint)
+
+    def _handle(self, message) -> None:
+        kind, epoch, *rest = message
+        if kind == "hot":
+            self.hot_jobs.append((epoch, *rest))
+            return
+        pcs, spans = rest
+        if epoch != self.epoch:
+            self.epoch = epoch
+            self.stack.clear()
+            self.tried.clear()
+            self.engine.code.flush()
+        for pc, end in spans:
+            self.engine.code.insert(pc, pc, end, (-1, 0))
+        if pcs:
+            self.hints += 1
+            self.stack = [e for e in self.stack if e[2] > self.hints - KEEP_HINTS]
+            self.stack.extend((pc, 0, self.hints) for pc in reversed(pcs))
+
+    def _translate(self, pc: int, depth: int, hint: int) -> None:
+        self.tried.add(pc)
+        self.count += 1
+        _send(self.results, ("start", self.epoch, pc))
+        try:
+            region, blocks = translate_ahead(self.engine, self.tm, pc,
+                                             f"s{self.count}_{pc:x}", self.arena)
+        except Exception:                       # noqa: BLE001 - the engine will translate it
+            _send(self.results, ("failed", self.epoch, pc))
+            return
+        self._ship_helpers(region.helpers)
+        _send(self.results, ("region", self.epoch, pc, region))
+        for b in blocks:
+            self.engine.code.insert(b.pc, b.pc, b.end_pc, (-1, 0))
+        if depth < MAX_DEPTH:
+            self.stack.extend((p, depth + 1, hint) for p in reversed(region.exits))
+
+    def _compile_hot(self, epoch: int, name: str, module: str) -> None:
+        import llvmlite.binding as llvm
+
+        from .backends.llvm.engine import optimize_hot
+        try:
+            mod = llvm.parse_assembly(module)
+            mod.verify()
+            optimize_hot(mod, self.hot_tm)
+            obj = self.hot_tm.emit_object(mod)
+        except Exception:                       # noqa: BLE001 - the engine compiles it
+            obj = None
+        _send(self.results, ("hot", epoch, name, obj))
+
+    def _ship_helpers(self, names: list[str]) -> None:
+        """Compile the FP helpers a region calls, before the region: the engine compiles
+        each once, and would otherwise do it when it first needs one."""
+        import llvmlite.binding as llvm
+
+        from .backends.llvm.lower_fp import helper_module
+        for name in names:
+            if name not in self.shipped:
+                self.shipped.add(name)
+                module = llvm.parse_assembly(helper_module(name, self.helper_tm.triple))
+                _send(self.results, ("helper", self.epoch, name,
+                                     self.helper_tm.emit_object(module)))

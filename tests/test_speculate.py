@@ -1,0 +1,123 @@
+"""Translation ahead in a helper process (dbt/speculate.py).
+
+- Whole programs run with `--speculate sync` (the engine waits for the helper whenever it is
+  busy, so it adopts what the helper made) give qemu's recorded output, and the figures show
+  that regions made by the helper ran. One of them writes new code and runs it (smc): the
+  helper's copy of guest memory is the one of the fork, and only regions whose guest bytes
+  are still the same are adopted.
+- A region the helper made from bytes that have changed since is refused; one made from the
+  current bytes is installed and runs (in-process, no fork).
+- A hot loop compiled by the helper gives the same result as compiled by the engine.
+- A helper that dies leaves the guest's run unharmed.
+- `--speculate off` makes no helper.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from test_dynamic import (A7, HOT_ITERATIONS, hot_loop, run_case_with_qemus_output, status,
+                          write_elf)
+
+#: printf's float formatting (some hundred regions, FP helpers), qsort and strings, and code
+#: written at run time into a new executable mapping.
+CASES = ["printf_float", "strings_sort", "smc_store", "smc_read", "smc_remap"]
+
+
+def _hot_loop(tmp_path: Path) -> Path:
+    """A loop made hot, then exit with (3 * iterations) & 0xff."""
+    a = hot_loop()
+    a.li(A7, 94)                                          # exit_group(a0)
+    a("ecall")
+    return write_elf(tmp_path / "loop", a.assemble())
+
+
+def _run(program: Path, tmp_path: Path, *options: str, python: list[str] | None = None):
+    stats = tmp_path / "stats.json"
+    cmd = [*(python or [sys.executable, "-m", "dbt"]), "run", "--mode", "dynamic",
+           "--stats-json", str(stats), *options, str(program)]
+    proc = subprocess.run(cmd, capture_output=True, timeout=300)
+    return proc, json.loads(stats.read_text())
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("case_name", CASES)
+def test_programs_run_regions_translated_ahead_with_qemus_output(case_name, tmp_path):
+    figures = run_case_with_qemus_output(case_name, tmp_path, "--speculate", "sync")
+    assert figures["regions translated ahead"] > 0
+    assert 0 < figures["... of them adopted"] <= figures["regions compiled"]
+
+
+def test_hot_region_compiled_by_the_helper_gives_the_same_result(tmp_path):
+    program = _hot_loop(tmp_path)
+    expected = (3 * HOT_ITERATIONS) & 0xFF
+    helper, by_helper = _run(program, tmp_path, "--speculate", "sync")
+    assert (status(helper), helper.stdout, helper.stderr) == (expected, b"", b"")
+    alone, by_engine = _run(program, tmp_path, "--speculate", "off")
+    assert (status(alone), alone.stdout, alone.stderr) == (expected, b"", b"")
+    hot = by_engine["regions recompiled hot"]
+    assert hot >= 1 and by_engine["hot regions compiled by the helper"] == 0
+    assert by_engine["regions translated ahead"] == 0
+    assert by_helper["regions recompiled hot"] == by_helper["hot regions compiled by the helper"]
+    assert by_helper["regions recompiled hot"] == hot
+
+
+def test_a_helper_that_dies_leaves_the_run_unharmed(tmp_path):
+    """The helper process raises at once (patched in a wrapper script): the engine sees its
+    pipe close and translates everything itself."""
+    script = tmp_path / "dying_helper.py"
+    script.write_text("import sys\n"
+                      "import dbt.speculate\n"
+                      "def serve(self):\n"
+                      "    raise RuntimeError('helper down')\n"
+                      "dbt.speculate._Helper.serve = serve\n"
+                      "from dbt.cli import main\n"
+                      "main()\n")
+    program = _hot_loop(tmp_path)
+    proc, figures = _run(program, tmp_path, "--speculate", "sync",
+                         python=[sys.executable, str(script)])
+    assert (status(proc), proc.stdout, proc.stderr) == ((3 * HOT_ITERATIONS) & 0xFF, b"", b"")
+    assert figures["regions translated ahead"] == figures["hot regions compiled by the helper"] == 0
+    assert figures["regions recompiled hot"] >= 1
+
+
+def test_a_region_made_from_changed_bytes_is_refused(tmp_path):
+    """translate_ahead is what the helper runs; here in-process on the engine itself. A copy
+    of its result whose guest bytes differ from memory (as if the guest wrote code after the
+    fork) is refused and installs nothing; the result itself is installed and runs."""
+    from dbt.backends.llvm.engine import LLVMJit
+    from dbt.runtime import Machine
+    from dbt.speculate import Arena, Speculated, translate_ahead
+
+    machine = Machine(str(_hot_loop(tmp_path)), mode="dynamic", speculate="off")
+    engine, pc = machine.engine, machine.state.pc
+    space = (ctypes.c_uint8 * 4096)()
+    made, blocks = translate_ahead(engine, LLVMJit.target_machine(0), pc, "s1_test",
+                                   Arena(ctypes.addressof(space), len(space)))
+    assert [b.pc for b in blocks] == [s[0] for s in made.blocks] and blocks[0].pc == pc
+    first = made.blocks[0]
+    changed = bytes([first[3][0] ^ 0xFF]) + first[3][1:]
+    stale = Speculated(**{**made.__dict__, "blocks": [(*first[:3], changed), *made.blocks[1:]]})
+    assert not engine._adopt(stale)
+    assert engine.code.get(pc) is None and engine.stats.regions == 0
+    engine.spec = _NoHelper()
+    assert engine._adopt(made)
+    region = engine.code.get(pc)[0]
+    assert engine.stats.speculated_used == 1 and not engine.seen[region][0]
+    engine.spec = None
+    result = machine.run()
+    assert (result.status, result.signal) == ((3 * HOT_ITERATIONS) & 0xFF, 0)
+    assert engine.seen[region][0] == 1                  # the adopted region's code ran
+
+
+class _NoHelper:
+    """What _adopt tells the helper goes nowhere."""
+
+    def hint(self, pcs, spans) -> None:
+        pass
