@@ -173,10 +173,11 @@ class Run:
         self.cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def run_dbt(binary: Path, arg: str, mode: str, env: dict, timeout: float) -> tuple[Run, dict]:
+def run_dbt(binary: Path, arg: str, mode: str, env: dict, timeout: float,
+            options: tuple = ()) -> tuple[Run, dict]:
     with tempfile.TemporaryDirectory(prefix="dbt-bench-") as tmp:
         stats_path = Path(tmp) / "stats.json"
-        run = Run([sys.executable, "-m", "dbt", "run", "--mode", mode,
+        run = Run([sys.executable, "-m", "dbt", "run", "--mode", mode, *options,
                    "--stats-json", str(stats_path), str(binary), arg],
                   {**env, "XDG_CACHE_HOME": tmp}, timeout)
         try:
@@ -210,7 +211,7 @@ def bench(name: str, arg: str, binaries: dict, args, env: dict) -> dict:
                     qemu_runs[0].seconds if qemu_runs else float("inf")):
                 continue                # far from any target: another run cannot change that
             if who == "dbt":
-                run, stats = run_dbt(rv, arg, args.mode, env, args.timeout)
+                run, stats = run_dbt(rv, arg, args.mode, env, args.timeout, args.dbt_option)
                 dbt_runs.append(run)
                 all_stats.append(stats)
             else:
@@ -263,7 +264,7 @@ def fixed_cost(binaries: dict, args, env: dict) -> float | None:
     if not (PROGRAMS / f"{name}.c").exists():
         return None
     binary = binaries.get((name, "riscv64")) or build(name, "riscv64")
-    runs = [run_dbt(binary, arg, args.mode, env, args.timeout)[0]
+    runs = [run_dbt(binary, arg, args.mode, env, args.timeout, args.dbt_option)[0]
             for _ in range(max(1, min(args.repeat, 3)))]
     if any(r.status != 0 for r in runs):
         return None
@@ -410,6 +411,8 @@ def main(argv: list[str] | None = None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
                                  epilog="\n".join(__doc__.splitlines()[5:]))
     ap.add_argument("--mode", default="dynamic", help="dbt-vm mode (default: dynamic)")
+    ap.add_argument("--dbt-option", action="append", default=[], metavar="OPT",
+                    help="pass OPT to `dbt-vm run` (repeatable), e.g. --dbt-option=--speculate=off")
     ap.add_argument("--repeat", type=int, default=None, metavar="N",
                     help="runs per program and engine (default 3, 1 with --quick)")
     ap.add_argument("--best", action="store_true", help="take the best run instead of the median")

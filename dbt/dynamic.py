@@ -43,7 +43,7 @@ RECYCLE_BYTES = 1 << 20                # a flush makes new LLVM engines when the
                                        # this much code (MCJIT frees code only with its engine)
 HOT_THRESHOLD = 400_000                # tier-1 counts (entries and backward branches,
                                        # weighted by FP ops) before the hot tier
-HOT_POLL = HOT_THRESHOLD // 64         # while the helper compiles a hot region, tier 1 leaves
+HOT_POLL = HOT_THRESHOLD // 8          # while the helper compiles a hot region, tier 1 leaves
                                        # after this many counts to see whether it is done
 _PC, _REASON, _FAULT_ADDR = slot("pc"), slot("exit_reason"), slot("fault_addr")
 _ICOUNT = slot("icount")

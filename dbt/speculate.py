@@ -42,6 +42,9 @@ from dataclasses import dataclass
 ARENA_BYTES = 1 << 20           # counters and "seen" bytes of speculative regions
 MAX_DEPTH = 1                   # exits of the helper's own regions followed this many levels
 KEEP_HINTS = 3                  # pcs of the last this many hints only (the guest has moved on)
+# FP helpers compiled first: double arithmetic is in most programs that use FP at all, and the
+# engine needs each helper (about 7 ms to compile) at its first region that calls it
+PRELUDE_HELPERS = ("dbt_fp_fadd_f64", "dbt_fp_fmul_f64", "dbt_fp_fma_f64", "dbt_fp_fdiv_f64")
 _HEADER = struct.Struct("<I")
 
 
@@ -324,6 +327,7 @@ class _Helper:
         engine.on_block = None
 
     def serve(self) -> None:
+        self._ship_helpers(PRELUDE_HELPERS)
         while not self.requests.eof:
             for message in self.requests.read(wait=not (self.stack or self.hot_jobs)):
                 self._handle(message)
