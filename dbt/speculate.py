@@ -275,6 +275,9 @@ class Arena:
     def __init__(self, address: int, size: int):
         self.next, self.end = address, address + size
 
+    def room(self, size: int) -> bool:
+        return self.next + size <= self.end
+
     def carve(self, size: int) -> int:
         address = self.next
         if address + size > self.end:
@@ -358,6 +361,10 @@ class _Helper:
             self.stack.extend((pc, 0, self.hints) for pc in reversed(pcs))
 
     def _translate(self, pc: int, depth: int, hint: int) -> None:
+        from .dynamic import MAX_REGION_BLOCKS
+        if not self.arena.room(8 + MAX_REGION_BLOCKS):      # (some 50,000 regions made)
+            self.stack.clear()
+            return
         self.tried.add(pc)
         self.count += 1
         _send(self.results, ("start", self.epoch, pc))

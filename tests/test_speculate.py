@@ -10,6 +10,8 @@
 - A hot loop compiled by the helper gives the same result as compiled by the engine.
 - A helper that dies leaves the guest's run unharmed.
 - `--speculate off` makes no helper.
+- The engine never waits on a full pipe while the helper waits on the other one; the arena
+  of tier-1 counters hands out each byte once.
 """
 
 from __future__ import annotations
@@ -121,3 +123,46 @@ class _NoHelper:
 
     def hint(self, pcs, spans) -> None:
         pass
+
+
+def test_the_engine_never_waits_for_a_helper_that_waits_for_it():
+    """Both pipes full: the helper (a thread here) writes 256 KiB of results before it reads
+    any request, while the engine writes a 256 KiB request (a hot module). A plain write
+    would wait forever; Speculator._write reads the results while it writes."""
+    import os
+    import threading
+
+    from dbt.speculate import Speculator, _Reader, _send
+
+    requests, to_helper = os.pipe()
+    from_helper, results = os.pipe()
+    engine_side = object.__new__(Speculator)
+    engine_side.out = to_helper
+    engine_side.results = _Reader(from_helper)
+    os.set_blocking(to_helper, False)
+    big = b"r" * (256 << 10)
+    got = []
+
+    def helper():
+        _send(results, ("helper", 0, "flood", big))
+        got.extend(_Reader(requests).read(wait=True))
+
+    thread = threading.Thread(target=helper, daemon=True)
+    thread.start()
+    engine_side._write(("hot", 0, "h1_0", "x" * (256 << 10)))
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert got == [("hot", 0, "h1_0", "x" * (256 << 10))]
+    assert engine_side.results.read(wait=False) == [("helper", 0, "flood", big)]
+    for fd in (requests, to_helper, from_helper, results):
+        os.close(fd)
+
+
+def test_the_arena_hands_out_aligned_bytes_once_and_says_when_it_is_full():
+    from dbt.speculate import Arena
+
+    arena = Arena(0x1000, 64)
+    assert [arena.carve(9), arena.carve(8), arena.carve(1)] == [0x1000, 0x1010, 0x1018]
+    assert arena.room(32) and not arena.room(33)          # 9 took 16 bytes, 8 and 1 took 8
+    with pytest.raises(ValueError):
+        arena.carve(33)
