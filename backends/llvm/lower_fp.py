@@ -90,6 +90,12 @@ class _Kernel(NamedTuple):
     fast: Callable           # -> i1: normal, and error() is exact
     error: Callable          # -> (e, its emitter, flip): e = exact - res, negated when flip
     rare: Callable           # (res bits, inexact) -> (native?, bits, flags) when not fast
+    zero: Callable | None = None    # -> i1: res is an exact zero, which `normal` leaves out:
+                                    # tested only where `normal` fails (_normal_or_zero)
+
+
+def _normal_or_zero(em: Emit, k: _Kernel) -> str:
+    return k.normal if k.zero is None else em.or_(k.normal, k.zero())
 
 
 def _k_add(em: Emit, rm: Mode, a: str, b: str) -> _Kernel:
@@ -132,11 +138,12 @@ def _k_mul(em: Emit, rm: Mode, a: str, b: str) -> _Kernel:
     fast = (lambda: em.in_range(e_p, F.prec + 2, F.emax)) if F is DOUBLE else (lambda: normal)
     error = lambda: (d.call("fma", em.wide(a), em.wide(b), d.fneg(em.wide(p))), d,  # noqa: E731
                      "false")
-    # a zero operand and a zero product: exact, no flag (0 * inf is a NaN, not a zero)
-    smaller = em(f"call {F.it} @llvm.umin.{F.it}({F.it} {em.mag2(em.bits(a))}, "
-                 f"{F.it} {em.mag2(em.bits(b))})")
-    exact_zero = em.icmp("eq", em(f"or {F.it} {em.mag2(em.bits(p))}, {smaller}"), 0)
-    return _Kernel(p, em.or_(normal, exact_zero), fast, error, _special_rare(em, (a, b)))
+    def exact_zero():         # a zero operand and a zero product: exact, no flag (0 * inf
+        smaller = em(f"call {F.it} @llvm.umin.{F.it}({F.it} {em.mag2(em.bits(a))}, "   # is a
+                     f"{F.it} {em.mag2(em.bits(b))})")                               # NaN)
+        return em.icmp("eq", em(f"or {F.it} {em.mag2(em.bits(p))}, {smaller}"), 0)
+
+    return _Kernel(p, normal, fast, error, _special_rare(em, (a, b)), exact_zero)
 
 
 def _k_div(em: Emit, rm: Mode, a: str, b: str) -> _Kernel:
@@ -157,9 +164,9 @@ def _k_div(em: Emit, rm: Mode, a: str, b: str) -> _Kernel:
         return rem, d, em.neg(em.bits(b))
 
     dz = lambda x, y: em.and_(em.finite_nonzero(x), em.zero(y))       # noqa: E731
-    exact_zero = em.icmp("eq", em(f"or {F.it} {em.mag2(em.bits(q))}, {em.mag2(em.bits(a))}"),
-                         0)                                  # 0 / x (0 / 0 is a NaN)
-    return _Kernel(q, em.or_(normal, exact_zero), fast, error, _special_rare(em, (a, b), dz))
+    exact_zero = lambda: em.icmp(                            # 0 / x (0 / 0 is a NaN)  # noqa: E731
+        "eq", em(f"or {F.it} {em.mag2(em.bits(q))}, {em.mag2(em.bits(a))}"), 0)
+    return _Kernel(q, normal, fast, error, _special_rare(em, (a, b), dz), exact_zero)
 
 
 def _k_sqrt(em: Emit, rm: Mode, a: str) -> _Kernel:
@@ -450,7 +457,8 @@ def _inline(r: RegionLowerer, op: Op, em: Emit, rm: Mode, name: str, k: _Kernel,
     if rne != "false":
         flags = em(f"and i64 {r.fb.assign('load i64, ptr %f.fpflags')}, {FLAG_NX}")
         nx_set = em(f"icmp ne i64 {flags}, 0")
-    _paths(r, op, em, rm, [(em.and_(rne, k.normal, nx_set), lambda: (em.bits(k.res), "0"))],
+    _paths(r, op, em, rm, [(em.and_(rne, _normal_or_zero(em, k), nx_set),
+                            lambda: (em.bits(k.res), "0"))],
            name, args)
 
 
@@ -520,7 +528,18 @@ def speculate(r: RegionLowerer, op: Op) -> None:
     em, F, rm = _setup(r, op)
     name, args = _operands(r, op, em)
     k = _KERNELS[name][0](em, rm, *args)
-    r.spec_bad = em.or_(r.spec_bad, em.not_(k.normal))     # accumulated as it goes: one i1 live
+    ok = k.normal
+    if k.zero is not None:      # an exact zero is tested off the path of normal results: the
+        fb = r.fb               # operands' bits and the test cost more than the rest together
+        normal_label, test, join = fb.current, fb.label("zero"), fb.label("nz")
+        fb.emit(f"br i1 {k.normal}, label %{join}, label %{test}, !prof !0")
+        fb.start(test)
+        zero = k.zero()
+        test_label = fb.current
+        fb.emit(f"br label %{join}")
+        fb.start(join)
+        ok = fb.assign(f"phi i1 [ true, %{normal_label} ], [ {zero}, %{test_label} ]")
+    r.spec_bad = em.or_(r.spec_bad, em.not_(ok))           # accumulated as it goes: one i1 live
     if rm.const is None:
         r.spec_rms.add(rm.text)
     r.define(op, f"bitcast {F.ft} {k.res} to {F.ft}")
