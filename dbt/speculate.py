@@ -247,12 +247,13 @@ class Speculator:
 
     def close(self) -> None:
         """Stop the helper and reap it (its CPU time counts as this process's children's)."""
-        try:
-            os.close(self.out)
-            os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
-        except OSError:
-            pass
+        for step in (lambda: os.close(self.out), lambda: os.close(self.results.fd),
+                     lambda: os.kill(self.pid, signal.SIGKILL), lambda: os.waitpid(self.pid, 0)):
+            try:
+                step()
+            except OSError:
+                pass
+        self.results.eof = True
 
 
 def _helper(engine, requests: int, results: int, arena: int) -> None:
