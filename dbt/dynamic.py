@@ -310,13 +310,8 @@ class DynamicEngine:
                 continue
             region, blocks, text = job
             self.pending_blocks.difference_update(b.pc for b in blocks)
-            if obj is None:
-                address = self._emit(name, text, self.hot_jit, hot=True)
-            else:
-                start = time.perf_counter()
-                address = self.hot_jit.load_object(obj, name, helpers_called(text))
-                self.stats.compile_seconds += time.perf_counter() - start
-                note_for_perf(self.hot_jit, name, address)
+            address = (self._emit(name, text, self.hot_jit, hot=True) if obj is None else
+                       self._load(self.hot_jit, name, obj, helpers_called(text)))
             self._install_hot(region, blocks, address)
 
     def _form_region(self, pc: int, limit: int = MAX_REGION_BLOCKS,
@@ -368,6 +363,14 @@ class DynamicEngine:
         note_for_perf(jit, name, address)
         return address
 
+    def _load(self, jit: LLVMJit, name: str, obj: bytes, helpers) -> int:
+        """Load an object file the helper process compiled (its time counts as compiling)."""
+        start = time.perf_counter()
+        address = jit.load_object(obj, name, helpers)
+        self.stats.compile_seconds += time.perf_counter() - start
+        note_for_perf(jit, name, address)
+        return address
+
     def _compile(self, name: str, text: str, blocks: list[Block], jit: LLVMJit) -> None:
         address = self._emit(name, text, jit)
         region = self.next_region
@@ -382,10 +385,7 @@ class DynamicEngine:
             return False
         if self.jit.object_bytes + self.hot_jit.object_bytes > self.code_cache_size:
             return False                        # (translating it flushes the cache first)
-        start = time.perf_counter()
-        address = self.jit.load_object(got.obj, got.name, got.helpers)
-        self.stats.compile_seconds += time.perf_counter() - start
-        note_for_perf(self.jit, got.name, address)
+        address = self._load(self.jit, got.name, got.obj, got.helpers)
         blocks = [BlockSpan(pc, end, n) for pc, end, n, _ in got.blocks]
         region = self.next_region
         self.next_region += 1

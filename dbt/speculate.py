@@ -290,9 +290,8 @@ class Arena:
 def translate_ahead(engine, tm, pc: int, name: str, arena: Arena):
     """Translate the tier-1 region at `pc` as the engine would, into an object file of
     target machine `tm`: (Speculated, its blocks). Raises if it cannot."""
-    import llvmlite.binding as llvm
-
     from .backends.llvm import lower as llvm_lower
+    from .backends.llvm.engine import object_file
     from .backends.llvm.lower_fp import helpers_called
     from .dynamic import HOT_THRESHOLD
     blocks = engine._form_region(pc)
@@ -302,12 +301,18 @@ def translate_ahead(engine, tm, pc: int, name: str, arena: Arena):
         if raw is None:
             raise ValueError(f"{b.pc:#x}: not executable")
         spans.append((b.pc, b.end_pc, b.ninsns, raw))
-    counter = arena.carve(8 + len(blocks))
+    counter = arena.carve(region_bytes(len(blocks)))
+    seen = counter + 8
     text = llvm_lower.lower_region(name, blocks, engine._window_bits(), counter,
-                                   HOT_THRESHOLD, promote=False, seen=counter + 8)
-    obj = tm.emit_object(llvm.parse_assembly(engine.module_text(text, tm.triple)))
-    return Speculated(pc, name, spans, obj, counter, counter + 8, helpers_called(text),
+                                   HOT_THRESHOLD, promote=False, seen=seen)
+    obj = object_file(tm, engine.module_text(text, tm.triple))
+    return Speculated(pc, name, spans, obj, counter, seen, helpers_called(text),
                       region_exits(blocks)), blocks
+
+
+def region_bytes(nblocks: int) -> int:
+    """Arena bytes of a tier-1 region: its counter (8), then a "seen" byte per block."""
+    return 8 + nblocks
 
 
 class _Helper:
@@ -323,7 +328,7 @@ class _Helper:
         self.hints = 0
         self.tried: set[int] = set()
         self.shipped: set[str] = set()          # FP helpers sent to the engine
-        self.hot_jobs: list[tuple[str, str]] = []  # (name, module text)
+        self.hot_jobs: list[tuple[int, str, str]] = []  # (epoch, name, module text)
         self.count = 0
         self.tm = LLVMJit.target_machine(opt_level=0)
         self.hot_tm = LLVMJit.target_machine(opt_level=2)
@@ -363,7 +368,7 @@ class _Helper:
 
     def _translate(self, pc: int, depth: int, hint: int) -> None:
         from .dynamic import MAX_REGION_BLOCKS
-        if not self.arena.room(8 + MAX_REGION_BLOCKS):      # (some 50,000 regions made)
+        if not self.arena.room(region_bytes(MAX_REGION_BLOCKS)):   # (some 50,000 made)
             self.stack.clear()
             return
         self.tried.add(pc)
@@ -383,14 +388,9 @@ class _Helper:
             self.stack.extend((p, depth + 1, hint) for p in reversed(region.exits))
 
     def _compile_hot(self, epoch: int, name: str, module: str) -> None:
-        import llvmlite.binding as llvm
-
-        from .backends.llvm.engine import optimize_hot
+        from .backends.llvm.engine import object_file
         try:
-            mod = llvm.parse_assembly(module)
-            mod.verify()
-            optimize_hot(mod, self.hot_tm)
-            obj = self.hot_tm.emit_object(mod)
+            obj = object_file(self.hot_tm, module, hot=True)
         except Exception:                       # noqa: BLE001 - the engine compiles it
             obj = None
         _send(self.results, ("hot", epoch, name, obj))
@@ -398,12 +398,10 @@ class _Helper:
     def _ship_helpers(self, names: list[str]) -> None:
         """Compile the FP helpers a region calls, before the region: the engine compiles
         each once, and would otherwise do it when it first needs one."""
-        import llvmlite.binding as llvm
-
+        from .backends.llvm.engine import object_file
         from .backends.llvm.lower_fp import helper_module
         for name in names:
             if name not in self.shipped:
                 self.shipped.add(name)
-                module = llvm.parse_assembly(helper_module(name, self.helper_tm.triple))
-                _send(self.results, ("helper", self.epoch, name,
-                                     self.helper_tm.emit_object(module)))
+                obj = object_file(self.helper_tm, helper_module(name, self.helper_tm.triple))
+                _send(self.results, ("helper", self.epoch, name, obj))

@@ -60,11 +60,7 @@ class LLVMJit:
     def compile(self, text: str, names: list[str], hot: bool = False) -> dict[str, int]:
         """Compile a module's IR text; return the address of each function in `names`."""
         start = time.perf_counter()
-        try:
-            mod = llvm.parse_assembly(text)
-            mod.verify()
-        except RuntimeError as exc:
-            raise JitError(f"LLVM rejected the module: {exc}") from None
+        mod = parse_module(text)
         for name in names:
             if mod.get_function(name) is None:
                 raise JitError(f"function {name} is not defined in the module")
@@ -120,6 +116,26 @@ class LLVMJit:
         """Free the engine with all its code (nothing compiled here may run afterwards)."""
         self.modules = []
         self.ee.close()
+
+
+def parse_module(text: str):
+    """An LLVM module from its IR text, verified (a JitError if LLVM rejects it)."""
+    try:
+        mod = llvm.parse_assembly(text)
+        mod.verify()
+    except RuntimeError as exc:
+        raise JitError(f"LLVM rejected the module: {exc}") from None
+    return mod
+
+
+def object_file(tm, text: str, hot: bool = False) -> bytes:
+    """A module compiled by target machine `tm` into an object file for `load_object` (in
+    another process), with the hot passes when `hot`: what `LLVMJit.compile` does, short of
+    loading it."""
+    mod = parse_module(text)
+    if hot:
+        optimize_hot(mod, tm)
+    return tm.emit_object(mod)
 
 
 def optimize_hot(mod, tm) -> None:

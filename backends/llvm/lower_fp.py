@@ -85,8 +85,9 @@ def _check_rm(r: RegionLowerer, op: Op, rm: Mode) -> None:
 # -- the rounded ops: one kernel each --------------------------------------------------------------
 class _Kernel(NamedTuple):
     res: str                 # the host's RNE result
-    normal: str              # i1: res is normal, away from both ends, or an exact zero: in
-                             # RNE it is the result, and NX the only flag it can raise
+    normal: str              # i1: res is normal, away from both ends (or, where there is
+                             # no `zero` test, an exact zero): in RNE it is the result, and
+                             # NX the only flag it can raise
     fast: Callable           # -> i1: normal, and error() is exact
     error: Callable          # -> (e, its emitter, flip): e = exact - res, negated when flip
     rare: Callable           # (res bits, inexact) -> (native?, bits, flags) when not fast
@@ -138,9 +139,10 @@ def _k_mul(em: Emit, rm: Mode, a: str, b: str) -> _Kernel:
     fast = (lambda: em.in_range(e_p, F.prec + 2, F.emax)) if F is DOUBLE else (lambda: normal)
     error = lambda: (d.call("fma", em.wide(a), em.wide(b), d.fneg(em.wide(p))), d,  # noqa: E731
                      "false")
-    def exact_zero():         # a zero operand and a zero product: exact, no flag (0 * inf
-        smaller = em(f"call {F.it} @llvm.umin.{F.it}({F.it} {em.mag2(em.bits(a))}, "   # is a
-                     f"{F.it} {em.mag2(em.bits(b))})")                               # NaN)
+    def exact_zero():
+        """A zero operand and a zero product: exact, no flag (0 * inf is a NaN, no zero)."""
+        smaller = em(f"call {F.it} @llvm.umin.{F.it}({F.it} {em.mag2(em.bits(a))}, "
+                     f"{F.it} {em.mag2(em.bits(b))})")
         return em.icmp("eq", em(f"or {F.it} {em.mag2(em.bits(p))}, {smaller}"), 0)
 
     return _Kernel(p, normal, fast, error, _special_rare(em, (a, b)), exact_zero)
