@@ -331,9 +331,9 @@ class SingleRunDynamicEngine(DynamicEngine):
       lifted again, for the interpreter to run (once: its translation is dropped after);
     - every region's counter starts one below the hot threshold less one entry's weight, so
       the second time a region is entered or branches inside itself it leaves with
-      REASON_HOT: a branch
-      back to the block under test (a plain LLVM branch inside the region) or a jump back
-      to it through the dispatcher comes back to Python instead of looping;
+      REASON_HOT: a branch back to the block under test (a plain LLVM branch inside the
+      region) or a jump back to it through the dispatcher comes back to Python instead of
+      looping;
     - on REASON_HOT at the block under test, its translation is dropped instead of compiled
       hot, so the dispatcher misses there and the next lift gives a stop block; at any other
       pc (a stop block already) the region's counter restarts from zero, and the stop block
