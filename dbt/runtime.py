@@ -6,11 +6,13 @@ read registers and memory, hook syscalls.
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import sys
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 from .ir.ops import EXIT_ICACHE_FLUSH, EXIT_SYSCALL
 from .linux import FatalSignal, LinuxKernel, ProcessExit
@@ -19,8 +21,22 @@ from .memory import GuestFault, GuestMemory
 from .state import GuestState
 from .traps import TRAP_SIGNALS, GuestTrap
 
-MODES = ("interp", "dynamic")       # modes that exist now, best last
+# Execution modes (best last) and the backend module that provides each one's engine: its
+# `make_engine(state, memory, lift, options)` is found by name on first use, so that the core
+# imports no backend.
+ENGINES = {"interp": "dbt.backends.interp.engine", "dynamic": "dbt.backends.llvm.dynamic"}
+MODES = tuple(ENGINES)
 PLANNED_MODES = ("static", "auto")
+
+
+@dataclass
+class EngineOptions:
+    """What an engine is told besides the guest's state, memory and lifter."""
+    on_block: Callable | None = None       # trace hook: sees each block as it is lifted
+    on_llvm: Callable | None = None        # trace hook: LLVM IR of each compiled module
+    on_asm: Callable | None = None         # trace hook: (function name, host instructions)
+    code_cache_size: int | None = None     # bytes of host code kept before a flush
+    speculate: str = "off"                 # translate ahead in a helper process: on, off, sync
 
 
 @dataclass
@@ -75,21 +91,18 @@ class Machine:
             raise ValueError(f"mode {mode!r} does not exist yet")
         from .opt import optimize
         self.trace = set(trace)
-        on_block = self._trace_block if self.trace & {"in_asm", "ir"} else None
         fetch = self.memory.fetch
         arch_lift = self.arch.lift
 
         def lift(pc):
             return optimize(arch_lift(fetch, pc))
-        if mode == "interp":
-            from .backends.interp.engine import InterpEngine
-            return InterpEngine(self.state, self.memory, lift, on_block)
-        from .dynamic import DEFAULT_CODE_CACHE, DynamicEngine
-        on_llvm = self._trace_llvm if "llvm" in self.trace else None
-        on_asm = self._trace_asm if "asm" in self.trace else None
-        return DynamicEngine(self.state, self.memory, lift, on_block,
-                             code_cache_size=code_cache_size or DEFAULT_CODE_CACHE,
-                             on_llvm=on_llvm, on_asm=on_asm, speculate=speculate)
+        options = EngineOptions(
+            on_block=self._trace_block if self.trace & {"in_asm", "ir"} else None,
+            on_llvm=self._trace_llvm if "llvm" in self.trace else None,
+            on_asm=self._trace_asm if "asm" in self.trace else None,
+            code_cache_size=code_cache_size, speculate=speculate)
+        backend = importlib.import_module(ENGINES[mode])
+        return backend.make_engine(self.state, self.memory, lift, options)
 
     # -- running ---------------------------------------------------------------------------------
     def run(self) -> Exit:

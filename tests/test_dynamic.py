@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from dbt.dynamic import HOT_THRESHOLD
+from dbt.backends.llvm.dynamic import HOT_THRESHOLD
 from dbt.frontends.riscv.decode import DEFAULT
 
 ROOT = Path(__file__).resolve().parent
@@ -357,7 +357,7 @@ def test_flush_moves_to_new_llvm_engines_and_frees_the_old(tmp_path, monkeypatch
     (0 here, so every flush) compiles the dispatcher into new engines and closes the old
     ones. The guest, which flushes with fence.i in a loop, runs on to its exit status, each
     time through the new dispatcher and fault handler."""
-    from dbt import dynamic
+    from dbt.backends.llvm import dynamic
     from dbt.runtime import Machine
 
     monkeypatch.setattr(dynamic, "RECYCLE_BYTES", 0)

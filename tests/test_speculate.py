@@ -1,4 +1,4 @@
-"""Translation ahead in a helper process (dbt/speculate.py).
+"""Translation ahead in a helper process (backends/llvm/speculate.py).
 
 - Whole programs run with `--speculate sync` (the engine waits for the helper whenever it is
   busy, so it adopts what the helper made) give qemu's recorded output, and the figures show
@@ -75,10 +75,10 @@ def test_a_helper_that_dies_leaves_the_run_unharmed(tmp_path):
     pipe close and translates everything itself."""
     script = tmp_path / "dying_helper.py"
     script.write_text("import sys\n"
-                      "import dbt.speculate\n"
+                      "import dbt.backends.llvm.speculate\n"
                       "def serve(self):\n"
                       "    raise RuntimeError('helper down')\n"
-                      "dbt.speculate._Helper.serve = serve\n"
+                      "dbt.backends.llvm.speculate._Helper.serve = serve\n"
                       "from dbt.cli import main\n"
                       "main()\n")
     program = _hot_loop(tmp_path)
@@ -95,7 +95,7 @@ def test_a_region_made_from_changed_bytes_is_refused(tmp_path):
     fork) is refused and installs nothing; the result itself is installed and runs."""
     from dbt.backends.llvm.engine import LLVMJit
     from dbt.runtime import Machine
-    from dbt.speculate import Arena, Speculated, translate_ahead
+    from dbt.backends.llvm.speculate import Arena, Speculated, translate_ahead
 
     machine = Machine(str(_hot_loop(tmp_path)), mode="dynamic", speculate="off")
     engine, pc = machine.engine, machine.state.pc
@@ -132,7 +132,7 @@ def test_the_engine_never_waits_for_a_helper_that_waits_for_it():
     import os
     import threading
 
-    from dbt.speculate import Speculator, _Reader, _send
+    from dbt.backends.llvm.speculate import Speculator, _Reader, _send
 
     requests, to_helper = os.pipe()
     from_helper, results = os.pipe()
@@ -159,7 +159,7 @@ def test_the_engine_never_waits_for_a_helper_that_waits_for_it():
 
 
 def test_the_arena_hands_out_aligned_bytes_once_and_says_when_it_is_full():
-    from dbt.speculate import Arena
+    from dbt.backends.llvm.speculate import Arena
 
     arena = Arena(0x1000, 64)
     assert [arena.carve(9), arena.carve(8), arena.carve(1)] == [0x1000, 0x1010, 0x1018]

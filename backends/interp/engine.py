@@ -136,3 +136,8 @@ def _as_guest_exception(exc: Exception, pc: int, where: tuple) -> Exception:
         return exc
     addr, access = where                   # IndexError: an address outside the guest window
     return GuestFault(addr, access or "read", pc=pc)
+
+
+def make_engine(state: GuestState, memory, lift: Callable[[int], Block], options) -> InterpEngine:
+    """The runtime's entry point (dbt.runtime.ENGINES)."""
+    return InterpEngine(state, memory, lift, options.on_block)

@@ -58,16 +58,14 @@ class LLVMJit:
         self._last_object = bytes(buffer)
 
     def compile(self, text: str, names: list[str], hot: bool = False) -> dict[str, int]:
-        """Compile a module's IR text; return the address of each function in `names`."""
+        """Compile a module's IR text; return the address of each function in `names` (what it
+        calls must be resolvable already: fp_runtime.link for the FP helpers)."""
         start = time.perf_counter()
         mod = parse_module(text)
         for name in names:
             if mod.get_function(name) is None:
                 raise JitError(f"function {name} is not defined in the module")
         self._optimize(mod, hot)
-        if "@dbt_fp_" in text:
-            from .lower_fp import helpers_called
-            link_helpers(helpers_called(text))
         self.ee.add_module(mod)
         self.ee.finalize_object()
         self.modules.append(mod)
@@ -75,11 +73,10 @@ class LLVMJit:
         self.compile_seconds += time.perf_counter() - start
         return addresses
 
-    def load_object(self, obj: bytes, name: str, helpers: tuple = ()) -> int:
-        """Load an object file compiled by `target_machine` (in another process) that calls
-        the FP `helpers`; return the address of its function `name`."""
+    def load_object(self, obj: bytes, name: str) -> int:
+        """Load an object file compiled by `target_machine` (in another process); return the
+        address of its function `name`. What it calls must be resolvable already."""
         start = time.perf_counter()
-        link_helpers(helpers)
         self.ee.add_object_file(llvm.ObjectFileRef.from_data(obj))
         self.ee.finalize_object()
         address = self.ee.get_function_address(name)
@@ -156,14 +153,6 @@ def optimize_hot(mod, tm) -> None:
     pm.add_aggressive_dce_pass()
     pm.add_simplify_cfg_pass()
     pm.run(mod, llvm.create_pass_builder(tm, llvm.create_pipeline_tuning_options()))
-
-
-def link_helpers(names) -> None:
-    """Make these FP helpers resolvable by generated code (each compiled once per process)."""
-    if names:
-        from .lower_fp import ensure
-        for name in names:
-            ensure(name)
 
 
 PERF_MAP = bool(os.environ.get("DBT_PERF_MAP"))   # write /tmp/perf-<pid>.map for perf

@@ -18,7 +18,7 @@ import ctypes
 
 from dbt.state import LAYOUT
 
-from .lower import REASON_HOST_FAULT
+from .optable import REASON_HOST_FAULT
 
 JC_BITS = 16                      # jump cache entries: 64 Ki
 SIGSEGV = 11

@@ -25,9 +25,11 @@ from hypothesis import strategies as st
 pytest.importorskip("llvmlite")
 
 from dbt import fp  # noqa: E402
+from dbt.backends.llvm import fp_runtime  # noqa: E402
 from dbt.backends.llvm.engine import LLVMJit  # noqa: E402
-from dbt.backends.llvm.lower import (DECLARATIONS, EXIT_SENTINEL, REASON_INTERP,  # noqa: E402
-                                     lower_region)
+from dbt.backends.llvm.fp_kernels import helpers_called  # noqa: E402
+from dbt.backends.llvm.lower import DECLARATIONS, lower_region  # noqa: E402
+from dbt.backends.llvm.optable import EXIT_SENTINEL, REASON_INTERP  # noqa: E402
 from dbt.ir.builder import IRBuilder  # noqa: E402
 from dbt.ir.types import F32, F64, I32, I64  # noqa: E402
 from dbt.state import NSLOTS, slot  # noqa: E402
@@ -116,6 +118,7 @@ def compiled(opt: int) -> dict:
         texts = [lower_region(names[v], [_block(*v)], 12) for v in variants]
     jit = LLVMJit(opt_level=opt)
     module = f'target triple = "{jit.triple}"\n' + "\n".join(texts) + "\n" + DECLARATIONS
+    fp_runtime.link(helpers_called(module))
     addresses = jit.compile(module, list(names.values()), hot=opt > 0)
     compiled.jits.append(jit)         # keep the engine (and the code) alive
     return {v: _FN(addresses[n]) for v, n in names.items()}
@@ -422,6 +425,7 @@ def test_tier1_counter_weighs_fp_ops(fp_ops):
     text = lower_region("weighed", [b.finish()], 12, ctypes.addressof(counter), 1 << 62,
                         promote=False)
     jit = LLVMJit(opt_level=0)
+    fp_runtime.link(helpers_called(text))
     fn = _FN(jit.compile(f'target triple = "{jit.triple}"\n{text}\n{DECLARATIONS}',
                          ["weighed"])["weighed"])
     state = (ctypes.c_uint64 * NSLOTS)()

@@ -31,9 +31,9 @@ import zlib
 from dataclasses import dataclass, field
 
 from dbt.backends.interp.engine import InterpEngine
-from dbt.backends.llvm.lower import (REASON_HOST_FAULT, REASON_HOST_FAULT_WRITE, count_weight,
-                                     lower_region)
-from dbt.dynamic import HOT_THRESHOLD, DynamicEngine
+from dbt.backends.llvm.lower import count_weight, lower_region
+from dbt.backends.llvm.dynamic import HOT_THRESHOLD, DynamicEngine
+from dbt.backends.llvm.optable import REASON_HOST_FAULT, REASON_HOST_FAULT_WRITE
 from dbt.frontends.riscv.decode import insn_length
 from dbt.frontends.riscv.lifter import lift_block
 from dbt.ir.builder import IRBuilder

@@ -558,7 +558,7 @@ def test_counters(backend):
     before the reading one, time is a clock.  Regressions: the interpreter's `counter` helper
     took the wrong frame and raised KeyError (backends/interp/helpers.py); in the dynamic mode
     a counter read (a deopt to the interpreter) saw only the instructions the interpreter had
-    run, 0 here instead of 3 (dbt/dynamic.py, and lower.py uncounts the rest of the block)."""
+    run, 0 here instead of 3 (backends/llvm/dynamic.py, and lower.py uncounts the rest of the block)."""
     nop = asm("addi", rd=0, rs1=0, imm=0)
     code = nop * 3 + b"".join(asm("csrrs", rd=rd, rs1=0, csr=csr)
                               for rd, csr in ((5, 0xC02), (6, 0xC00), (7, 0xC01)))

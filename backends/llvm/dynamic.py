@@ -7,10 +7,10 @@ cannot lower yet, which the interpreter runs (both share the GuestState layout: 
 is copied into the native state array and back at each switch).
 
 A region is formed at a missing pc by following the static successors of its blocks (branch
-targets, fall-throughs, the return point of a syscall), up to MAX_REGION_BLOCKS, and compiled as
-one LLVM function in which branches between its blocks are plain LLVM branches.
+targets, fall-throughs, the return point of a syscall; dbt/region.py), up to MAX_REGION_BLOCKS,
+and compiled as one LLVM function in which branches between its blocks are plain LLVM branches.
 
-With `speculate`, a helper process (dbt/speculate.py) translates the exits of each new region
+With `speculate`, a helper process (speculate.py) translates the exits of each new region
 ahead, and compiles hot regions while tier 1 runs on; the engine adopts what the helper made
 when the guest gets there (regions only if their guest bytes are unchanged).
 """
@@ -23,37 +23,40 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .backends.interp.engine import InterpEngine
-from .backends.llvm import lower as llvm_lower
-from .backends.llvm.engine import LLVMJit, disassemble, note_for_perf
-from .backends.llvm.lower_fp import helpers_called
-from .backends.llvm.native import NativeRuntime
-from .cache.code_cache import CodeCache
-from .ir.block import Block
-from .memory import GuestFault
-from .speculate import BlockSpan, Speculated, Speculator, region_exits
-from .state import NSLOTS, GuestState, slot
-from .traps import GuestTrap
+from dbt.backends.interp.engine import InterpEngine
+from dbt.cache.code_cache import CodeCache
+from dbt.ir.block import Block
+from dbt.memory import GuestFault
+from dbt.region import (HOT_REGION_BLOCKS, HOT_REGION_INSNS, MAX_REGION_BLOCKS, form_region,
+                        region_exits)
+from dbt.state import NSLOTS, GuestState, slot
+from dbt.traps import GuestTrap
 
-MAX_REGION_BLOCKS = 8
-HOT_REGION_BLOCKS = 32                 # a hot region is re-formed around its hot entry,
-HOT_REGION_INSNS = 96                  # up to this many guest instructions (-O2 time grows fast)
-DEFAULT_CODE_CACHE = 64 << 20          # bytes of host code before the cache is flushed
-RECYCLE_BYTES = 1 << 20                # a flush makes new LLVM engines when the old ones hold
-                                       # this much code (MCJIT frees code only with its engine)
+from . import fp_runtime, lower as llvm_lower
+from .engine import LLVMJit, disassemble, note_for_perf
+from .fp_kernels import helpers_called
+from .native import NativeRuntime
+from .optable import (REASON_HOST_FAULT, REASON_HOST_FAULT_WRITE, REASON_HOT, REASON_INTERP,
+                      REASON_MISALIGNED, REASON_NAMES, REASON_READ_FAULT, REASON_WRITE_FAULT,
+                      Unsupported)
+from .speculate import BlockSpan, Speculated, Speculator
+
 HOT_THRESHOLD = 400_000                # tier-1 counts (entries and backward branches,
                                        # weighted by FP ops) before the hot tier
 HOT_POLL = HOT_THRESHOLD // 8          # while the helper compiles a hot region, tier 1 leaves
                                        # after this many counts to see whether it is done
+DEFAULT_CODE_CACHE = 64 << 20          # bytes of host code before the cache is flushed
+RECYCLE_BYTES = 1 << 20                # a flush makes new LLVM engines when the old ones hold
+                                       # this much code (MCJIT frees code only with its engine)
 _PC, _REASON, _FAULT_ADDR = slot("pc"), slot("exit_reason"), slot("fault_addr")
 _ICOUNT = slot("icount")
 
 _FAULTS = {
-    llvm_lower.REASON_READ_FAULT: ("read", "SIGSEGV"),
-    llvm_lower.REASON_WRITE_FAULT: ("write", "SIGSEGV"),
-    llvm_lower.REASON_HOST_FAULT: ("read", "SIGSEGV"),
-    llvm_lower.REASON_HOST_FAULT_WRITE: ("write", "SIGSEGV"),
-    llvm_lower.REASON_MISALIGNED: ("misaligned", "SIGBUS"),
+    REASON_READ_FAULT: ("read", "SIGSEGV"),
+    REASON_WRITE_FAULT: ("write", "SIGSEGV"),
+    REASON_HOST_FAULT: ("read", "SIGSEGV"),
+    REASON_HOST_FAULT_WRITE: ("write", "SIGSEGV"),
+    REASON_MISALIGNED: ("misaligned", "SIGBUS"),
 }
 
 
@@ -87,6 +90,7 @@ class DynamicEngine:
         self.on_llvm = on_llvm
         self.on_asm = on_asm              # trace hook: (function name, host instructions)
         self.code_cache_size = code_cache_size
+        self.threshold = HOT_THRESHOLD             # tier-1 counts before the hot tier
         self.jit = LLVMJit(opt_level=0)            # tier 1: cheap code for everything run
         self.hot_jit = LLVMJit(opt_level=2)        # tier 2: -O2 for regions that run a lot
         self.native = NativeRuntime(self.jit, memory.base, memory.size)
@@ -145,11 +149,11 @@ class DynamicEngine:
                     self.stats.exits["miss"] += 1
                     self._miss(pc)
                     continue
-                if regs[_REASON] == llvm_lower.REASON_HOT:
+                if regs[_REASON] == REASON_HOT:
                     self.stats.exits["hot"] += 1
                     self._promote(pc)
                     continue
-                if regs[_REASON] == llvm_lower.REASON_INTERP:
+                if regs[_REASON] == REASON_INTERP:
                     self.stats.exits["deopt"] += 1
                     reason, pc = self._interpret(pc)
                     if reason != "jump":
@@ -176,7 +180,7 @@ class DynamicEngine:
             access, signal = _FAULTS[code]
             self.stats.exits["fault"] += 1
             raise GuestFault(regs[_FAULT_ADDR], access, signal=signal, pc=pc)
-        reason = llvm_lower.REASON_NAMES[code]
+        reason = REASON_NAMES[code]
         self.stats.exits[reason] += 1
         if reason in ("illegal", "breakpoint", "fetch"):
             raise GuestTrap(reason, pc)
@@ -224,9 +228,9 @@ class DynamicEngine:
             name = f"r{region}_{pc:x}"
             seen = (ctypes.c_uint8 * len(blocks))()
             try:
-                text = self._lower(name, blocks, ctypes.addressof(counter), HOT_THRESHOLD,
+                text = self._lower(name, blocks, ctypes.addressof(counter), self.threshold,
                                    promote=False, seen=ctypes.addressof(seen))
-            except llvm_lower.Unsupported as exc:
+            except Unsupported as exc:
                 self.interp_only.add(exc.block_pc)
                 blocks = [b for b in blocks if b.pc != exc.block_pc]
                 continue
@@ -239,11 +243,11 @@ class DynamicEngine:
         """The region's LLVM IR text (its time counts as translation, as lifting does)."""
         start = time.perf_counter()
         try:
-            return llvm_lower.lower_region(name, blocks, self._window_bits(), *args, **kwargs)
+            return llvm_lower.lower_region(name, blocks, self.window_bits(), *args, **kwargs)
         finally:
             self.stats.lift_seconds += time.perf_counter() - start
 
-    def _window_bits(self) -> int:
+    def window_bits(self) -> int:
         return self.memory.size.bit_length() - 1
 
     def _promote(self, pc: int) -> None:
@@ -276,7 +280,7 @@ class DynamicEngine:
         name = f"h{region}_{pc:x}"
         try:
             text = self._lower(name, blocks)
-        except llvm_lower.Unsupported:          # stays in tier 1, counting from zero again
+        except Unsupported:          # stays in tier 1, counting from zero again
             counter = self.counters.get(entry[0])
             if counter is not None:
                 counter.value = 0
@@ -316,35 +320,42 @@ class DynamicEngine:
 
     def _form_region(self, pc: int, limit: int = MAX_REGION_BLOCKS,
                      known: dict | None = None, ran: set | None = None) -> list[Block]:
-        """Blocks reachable from pc by static successors, breadth first. A tier-1 region stops
-        at blocks translated already; a hot one (`known`: blocks lifted before) does not, but
-        takes only blocks that have run (`ran`), as Dynamo's traces do: a path not taken in
-        tier 1 is left to the dispatcher, which keeps hot regions small (short compiles)."""
+        """A region from `pc` (dbt.region.form_region). A tier-1 region stops at blocks
+        translated already; a hot one (`known`: blocks lifted before) does not, but takes only
+        blocks that have run (`ran`), as Dynamo's traces do: a path not taken in tier 1 is left
+        to the dispatcher, which keeps hot regions small (short compiles)."""
         start = time.perf_counter()
-        blocks: dict[int, Block] = {}
-        work = [pc]
-        budget = HOT_REGION_INSNS if known is not None else 1 << 30
-        while work and len(blocks) < limit and budget > 0:
-            p = work.pop(0)
-            if p in blocks or p in self.interp_only:
-                continue
-            if ran is not None and p != pc and (p not in ran or p in self.pending_blocks):
-                continue     # never ran: if it ever does, the dispatcher finds it in tier 1
-                             # (or a hot region being compiled has it)
-            entry = self.code.get(p)
-            if entry is not None and p != pc and (known is None or entry[0] in self.hot):
-                continue     # reached through the dispatcher (measured: compiling hot blocks
-                             # again into every hot region that reaches them costs more)
-            block = known.get(p) if known else None
-            if block is None:
-                block = self.lift(p)
-            budget -= block.ninsns
-            if self.on_block is not None:
-                self.on_block(block)
-            blocks[p] = block
-            work.extend(_successors(block))
-        self.stats.lift_seconds += time.perf_counter() - start
-        return list(blocks.values())
+        code, hot = self.code, self.hot
+        if known is None:
+            def stop(p):
+                return p in self.interp_only or code.get(p) is not None
+            lift, budget = self._lift_traced, None
+        else:
+            def stop(p):        # a block that never ran: if it ever does, the dispatcher finds
+                entry = code.get(p)         # it in tier 1 (or in a hot region being compiled);
+                return (p in self.interp_only or p not in ran or p in self.pending_blocks
+                        or entry is not None and entry[0] in hot)   # a hot block is reached
+                # through the dispatcher (measured: compiling hot blocks again into every
+                # hot region that reaches them costs more)
+
+            def lift(p):
+                block = known.get(p)
+                if block is None:
+                    return self._lift_traced(p)
+                if self.on_block is not None:
+                    self.on_block(block)
+                return block
+            budget = HOT_REGION_INSNS
+        try:
+            return form_region(pc, lift, stop, limit, budget)
+        finally:
+            self.stats.lift_seconds += time.perf_counter() - start
+
+    def _lift_traced(self, pc: int) -> Block:
+        block = self.lift(pc)
+        if self.on_block is not None:
+            self.on_block(block)
+        return block
 
     @staticmethod
     def module_text(text: str, triple: str) -> str:
@@ -356,6 +367,7 @@ class DynamicEngine:
         if self.on_llvm is not None:
             self.on_llvm(module)
         start = time.perf_counter()
+        fp_runtime.link(helpers_called(text))
         address = jit.compile(module, [name], hot=hot)[name]
         self.stats.compile_seconds += time.perf_counter() - start
         if self.on_asm is not None:
@@ -366,7 +378,8 @@ class DynamicEngine:
     def _load(self, jit: LLVMJit, name: str, obj: bytes, helpers) -> int:
         """Load an object file the helper process compiled (its time counts as compiling)."""
         start = time.perf_counter()
-        address = jit.load_object(obj, name, helpers)
+        fp_runtime.link(helpers)
+        address = jit.load_object(obj, name)
         self.stats.compile_seconds += time.perf_counter() - start
         note_for_perf(jit, name, address)
         return address
@@ -462,12 +475,10 @@ class DynamicEngine:
             self.native.forget(pc)
 
 
-def _successors(block: Block) -> list[int]:
-    exit = block.exit
-    if exit.name == "jump":
-        return [exit.attrs["target"]]
-    if exit.name == "branch":
-        return [exit.attrs["taken"], exit.attrs["fallthrough"]]
-    if exit.name == "exit":
-        return [exit.attrs["next_pc"]]
-    return []
+
+def make_engine(state: GuestState, memory, lift: Callable[[int], Block], options) -> DynamicEngine:
+    """The runtime's entry point (dbt.runtime.ENGINES)."""
+    return DynamicEngine(state, memory, lift, options.on_block,
+                         code_cache_size=options.code_cache_size or DEFAULT_CODE_CACHE,
+                         on_llvm=options.on_llvm, on_asm=options.on_asm,
+                         speculate=options.speculate)

@@ -22,8 +22,8 @@ The helper is a fork of the engine's process, so its guest memory is a copy of t
 the fork: the engine adopts a region only if every block's bytes are still the same (and
 executable), and only results of the current epoch. Tier-1 counters and "seen" bytes live in
 an arena the engine allocates before the fork (fork keeps addresses), carved up by the helper
-alone; FP helpers are called by name, and their exact-path callback is made before the fork,
-at the same address in both processes. If the helper dies, the engine carries on alone.
+alone; FP helpers are called by name (fp_runtime defines them, and their exact-path callback, in
+each process). If the helper dies, the engine carries on alone.
 
 The guest cannot observe any of this: an adopted region is the region the engine would have
 compiled from the same bytes (same lifter, same lowering, same LLVM options).
@@ -38,6 +38,13 @@ import select
 import signal
 import struct
 from dataclasses import dataclass
+
+from dbt.region import MAX_REGION_BLOCKS, form_region, region_exits
+
+from . import fp_runtime
+from .engine import LLVMJit, object_file
+from .fp_kernels import HELPER_OPT_LEVEL, helper_module, helpers_called
+from .lower import lower_region
 
 ARENA_BYTES = 1 << 20           # counters and "seen" bytes of speculative regions
 MAX_DEPTH = 1                   # exits of the helper's own regions followed this many levels
@@ -66,17 +73,6 @@ class Speculated:
     seen: int                  # address of its "seen" bytes
     helpers: list              # FP helper functions it calls
     exits: list                # region_exits of its blocks
-
-
-def region_exits(blocks) -> list[int]:
-    """The pcs a region's blocks may go to outside it, likeliest first: branch and jump
-    targets, then the return points after blocks that end in a jump."""
-    from .dynamic import _successors           # (dynamic imports this module)
-    inside = {b.pc for b in blocks}
-    out = [s for b in blocks for s in _successors(b) if s not in inside]
-    out += [b.end_pc for b in blocks if b.exit.name in ("jump", "jump_ind")
-            and b.end_pc not in inside]
-    return list(dict.fromkeys(out))
 
 
 def _pack(message) -> bytes:
@@ -133,9 +129,7 @@ class Speculator:
     hot objects in."""
 
     def __init__(self, engine, sync: bool = False):
-        from .backends.llvm import lower_fp
         self.sync = sync        # wait for whatever the helper is doing (deterministic tests)
-        lower_fp.exact_path()                   # made before the fork: one address for both
         self.arena = (ctypes.c_uint8 * ARENA_BYTES)()
         self.epoch = 0
         self.ready: dict[int, Speculated] = {}  # block pc -> a region that contains it
@@ -228,8 +222,7 @@ class Speculator:
         for kind, epoch, key, *rest in self.results.read(wait):
             current = epoch == self.epoch
             if kind == "helper":                # valid in any epoch: it is no guest code
-                from .backends.llvm import lower_fp
-                lower_fp.ensure(key, rest[0])
+                fp_runtime.ensure(key, rest[0])
             elif kind == "hot":
                 self.hot_job = None
                 if current:
@@ -290,11 +283,9 @@ class Arena:
 def translate_ahead(engine, tm, pc: int, name: str, arena: Arena):
     """Translate the tier-1 region at `pc` as the engine would, into an object file of
     target machine `tm`: (Speculated, its blocks). Raises if it cannot."""
-    from .backends.llvm import lower as llvm_lower
-    from .backends.llvm.engine import object_file
-    from .backends.llvm.lower_fp import helpers_called
-    from .dynamic import HOT_THRESHOLD
-    blocks = engine._form_region(pc)
+    code, interp_only = engine.code, engine.interp_only
+    blocks = form_region(pc, engine.lift,
+                         lambda p: p in interp_only or code.get(p) is not None)
     spans = []
     for b in blocks:
         raw = engine.memory.fetch(b.pc, b.end_pc - b.pc)
@@ -303,8 +294,8 @@ def translate_ahead(engine, tm, pc: int, name: str, arena: Arena):
         spans.append((b.pc, b.end_pc, b.ninsns, raw))
     counter = arena.carve(region_bytes(len(blocks)))
     seen = counter + 8
-    text = llvm_lower.lower_region(name, blocks, engine._window_bits(), counter,
-                                   HOT_THRESHOLD, promote=False, seen=seen)
+    text = lower_region(name, blocks, engine.window_bits(), counter, engine.threshold,
+                        promote=False, seen=seen)
     obj = object_file(tm, engine.module_text(text, tm.triple))
     return Speculated(pc, name, spans, obj, counter, seen, helpers_called(text),
                       region_exits(blocks)), blocks
@@ -317,8 +308,6 @@ def region_bytes(nblocks: int) -> int:
 
 class _Helper:
     def __init__(self, engine, requests: int, results: int, arena: int):
-        from .backends.llvm.engine import LLVMJit
-        from .backends.llvm.lower_fp import HELPER_OPT_LEVEL
         self.engine = engine
         self.requests = _Reader(requests)
         self.results = results
@@ -367,7 +356,6 @@ class _Helper:
             self.stack.extend((pc, 0, self.hints) for pc in reversed(pcs))
 
     def _translate(self, pc: int, depth: int, hint: int) -> None:
-        from .dynamic import MAX_REGION_BLOCKS
         if not self.arena.room(region_bytes(MAX_REGION_BLOCKS)):   # (some 50,000 made)
             self.stack.clear()
             return
@@ -388,7 +376,6 @@ class _Helper:
             self.stack.extend((p, depth + 1, hint) for p in reversed(region.exits))
 
     def _compile_hot(self, epoch: int, name: str, module: str) -> None:
-        from .backends.llvm.engine import object_file
         try:
             obj = object_file(self.hot_tm, module, hot=True)
         except Exception:                       # noqa: BLE001 - the engine compiles it
@@ -398,8 +385,6 @@ class _Helper:
     def _ship_helpers(self, names: list[str]) -> None:
         """Compile the FP helpers a region calls, before the region: the engine compiles
         each once, and would otherwise do it when it first needs one."""
-        from .backends.llvm.engine import object_file
-        from .backends.llvm.lower_fp import helper_module
         for name in names:
             if name not in self.shipped:
                 self.shipped.add(name)

@@ -1,0 +1,265 @@
+"""Lowering of the IR's integer, state, memory and control-flow ops: one function per op,
+registered in optable.LOWER (floating point is in lower_fp.py).
+
+Where LLVM has undefined behaviour the IR has a defined result (division by zero and overflow,
+shift amounts of the width or more): the lowering guards it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dbt.ir.block import Op
+
+from .irtext import LLTYPES, int_literal
+from .optable import REASON_CODES, lowers
+
+if TYPE_CHECKING:
+    from .lower import RegionLowerer
+
+_BINARY = {"add": "add", "sub": "sub", "mul": "mul", "and": "and", "or": "or", "xor": "xor"}
+_CMP = {"eq": "eq", "ne": "ne", "lt_s": "slt", "lt_u": "ult", "le_s": "sle", "le_u": "ule"}
+
+
+def _ty(op: Op) -> str:
+    return LLTYPES[op.result.type]
+
+
+@lowers(*_BINARY)
+def lower_binary(r: RegionLowerer, op: Op) -> None:
+    a, b = r.v(op.args[0]), r.v(op.args[1])
+    r.define(op, f"{_BINARY[op.name]} {_ty(op)} {a}, {b}")
+
+
+@lowers(*_CMP)
+def lower_compare(r: RegionLowerer, op: Op) -> None:
+    a, b = r.v(op.args[0]), r.v(op.args[1])
+    r.define(op, f"icmp {_CMP[op.name]} {LLTYPES[op.args[0].type]} {a}, {b}")
+
+
+@lowers("shl", "shr_u", "shr_s")
+def lower_shift(r: RegionLowerer, op: Op) -> None:
+    t, bits = _ty(op), op.result.type.bits
+    a = r.v(op.args[0])
+    n = r.fb.assign(f"and {t} {r.v(op.args[1])}, {bits - 1}")    # the IR's amount modulo width
+    inst = {"shl": "shl", "shr_u": "lshr", "shr_s": "ashr"}[op.name]
+    r.define(op, f"{inst} {t} {a}, {n}")
+
+
+@lowers("rotl", "rotr")
+def lower_rotate(r: RegionLowerer, op: Op) -> None:
+    t = _ty(op)
+    a, n = r.v(op.args[0]), r.v(op.args[1])
+    fn = "fshl" if op.name == "rotl" else "fshr"
+    r.define(op, f"call {t} @llvm.{fn}.{t}({t} {a}, {t} {a}, {t} {n})")
+
+
+@lowers("div_u", "rem_u")
+def lower_div_u(r: RegionLowerer, op: Op) -> None:
+    fb, t = r.fb, _ty(op)
+    a, b = r.v(op.args[0]), r.v(op.args[1])
+    zero = fb.assign(f"icmp eq {t} {b}, 0")
+    safe = fb.assign(f"select i1 {zero}, {t} 1, {t} {b}")
+    inst = "udiv" if op.name == "div_u" else "urem"
+    q = fb.assign(f"{inst} {t} {a}, {safe}")
+    by_zero = "-1" if op.name == "div_u" else a                  # x/0 = all ones, x%0 = x
+    r.define(op, f"select i1 {zero}, {t} {by_zero}, {t} {q}")
+
+
+@lowers("div_s", "rem_s")
+def lower_div_s(r: RegionLowerer, op: Op) -> None:
+    fb, t, bits = r.fb, _ty(op), op.result.type.bits
+    a, b = r.v(op.args[0]), r.v(op.args[1])
+    int_min = int_literal(1 << (bits - 1), bits)
+    zero = fb.assign(f"icmp eq {t} {b}, 0")
+    overflow = fb.assign(f"and i1 {fb.assign(f'icmp eq {t} {a}, {int_min}')}, "
+                         f"{fb.assign(f'icmp eq {t} {b}, -1')}")
+    bad = fb.assign(f"or i1 {zero}, {overflow}")
+    safe = fb.assign(f"select i1 {bad}, {t} 1, {t} {b}")
+    inst = "sdiv" if op.name == "div_s" else "srem"
+    q = fb.assign(f"{inst} {t} {a}, {safe}")
+    if op.name == "div_s":      # x/0 = -1; INT_MIN/-1 = INT_MIN
+        q = fb.assign(f"select i1 {overflow}, {t} {int_min}, {t} {q}")
+        r.define(op, f"select i1 {zero}, {t} -1, {t} {q}")
+    else:                       # x%0 = x; INT_MIN%-1 = 0
+        q = fb.assign(f"select i1 {overflow}, {t} 0, {t} {q}")
+        r.define(op, f"select i1 {zero}, {t} {a}, {t} {q}")
+
+
+@lowers("neg")
+def lower_neg(r: RegionLowerer, op: Op) -> None:
+    r.define(op, f"sub {_ty(op)} 0, {r.v(op.args[0])}")
+
+
+@lowers("not")
+def lower_not(r: RegionLowerer, op: Op) -> None:
+    t = _ty(op)
+    r.define(op, f"xor {t} {r.v(op.args[0])}, {int_literal(-1, op.result.type.bits)}")
+
+
+@lowers("clz", "ctz", "popcnt")
+def lower_bitcount(r: RegionLowerer, op: Op) -> None:
+    t = _ty(op)
+    a = r.v(op.args[0])
+    if op.name == "popcnt":
+        r.define(op, f"call {t} @llvm.ctpop.{t}({t} {a})")
+    else:
+        fn = "ctlz" if op.name == "clz" else "cttz"
+        r.define(op, f"call {t} @llvm.{fn}.{t}({t} {a}, i1 false)")
+
+
+@lowers("select")
+def lower_select(r: RegionLowerer, op: Op) -> None:
+    t = _ty(op)
+    c, a, b = (r.v(x) for x in op.args)
+    r.define(op, f"select i1 {c}, {t} {a}, {t} {b}")
+
+
+@lowers("sext", "zext", "trunc", "bitcast")
+def lower_convert(r: RegionLowerer, op: Op) -> None:
+    src, dst = op.args[0].type, op.result.type
+    a = r.v(op.args[0])
+    if src.bits == dst.bits and op.name != "bitcast":
+        r.define(op, f"bitcast {LLTYPES[src]} {a} to {LLTYPES[dst]}")
+        return
+    r.define(op, f"{op.name} {LLTYPES[src]} {a} to {LLTYPES[dst]}")
+
+
+# -- state ----------------------------------------------------------------------------------------
+@lowers("get")
+def lower_get(r: RegionLowerer, op: Op) -> None:
+    slot = f"ptr %f.{op.attrs['field']}"
+    t = op.result.type
+    if t.bits == 64 and not t.is_float:
+        r.define(op, f"load i64, {slot}")
+        return
+    value = r.fb.assign(f"load i64, {slot}")
+    r.define(op, f"{'bitcast' if t.bits == 64 else 'trunc'} i64 {value} to {_ty(op)}")
+
+
+@lowers("set")
+def lower_set(r: RegionLowerer, op: Op) -> None:
+    t = op.args[0].type
+    value = r.v(op.args[0])
+    if t.bits < 64:
+        value = r.fb.assign(f"zext {LLTYPES[t]} {value} to i64")
+    elif t.is_float:
+        value = r.fb.assign(f"bitcast {LLTYPES[t]} {value} to i64")
+    r.fb.emit(f"store i64 {value}, ptr %f.{op.attrs['field']}")
+
+
+# -- memory -----------------------------------------------------------------------------------------
+@lowers("load")
+def lower_load(r: RegionLowerer, op: Op) -> None:
+    t = op.result.type
+    ptr = r.address(op.args[0], t.bits // 8, write=False, align=op.attrs.get("align", False))
+    # Volatile: a guest load whose value is dead (rd = x0, or overwritten later in the region)
+    # still faults, and stays after the pc store before it; a plain load LLVM would delete
+    # or move (even at -O0, instruction selection drops dead loads).
+    r.define(op, f"load volatile {LLTYPES[t]}, ptr {ptr}, align 1")
+
+
+@lowers("store")
+def lower_store(r: RegionLowerer, op: Op) -> None:
+    t = op.args[1].type
+    value = r.v(op.args[1])
+    ptr = r.address(op.args[0], t.bits // 8, write=True, align=op.attrs.get("align", False))
+    r.fb.emit(f"store volatile {LLTYPES[t]} {value}, ptr {ptr}, align 1")   # as loads: in order
+
+
+@lowers("cmpxchg")
+def lower_cmpxchg(r: RegionLowerer, op: Op) -> None:
+    fb, t = r.fb, _ty(op)
+    expected, new, enable = (r.v(x) for x in op.args[1:])
+    do, skip, join = fb.label("cx"), fb.label("cxno"), fb.label("cxj")
+    fb.emit(f"br i1 {enable}, label %{do}, label %{skip}")
+    fb.start(do)
+    ptr = r.address(op.args[0], op.result.type.bits // 8, write=True,
+                    align=op.attrs.get("align", False))
+    pair = fb.assign(f"cmpxchg ptr {ptr}, {t} {expected}, {t} {new} seq_cst seq_cst")
+    old = fb.assign(f"extractvalue {{ {t}, i1 }} {pair}, 0")
+    done = fb.label("cxd")
+    fb.emit(f"br label %{done}")
+    fb.start(done)
+    fb.emit(f"br label %{join}")
+    fb.start(skip)
+    failed = fb.assign(f"xor {t} {expected}, 1")            # disabled: never equals expected
+    fb.emit(f"br label %{join}")
+    fb.start(join)
+    r.define(op, f"phi {t} [ {old}, %{done} ], [ {failed}, %{skip} ]")
+
+
+@lowers("fence")
+def lower_fence(r: RegionLowerer, op: Op) -> None:
+    r.fb.emit("fence seq_cst")
+
+
+@lowers("counter")
+def lower_counter(r: RegionLowerer, op: Op) -> None:
+    """Counters are read by the interpreter (a deopt: rare, and exact there)."""
+    r.deopt_if("true", op)
+    r.define(op, "add i64 0, 0")                  # not reached
+
+
+@lowers("trap_if")
+def lower_trap_if(r: RegionLowerer, op: Op) -> None:
+    ok = r.fb.assign(f"xor i1 {r.v(op.args[0])}, true")
+    r.guard(ok, REASON_CODES[op.attrs["kind"]])
+
+
+# -- terminators -----------------------------------------------------------------------------------
+@lowers("jump")
+def lower_jump(r: RegionLowerer, op: Op) -> None:
+    target = op.attrs["target"]
+    r.goto(int_literal(target, 64), target)
+
+
+@lowers("branch")
+def lower_branch(r: RegionLowerer, op: Op) -> None:
+    fb = r.fb
+    taken, fall = fb.label("tk"), fb.label("ft")
+    fb.emit(f"br i1 {r.v(op.args[0])}, label %{taken}, label %{fall}")
+    for label, target in ((taken, op.attrs["taken"]), (fall, op.attrs["fallthrough"])):
+        fb.start(label)
+        r.goto(int_literal(target, 64), target)
+
+
+@lowers("jump_ind")
+def lower_jump_ind(r: RegionLowerer, op: Op) -> None:
+    """A computed jump (return, switch table): in hot code a switch over the region's blocks,
+    so a target inside the region stays in it; any other pc, and every one in tier 1, leaves
+    to the dispatcher."""
+    fb = r.fb
+    target = r.v(op.args[0])
+    if not r.promote:                   # tier 1: through the dispatcher (short code)
+        r.goto(target)
+        return
+    out = fb.label("ind")
+    cases = [(pc, fb.label("to")) for pc in r.labels]
+    r.branch_on(target, cases, out)
+    for pc, label in cases:
+        fb.start(label)
+        r.goto(int_literal(pc, 64), pc)
+    fb.start(out)
+    r.goto(target)
+
+
+@lowers("exit")
+def lower_exit(r: RegionLowerer, op: Op) -> None:
+    r.leave(REASON_CODES[op.attrs["reason"]], int_literal(op.attrs["next_pc"], 64))
+
+
+@lowers("trap")
+def lower_trap(r: RegionLowerer, op: Op) -> None:
+    r.leave(REASON_CODES[op.attrs["kind"]], int_literal(op.attrs["pc"], 64))
+
+
+
+# Intrinsics these lowerings call (declared in a region's module when it calls them).
+DECLARATIONS = "\n".join(
+    [f"declare {t} @llvm.{fn}.{t}({t}, {t}, {t})" for fn in ("fshl", "fshr")
+     for t in ("i8", "i16", "i32", "i64", "i128")]
+    + [f"declare {t} @llvm.{fn}.{t}({t}, i1)" for fn in ("ctlz", "cttz")
+       for t in ("i8", "i16", "i32", "i64", "i128")]
+    + [f"declare {t} @llvm.ctpop.{t}({t})" for t in ("i8", "i16", "i32", "i64", "i128")]
+)

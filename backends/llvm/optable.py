@@ -1,0 +1,48 @@
+"""The LLVM backend's tables: the lowering function of each IR op, and the codes with which
+generated code tells the runtime why it left.
+
+A lowering function is `fn(r, op)`: `r` is the RegionLowerer writing the region's text (its
+`fb` FnBuilder, `v(value)`, `define(op, expr)`, and the exits: `goto`, `leave`, `guard`,
+`deopt_if`, `address`). lower_ops.py (integer, state, memory and control ops) and lower_fp.py
+(floating point) register theirs here with `@lowers(...)`; lower.py imports both.
+"""
+
+from __future__ import annotations
+
+from dbt.ir.block import Op
+from dbt.ir.ops import EXIT_ICACHE_FLUSH, EXIT_SYSCALL, TRAP_KINDS
+
+EXIT_SENTINEL = 1
+# exit_reason slot values
+REASON_CODES = {EXIT_SYSCALL: 1, EXIT_ICACHE_FLUSH: 2}
+for _i, _kind in enumerate(TRAP_KINDS):
+    REASON_CODES[_kind] = 3 + _i
+REASON_READ_FAULT = 16          # guest address outside the window, read
+REASON_WRITE_FAULT = 17         # ... write
+REASON_MISALIGNED = 18          # an aligned-only access was misaligned (SIGBUS)
+REASON_HOST_FAULT = 19          # the host's SIGSEGV handler caught a read (dispatcher)
+REASON_HOST_FAULT_WRITE = 21    # ... a write (REASON_HOST_FAULT + the page-fault write bit)
+REASON_HOT = 22                 # a tier-1 region's counter reached the threshold: recompile
+REASON_INTERP = 23              # deoptimise: the interpreter runs the block at the pc
+REASON_NAMES = {code: name for name, code in REASON_CODES.items()}
+
+
+class Unsupported(Exception):
+    """The region uses an op this backend cannot lower (the runtime interprets that block)."""
+
+    def __init__(self, op: Op, block_pc: int):
+        super().__init__(f"{op.name} in block {block_pc:#x}")
+        self.op = op
+        self.block_pc = block_pc
+
+
+LOWER: dict = {}                # IR op name -> fn(r, op)
+
+
+def lowers(*names):
+    """Register the decorated function as the lowering of the IR ops `names`."""
+    def register(fn):
+        for name in names:
+            LOWER[name] = fn
+        return fn
+    return register
