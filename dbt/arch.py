@@ -33,6 +33,7 @@ class Arch:
     stack_pointer: str             # GuestState field of the stack pointer
     hwcap: int
     initial_fields: tuple = ()     # (field, value) pairs set before the first instruction
+    sysroot: str | None = None     # the Debian cross sysroot of dynamically linked programs
 
 
 def arch_for_machine(machine: int) -> Arch | None:

@@ -31,7 +31,10 @@ def _parser() -> argparse.ArgumentParser:
                      help=f"execution mode: {', '.join(MODES)} (default: the best that exists; "
                           f"planned: {', '.join(PLANNED_MODES)})")
     run.add_argument("-L", dest="sysroot", metavar="DIR",
-                     help="look up absolute guest paths under DIR first (as qemu-user)")
+                     help="the guest's root directory (sysroot): the interpreter of a "
+                          "dynamically linked program and absolute guest paths are looked up "
+                          "under DIR first, as qemu-user does (default: $QEMU_LD_PREFIX, else "
+                          "the Debian cross sysroot of the guest's ISA for dynamic programs)")
     run.add_argument("-E", dest="setenv", action="append", default=[], metavar="VAR=VAL",
                      help="set a variable in the guest's environment")
     run.add_argument("-U", dest="unsetenv", action="append", default=[], metavar="VAR",
@@ -111,7 +114,7 @@ def cmd_run(args) -> int:
     from .runtime import Machine
     try:
         machine = Machine(args.program, [args.program, *args.args], env, mode=mode,
-                          sysroot=args.sysroot, strace=args.strace, trace=trace,
+                          sysroot=_sysroot(args), strace=args.strace, trace=trace,
                           code_cache_size=args.code_cache_size,
                           speculate=_speculate(args))
     except LoadError as exc:
@@ -129,6 +132,11 @@ def cmd_run(args) -> int:
             print(f"dbt-vm: {result.message}", file=sys.stderr)
         die_by_signal(result.signal)
     return result.status
+
+
+def _sysroot(args) -> str | None:
+    """-L, else QEMU_LD_PREFIX from dbt-vm's environment (as qemu-user: -L wins)."""
+    return args.sysroot if args.sysroot is not None else os.environ.get("QEMU_LD_PREFIX")
 
 
 def _speculate(args) -> str:

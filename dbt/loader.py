@@ -1,9 +1,18 @@
-"""ELF loading and the initial process stack, as Linux builds them.
+"""ELF loading and the initial process stack, as Linux's binfmt_elf builds them.
 
-Static programs only for now: ET_EXEC, and static-pie ET_DYN (loaded at DYN_BASE). A program
-with PT_INTERP is refused with a clear message. Segments are mapped with their permissions and
-zero-filled bss; PT_TLS is left to the guest's libc; brk starts at the page after the highest
-segment; the stack holds argc, argv, envp and the auxiliary vector, 16-byte aligned.
+Programs are ET_EXEC (at their addresses) or ET_DYN (at DYN_BASE: static-pie, or PIE with an
+interpreter). A program with PT_INTERP also gets its interpreter (ld.so) mapped, top-down in
+the mmap area as Linux does, and starts at the interpreter's entry; AT_BASE tells ld.so where
+it is. The interpreter's path is looked up in the sysroot (`-L`) first, as qemu-user does;
+without one, under the guest ISA's Debian cross sysroot (`Arch.sysroot`), which then becomes
+the sysroot of the whole run.
+
+Segments are mapped as Linux maps them: whole file pages from page_floor(p_offset) (file
+mappings that remember the file: see GuestMemory.map_file), so the bytes after p_filesz in the
+last file page are the file's, unless p_memsz > p_filesz: then the rest of that page is zeroed
+and further bss pages are anonymous. PT_TLS is left to the guest's libc; brk starts at the page
+after the program's highest segment; the stack holds argc, argv, envp and the auxiliary vector,
+16-byte aligned.
 
 The ELF header and program headers are read with `struct` (as the kernel's binfmt_elf does:
 sections play no part in loading). pyelftools would cost ~25 ms of imports on every run; it
@@ -18,10 +27,10 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from .arch import MACHINE_NAMES, Arch, arch_for_machine
-from .memory import (PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, GuestMemory, page_ceil,
-                     page_floor)
+from .memory import (PAGE_MASK, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, STACK, FileRef,
+                     GuestMemory, MemError, page_ceil, page_floor)
 
-DYN_BASE = 0x40000000           # load address of static-pie programs
+DYN_BASE = 0x40000000           # load address of ET_DYN programs (static-pie and PIE)
 STACK_SIZE = 8 << 20            # as qemu-user's default and Linux's RLIMIT_STACK
 STACK_TOP_GAP = 16 * PAGE_SIZE  # unmapped pages above the stack
 MMAP_GAP = 1 << 20              # between the stack guard and the top of the mmap area
@@ -55,13 +64,30 @@ class Segment(NamedTuple):
 class Program:
     path: str
     arch: Arch
-    entry: int
+    entry: int                      # the program's entry point (AT_ENTRY)
+    start_pc: int = 0               # where the guest starts: the interpreter's entry, or entry
     sp: int = 0
     bias: int = 0
     phdr: int = 0
     phnum: int = 0
-    segments: list = field(default_factory=list)   # (start, end, prot)
+    segments: list = field(default_factory=list)   # the program's (start, end, prot)
     exec_stack: bool = False
+    interp: str | None = None       # host path of the interpreter (PT_INTERP), if any
+    interp_bias: int = 0            # where it was loaded (AT_BASE)
+    sysroot: str | None = None      # the sysroot of the run (-L, or the default one)
+    auxv: tuple[int, int] = (0, 0)  # guest address and size of the auxiliary vector
+
+
+class _Image(NamedTuple):
+    """An ELF file mapped into guest memory."""
+    bias: int
+    entry: int                      # with the bias
+    phdr: int                       # guest address of the program headers
+    phnum: int
+    end: int                        # end of the highest segment
+    segments: list                  # (start, end, prot)
+    exec_stack: bool
+    interp: bytes | None            # PT_INTERP's path
 
 
 def read_header(path: str) -> tuple[Arch, bytes]:
@@ -111,53 +137,142 @@ def _program_headers(data: bytes) -> list[Segment]:
 
 
 def load(path: str, memory: GuestMemory, argv: list[bytes], envp: list[bytes],
-         execfn: bytes | None = None) -> Program:
+         execfn: bytes | None = None, sysroot: str | None = None) -> Program:
+    """Load the program at `path` (and its interpreter) and build the initial stack."""
     arch, data = read_header(path)
-    etype, = struct.unpack_from("<H", data, 16)
-    entry, phoff = struct.unpack_from("<QQ", data, 24)
-    phnum, = struct.unpack_from("<H", data, 56)
-    segments = _program_headers(data)
-    if etype not in (ET_EXEC, ET_DYN):
-        raise LoadError(f"not an executable ({ET_NAMES.get(etype, etype)})")
-    if any(seg.p_type == PT_INTERP for seg in segments):
-        raise LoadError("dynamically linked programs are not supported yet "
-                        "(link it with -static)")
-    bias = DYN_BASE if etype == ET_DYN else 0
-    prog = Program(path=path, arch=arch, entry=entry + bias, bias=bias, phnum=phnum)
-    _map_segments(prog, segments, data, memory)
-    prog.phdr = _phdr_address(segments, phoff, bias)
-    _setup_stack(prog, memory, argv, envp, execfn or path.encode())
+    image = _map_image(path, data, memory, DYN_BASE)
+    prog = Program(path=path, arch=arch, entry=image.entry, start_pc=image.entry,
+                   bias=image.bias, phdr=image.phdr, phnum=image.phnum,
+                   segments=image.segments, exec_stack=image.exec_stack, sysroot=sysroot)
+    memory.brk_start = memory.brk_end = page_ceil(image.end)
+    stack_top = _map_stack(memory, prog.exec_stack)
+    if image.interp is not None:
+        prog.interp, prog.sysroot = find_interpreter(image.interp.decode(errors="surrogateescape"),
+                                                     sysroot, arch)
+        interp = _load_interpreter(prog.interp, arch, memory)
+        prog.interp_bias, prog.start_pc = interp.bias, interp.entry
+    _setup_stack(prog, memory, stack_top, argv, envp, execfn or path.encode())
     return prog
 
 
-def _map_segments(prog: Program, segments: list[Segment], data: bytes,
-                  memory: GuestMemory) -> None:
+def find_interpreter(interp: str, sysroot: str | None, arch: Arch) -> tuple[str, str | None]:
+    """(host path of the interpreter, sysroot of the run). With a sysroot, qemu-user's rule:
+    the sysroot's file if it exists, else the host's. Without, the ISA's Debian cross sysroot
+    if it has the file (it becomes the sysroot), else the host's file."""
+    candidates = [(sysroot, sysroot)] if sysroot else []
+    if not sysroot and arch.sysroot:
+        candidates.append((arch.sysroot, arch.sysroot))
+    for root, run_root in candidates:
+        if os.access(root.rstrip("/") + interp, os.F_OK):
+            return root.rstrip("/") + interp, run_root
+    if os.access(interp, os.F_OK):
+        return interp, sysroot
+    where = " or ".join(f"under {root}" for root, _ in candidates) or "on the host"
+    if candidates:
+        where += " or on the host"
+    raise LoadError(f"interpreter {interp} not found ({where}): give the guest's root "
+                    "directory with -L DIR or QEMU_LD_PREFIX")
+
+
+def _load_interpreter(path: str, arch: Arch, memory: GuestMemory) -> _Image:
+    try:
+        interp_arch, data = read_header(path)
+        if interp_arch is not arch:
+            raise LoadError(f"it is for {interp_arch.name}, not {arch.name}")
+        image = _map_image(path, data, memory, None)
+    except LoadError as exc:
+        raise LoadError(f"interpreter {path}: {exc}") from None
+    if image.interp is not None:
+        raise LoadError(f"interpreter {path}: it has an interpreter itself")
+    return image
+
+
+def _map_image(path: str, data: bytes, memory: GuestMemory, dyn_base: int | None) -> _Image:
+    """Map an ELF file's segments: ET_DYN at `dyn_base` (None: the highest free range of
+    the mmap area, as Linux places an interpreter), ET_EXEC at its own addresses."""
+    etype, = struct.unpack_from("<H", data, 16)
+    entry, phoff = struct.unpack_from("<QQ", data, 24)
+    if etype not in (ET_EXEC, ET_DYN):
+        raise LoadError(f"not an executable ({ET_NAMES.get(etype, etype)})")
+    segments = _program_headers(data)
     loads = [s for s in segments if s.p_type == PT_LOAD]
     if not loads:
         raise LoadError("no loadable segments")
-    page_prot: dict[int, int] = {}
-    for seg in loads:
-        start, memsz, filesz = seg.p_vaddr + prog.bias, seg.p_memsz, seg.p_filesz
-        offset = seg.p_offset
-        if filesz > memsz or offset + filesz > len(data):
-            raise LoadError("corrupt ELF file (segment outside the file)")
-        if not memory.in_window(page_floor(start), page_ceil(start + memsz) - page_floor(start)):
-            raise LoadError(f"segment at {start:#x} is outside the guest address space")
-        prot = _prot(seg.p_flags)
-        for page in range(page_floor(start), page_ceil(start + memsz), PAGE_SIZE):
-            page_prot[page] = page_prot.get(page, 0) | prot
-        prog.segments.append((start, start + memsz, prot))
-    for page in sorted(page_prot):
-        if memory.is_free(page, PAGE_SIZE):
-            memory.map_anonymous(page, PAGE_SIZE, PROT_READ | PROT_WRITE)
-    for seg in loads:
-        start = seg.p_vaddr + prog.bias
-        memory.write(start, data[seg.p_offset:seg.p_offset + seg.p_filesz], force=True)
-    for page, prot in page_prot.items():
-        memory.protect(page, PAGE_SIZE, prot)
+    _check_segments(loads, len(data))
+    bias = 0
+    if etype == ET_DYN:
+        low = page_floor(min(s.p_vaddr for s in loads))
+        high = page_ceil(max(s.p_vaddr + s.p_memsz for s in loads))
+        if dyn_base is None:
+            try:
+                dyn_base = memory.find_free(high - low)
+            except MemError:
+                raise LoadError("no room for it in the guest address space") from None
+        bias = dyn_base - low
+    placed = _map_segments(path, loads, bias, memory)
     gnu_stack = [s for s in segments if s.p_type == PT_GNU_STACK]
-    prog.exec_stack = bool(gnu_stack and gnu_stack[0].p_flags & PF_X)
-    memory.brk_start = memory.brk_end = page_ceil(max(end for _, end, _ in prog.segments))
+    return _Image(bias=bias, entry=entry + bias, phdr=_phdr_address(segments, phoff, bias),
+                  phnum=len(segments), end=max(end for _, end, _ in placed), segments=placed,
+                  exec_stack=bool(gnu_stack and gnu_stack[0].p_flags & PF_X),
+                  interp=_interp_path(segments, data))
+
+
+def _interp_path(segments: list[Segment], data: bytes) -> bytes | None:
+    for seg in segments:
+        if seg.p_type == PT_INTERP:
+            raw = data[seg.p_offset:seg.p_offset + seg.p_filesz]
+            if len(raw) < 2 or len(raw) > 4096 or raw[-1] != 0 or b"\0" in raw[:-1]:
+                raise LoadError("corrupt ELF file (bad PT_INTERP)")
+            return raw[:-1]
+    return None
+
+
+def _check_segments(loads: list[Segment], file_size: int) -> None:
+    for seg in loads:
+        if seg.p_filesz > seg.p_memsz or seg.p_offset + seg.p_filesz > file_size:
+            raise LoadError("corrupt ELF file (segment outside the file)")
+        if seg.p_filesz and (seg.p_offset - seg.p_vaddr) & PAGE_MASK:
+            raise LoadError("corrupt ELF file (segment offset and address differ modulo "
+                            "the page size)")
+
+
+def _map_segments(path: str, loads: list[Segment], bias: int,
+                  memory: GuestMemory) -> list[tuple[int, int, int]]:
+    """Map each PT_LOAD as Linux's elf_load does; a later segment replaces the pages it
+    shares with an earlier one. Returns (start, end, prot) of each segment."""
+    for seg in loads:
+        start = seg.p_vaddr + bias
+        if not memory.in_window(page_floor(start), page_ceil(start + seg.p_memsz)
+                                - page_floor(start)):
+            raise LoadError(f"segment at {start:#x} is outside the guest address space")
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        file = FileRef.of(os.fsencode(os.path.realpath(path)), os.fstat(fd))
+        placed = []
+        for seg in loads:
+            start, prot = seg.p_vaddr + bias, _prot(seg.p_flags)
+            _map_segment(memory, seg, start, prot, fd, file)
+            placed.append((start, start + seg.p_memsz, prot))
+        return placed
+    finally:
+        os.close(fd)
+
+
+def _map_segment(memory: GuestMemory, seg: Segment, start: int, prot: int, fd: int,
+                 file: FileRef) -> None:
+    page, file_end = page_floor(start), start + seg.p_filesz
+    if seg.p_filesz:
+        memory.map_file(page, page_ceil(file_end) - page, prot, fd,
+                        seg.p_offset - (start - page), file)
+    if seg.p_memsz <= seg.p_filesz:
+        return
+    anon_start = page_ceil(file_end) if seg.p_filesz else page
+    if seg.p_filesz and file_end < anon_start:          # the rest of the last file page
+        memory.write(file_end, bytes(anon_start - file_end), force=True)
+        memory.mark_written(file_end, anon_start - file_end)
+    anon_end = page_ceil(start + seg.p_memsz)
+    if anon_end > anon_start:
+        memory.map_anonymous(anon_start, anon_end - anon_start, prot)
 
 
 def _prot(flags: int) -> int:
@@ -175,12 +290,18 @@ def _phdr_address(segments: list[Segment], phoff: int, bias: int) -> int:
     return 0
 
 
-def _setup_stack(prog: Program, memory: GuestMemory, argv: list[bytes], envp: list[bytes],
-                 execfn: bytes) -> None:
+def _map_stack(memory: GuestMemory, exec_stack: bool) -> int:
+    """Map the stack below the top of the address space; the mmap area starts below it.
+    Returns the stack's top."""
     top = memory.size - STACK_TOP_GAP
-    prot = PROT_READ | PROT_WRITE | (PROT_EXEC if prog.exec_stack else 0)
-    memory.map_anonymous(top - STACK_SIZE, STACK_SIZE, prot)
+    prot = PROT_READ | PROT_WRITE | (PROT_EXEC if exec_stack else 0)
+    memory.map_anonymous(top - STACK_SIZE, STACK_SIZE, prot, kind=STACK)
     memory.mmap_top = top - STACK_SIZE - MMAP_GAP
+    return top
+
+
+def _setup_stack(prog: Program, memory: GuestMemory, top: int, argv: list[bytes],
+                 envp: list[bytes], execfn: bytes) -> None:
     sp = top
 
     def push_bytes(blob: bytes) -> int:
@@ -201,12 +322,13 @@ def _setup_stack(prog: Program, memory: GuestMemory, argv: list[bytes], envp: li
     sp = (sp - 8 * len(words)) & ~15
     memory.write(sp, struct.pack(f"<{len(words)}Q", *words))
     prog.sp = sp
+    prog.auxv = (sp + 8 * (len(words) - 2 * len(auxv)), 16 * len(auxv))
 
 
 def _auxv(prog: Program, random_addr: int, execfn_addr: int) -> list[tuple[int, int]]:
     return [
         (AT_PHDR, prog.phdr), (AT_PHENT, 56), (AT_PHNUM, prog.phnum),
-        (AT_PAGESZ, PAGE_SIZE), (AT_BASE, 0), (AT_FLAGS, 0), (AT_ENTRY, prog.entry),
+        (AT_PAGESZ, PAGE_SIZE), (AT_BASE, prog.interp_bias), (AT_FLAGS, 0), (AT_ENTRY, prog.entry),
         (AT_UID, os.getuid()), (AT_EUID, os.geteuid()), (AT_GID, os.getgid()),
         (AT_EGID, os.getegid()), (AT_SECURE, 0), (AT_RANDOM, random_addr),
         (AT_HWCAP, prog.arch.hwcap), (AT_CLKTCK, os.sysconf("SC_CLK_TCK")),

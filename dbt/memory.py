@@ -11,14 +11,28 @@ host memory outside the reservation.
 guest page, 0 for unmapped, else MAPPED | the guest's R/W/X bits. It is a memoryview of an
 anonymous private mapping (16 MiB for a 2^36 window): the kernel hands out zero pages as they
 are touched, where a bytearray would zero (and keep resident) all of it at start-up, ~10 ms.
+
+Beside the page table, `GuestMemory` keeps a record of each mapping, as Linux keeps VMAs:
+[start, end), protection, kind (anonymous, file, heap, stack), shared or private, and for a
+file mapping the file's identity (`FileRef`) and the file offset of its start. Records are
+split and merged as Linux splits and merges VMAs (munmap, mprotect, mremap, MAP_FIXED over
+older mappings); `/proc/self/maps` is printed from them, and the translation cache can key code
+by file identity and offset. `written` says that a page of the record may differ from the file
+(it was writable once, or the loader zeroed part of it). File mappings are host mmaps of the
+file into the window (MAP_PRIVATE or MAP_SHARED, so guest writes to a shared mapping reach the
+file); pages wholly past the end of the file are anonymous zero pages (Linux would raise
+SIGBUS on touching them).
 """
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import errno
 import mmap as _mmap
 import os
+from dataclasses import dataclass, replace
+from typing import Iterator
 
 PAGE_SHIFT = 12
 PAGE_SIZE = 1 << PAGE_SHIFT
@@ -37,6 +51,10 @@ _libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_
                        ctypes.c_int, ctypes.c_long]
 _libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
 _libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+_libc.mremap.restype = ctypes.c_void_p
+_libc.mremap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_int,
+                         ctypes.c_void_p]
+_libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
 _memview = ctypes.pythonapi.PyMemoryView_FromMemory
 _memview.restype = ctypes.py_object
 _memview.argtypes = [ctypes.c_void_p, ctypes.c_ssize_t, ctypes.c_int]
@@ -45,6 +63,55 @@ _MAP_FAILED = ctypes.c_void_p(-1).value
 _MAP_NORESERVE = 0x4000   # Linux; not exported by Python's mmap module
 _MAP_FIXED = 0x10
 _ANON = _mmap.MAP_PRIVATE | _mmap.MAP_ANONYMOUS | _MAP_NORESERVE
+_SHARED_ANON = _mmap.MAP_SHARED | _mmap.MAP_ANONYMOUS | _MAP_NORESERVE
+_MREMAP_MAYMOVE, _MREMAP_FIXED = 1, 2
+_MADV_DONTNEED = 4
+
+# Mapping kinds (what /proc/self/maps names: a file's path, [heap], [stack] or nothing).
+ANONYMOUS, FILE, HEAP, STACK = "anonymous", "file", "heap", "stack"
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """The identity of a mapped file: its host path and what stat said when it was mapped."""
+    path: bytes
+    dev: int
+    ino: int
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+
+    @classmethod
+    def of(cls, path: bytes, info: os.stat_result) -> "FileRef":
+        return cls(path, info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns,
+                   info.st_ctime_ns)
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """One mapping (a Linux VMA): [start, end) with one protection, kind and backing."""
+    start: int
+    end: int
+    prot: int
+    file: FileRef | None = None
+    offset: int = 0               # file offset of `start` (0 for anonymous mappings)
+    written: bool = False         # some page may differ from the file (was writable, zeroed)
+    shared: bool = False
+    kind: str = ANONYMOUS
+
+    def clip(self, start: int, end: int) -> "Mapping":
+        """The part of this mapping in [start, end) (which must overlap it)."""
+        start, end = max(start, self.start), min(end, self.end)
+        offset = self.offset + (start - self.start) if self.file else 0
+        return replace(self, start=start, end=end, offset=offset)
+
+    def joins(self, other: "Mapping", linux: bool = False) -> bool:
+        """Whether `other`, starting where this one ends, merges with it: as records (which
+        keep `written` apart), or as Linux's VMAs (`linux`: `written` plays no part)."""
+        return (self.end == other.start and self.prot == other.prot
+                and self.kind == other.kind and self.shared == other.shared
+                and (linux or self.written == other.written) and self.file == other.file
+                and (self.file is None or self.offset + self.end - self.start == other.offset))
 
 
 class GuestFault(Exception):
@@ -100,10 +167,13 @@ class GuestMemory:
         self.brk_start = self.brk_end = 0
         self.mmap_top = self.size - PAGE_SIZE                    # top-down mmap search bound
         self.write_listeners: list = []                          # code caches: fn(addr, length)
+        self._maps: list[Mapping] = []                           # records, by address
+        self._starts: list[int] = []                             # their starts (bisect)
 
     # -- page-level mapping ----------------------------------------------------------------------
-    def _host_map(self, addr: int, length: int, prot: int) -> None:
-        got = _libc.mmap(self.base + addr, length, _host_prot(prot), _ANON | _MAP_FIXED, -1, 0)
+    def _host_map(self, addr: int, length: int, prot: int, shared: bool = False) -> None:
+        flags = (_SHARED_ANON if shared else _ANON) | _MAP_FIXED
+        got = _libc.mmap(self.base + addr, length, _host_prot(prot), flags, -1, 0)
         if got != self.base + addr:
             raise MemError(errno.ENOMEM)
 
@@ -130,15 +200,41 @@ class GuestMemory:
             raise MemError(errno.ENOMEM)
         return start << PAGE_SHIFT
 
-    def map_anonymous(self, addr: int, length: int, prot: int) -> None:
+    def map_anonymous(self, addr: int, length: int, prot: int, kind: str = ANONYMOUS,
+                      shared: bool = False) -> None:
         """Map zero-filled pages at a page-aligned range, replacing whatever was there."""
-        self._host_map(addr, length, prot)
+        self._host_map(addr, length, prot, shared)
         self._set_perms(addr, length, MAPPED | prot)
+        self._cut(addr, addr + length)
+        self._record(Mapping(addr, addr + length, prot, written=bool(prot & PROT_WRITE),
+                             shared=shared, kind=kind))
+        self._notify(addr, length)
+
+    def map_file(self, addr: int, length: int, prot: int, fd: int, offset: int, file: FileRef,
+                 shared: bool = False) -> None:
+        """Map `length` bytes of host file `fd` from `offset` (page-aligned) at `addr`,
+        replacing whatever was there: a host mmap of the file, private (copy on write) or
+        shared (writes reach the file). Pages wholly past the end of the file are anonymous."""
+        in_file = min(length, max(0, page_ceil(file.size) - offset))
+        if in_file:
+            flags = (_mmap.MAP_SHARED if shared else _mmap.MAP_PRIVATE) | _MAP_FIXED
+            got = _libc.mmap(self.base + addr, in_file, _host_prot(prot), flags, fd, offset)
+            if got != self.base + addr:
+                err = ctypes.get_errno() or errno.ENOMEM
+                self.unmap(addr, length)        # a failed MAP_FIXED may have unmapped it
+                raise MemError(err)
+        if in_file < length:
+            self._host_map(addr + in_file, length - in_file, prot)
+        self._set_perms(addr, length, MAPPED | prot)
+        written = bool(prot & PROT_WRITE)
+        self._cut(addr, addr + length)
+        self._record(Mapping(addr, addr + length, prot, file, offset, written, shared, FILE))
         self._notify(addr, length)
 
     def unmap(self, addr: int, length: int) -> None:
         _libc.mmap(self.base + addr, length, 0, _ANON | _MAP_FIXED, -1, 0)
         self._set_perms(addr, length, 0)
+        self._cut(addr, addr + length)
         self._notify(addr, length)
 
     def protect(self, addr: int, length: int, prot: int) -> None:
@@ -147,7 +243,144 @@ class GuestMemory:
         if _libc.mprotect(self.base + addr, length, _host_prot(prot)) != 0:
             raise MemError(ctypes.get_errno())
         self._set_perms(addr, length, MAPPED | prot)
+        for piece in self._cut(addr, addr + length):
+            self._record(replace(piece, prot=prot,
+                                 written=piece.written or bool(prot & PROT_WRITE)))
         self._notify(addr, length)
+
+    def mark_written(self, addr: int, length: int) -> None:
+        """The pages of [addr, addr+length) may now differ from their file (the loader
+        zeroed part of them)."""
+        start, end = page_floor(addr), page_ceil(addr + length)
+        for piece in self._cut(start, end):
+            self._record(replace(piece, written=True))
+
+    def discard(self, addr: int, length: int) -> None:
+        """madvise(MADV_DONTNEED): private pages go back to zero (anonymous) or to the
+        file's bytes (file mappings); shared pages keep their contents."""
+        _libc.madvise(self.base + addr, length, _MADV_DONTNEED)
+        self._notify(addr, length)
+
+    def span(self, addr: int, length: int) -> Mapping | None:
+        """The one Linux VMA that [addr, addr+length) lies in, as a record clipped to the
+        range (`written` if any part is), or None: what mremap requires of its old range."""
+        first = self.mapping_at(addr)
+        if first is None:
+            return None
+        span, end = first.clip(addr, addr + length), addr + length
+        while span.end < end:
+            following = self.mapping_at(span.end)
+            if following is None or not span.joins(following, linux=True):
+                return None
+            span = replace(span, end=min(end, following.end),
+                           written=span.written or following.written)
+        return span
+
+    def remap(self, old: int, old_size: int, new: int, new_size: int) -> None:
+        """Move (or resize in place, when `new` == `old`) the one mapping covering
+        [old, old+old_size) (see `span`) to [new, new+new_size), as mremap does: the host
+        mremaps the pages, so they keep their backing (a file, shared or not) and contents;
+        a range the host holds as several mappings (a file mapping past its end) is copied."""
+        record = self.span(old, old_size)
+        if not self._host_remap(old, old_size, new, new_size):
+            self._copy_remap(record, new, new_size)
+            return
+        if new != old:
+            self.unmap(old, old_size)
+        self._cut(new, new + new_size)
+        self._set_perms(new, new_size, MAPPED | record.prot)
+        self._record(replace(record, start=new, end=new + new_size))
+        if record.file is not None and new_size > old_size:
+            self._anonymous_past_eof(self.mapping_at(new).clip(new, new + new_size),
+                                     new + old_size)
+        self._notify(new, new_size)
+
+    def _host_remap(self, old: int, old_size: int, new: int, new_size: int) -> bool:
+        if new == old:          # grow or shrink in place: the reservation must make room
+            if new_size > old_size:
+                _libc.munmap(self.base + old + old_size, new_size - old_size)
+            got = _libc.mremap(self.base + old, old_size, new_size, 0, None)
+        else:
+            got = _libc.mremap(self.base + old, old_size, new_size,
+                               _MREMAP_MAYMOVE | _MREMAP_FIXED, self.base + new)
+        if got == self.base + new:      # (a moved range leaves a hole: remap unmaps it)
+            return True
+        if new == old and new_size > old_size:
+            self._host_map(old + old_size, new_size - old_size, 0)   # fill the hole again
+        return False
+
+    def _copy_remap(self, record: Mapping, new: int, new_size: int) -> None:
+        """The slow way to move or grow a mapping: fresh anonymous pages with a copy of its
+        bytes (a file mapping keeps its identity, written; a shared one loses its link)."""
+        old, old_size = record.start, record.end - record.start
+        count = min(old_size, new_size)
+        _libc.mprotect(self.base + old, old_size, _mmap.PROT_READ)    # PROT_NONE pages too
+        data = bytes(self.view[old:old + count])
+        self.unmap(old, old_size)
+        self.map_anonymous(new, new_size, PROT_READ | PROT_WRITE)
+        self.view[new:new + count] = data
+        self.protect(new, new_size, record.prot)
+        self._cut(new, new + new_size)
+        self._record(replace(record, start=new, end=new + new_size, written=True))
+
+    def _anonymous_past_eof(self, record: Mapping, grown: int) -> None:
+        """After a file mapping grew: its new pages (from `grown` on) past the file's end
+        become anonymous (the host would raise SIGBUS on touching them)."""
+        try:
+            info = os.stat(record.file.path)
+            size = info.st_size if (info.st_dev, info.st_ino) == (record.file.dev,
+                                                                  record.file.ino) else 0
+        except OSError:
+            size = 0
+        first = max(grown, record.start + max(0, page_ceil(size) - record.offset))
+        if first < record.end:
+            self._host_map(first, record.end - first, record.prot)
+
+    # -- mapping records ---------------------------------------------------------------------
+    def mapping_at(self, addr: int) -> Mapping | None:
+        """The mapping that holds `addr`, or None."""
+        i = bisect.bisect_right(self._starts, addr) - 1
+        if i >= 0 and addr < self._maps[i].end:
+            return self._maps[i]
+        return None
+
+    def mappings(self) -> Iterator[Mapping]:
+        """Every mapping, in address order."""
+        return iter(list(self._maps))
+
+    def _cut(self, start: int, end: int) -> list[Mapping]:
+        """Remove [start, end) from the records; return the removed parts, in order."""
+        maps = self._maps
+        lo = max(0, bisect.bisect_right(self._starts, start) - 1)
+        hi = bisect.bisect_left(self._starts, end)
+        kept, removed = [], []
+        for m in maps[lo:hi]:
+            if m.end <= start:
+                kept.append(m)
+                continue
+            if m.start < start:
+                kept.append(m.clip(m.start, start))
+            removed.append(m.clip(start, end))
+            if m.end > end:
+                kept.append(m.clip(end, m.end))
+        maps[lo:hi] = kept
+        self._starts[lo:hi] = [m.start for m in kept]
+        return removed
+
+    def _record(self, new: Mapping) -> None:
+        """Add a record for a range that has none, merging it with its neighbours."""
+        maps, starts = self._maps, self._starts
+        i = bisect.bisect_left(starts, new.start)
+        if i < len(maps) and new.joins(maps[i]):
+            new = replace(new, end=maps.pop(i).end)
+            starts.pop(i)
+        if i > 0 and maps[i - 1].joins(new):
+            i -= 1
+            new = replace(maps[i], end=new.end)
+            maps.pop(i)
+            starts.pop(i)
+        maps.insert(i, new)
+        starts.insert(i, new.start)
 
     def page_prot(self, addr: int) -> int:
         return self.perms[addr >> PAGE_SHIFT] & 7

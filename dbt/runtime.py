@@ -72,15 +72,17 @@ class Machine:
         self.state = GuestState()
         argv_b = [os.fsencode(a) for a in (argv if argv is not None else [path])]
         env_b = [os.fsencode(k) + b"=" + os.fsencode(v) for k, v in (env or {}).items()]
-        self.program = load(path, self.memory, argv_b, env_b, execfn=os.fsencode(path))
+        self.program = load(path, self.memory, argv_b, env_b, execfn=os.fsencode(path),
+                            sysroot=sysroot)
         self.arch = self.program.arch
-        self.state.pc = self.program.entry
+        self.state.pc = self.program.start_pc
         self.state[self.arch.stack_pointer] = self.program.sp
         for name, value in self.arch.initial_fields:
             self.state[name] = value
         self.kernel = LinuxKernel(self.memory, self.arch.syscall_abi,
-                                  exe_path=os.path.abspath(path), sysroot=sysroot,
-                                  strace=strace, err=self.err)
+                                  exe_path=os.path.abspath(path),
+                                  sysroot=self.program.sysroot, strace=strace, err=self.err,
+                                  argv=argv_b, auxv=self.program.auxv)
         self.syscall_hooks: dict[int, object] = {}
         self.engine = self._make_engine(mode, trace, code_cache_size, speculate)
         self.stats = Stats(load_seconds=time.perf_counter() - start)

@@ -81,7 +81,7 @@ BAD_INPUTS = {
     "aarch64": (lambda d: _with_machine(d, 183), "unsupported architecture AArch64"),
     "elf32": (lambda d: d[:4] + b"\x01" + d[5:], "32-bit ELF programs are not supported yet"),
     "big-endian": (lambda d: d[:5] + b"\x02" + d[6:], "big-endian"),
-    "dynamic": (_with_interp, "dynamically linked programs are not supported yet"),
+    "bad-interp": (_with_interp, "corrupt ELF file (bad PT_INTERP)"),   # an empty PT_INTERP
     "segment-past-end": (lambda d: d[:0x8ce], "segment outside the file"),
 }
 

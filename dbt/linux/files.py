@@ -1,6 +1,14 @@
 """File syscalls: the guest fd table, paths (sysroot, /proc/self/exe, /proc/self/fd), and the
 handlers for I/O, metadata and directories.
 
+The sysroot (`-L`, QEMU_LD_PREFIX) follows qemu-user's rule exactly (its util/path.c): an
+absolute path is looked up under the sysroot when the file exists there (access(F_OK): a
+dangling symlink does not count; "/" is the sysroot itself), else it is the host's; a lookup
+is remembered for the rest of the run. As in qemu-user, only openat, newfstatat, readlinkat
+and utimensat look there (SYSROOT_CALLS); faccessat, statx, mkdirat, unlinkat, renameat,
+symlinkat, linkat, fchmodat, fchownat, truncate and chdir use the host path as given
+(checked against qemu-riscv64 7.2 by tests/test_loader.py).
+
 Guest fds are numbers in `FdTable` (Linux's lowest-free rule) that map to host fds; a host fd
 that dbt-vm opened for itself is never in the table, so the guest cannot reach it. I/O goes
 straight between the host fd and guest memory (`memory.view` slices) once the guest range has
@@ -20,6 +28,7 @@ from dataclasses import dataclass
 from ..memory import PROT_READ, PROT_WRITE, GuestFault
 from .abi import (SyscallError, fail, host_syscall, open_flags_to_guest, open_flags_to_host, s32,
                   s64, u32)
+from . import procfs
 from .mm import accessible, io_length, user_range
 from .structs import FLOCK_SIZE, IOVEC, STATX_SIZE, TERMIOS_SIZE, WINSIZE_SIZE, pack_stat
 
@@ -112,6 +121,8 @@ def _close_quietly(host: int) -> None:
 # -- paths ---------------------------------------------------------------------------------------
 _PROC_FD = re.compile(rb"^/(?:proc/(?:self|thread-self|\d+)/fd|dev/fd)/(\d+)$")
 _PROC_EXE = re.compile(rb"^/proc/(self|\d+)/exe$")
+# the calls that look absolute paths up in the sysroot, as in qemu-user
+SYSROOT_CALLS = ("openat", "newfstatat", "readlinkat", "utimensat")
 
 
 def read_path(k, addr: int, allow_empty: bool = False) -> bytes:
@@ -132,26 +143,45 @@ def is_self_exe(k, path: bytes) -> bool:
     return bool(found) and found.group(1) in (b"self", str(k.pid).encode())
 
 
-def host_path(k, path: bytes) -> bytes:
+def sysroot_prefix(sysroot: str | None) -> bytes | None:
+    """The sysroot as qemu-user's init_paths takes it: none for "" and "/", a relative one
+    joined to the current directory."""
+    if not sysroot or sysroot == "/":
+        return None
+    root = os.fsencode(sysroot)
+    return root if root.startswith(b"/") else os.path.join(os.getcwdb(), root)
+
+
+def host_path(k, path: bytes, sysroot: bool = True) -> bytes:
     """The host path for an absolute guest path: /proc/self/exe is the guest program,
-    /proc/self/fd/N names guest fd N, and a sysroot (-L) is searched first, as qemu-user does."""
+    /proc/self/fd/N names guest fd N, and (for SYSROOT_CALLS) the sysroot comes first."""
     if is_self_exe(k, path):
         return k.exe_path
     found = _PROC_FD.match(path)
     if found:
         entry = k.fds.entries.get(int(found.group(1)))
         return b"/proc/self/fd/%d" % entry.host if entry else b"/proc/self/fd/-1"
-    if k.sysroot and path != b"/":
-        candidate = k.sysroot + path
-        if os.path.lexists(candidate):
-            return candidate
+    if sysroot and k.sysroot:
+        return in_sysroot(k, path)
     return path
 
 
-def resolve(k, dirfd: int, path: bytes) -> tuple[bytes, int | None]:
-    """(host path, host dir fd or None for the cwd) for a guest (dirfd, path) pair."""
+def in_sysroot(k, path: bytes) -> bytes:
+    """qemu-user's path(): the sysroot's file when access(F_OK) finds it, else the host's;
+    each answer is kept (qemu assumes the sysroot does not change during a run)."""
+    found = k.sysroot_cache.get(path)
+    if found is None:
+        candidate = k.sysroot.rstrip(b"/") + path
+        found = candidate if os.access(candidate, os.F_OK) else path
+        k.sysroot_cache[path] = found
+    return found
+
+
+def resolve(k, dirfd: int, path: bytes, sysroot: bool = False) -> tuple[bytes, int | None]:
+    """(host path, host dir fd or None for the cwd) for a guest (dirfd, path) pair;
+    `sysroot`: the call is one of SYSROOT_CALLS."""
     if path.startswith(b"/"):
-        return host_path(k, path), None
+        return host_path(k, path, sysroot), None
     if s32(dirfd) == AT_FDCWD:
         return path, None
     return path, k.fds.host(dirfd)
@@ -263,7 +293,10 @@ def sys_openat(k, dirfd, path, flags, mode):
     name = read_path(k, path)
     flags = u32(flags)
     k.fds.lowest_free()                      # EMFILE before any host effect
-    where, host_dir = resolve(k, dirfd, name)
+    content = procfs.fake_file(k, name)
+    if content is not None:                  # /proc/self/maps and friends: the guest's
+        return k.fds.install(procfs.memfd(content), cloexec=bool(flags & O_CLOEXEC))
+    where, host_dir = resolve(k, dirfd, name, sysroot=True)
     host = os.open(where, s32(open_flags_to_host(k.abi, flags)), u32(mode) & 0o7777,
                    dir_fd=host_dir)
     return k.fds.install(host, cloexec=bool(flags & O_CLOEXEC))
@@ -311,7 +344,7 @@ def sys_newfstatat(k, dirfd, path, statbuf, flags):
     if not name:
         info = os.stat(".") if s32(dirfd) == AT_FDCWD else os.fstat(k.fds.host(dirfd))
     else:
-        where, host_dir = resolve(k, dirfd, name)
+        where, host_dir = resolve(k, dirfd, name, sysroot=True)
         info = os.stat(where, dir_fd=host_dir, follow_symlinks=not flags & AT_SYMLINK_NOFOLLOW)
     k.memory.write(statbuf, pack_stat(info))
     return 0
@@ -349,7 +382,7 @@ def sys_readlinkat(k, dirfd, path, buf, bufsiz):
     if is_self_exe(k, name):
         target = k.exe_path
     else:
-        where, host_dir = resolve(k, dirfd, name)
+        where, host_dir = resolve(k, dirfd, name, sysroot=True)
         target = os.readlink(where, dir_fd=host_dir)
     target = target[:size]
     k.memory.write(buf, target)
@@ -482,7 +515,8 @@ def sys_utimensat(k, dirfd, path, times, flags):
     """struct timespec[2] (with UTIME_NOW / UTIME_OMIT) is the host's: passed through."""
     stamps = k.memory.read(times, 32) if times else None
     if path:
-        where, host_dir = resolve(k, dirfd, read_path(k, path, bool(u32(flags) & AT_EMPTY_PATH)))
+        where, host_dir = resolve(k, dirfd, read_path(k, path, bool(u32(flags) & AT_EMPTY_PATH)),
+                                  sysroot=True)
     else:                                   # futimens(dirfd, times)
         where, host_dir = None, k.fds.host(dirfd)
     return host_syscall("utimensat", _raw_dirfd(host_dir), where or 0, stamps or 0, u32(flags))

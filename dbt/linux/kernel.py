@@ -60,11 +60,15 @@ def build_dispatch(machine: str) -> dict[int, _Entry]:
 
 class LinuxKernel:
     def __init__(self, memory: GuestMemory, abi: SyscallABI, *, exe_path: str,
-                 sysroot: str | None = None, strace: bool = False, err=sys.stderr):
+                 sysroot: str | None = None, strace: bool = False, err=sys.stderr,
+                 argv: list[bytes] = (), auxv: tuple[int, int] = (0, 0)):
         self.memory = memory
         self.abi = abi
         self.exe_path = os.fsencode(os.path.realpath(exe_path))
-        self.sysroot = os.fsencode(os.path.abspath(sysroot)) if sysroot else None
+        self.sysroot = files.sysroot_prefix(sysroot)
+        self.sysroot_cache: dict[bytes, bytes] = {}   # guest path -> host path (qemu's cache)
+        self.argv = list(argv)                         # for /proc/self/cmdline
+        self.auxv = auxv                               # (address, size) for /proc/self/auxv
         self.strace = strace
         self.err = err
         self.pid = os.getpid()

@@ -2,9 +2,12 @@
 semantics on top of GuestMemory's page table, plus the guest-pointer helpers every handler
 uses (`accessible`, `user_range`).
 
-GuestMemory has pages, not VMAs: a "mapping" here is a run of pages with the same permission
-byte, which is what Linux's VMA merging gives for the anonymous and private mappings we make.
-File mappings are copies (MAP_PRIVATE semantics); the file is not remembered after mmap.
+GuestMemory keeps a record of each mapping (Linux's VMAs: see dbt/memory.py); the handlers
+here check requests as Linux does and leave the mapping itself to GuestMemory. File mappings
+are host mmaps of the file: MAP_PRIVATE copies on write, MAP_SHARED writes reach the file, and
+the mapping remembers the file's identity and offset. mremap moves pages with the host's
+mremap (they keep their file or contents); MADV_DONTNEED is the host's (private pages go back
+to zero or to the file's bytes).
 """
 
 from __future__ import annotations
@@ -14,8 +17,8 @@ import fcntl
 import os
 import stat
 
-from ..memory import (MMAP_MIN_ADDR, PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, PROT_EXEC, PROT_READ,
-                      PROT_WRITE, GuestMemory, page_ceil, page_floor)
+from ..memory import (HEAP, MMAP_MIN_ADDR, PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, PROT_EXEC,
+                      PROT_READ, PROT_WRITE, FileRef, GuestMemory, page_ceil, page_floor)
 from .abi import MASK64, fail, s32
 
 MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE, MAP_TYPE = 0x1, 0x2, 0x3, 0xF
@@ -97,7 +100,7 @@ def sys_brk(k, addr):
     if new_top > old_top:
         if new_top > mem.size or not mem.is_free(old_top, new_top - old_top):
             return current
-        mem.map_anonymous(old_top, new_top - old_top, PROT_READ | PROT_WRITE)
+        mem.map_anonymous(old_top, new_top - old_top, PROT_READ | PROT_WRITE, kind=HEAP)
     elif new_top < old_top:
         mem.unmap(new_top, old_top - new_top)
     mem.brk_end = addr
@@ -118,31 +121,38 @@ def sys_mmap(k, addr, length, prot, flags, fd, offset):
         fail(errno.EOVERFLOW)
     source = None if flags & MAP_ANONYMOUS else _mmap_source(k, fd, prot, flags)
     where = _placement(mem, addr, size, flags)
+    shared = flags & MAP_TYPE != MAP_PRIVATE
     if source is None:
-        mem.map_anonymous(where, size, prot & 7)
+        mem.map_anonymous(where, size, prot & 7, shared=shared)
     else:
-        _map_file(mem, where, size, prot & 7, source, offset)
+        host, file = source
+        mem.map_file(where, size, prot & 7, host, offset, file, shared)
     return where
 
 
 def _mmap_source(k, fd, prot, flags):
-    """The host fd and size of a file mapping, after Linux's checks; None for /dev/zero-like
-    character devices (zero-filled)."""
+    """The host fd and identity of a mapped file, after Linux's checks; None for
+    /dev/zero-like character devices (zero-filled)."""
     host = k.fds.host(fd)
     info = os.fstat(host)
     access = _host_access_mode(host)
     if access == _O_WRONLY:
         fail(errno.EACCES)
-    if flags & MAP_TYPE != MAP_PRIVATE and prot & PROT_WRITE:
-        if access != _O_RDWR:
-            fail(errno.EACCES)
-        k.warn_once("mmap-shared-file", "MAP_SHARED file mapping emulated as private: "
-                    "guest writes do not reach the file")
+    if flags & MAP_TYPE != MAP_PRIVATE and prot & PROT_WRITE and access != _O_RDWR:
+        fail(errno.EACCES)
     if stat.S_ISCHR(info.st_mode):
         return None
     if not (stat.S_ISREG(info.st_mode) or stat.S_ISBLK(info.st_mode)):
         fail(errno.ENODEV)
-    return host, info.st_size
+    return host, FileRef.of(_fd_path(host), info)
+
+
+def _fd_path(host: int) -> bytes:
+    """The host path of an open file, as /proc/self/maps shows it."""
+    try:
+        return os.readlink(b"/proc/self/fd/%d" % host)
+    except OSError:
+        return b""
 
 
 def _host_access_mode(host: int) -> int:
@@ -164,22 +174,6 @@ def _placement(mem: GuestMemory, addr: int, size: int, flags: int) -> int:
     if hint and MMAP_MIN_ADDR <= hint and hint + size <= mem.size and mem.is_free(hint, size):
         return hint
     return mem.find_free(size)
-
-
-def _map_file(mem: GuestMemory, where: int, size: int, prot: int, source, offset: int) -> None:
-    """A private file mapping: anonymous pages holding a copy of the file's bytes. Pages past
-    the end of the file stay zero (Linux would raise SIGBUS on touching them)."""
-    host, file_size = source
-    mem.map_anonymous(where, size, prot | PROT_READ | PROT_WRITE)
-    want = max(0, min(size, file_size - offset))
-    done = 0
-    while done < want:
-        got = os.preadv(host, [mem.view[where + done:where + want]], offset + done)
-        if got <= 0:
-            break
-        done += got
-    if prot & (PROT_READ | PROT_WRITE) != PROT_READ | PROT_WRITE:
-        mem.protect(where, size, prot)
 
 
 # -- munmap / mprotect -------------------------------------------------------------------------
@@ -225,25 +219,22 @@ def sys_mremap(k, old, old_len, new_len, flags, new_addr):
         if new_size < old_size:
             mem.unmap(old + new_size, old_size - new_size)
         return old
-    prot = _mapping_prot(mem, old, old_size)
+    _one_mapping(mem, old, old_size)
     tail = old + old_size
     if old + new_size <= mem.size and mem.is_free(tail, new_size - old_size):
-        mem.map_anonymous(tail, new_size - old_size, prot)
+        mem.remap(old, old_size, old, new_size)
         return old
     if not flags & MREMAP_MAYMOVE:
         fail(errno.ENOMEM)
     target = mem.find_free(new_size)
-    _move(mem, old, old_size, target, new_size, prot)
+    mem.remap(old, old_size, target, new_size)
     return target
 
 
-def _mapping_prot(mem: GuestMemory, addr: int, size: int) -> int:
-    """The protection of the one mapping covering [addr, addr+size); EFAULT otherwise."""
-    first = mem.perms[addr >> PAGE_SHIFT]
-    if not first or mem.perms[addr >> PAGE_SHIFT:(addr + size) >> PAGE_SHIFT] != \
-            bytes([first]) * (size >> PAGE_SHIFT):
+def _one_mapping(mem: GuestMemory, addr: int, size: int) -> None:
+    """[addr, addr+size) must lie in one mapping (one VMA); EFAULT otherwise."""
+    if mem.span(addr, size) is None:
         fail(errno.EFAULT)
-    return first & 7
 
 
 def _remap_fixed(mem, old, old_size, new_size, new_addr):
@@ -256,21 +247,10 @@ def _remap_fixed(mem, old, old_size, new_size, new_addr):
     if new_size < old_size:
         mem.unmap(old + new_size, old_size - new_size)
         old_size = new_size
-    prot = _mapping_prot(mem, old, old_size)
-    _move(mem, old, old_size, new_addr, new_size, prot)
+    _one_mapping(mem, old, old_size)
+    mem.unmap(new_addr, new_size)           # MREMAP_FIXED replaces what was there
+    mem.remap(old, old_size, new_addr, new_size)
     return new_addr
-
-
-def _move(mem: GuestMemory, old: int, old_size: int, new: int, new_size: int, prot: int):
-    """Copy a mapping's bytes to fresh pages at `new` (same protection) and unmap the old."""
-    mem.map_anonymous(new, new_size, PROT_READ | PROT_WRITE)
-    if not prot & PROT_READ:
-        mem.protect(old, old_size, PROT_READ)   # the old pages go away below
-    count = min(old_size, new_size)
-    mem.view[new:new + count] = mem.view[old:old + count]
-    mem.unmap(old, old_size)
-    if prot != PROT_READ | PROT_WRITE:
-        mem.protect(new, new_size, prot)
 
 
 # -- madvise -------------------------------------------------------------------------------------
@@ -291,7 +271,7 @@ def sys_madvise(k, addr, length, advice):
         if not value:
             hole = True
         elif advice in (MADV_DONTNEED, MADV_DONTNEED_LOCKED):
-            mem.map_anonymous(start, run, value & 7)    # fresh zero pages, same protection
+            mem.discard(start, run)
     if hole:
         fail(errno.ENOMEM)
     return 0

@@ -24,4 +24,5 @@ ARCH = Arch(
                            ret="x10", machine="riscv64"),
     stack_pointer="x2",
     hwcap=_hwcap("imafdc"),
+    sysroot="/usr/riscv64-linux-gnu",       # Debian's libc6-riscv64-cross (gcc-riscv64-linux-gnu)
 )

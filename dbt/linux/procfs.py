@@ -1,0 +1,99 @@
+"""The guest's own /proc files: /proc/self/maps, /proc/self/auxv and /proc/self/cmdline.
+
+As qemu-user does, an open of one of these (by /proc/self/, /proc/<pid>/ or
+/proc/thread-self/, after resolving the path as the host would) gets a memfd holding text
+generated from the guest's state; any other /proc file is the host's.
+
+/proc/self/maps lists GuestMemory's mapping records in Linux's format
+(fs/proc/task_mmu.c): `start-end perms offset major:minor inode`, then the name at column 73
+(a file's host path, [heap], [stack]); adjacent records that Linux would hold as one VMA (they
+differ only in `written`) are one line. qemu-user 7.2 shows the same records, but copies the
+host's lines (so its heap has no [heap] name) and its /proc/thread-self is the host's.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import replace
+
+from ..memory import HEAP, PROT_EXEC, PROT_READ, PROT_WRITE, STACK, GuestFault, GuestMemory
+
+_OWN = re.compile(rb"^/proc/(\d+)/(?:task/(\d+)/)?(maps|auxv|cmdline)$")
+_NAME_COLUMN = 72            # Linux pads the line to 72 characters, then one space
+
+
+def fake_file(k, name: bytes) -> bytes | None:
+    """The contents of one of the guest's own /proc files named by `name`, else None."""
+    if b"proc" not in name and not os.getcwdb().startswith(b"/proc"):
+        return None
+    found = _OWN.match(os.path.realpath(name))
+    if not found or int(found.group(1)) != k.pid or found.group(2) not in (None, b"%d" % k.pid):
+        return None
+    return _GENERATORS[found.group(3)](k)
+
+
+def memfd(content: bytes) -> int:
+    """A host fd holding `content`, at offset 0."""
+    fd = os.memfd_create("dbt-vm-proc", os.MFD_CLOEXEC)
+    try:
+        os.write(fd, content)
+        os.lseek(fd, 0, os.SEEK_SET)
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
+
+
+def maps_text(memory: GuestMemory) -> bytes:
+    """/proc/self/maps of the guest."""
+    lines = []
+    for m in linux_vmas(memory):
+        perms = b"%c%c%c%c" % (b"r" if m.prot & PROT_READ else b"-",
+                               b"w" if m.prot & PROT_WRITE else b"-",
+                               b"x" if m.prot & PROT_EXEC else b"-",
+                               b"s" if m.shared else b"p")
+        dev = m.file.dev if m.file else 0
+        head = b"%08x-%08x %s %08x %02x:%02x %d " % (
+            m.start, m.end, perms, m.offset, os.major(dev), os.minor(dev),
+            m.file.ino if m.file else 0)
+        name = _name(m)
+        lines.append(head.ljust(_NAME_COLUMN) + b" " + name if name else head)
+    return b"".join(line + b"\n" for line in lines)
+
+
+def linux_vmas(memory: GuestMemory) -> list:
+    """The mapping records merged as Linux's VMAs would be (`written` apart)."""
+    vmas = []
+    for m in memory.mappings():
+        if vmas and vmas[-1].joins(m, linux=True):
+            vmas[-1] = replace(vmas[-1], end=m.end, written=vmas[-1].written or m.written)
+        else:
+            vmas.append(m)
+    return vmas
+
+
+def _name(m) -> bytes:
+    if m.file is not None:
+        return m.file.path
+    if m.kind == HEAP:
+        return b"[heap]"
+    if m.kind == STACK:
+        return b"[stack]"
+    return b"/dev/zero (deleted)" if m.shared else b""
+
+
+def auxv_bytes(k) -> bytes:
+    """The auxiliary vector as it is on the guest's stack (qemu reads it from there too)."""
+    addr, size = k.auxv
+    try:
+        return k.memory.read(addr, size) if size else b""
+    except GuestFault:
+        return b""
+
+
+def cmdline(k) -> bytes:
+    return b"".join(arg + b"\0" for arg in k.argv)
+
+
+_GENERATORS = {b"maps": lambda k: maps_text(k.memory), b"auxv": auxv_bytes, b"cmdline": cmdline}
