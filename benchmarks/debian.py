@@ -1,0 +1,401 @@
+"""Real programs from Debian 13 (trixie) riscv64: a sysroot fetched with apt, and a table of
+single-process commands to run in it under qemu-riscv64 and dbt-vm.
+
+Both the test module tests/debian/test_debian_programs.py and the benchmark runner
+(`python benchmarks/run.py --suite real`) import this one module by path.
+
+The sysroot
+-----------
+``sysroot()`` returns a folder that holds the unpacked packages of PACKAGES and everything
+they depend on, as a riscv64 Debian system would have them under ``/``. It lives outside the
+repository, in ``$DBT_VM_DEBIAN_ROOT`` if set, else ``$XDG_CACHE_HOME/dbt-vm-tests/
+debian-riscv64``, else ``~/.cache/dbt-vm-tests/debian-riscv64``::
+
+    apt/      an apt configuration of its own (sources, lists, state, cache): the host's apt
+              and dpkg database are never touched; APT::Architecture is riscv64
+    debs/     the downloaded .deb files
+    root/     the sysroot: every .deb unpacked with `dpkg-deb -x`, plus the merged-/usr links
+    stamp.json  what was fetched (package name -> version, source, whether the archive's
+                signature was verified); written last, so a folder with a current stamp is
+                complete and is reused as it is (nothing is fetched again)
+
+The package set is resolved by apt itself (`apt-get -s install --no-install-recommends` on an
+empty dpkg status: the Depends/Pre-Depends closure apt would install), then fetched with
+`apt-get download NAME=VERSION`. When gpgv and the Debian archive keyring are installed
+(bookworm's debian-archive-keyring already holds trixie's keys), apt verifies the archive's
+signature; otherwise the source is marked `trusted=yes` and the stamp says so. When apt
+cannot reach the archive, ``Unavailable`` carries apt's own words (tests skip with them).
+$DBT_VM_DEBIAN_MIRROR replaces http://deb.debian.org/debian (a local mirror or proxy).
+
+Merged /usr: trixie's packages install their files under usr/ only (libc6 puts the dynamic
+loader at usr/lib/ld-linux-riscv64-lp64d.so.1 and the libraries in usr/lib/riscv64-linux-gnu),
+while the programs' PT_INTERP says /lib/ld-linux-riscv64-lp64d.so.1. On a Debian system the
+links bin, sbin, lib -> usr/... come from base-files (trixie's usrmerge layout), which is not
+fetched here, so ``sysroot()`` creates them (MERGED_USR_LINKS) when the packages do not ship
+them.
+
+The commands
+------------
+``commands(size)`` is the table: each Command has the program (a path inside the sysroot),
+its arguments, stdin bytes, a small fixed environment, and the files it needs, created by
+``Command.prepare(cwd)`` in a fresh working directory with fixed modification times. ``size``
+is "test" (small: the test module) or "bench" (about 0.5-3 s under qemu-riscv64 where the
+work scales; start-up-only commands are the same in both). ``qemu_command`` and
+``dbt_command`` build the two command lines: the one place that decides whether dbt-vm is
+given the program itself or its dynamic loader (VIA_LD_SO).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SUITE, ARCH = "trixie", "riscv64"
+MIRROR = os.environ.get("DBT_VM_DEBIAN_MIRROR", "http://deb.debian.org/debian")
+KEYRING = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
+
+# The packages whose programs the table runs; apt adds what they need at run time (libc6,
+# libgcc-s1, libpcre2-8-0, libselinux1, libacl1, libgmp10, libmpfr6, libreadline8t64,
+# libtinfo6, libsqlite3-0, libpython3.13-minimal, libssl3t64, zlib1g, libffi8, ...: the
+# resolved list with versions is in the stamp). libpython3.13-stdlib: json and the rest of
+# Python's standard library beyond the minimal set.
+PACKAGES = ("coreutils", "grep", "sed", "gawk", "sqlite3", "lua5.4", "python3.13-minimal",
+            "libpython3.13-stdlib", "busybox")
+MERGED_USR_LINKS = {"bin": "usr/bin", "sbin": "usr/sbin", "lib": "usr/lib"}
+INTERP = "usr/lib/ld-linux-riscv64-lp64d.so.1"     # the dynamic loader, inside the sysroot
+STAMP_FORMAT = 1
+APT_TIMEOUT = 900.0
+
+
+class Unavailable(Exception):
+    """The sysroot cannot be made here; str() is the reason (for a skip message)."""
+
+
+def cache_folder() -> Path:
+    if os.environ.get("DBT_VM_DEBIAN_ROOT"):
+        return Path(os.environ["DBT_VM_DEBIAN_ROOT"]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "dbt-vm-tests" / "debian-riscv64"
+
+
+def read_stamp(folder: Path | None = None) -> dict | None:
+    """The stamp of a complete sysroot for the current PACKAGES, or None."""
+    folder = folder or cache_folder()
+    try:
+        stamp = json.loads((folder / "stamp.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if (stamp.get("format") != STAMP_FORMAT or stamp.get("requested") != list(PACKAGES)
+            or stamp.get("suite") != SUITE or not (folder / "root" / INTERP).exists()):
+        return None
+    return stamp
+
+
+def sysroot(folder: Path | None = None, log=None) -> Path:
+    """The sysroot folder, fetched and unpacked on first use (under a lock: parallel test
+    workers wait for one fetch). Raises Unavailable with the reason when it cannot be made."""
+    folder = folder or cache_folder()
+    if read_stamp(folder):
+        return folder / "root"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        lock = open(folder / ".lock", "w")
+    except OSError as exc:
+        raise Unavailable(f"cannot create the sysroot folder {folder}: {exc}") from None
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not read_stamp(folder):
+            _fetch(folder, log or (lambda msg: None))
+    return folder / "root"
+
+
+# -- fetching ----------------------------------------------------------------------------------
+
+def _apt_config(folder: Path) -> tuple[Path, bool]:
+    """Write apt's configuration of our own; returns its path and whether signatures are
+    verified."""
+    apt = folder / "apt"
+    for sub in ("lists/partial", "cache/archives/partial", "etc/sources.list.d",
+                "etc/preferences.d", "etc/apt.conf.d", "etc/trusted.gpg.d", "log"):
+        (apt / sub).mkdir(parents=True, exist_ok=True)
+    (apt / "status").touch()
+    verify = KEYRING.is_file() and shutil.which("gpgv") is not None
+    option = f"signed-by={KEYRING}" if verify else "trusted=yes"
+    (apt / "etc/sources.list").write_text(f"deb [arch={ARCH} {option}] {MIRROR} {SUITE} main\n")
+    lines = [
+        f'Dir::State "{apt}/";', 'Dir::State::Lists "lists/";', f'Dir::State::status "{apt}/status";',
+        f'Dir::Cache "{apt}/cache/";', f'Dir::Etc "{apt}/etc/";',
+        'Dir::Etc::SourceList "sources.list";', 'Dir::Etc::SourceParts "sources.list.d/";',
+        'Dir::Etc::Parts "apt.conf.d/";', 'Dir::Etc::PreferencesParts "preferences.d/";',
+        'Dir::Etc::TrustedParts "trusted.gpg.d/";', f'Dir::Log "{apt}/log/";',
+        f'APT::Architecture "{ARCH}";', f'APT::Architectures {{ "{ARCH}"; }};',
+        'Acquire::Languages "none";', 'Acquire::Retries "2";',
+        'APT::Install-Recommends "false";', 'APT::Get::AllowUnauthenticated "false";',
+    ]
+    if os.geteuid() == 0:
+        # apt drops to the _apt user to download, and _apt may not reach a folder under a
+        # private home (/root is 0700); the files are verified all the same
+        lines.append('APT::Sandbox::User "root";')
+    conf = apt / "apt.conf"
+    conf.write_text("\n".join(lines) + "\n")
+    return conf, verify
+
+
+def _apt(conf: Path, args: list[str], cwd: Path | None = None) -> str:
+    """Run an apt command with our configuration; its output, or Unavailable with the reason."""
+    exe = shutil.which(args[0])
+    if exe is None:
+        raise Unavailable(f"{args[0]} is not installed (needed to fetch Debian {ARCH} packages)")
+    env = {**os.environ, "APT_CONFIG": str(conf), "LC_ALL": "C", "DEBIAN_FRONTEND": "noninteractive"}
+    try:
+        proc = subprocess.run([exe, *args[1:]], capture_output=True, text=True, env=env, cwd=cwd,
+                              timeout=APT_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise Unavailable(f"`{' '.join(args[:2])}` took more than {APT_TIMEOUT:g} s") from None
+    out = proc.stdout + proc.stderr
+    # apt-get update exits 0 when an index could not be fetched (it says so with Err:/W:)
+    failed = [ln.strip() for ln in out.splitlines()
+              if ln.startswith(("E:", "Err:")) or "Failed to fetch" in ln
+              or (ln.startswith("W:") and "GPG error" in ln)]
+    if proc.returncode != 0 or failed:
+        lines = failed or out.strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
+        raise Unavailable(f"`{' '.join(args[:2])}` for Debian {SUITE} {ARCH} from {MIRROR} "
+                          f"failed: {'; '.join(lines[-3:])}")
+    return out
+
+
+def resolve(conf: Path) -> dict[str, str]:
+    """name -> version of PACKAGES and their run-time dependencies, as apt resolves them."""
+    out = _apt(conf, ["apt-get", "-s", "install", *PACKAGES])
+    found = dict(re.findall(r"^Inst (\S+) \((\S+) ", out, re.M))
+    missing = [p for p in PACKAGES if p not in found]
+    if missing:
+        raise Unavailable(f"apt did not resolve {', '.join(missing)} in {SUITE} {ARCH}")
+    return dict(sorted(found.items()))
+
+
+def _fetch(folder: Path, log) -> None:
+    conf, verified = _apt_config(folder)
+    if shutil.which("dpkg-deb") is None:
+        raise Unavailable("dpkg-deb is not installed (needed to unpack Debian packages)")
+    log(f"apt-get update ({SUITE} {ARCH}, {MIRROR})")
+    _apt(conf, ["apt-get", "update"])
+    versions = resolve(conf)
+    debs = folder / "debs"
+    shutil.rmtree(debs, ignore_errors=True)
+    debs.mkdir()
+    log(f"apt-get download: {len(versions)} packages")
+    _apt(conf, ["apt-get", "download", *(f"{n}={v}" for n, v in versions.items())], cwd=debs)
+    files = sorted(debs.glob("*.deb"))
+    if len(files) != len(versions):
+        raise Unavailable(f"apt-get download gave {len(files)} files for {len(versions)} packages")
+    root = folder / "root"
+    tmp = Path(tempfile.mkdtemp(prefix="root.", dir=folder))
+    for deb in files:
+        proc = subprocess.run(["dpkg-deb", "-x", str(deb), str(tmp)], capture_output=True,
+                              text=True)
+        if proc.returncode != 0:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise Unavailable(f"dpkg-deb -x {deb.name} failed: {proc.stderr.strip()}")
+    for name, target in MERGED_USR_LINKS.items():
+        if not os.path.lexists(tmp / name):
+            (tmp / name).symlink_to(target)
+    if not (tmp / INTERP).is_file():
+        raise Unavailable(f"the unpacked packages lack {INTERP}")
+    shutil.rmtree(root, ignore_errors=True)
+    tmp.rename(root)
+    stamp = {"format": STAMP_FORMAT, "suite": SUITE, "arch": ARCH, "mirror": MIRROR,
+             "signature_verified": verified, "requested": list(PACKAGES),
+             "fetched": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+             "packages": versions}
+    tmp_stamp = folder / "stamp.json.tmp"
+    tmp_stamp.write_text(json.dumps(stamp, indent=1) + "\n")
+    tmp_stamp.replace(folder / "stamp.json")
+    log(f"sysroot ready: {root}")
+
+
+# -- the commands ------------------------------------------------------------------------------
+
+ENV = {"LANG": "C", "LC_ALL": "C", "PATH": "/usr/bin:/bin", "TZ": "UTC", "HOME": "/nonexistent"}
+MTIME = 1_700_000_000             # 2023-11-14 22:13:20 UTC: every prepared file and folder
+SIZES = ("test", "bench")
+
+
+@dataclass(frozen=True)
+class Command:
+    """One run of one program of the sysroot: argv[0] is the program's path in the sysroot."""
+    name: str
+    program: str                                   # e.g. "usr/bin/sort"
+    args: tuple[str, ...] = ()
+    stdin: bytes = b""
+    files: tuple[tuple[str, bytes], ...] = ()      # (relative path, content), made by prepare()
+    env: dict = field(default_factory=lambda: dict(ENV))
+    startup_only: bool = False                     # the same work in both sizes
+
+    def prepare(self, cwd: Path) -> None:
+        """Create the command's files in the (empty) working directory cwd, with MTIME."""
+        made = set()
+        for rel, data in self.files:
+            path = cwd / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            made.update([path, *path.parents])
+        for path in sorted(p for p in made if cwd in p.parents):
+            os.utime(path, (MTIME, MTIME), follow_symlinks=False)
+
+
+def _rng(seed: int):
+    """A 64-bit LCG (Knuth's MMIX constants): the same numbers on every Python."""
+    state = seed
+    while True:
+        state = (state * 6364136223846793005 + 1442695040888963407) % (1 << 64)
+        yield state >> 33
+
+
+WORDS = ("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike "
+         "november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee "
+         "zulu quick brown fox jumps over lazy dog translate binary block region trace "
+         "guest host page cache loader syscall register branch compile").split()
+
+
+def text(lines: int, seed: int = 1) -> bytes:
+    """Lines of 3-12 words from WORDS, some capitalised, some with a number."""
+    r, out = _rng(seed), []
+    for _ in range(lines):
+        words = [WORDS[next(r) % len(WORDS)] for _ in range(3 + next(r) % 10)]
+        if next(r) % 4 == 0:
+            words[0] = words[0].capitalize()
+        if next(r) % 3 == 0:
+            words.append(str(next(r) % 100000))
+        out.append(" ".join(words))
+    return ("\n".join(out) + "\n").encode()
+
+
+def csv(rows: int, seed: int = 2) -> bytes:
+    """name,number,word rows (names repeat: the sort keys tie)."""
+    r = _rng(seed)
+    return "".join(f"{WORDS[next(r) % len(WORDS)]}{next(r) % 50},{next(r) % 1000000},"
+                   f"{WORDS[next(r) % len(WORDS)]}\n" for _ in range(rows)).encode()
+
+
+def blob(size: int, seed: int = 3) -> bytes:
+    """size pseudo-random bytes (a 64 KiB pattern, repeated)."""
+    r = _rng(seed)
+    pattern = bytes(next(r) & 0xFF for _ in range(min(size, 1 << 16)))
+    return (pattern * (size // len(pattern) + 1))[:size]
+
+
+# Programs for the interpreters of the table (a sieve, a word count, a small computation in
+# each language); @N@ is the size.
+GAWK_PRIMES = ('BEGIN { n = @N@; for (i = 2; i <= n; i++) if (!(i in c)) { p++; '
+               'for (j = i * i; j <= n; j += i) c[j] = 1 } print p }')
+GAWK_WORDS = ('BEGIN { PROCINFO["sorted_in"] = "@val_num_desc" } '
+              '{ for (i = 1; i <= NF; i++) w[tolower($i)]++ } '
+              'END { for (k in w) { if (++m > 10) break; printf "%-10s %d\\n", k, w[k] } }')
+BUSYBOX_PRIMES = ('BEGIN { n = @N@; for (i = 2; i <= n; i++) { for (d = 2; d * d <= i; d++) '
+                  'if (i % d == 0) break; if (d * d > i) p++ } print p }')
+SQL_CTE = ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < @N@) "
+           "SELECT count(*), sum(x * x % 7), max(length(printf('%x', x))) FROM c;\n"
+           "CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT);\n"
+           "INSERT INTO t SELECT x, hex(x * 2654435761 % 65536) FROM "
+           "(WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < @N@ / 10) "
+           "SELECT x FROM c);\n"
+           "SELECT v, count(*) FROM t GROUP BY substr(v, 1, 1) ORDER BY 2 DESC, 1 LIMIT 5;\n")
+LUA = ("local n = @N@ local t = {} for i = 1, n do t[i] = (i * 7919) % 10007 end "
+       "table.sort(t) local s = 0 for i = 1, n, 3 do s = s + t[i] end "
+       "local function fib(k) if k < 2 then return k end return fib(k - 1) + fib(k - 2) end "
+       "print(s, fib(20), string.format('%.6f', math.sqrt(s)), ('x'):rep(3):upper())")
+PYTHON = ("import json, re, hashlib, collections\n"
+          "n = @N@\n"
+          "doc = [{'id': i, 'name': 'item%d' % i, 'tags': ['t%d' % (i % 7)] * (i % 3)} "
+          "for i in range(n)]\n"
+          "text = json.dumps(doc, sort_keys=True)\n"
+          "back = json.loads(text)\n"
+          "words = collections.Counter(re.findall(r'item(\\d)\\d*', text))\n"
+          "primes = [p for p in range(2, n) if all(p % d for d in range(2, int(p ** 0.5) + 1))]\n"
+          "print(len(text), hashlib.sha256(text.encode()).hexdigest()[:16], back[-1]['name'], "
+          "sorted(words.items())[:3], len(primes), sum(primes) % 1000003)\n")
+
+
+def commands(size: str = "test") -> list[Command]:
+    """The table: about twenty single-process commands, with the work of SIZE."""
+    if size not in SIZES:
+        raise ValueError(f"size must be one of {SIZES}, not {size!r}")
+    big = size == "bench"
+
+    def n(test: int, bench: int) -> int:
+        return bench if big else test
+
+    words_txt = text(n(300, 60000))
+    many_words = words_txt * n(1, 8)            # for the fastest programs: 24 MB
+    listing = tuple((f"d/{name}", blob(k * 37, seed=k)) for k, name in enumerate(
+        ["a.txt", "b.c", "c.tar", "zeta", "Makefile", "sub/one", "sub/two", ".hidden"], 1))
+    cu, bb = "usr/bin/", "usr/bin/busybox"
+    return [
+        Command("ls", cu + "ls", ("-lnR", "--time-style=+%Y-%m-%d %H:%M", "d"),
+                files=listing, startup_only=True),
+        Command("cat", cu + "cat", ("-n", "a.txt", "-", "b.txt"), stdin=b"from stdin\n",
+                files=(("a.txt", text(20, 4)), ("b.txt", text(5, 5))), startup_only=True),
+        Command("head_tail", cu + "head", ("-n", "7", "-q", "a.txt", "b.txt"),
+                files=(("a.txt", text(20, 4)), ("b.txt", text(50, 5))), startup_only=True),
+        Command("expr", cu + "expr", ("(", "6", "*", "7", ")", "-", "42"), startup_only=True),
+        Command("seq", cu + "seq", ("-s", " ", "-w", "1", "7", str(n(200, 3000000)))),
+        Command("sort", cu + "sort", ("-t,", "-k2,2n", "-k1,1", "data.csv"),
+                files=(("data.csv", csv(n(2000, 200000))),)),
+        Command("wc", cu + "wc", ("-lwcL", "words.txt", "-"), stdin=text(50, 6),
+                files=(("words.txt", many_words * n(1, 2)),)),
+        Command("md5sum", cu + "md5sum", ("words.txt", "blob.bin"),
+                files=(("words.txt", words_txt), ("blob.bin", blob(n(1 << 16, 96 << 20))))),
+        Command("sha256sum", cu + "sha256sum", ("blob.bin",),
+                files=(("blob.bin", blob(n(1 << 16, 32 << 20))),)),
+        Command("tr", cu + "tr", ("-cs", "A-Za-z", "\\n"), stdin=many_words),
+        Command("factor", cu + "factor", (), stdin=" ".join(
+            str(10**14 + 39 * k) for k in range(n(20, 20000))).encode() + b"\n"),
+        Command("grep", "usr/bin/grep", ("-E", "-n", "-i", r"qu[a-z]+ (fox|dog|br[a-z]+)",
+                                          "words.txt"), files=(("words.txt", many_words),)),
+        Command("grep_nomatch", "usr/bin/grep", ("-c", "-w", "nosuchword", "words.txt"),
+                files=(("words.txt", text(40)),), startup_only=True),
+        Command("sed", "usr/bin/sed", ("-E", "-e", r"s/([a-z]+) ([a-z]+)/\2 \1/g",
+                                        "-e", "/^[A-Z]/d", "-e", "$=", "words.txt"),
+                files=(("words.txt", text(n(300, 20000)),),)),
+        Command("gawk_words", "usr/bin/gawk", (GAWK_WORDS, "words.txt"),
+                files=(("words.txt", words_txt),)),
+        Command("gawk_primes", "usr/bin/gawk", (GAWK_PRIMES.replace("@N@", str(n(2000, 150000))),)),
+        Command("sqlite3", "usr/bin/sqlite3", (":memory:",),
+                stdin=SQL_CTE.replace("@N@", str(n(2000, 200000))).encode()),
+        Command("lua", "usr/bin/lua5.4", ("-e", LUA.replace("@N@", str(n(1000, 300000))))),
+        Command("python_print", "usr/bin/python3.13", ("-I", "-c", "print(1)"),
+                startup_only=True),
+        Command("python_json", "usr/bin/python3.13",
+                ("-I", "-c", PYTHON.replace("@N@", str(n(300, 20000))))),
+        Command("busybox_md5sum", bb, ("md5sum", "a.txt", "b.txt"),
+                files=(("a.txt", text(20, 4)), ("b.txt", blob(n(4096, 64 << 20)))),),
+        Command("busybox_awk", bb, ("awk", BUSYBOX_PRIMES.replace("@N@", str(n(2000, 15000))))),
+    ]
+
+
+def qemu_command(root: Path, cmd: Command, qemu: str = "qemu-riscv64") -> list[str]:
+    return [qemu, "-L", str(root), str(root / cmd.program), *cmd.args]
+
+
+# dbt-vm cannot load a dynamically linked program by itself yet (PT_INTERP support is being
+# added): until then it runs the dynamic loader, which loads the program. The guest's argv
+# is the same (ld.so drops its own argv[0]); /proc/self/exe and AT_EXECFN differ from qemu's.
+VIA_LD_SO = True
+
+
+def dbt_command(root: Path, cmd: Command, mode: str = "dynamic",
+                options: tuple[str, ...] = ()) -> list[str]:
+    """`python -m dbt run` of cmd in the sysroot (OPTIONS go before the program)."""
+    loader = [str(root / INTERP)] if VIA_LD_SO else []
+    return [sys.executable, "-m", "dbt", "run", "--mode", mode, "-L", str(root), *options,
+            *loader, str(root / cmd.program), *cmd.args]
