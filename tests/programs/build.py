@@ -7,6 +7,13 @@ Toolchains (one binary per program and libc):
 - ``glibc``: ``riscv64-linux-gnu-gcc -static -O2 ... -lm -latomic`` (Debian's cross gcc;
   used when it is on PATH). glibc keeps libm separate, and gcc 12 calls libatomic for 8- and
   16-bit atomics.
+- ``glibc-dyn``: the same without ``-static``: a dynamically linked PIE whose interpreter,
+  libc, libm and libatomic come from Debian's cross sysroot (``Toolchain.sysroot``: qemu runs
+  it with ``-L`` that directory; dbt-vm finds it by default).
+
+There is no dynamically linked musl variant: zig links one (``-dynamic``: interpreter
+/lib/ld-musl-riscv64.so.1, DT_NEEDED libc.so) against a stub libc.so, but ships no musl
+dynamic loader to run it with, and no Debian package on this machine provides one for riscv64.
 
 Outputs go to ``tests/programs/build/<name>.<libc>`` (git-ignored). Next to each binary,
 ``<name>.<libc>.hash`` holds a hash of the source, the full command line and the compiler's
@@ -64,6 +71,7 @@ class Toolchain:
     flags: tuple[str, ...]         # before the source
     libs: tuple[str, ...]          # after the source
     version_cmd: tuple[str, ...]
+    sysroot: str | None = None     # the guest's root its binaries run in (qemu -L), if any
 
     def command(self, source: Path, output: Path) -> list[str]:
         return [*self.compiler, *self.flags, "-o", str(output), str(source), *self.libs]
@@ -97,6 +105,14 @@ TOOLCHAINS: dict[str, Toolchain] = {
         libs=("-lm", "-latomic"),
         version_cmd=("riscv64-linux-gnu-gcc", "--version"),
     ),
+    "glibc-dyn": Toolchain(
+        libc="glibc-dyn",
+        compiler=("riscv64-linux-gnu-gcc",),
+        flags=("-O2",),
+        libs=("-lm", "-latomic"),
+        version_cmd=("riscv64-linux-gnu-gcc", "--version"),
+        sysroot="/usr/riscv64-linux-gnu",
+    ),
 }
 
 LIBCS: tuple[str, ...] = tuple(TOOLCHAINS)
@@ -117,6 +133,9 @@ def missing_reason(libc: str) -> str | None:
         return None
     if shutil.which(TOOLCHAINS[libc].compiler[0]) is None:
         return f"{TOOLCHAINS[libc].compiler[0]} is not on PATH"
+    sysroot = TOOLCHAINS[libc].sysroot
+    if sysroot and not os.path.isdir(os.path.join(sysroot, "lib")):
+        return f"its sysroot {sysroot} is not installed"
     return None
 
 
@@ -135,7 +154,7 @@ def compiler_version(libc: str) -> str:
     if proc.returncode != 0:
         raise ToolchainMissing(f"{' '.join(tc.version_cmd)} failed: {proc.stderr.strip()}")
     version = proc.stdout.strip()
-    if libc == "glibc":
+    if libc.startswith("glibc"):
         # the static C library comes from another package than the compiler (zig bundles musl)
         libc_a = subprocess.run([*tc.compiler, "-print-file-name=libc.a"], capture_output=True,
                                 text=True, check=False).stdout.strip()

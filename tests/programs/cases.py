@@ -15,6 +15,16 @@ from dataclasses import dataclass, field
 
 LIBCS = ("musl", "glibc")
 WITH_PIE = LIBCS + ("musl-pie",)    # also as a static-pie (ET_DYN) build
+# Also dynamically linked (glibc's ld.so, libc.so.6, libm.so.6 and libatomic.so.1 from the Debian
+# cross sysroot; build.py says why there is no dynamic musl). Each run also pays ld.so's start-up
+# (about twice the blocks of a static run, ~1.7 s in interp), so the table runs a representative
+# subset dynamically: formatted output (printf_*), files and stdio (fileio, stdin_text_stdio,
+# stdio_line_merged), malloc and mmap (malloc_mmap), qsort/strings, setjmp, function pointers,
+# libatomic and libm through their shared libraries (atomics, libm_fenv), argv/env, exit paths
+# (exit_flush_0, abort_plain), faults and traps (segv_read, trap_illegal), code remapped with
+# mremap (smc_remap), and the guest's /proc/self files (proc_self).
+WITH_DYN = LIBCS + ("glibc-dyn",)
+ALL_LIBCS = ("musl", "glibc", "musl-pie", "glibc-dyn")
 
 # The environment every guest gets unless a case says otherwise: fixed and small.
 BASE_ENV: dict[str, str] = {
@@ -75,27 +85,28 @@ def _binary_input(size: int) -> bytes:
 _LONG_ARG = "x" * 300 + "-end"
 
 CASES: tuple[Case, ...] = (
-    Case("printf_int", "printf_int", libcs=WITH_PIE),
-    Case("printf_float", "printf_float"),
-    Case("fileio", "fileio"),
-    Case("malloc_mmap", "malloc_mmap", libcs=WITH_PIE),
-    Case("strings_sort", "strings_sort"),
-    Case("setjmp_longjmp", "setjmp_longjmp"),
-    Case("funcptr_switch", "funcptr_switch", libcs=WITH_PIE),
+    Case("printf_int", "printf_int", libcs=ALL_LIBCS),
+    Case("printf_float", "printf_float", libcs=WITH_DYN),
+    Case("fileio", "fileio", libcs=WITH_DYN),
+    Case("malloc_mmap", "malloc_mmap", libcs=ALL_LIBCS),
+    Case("strings_sort", "strings_sort", libcs=WITH_DYN),
+    Case("setjmp_longjmp", "setjmp_longjmp", libcs=WITH_DYN),
+    Case("funcptr_switch", "funcptr_switch", libcs=ALL_LIBCS),
     Case("int128", "int128"),
     Case("int_ops", "int_ops"),
-    Case("atomics", "atomics"),
-    Case("libm_fenv", "libm_fenv"),
+    Case("atomics", "atomics", libcs=WITH_DYN),
+    Case("libm_fenv", "libm_fenv", libcs=WITH_DYN),
     Case("fp_edge", "fp_edge"),
     # stdin
     Case("stdin_text", "stdin_stats", stdin=_text_input()),
-    Case("stdin_text_stdio", "stdin_stats", args=("stdio",), stdin=_text_input()),
+    Case("stdin_text_stdio", "stdin_stats", args=("stdio",), stdin=_text_input(),
+         libcs=WITH_DYN),
     Case("stdin_empty", "stdin_stats"),
     # more than one 64 KiB pipe buffer: the feeder blocks until the guest reads
     Case("stdin_binary", "stdin_stats", stdin=_binary_input(70_000)),
     # argv and environment
     Case("argv_none", "argv_env"),
-    Case("argv_many", "argv_env", libcs=WITH_PIE,
+    Case("argv_many", "argv_env", libcs=ALL_LIBCS,
          args=("one", "two words", "", "--flag=value", "héllo wörld ✓", "'quoted'", "a\tb",
                _LONG_ARG)),
     Case("argv_empty_env", "argv_env", args=("x",), env={}),
@@ -106,30 +117,35 @@ CASES: tuple[Case, ...] = (
     Case("exit_42", "exit_code"),
     Case("exit_return_3", "exit_code", args=("return", "3")),
     Case("exit__exit_7", "exit_code", args=("_exit", "7")),
-    Case("exit_flush_0", "exit_code", args=("flush_exit", "0")),
+    Case("exit_flush_0", "exit_code", args=("flush_exit", "0"), libcs=WITH_DYN),
     Case("exit_256", "exit_code", args=("exit", "256")),
     Case("exit_minus_1", "exit_code", args=("exit", "-1")),
     # signals
-    Case("abort_plain", "abort_signal", args=("plain",)),
+    Case("abort_plain", "abort_signal", args=("plain",), libcs=WITH_DYN),
     Case("abort_handler", "abort_signal", args=("handler",), needs=("signal-delivery",)),
     Case("abort_blocked", "abort_signal", args=("blocked",)),
     Case("signal_usr1_usr2", "abort_signal", args=("raise_usr1",), needs=("signal-delivery",)),
-    Case("segv_read", "segv", args=("read",)),
+    Case("segv_read", "segv", args=("read",), libcs=WITH_DYN),
     Case("segv_write", "segv", args=("write",)),
     Case("segv_exec", "segv", args=("exec",)),
     Case("segv_handler", "segv", args=("handler",), needs=("signal-delivery",)),
     # instructions that trap
-    *(Case(f"trap_{what}", "traps", args=(what,))
+    *(Case(f"trap_{what}", "traps", args=(what,),
+           libcs=WITH_DYN if what == "illegal" else LIBCS)
       for what in ("illegal", "csr", "frm", "ebreak", "amo_misaligned", "lr_misaligned",
                    "jump_null")),
     # self-modifying code: stores + fence.i, mprotect, kernel writes (read/pread64/readv), remaps
-    *(Case(f"smc_{what}", "smc", args=(what,)) for what in ("store", "read", "pread", "remap")),
+    *(Case(f"smc_{what}", "smc", args=(what,), libcs=WITH_DYN if what == "remap" else LIBCS)
+      for what in ("store", "read", "pread", "remap")),
     # stdout/stderr interleaving
     Case("stdio_full", "stdio_mix", args=("full",)),
     Case("stdio_line", "stdio_mix", args=("line",)),
     Case("stdio_none", "stdio_mix", args=("none",)),
     Case("stdio_full_merged", "stdio_mix", args=("full",), stderr_to_stdout=True),
-    Case("stdio_line_merged", "stdio_mix", args=("line",), stderr_to_stdout=True),
+    Case("stdio_line_merged", "stdio_mix", args=("line",), stderr_to_stdout=True,
+         libcs=WITH_DYN),
+    # the guest's /proc/self/maps, auxv and cmdline (what does not depend on addresses)
+    Case("proc_self", "proc_self", args=("a", "b c"), libcs=ALL_LIBCS),
     Case("stdio_none_merged", "stdio_mix", args=("none",), stderr_to_stdout=True),
 )
 

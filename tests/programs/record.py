@@ -1,6 +1,7 @@
 """Record the expected outputs of every test case from qemu-riscv64 (the oracle).
 
-For each (case, libc) of cases.CASES, runs ``qemu-riscv64 BINARY ARGS...`` with the case's
+For each (case, libc) of cases.CASES, runs ``qemu-riscv64 [-L SYSROOT] BINARY ARGS...`` (-L for
+a dynamically linked variant: its toolchain's sysroot) with the case's
 stdin, exactly the case's environment, a fresh empty temporary directory as the current
 directory and core dumps disabled, and writes ``expected/<case>.<libc>.json``::
 
@@ -143,9 +144,15 @@ def guest_command(binary: Path, case) -> list[str]:
     return [str(binary), *case.args]
 
 
+def qemu_command(libc: str) -> list[str]:
+    """qemu-riscv64, with -L the libc variant's sysroot when its binaries need one."""
+    sysroot = build.TOOLCHAINS[libc].sysroot
+    return [QEMU, "-L", sysroot] if sysroot else [QEMU]
+
+
 def run_qemu(case, libc: str, binary: Path | None = None, timeout: float | None = None) -> Result:
     binary = binary or build.build(case.program, libc)
-    return run_guest([QEMU, *guest_command(binary, case)], case, timeout=timeout)
+    return run_guest([*qemu_command(libc), *guest_command(binary, case)], case, timeout=timeout)
 
 
 def expected_path(case_name: str, libc: str) -> Path:
@@ -243,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("cases", nargs="*", help="case names (default: all)")
     ap.add_argument("--check", action="store_true",
                     help="do not write; exit 1 if a recorded file is missing or stale")
-    ap.add_argument("--libc", action="append", choices=cases.WITH_PIE)
+    ap.add_argument("--libc", action="append", choices=cases.ALL_LIBCS)
     args = ap.parse_args(argv)
 
     if not qemu_available():
@@ -252,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     version = qemu_version()
     selected = [cases.CASES_BY_NAME[n] for n in args.cases] if args.cases else list(cases.CASES)
-    libcs = args.libc or list(cases.LIBCS)
+    libcs = args.libc or list(cases.ALL_LIBCS)
     for libc in libcs:
         reason = build.missing_reason(libc)
         if reason:
