@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from ..memory import GuestFault, GuestMemory, MemError
 from ..state import GuestState, slot
-from . import files, mm, process, strace
+from . import files, mm, paths, process, strace
 from . import time as time_handlers
 from .abi import MASK64, FatalSignal, ProcessExit, SyscallABI, SyscallError
 from .numbers import syscall_names, syscall_table
@@ -65,7 +65,7 @@ class LinuxKernel:
         self.memory = memory
         self.abi = abi
         self.exe_path = os.fsencode(os.path.realpath(exe_path))
-        self.sysroot = files.sysroot_prefix(sysroot)
+        self.sysroot = paths.sysroot_prefix(sysroot)
         self.sysroot_cache: dict[bytes, bytes] = {}   # guest path -> host path (qemu's cache)
         self.argv = list(argv)                         # for /proc/self/cmdline
         self.auxv = auxv                               # (address, size) for /proc/self/auxv
