@@ -218,6 +218,24 @@ def test_mremap_moves_a_file_mapping_with_its_identity(guest, data_file):
     check_records(guest.mem)
 
 
+def test_mremap_of_a_file_mapping_past_the_end_of_its_file(guest, tmp_path):
+    # the host holds it as two mappings (file page, then a zero page): moved by copying
+    path = tmp_path / "small"
+    path.write_bytes(b"x" * 100)
+    fd = open_path(guest, path)
+    a = mmap(guest, 2 * PAGE_SIZE, RW, MAP_PRIVATE, fd, 0)
+    guest.mem.write(a + PAGE_SIZE, b"tail")
+    mmap(guest, PAGE_SIZE, PROT_READ, addr=a + 2 * PAGE_SIZE,
+         flags=MAP_PRIVATE | MAP_ANON | MAP_FIXED)
+    b = guest.call("mremap", a, 2 * PAGE_SIZE, 3 * PAGE_SIZE, MREMAP_MAYMOVE, 0)
+    assert b > 0 and b != a and guest.mem.mapping_at(a) is None
+    assert guest.read(b, PAGE_SIZE + 4) == b"x" * 100 + bytes(PAGE_SIZE - 100) + b"tail"
+    moved = guest.mem.mapping_at(b)
+    assert (moved.end, moved.prot, moved.offset, moved.written) == (b + 3 * PAGE_SIZE, RW, 0, True)
+    assert moved.file.path == os.fsencode(os.path.realpath(path))
+    check_records(guest.mem)
+
+
 def test_mremap_grows_a_file_mapping_in_place(guest, data_file):
     fd = open_path(guest, data_file)
     room = mmap(guest, 8 * PAGE_SIZE, 0)                              # a free range
