@@ -56,6 +56,8 @@ CATEGORY = {
     "bytecode": "branch", "brainfuck": "branch", "fib": "calls", "ackermann": "calls",
     "bintrees": "calls", "qsort": "libc", "textproc": "libc", "malloc": "libc",
     "nbody": "fp", "matmul": "fp", "mandelbrot": "fp", "montecarlo": "fp",
+    "vm_big": "code", "regex": "code", "compress": "code", "image": "code", "crypto": "code",
+    "json": "code", "minilang": "code",
 }
 
 # argv[1] per program. "dynamic" (used for every translating mode, and for qemu and native in
@@ -70,12 +72,16 @@ SCALES = {
         "bytecode": "165", "brainfuck": "130", "fib": "38", "ackermann": "200",
         "bintrees": "16", "qsort": "140", "textproc": "260", "malloc": "470",
         "nbody": "1550", "matmul": "180", "mandelbrot": "125", "montecarlo": "400",
+        "vm_big": "64", "regex": "140", "compress": "150", "image": "120", "crypto": "1800",
+        "json": "100", "minilang": "45",
     },
     "interp": {
         "intloop": "8", "sieve": "2", "memstream": "14", "hashtable": "8",
         "bytecode": "3", "brainfuck": "2", "fib": "29", "ackermann": "3",
         "bintrees": "10", "qsort": "1", "textproc": "2", "malloc": "4",
         "nbody": "7", "matmul": "1", "mandelbrot": "2", "montecarlo": "2",
+        "vm_big": "1", "regex": "1", "compress": "1", "image": "1", "crypto": "6",
+        "json": "10", "minilang": "1",
     },
 }
 QUICK_SCALES = {
@@ -84,12 +90,16 @@ QUICK_SCALES = {
         "bytecode": "22", "brainfuck": "16", "fib": "34", "ackermann": "25",
         "bintrees": "13", "qsort": "18", "textproc": "32", "malloc": "60",
         "nbody": "200", "matmul": "22", "mandelbrot": "16", "montecarlo": "50",
+        "vm_big": "8", "regex": "18", "compress": "19", "image": "15", "crypto": "225",
+        "json": "12", "minilang": "6",
     },
     "interp": {
         "intloop": "3", "sieve": "1", "memstream": "5", "hashtable": "3",
         "bytecode": "1", "brainfuck": "1", "fib": "26", "ackermann": "1",
         "bintrees": "8", "qsort": "1", "textproc": "1", "malloc": "1",
         "nbody": "3", "matmul": "1", "mandelbrot": "1", "montecarlo": "1",
+        "vm_big": "1", "regex": "1", "compress": "1", "image": "1", "crypto": "2",
+        "json": "3", "minilang": "1",
     },
 }
 TARGET_ALL, TARGET_FP = 1.5, 0.5
