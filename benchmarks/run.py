@@ -72,8 +72,8 @@ SCALES = {
         "bytecode": "165", "brainfuck": "130", "fib": "38", "ackermann": "200",
         "bintrees": "16", "qsort": "140", "textproc": "260", "malloc": "470",
         "nbody": "1550", "matmul": "180", "mandelbrot": "125", "montecarlo": "400",
-        "vm_big": "64", "regex": "140", "compress": "150", "image": "120", "crypto": "1800",
-        "json": "100", "minilang": "45",
+        "vm_big": "64", "regex": "140", "compress": "150", "image": "150", "crypto": "1800",
+        "json": "150", "minilang": "45",
     },
     "interp": {
         "intloop": "8", "sieve": "2", "memstream": "14", "hashtable": "8",
@@ -90,8 +90,8 @@ QUICK_SCALES = {
         "bytecode": "22", "brainfuck": "16", "fib": "34", "ackermann": "25",
         "bintrees": "13", "qsort": "18", "textproc": "32", "malloc": "60",
         "nbody": "200", "matmul": "22", "mandelbrot": "16", "montecarlo": "50",
-        "vm_big": "8", "regex": "18", "compress": "19", "image": "15", "crypto": "225",
-        "json": "12", "minilang": "6",
+        "vm_big": "8", "regex": "18", "compress": "19", "image": "19", "crypto": "225",
+        "json": "19", "minilang": "6",
     },
     "interp": {
         "intloop": "3", "sieve": "1", "memstream": "5", "hashtable": "3",
