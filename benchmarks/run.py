@@ -57,7 +57,7 @@ CATEGORY = {
     "bintrees": "calls", "qsort": "libc", "textproc": "libc", "malloc": "libc",
     "nbody": "fp", "matmul": "fp", "mandelbrot": "fp", "montecarlo": "fp",
     "vm_big": "code", "regex": "code", "compress": "code", "image": "code", "crypto": "code",
-    "json": "code", "minilang": "code",
+    "json": "code", "minilang": "code", "chess": "code",
 }
 
 # argv[1] per program. "dynamic" (used for every translating mode, and for qemu and native in
@@ -73,7 +73,7 @@ SCALES = {
         "bintrees": "16", "qsort": "140", "textproc": "260", "malloc": "470",
         "nbody": "1550", "matmul": "180", "mandelbrot": "125", "montecarlo": "400",
         "vm_big": "64", "regex": "140", "compress": "150", "image": "150", "crypto": "1800",
-        "json": "150", "minilang": "45",
+        "json": "150", "minilang": "45", "chess": "40",
     },
     "interp": {
         "intloop": "8", "sieve": "2", "memstream": "14", "hashtable": "8",
@@ -81,7 +81,7 @@ SCALES = {
         "bintrees": "10", "qsort": "1", "textproc": "2", "malloc": "4",
         "nbody": "7", "matmul": "1", "mandelbrot": "2", "montecarlo": "2",
         "vm_big": "1", "regex": "1", "compress": "1", "image": "1", "crypto": "6",
-        "json": "10", "minilang": "1",
+        "json": "3", "minilang": "1", "chess": "1",
     },
 }
 QUICK_SCALES = {
@@ -91,7 +91,7 @@ QUICK_SCALES = {
         "bintrees": "13", "qsort": "18", "textproc": "32", "malloc": "60",
         "nbody": "200", "matmul": "22", "mandelbrot": "16", "montecarlo": "50",
         "vm_big": "8", "regex": "18", "compress": "19", "image": "19", "crypto": "225",
-        "json": "19", "minilang": "6",
+        "json": "19", "minilang": "6", "chess": "5",
     },
     "interp": {
         "intloop": "3", "sieve": "1", "memstream": "5", "hashtable": "3",
@@ -99,7 +99,7 @@ QUICK_SCALES = {
         "bintrees": "8", "qsort": "1", "textproc": "1", "malloc": "1",
         "nbody": "3", "matmul": "1", "mandelbrot": "1", "montecarlo": "1",
         "vm_big": "1", "regex": "1", "compress": "1", "image": "1", "crypto": "2",
-        "json": "3", "minilang": "1",
+        "json": "1", "minilang": "1", "chess": "1",
     },
 }
 TARGET_ALL, TARGET_FP = 1.5, 0.5
