@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
                           "in a helper process on another CPU (dynamic mode; default: on "
                           "when there is more than one CPU; sync: wait for the helper "
                           "whenever it is busy, which makes what it does deterministic)")
+    run.add_argument("--no-cache", dest="cache", action="store_false",
+                     help="neither use nor fill the persistent translation cache for this run")
     run.add_argument("--trace", default="", metavar="KINDS",
                      help=f"comma-separated debug output on stderr: {', '.join(TRACE_KINDS)}")
     run.add_argument("--stats", action="store_true",
@@ -116,7 +118,7 @@ def cmd_run(args) -> int:
         machine = Machine(args.program, [args.program, *args.args], env, mode=mode,
                           sysroot=_sysroot(args), strace=args.strace, trace=trace,
                           code_cache_size=args.code_cache_size,
-                          speculate=_speculate(args))
+                          speculate=_speculate(args), cache=_cache(args, mode))
     except LoadError as exc:
         return _error(f"{args.program}: {exc}")
     _tune_gc()
@@ -132,6 +134,15 @@ def cmd_run(args) -> int:
             print(f"dbt-vm: {result.message}", file=sys.stderr)
         die_by_signal(result.signal)
     return result.status
+
+
+def _cache(args, mode: str):
+    """The persistent translation cache (cache.disk), unless --no-cache or the mode
+    translates nothing."""
+    if not args.cache or mode == "interp":
+        return None
+    from .cache.disk import DiskCache
+    return DiskCache()
 
 
 def _sysroot(args) -> str | None:

@@ -37,6 +37,8 @@ class EngineOptions:
     on_asm: Callable | None = None         # trace hook: (function name, host instructions)
     code_cache_size: int | None = None     # bytes of host code kept before a flush
     speculate: str = "off"                 # translate ahead in a helper process: on, off, sync
+    cache: object = None                   # the persistent cache (cache.disk.DiskCache)
+    label: str = ""                        # the program, as the cache's run log names it
 
 
 @dataclass
@@ -64,7 +66,7 @@ class Machine:
     def __init__(self, path: str, argv: list[str | bytes] | None = None,
                  env: dict | None = None, *, mode: str = "interp", sysroot: str | None = None,
                  strace: bool = False, trace: tuple = (), err=None,
-                 code_cache_size: int | None = None, speculate: str = "off"):
+                 code_cache_size: int | None = None, speculate: str = "off", cache=None):
         start = time.perf_counter()
         self.err = err or sys.stderr
         self.mode = mode
@@ -84,25 +86,29 @@ class Machine:
                                   sysroot=self.program.sysroot, strace=strace, err=self.err,
                                   argv=argv_b, auxv=self.program.auxv)
         self.syscall_hooks: dict[int, object] = {}
-        self.engine = self._make_engine(mode, trace, code_cache_size, speculate)
+        self.engine = self._make_engine(mode, trace, code_cache_size, speculate, cache, path)
         self.stats = Stats(load_seconds=time.perf_counter() - start)
 
     def _make_engine(self, mode: str, trace: tuple, code_cache_size: int | None,
-                     speculate: str):
+                     speculate: str, cache, path: str):
+        """The engine of `mode`. `cache` is the persistent translation cache (a
+        cache.disk.DiskCache) or None; tracing runs without it (it shows each translation
+        as it is made)."""
         if mode not in MODES:
             raise ValueError(f"mode {mode!r} does not exist yet")
-        from .opt import optimize
         self.trace = set(trace)
         fetch = self.memory.fetch
         arch_lift = self.arch.lift
 
         def lift(pc):
+            from .opt import optimize          # (not needed by a run that translates nothing)
             return optimize(arch_lift(fetch, pc))
         options = EngineOptions(
             on_block=self._trace_block if self.trace & {"in_asm", "ir"} else None,
             on_llvm=self._trace_llvm if "llvm" in self.trace else None,
             on_asm=self._trace_asm if "asm" in self.trace else None,
-            code_cache_size=code_cache_size, speculate=speculate)
+            code_cache_size=code_cache_size, speculate=speculate,
+            cache=None if self.trace else cache, label=os.path.basename(path))
         backend = importlib.import_module(ENGINES[mode])
         return backend.make_engine(self.state, self.memory, lift, options)
 

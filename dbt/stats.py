@@ -35,7 +35,7 @@ def _dynamic(engine) -> dict:
         "guest insns translated": insns,
         "compile s": stats.compile_seconds,
         "compile us per guest insn": stats.compile_seconds / insns * 1e6 if insns else 0.0,
-        "code cache bytes": engine.jit.object_bytes + engine.hot_jit.object_bytes,
+        "code cache bytes": engine.code_bytes,
         "code cache flushes": stats.flushes,
         "blocks interpreted": stats.interp_blocks,
         "regions translated ahead": stats.speculated,

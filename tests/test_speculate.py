@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import json
 import subprocess
 import sys
@@ -42,7 +41,7 @@ def _hot_loop(tmp_path: Path) -> Path:
 
 def _run(program: Path, tmp_path: Path, *options: str, python: list[str] | None = None):
     stats = tmp_path / "stats.json"
-    cmd = [*(python or [sys.executable, "-m", "dbt"]), "run", "--mode", "dynamic",
+    cmd = [*(python or [sys.executable, "-m", "dbt"]), "run", "--mode", "dynamic", "--no-cache",
            "--stats-json", str(stats), *options, str(program)]
     proc = subprocess.run(cmd, capture_output=True, timeout=300)
     return proc, json.loads(stats.read_text())
@@ -93,15 +92,13 @@ def test_a_region_made_from_changed_bytes_is_refused(tmp_path):
     """translate_ahead is what the helper runs; here in-process on the engine itself. A copy
     of its result whose guest bytes differ from memory (as if the guest wrote code after the
     fork) is refused and installs nothing; the result itself is installed and runs."""
-    from dbt.backends.llvm.engine import LLVMJit
+    from dbt.backends.llvm.compiler import target_machine
     from dbt.runtime import Machine
-    from dbt.backends.llvm.speculate import Arena, Speculated, translate_ahead
+    from dbt.backends.llvm.speculate import Speculated, translate_ahead
 
     machine = Machine(str(_hot_loop(tmp_path)), mode="dynamic", speculate="off")
     engine, pc = machine.engine, machine.state.pc
-    space = (ctypes.c_uint8 * 4096)()
-    made, blocks = translate_ahead(engine, LLVMJit.target_machine(0), pc, "s1_test",
-                                   Arena(ctypes.addressof(space), len(space)))
+    made, blocks = translate_ahead(engine, target_machine(0), pc, "s1_test")
     assert [b.pc for b in blocks] == [s[0] for s in made.blocks] and blocks[0].pc == pc
     first = made.blocks[0]
     changed = bytes([first[3][0] ^ 0xFF]) + first[3][1:]
@@ -110,12 +107,12 @@ def test_a_region_made_from_changed_bytes_is_refused(tmp_path):
     assert engine.code.get(pc) is None and engine.stats.regions == 0
     engine.spec = _NoHelper()
     assert engine._adopt(made)
-    region = engine.code.get(pc)[0]
-    assert engine.stats.speculated_used == 1 and not engine.seen[region][0]
+    region = engine.code.get(pc)
+    assert engine.stats.speculated_used == 1 and not region.ran()[0]
     engine.spec = None
     result = machine.run()
     assert (result.status, result.signal) == ((3 * HOT_ITERATIONS) & 0xFF, 0)
-    assert engine.seen[region][0] == 1                  # the adopted region's code ran
+    assert region.ran()[0]                              # the adopted region's code ran
 
 
 class _NoHelper:
@@ -156,13 +153,3 @@ def test_the_engine_never_waits_for_a_helper_that_waits_for_it():
     assert engine_side.results.read(wait=False) == [("helper", 0, "flood", big)]
     for fd in (requests, to_helper, from_helper, results):
         os.close(fd)
-
-
-def test_the_arena_hands_out_aligned_bytes_once_and_says_when_it_is_full():
-    from dbt.backends.llvm.speculate import Arena
-
-    arena = Arena(0x1000, 64)
-    assert [arena.carve(9), arena.carve(8), arena.carve(1)] == [0x1000, 0x1010, 0x1018]
-    assert arena.room(32) and not arena.room(33)          # 9 took 16 bytes, 8 and 1 took 8
-    with pytest.raises(ValueError):
-        arena.carve(33)

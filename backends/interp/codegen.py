@@ -295,6 +295,11 @@ def exec_fcvt_f(g, op, a):
     return f"FCVT_F({_fmt(op.args[0].type)}, {_fmt(op.result.type)}, {a[0]}, {a[1]})"
 
 
+@_exec("pc_addr")
+def exec_pc_addr(g, op, a):
+    return hex(op.attrs["addr"])                  # (interpreted code lives in one process)
+
+
 # -- state and memory ---------------------------------------------------------------------------
 @_exec("get")
 def exec_get(g, op, a):

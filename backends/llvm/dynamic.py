@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from dbt.backends.interp.engine import InterpEngine
-from dbt.cache.code_cache import CodeCache
 from dbt.ir.block import Block
 from dbt.memory import GuestFault
 from dbt.region import (HOT_REGION_BLOCKS, HOT_REGION_INSNS, MAX_REGION_BLOCKS, form_region,
@@ -32,22 +31,25 @@ from dbt.region import (HOT_REGION_BLOCKS, HOT_REGION_INSNS, MAX_REGION_BLOCKS, 
 from dbt.state import NSLOTS, GuestState, slot
 from dbt.traps import GuestTrap
 
-from . import fp_runtime, lower as llvm_lower
-from .engine import LLVMJit, disassemble, note_for_perf
+from . import fp_runtime, lower as llvm_lower, rtcache
+from .cachekey import config_key
+from .codemem import PERF_MAP, SYMBOLS, runtime_arena
+from .codestore import BlockSpan, CodeStore, Region
 from .fp_kernels import helpers_called
+from .image import KIND_HOT, NONE
 from .native import NativeRuntime
 from .optable import (REASON_HOST_FAULT, REASON_HOST_FAULT_WRITE, REASON_HOT, REASON_INTERP,
                       REASON_MISALIGNED, REASON_NAMES, REASON_READ_FAULT, REASON_WRITE_FAULT,
                       Unsupported)
-from .speculate import BlockSpan, Speculated, Speculator
+from .speculate import Speculated, Speculator
+from .units import Units
 
 HOT_THRESHOLD = 400_000                # tier-1 counts (entries and backward branches,
                                        # weighted by FP ops) before the hot tier
 HOT_POLL = HOT_THRESHOLD // 8          # while the helper compiles a hot region, tier 1 leaves
                                        # after this many counts to see whether it is done
 DEFAULT_CODE_CACHE = 64 << 20          # bytes of host code before the cache is flushed
-RECYCLE_BYTES = 1 << 20                # a flush makes new LLVM engines when the old ones hold
-                                       # this much code (MCJIT frees code only with its engine)
+ARENA_SLACK = 16 << 20                 # room past the limit for the region being placed
 _PC, _REASON, _FAULT_ADDR = slot("pc"), slot("exit_reason"), slot("fault_addr")
 _ICOUNT = slot("icount")
 
@@ -82,7 +84,8 @@ class DynamicEngine:
     def __init__(self, state: GuestState, memory, lift: Callable[[int], Block],
                  on_block=None, code_cache_size: int = DEFAULT_CODE_CACHE,
                  on_llvm: Callable[[str], None] | None = None,
-                 on_asm: Callable[[str, list], None] | None = None, speculate: str = "off"):
+                 on_asm: Callable[[str, list], None] | None = None, speculate: str = "off",
+                 cache=None, label: str = ""):
         self.state = state
         self.memory = memory
         self.lift = lift
@@ -91,20 +94,18 @@ class DynamicEngine:
         self.on_asm = on_asm              # trace hook: (function name, host instructions)
         self.code_cache_size = code_cache_size
         self.threshold = HOT_THRESHOLD             # tier-1 counts before the hot tier
-        self.jit = LLVMJit(opt_level=0)            # tier 1: cheap code for everything run
-        self.hot_jit = LLVMJit(opt_level=2)        # tier 2: -O2 for regions that run a lot
-        self.native = NativeRuntime(self.jit, memory.base, memory.size)
+        self._compilers: dict[int, object] = {}    # opt level -> Compiler (made when needed)
+        config = None
+        if cache is not None:                        # (the runtime's code comes from it too)
+            config = config_key(self.window_bits(), self.threshold)
+            rtcache.use_cache(cache, config)
+        self.native = NativeRuntime(runtime_arena(), memory.base, memory.size)
+        self.store = CodeStore(self.native, code_cache_size + ARENA_SLACK)
+        self.code = self.store.code              # block pc -> the Region that enters there
         self.buffer = (ctypes.c_uint64 * NSLOTS)()
-        self.code = CodeCache()              # block pc -> (region id, function address)
-        self.regions: dict[int, list[Block]] = {}   # region id -> its blocks
-        self.block_regions: dict[int, set[int]] = {}  # block pc -> regions that inline it
-        self.hot: set[int] = set()                    # ids of regions compiled at -O2
-        self.counters: dict[int, ctypes.c_uint64] = {}  # region id -> tier-1 counter
-        self.seen: dict[int, ctypes.Array] = {}  # region id -> a byte per block: it has run
         self.interp_only: set[int] = set()
         self.interp = InterpEngine(state, memory, lift, on_block)
         self.stats = DynamicStats()
-        self.next_region = 0
         memory.write_listeners.append(self._on_memory_change)
         # a helper process translating ahead (started at the first miss, once the guest's
         # code is loaded); not with trace hooks, which show each translation as it is made
@@ -114,6 +115,20 @@ class DynamicEngine:
         self.spec: Speculator | None = None
         self.pending: dict[str, tuple] = {}     # hot regions the helper compiles:
         self.pending_blocks: set[int] = set()   # name -> (region id, blocks, text); their pcs
+        # the persistent cache: images of the guest files whose code runs (units.py)
+        self.cache, self.label = cache, label
+        self.units: Units | None = None
+        self.image_regions: dict[int, Region] = {}   # function -> an image's region, once
+        if cache is not None:                        # the hot tier needed its blocks
+            self.units = Units(memory, self.native, cache, config, SYMBOLS)
+
+    def compiler(self, opt_level: int):
+        """The LLVM compiler at `opt_level` (LLVM is loaded at the first translation)."""
+        found = self._compilers.get(opt_level)
+        if found is None:
+            from .compiler import Compiler
+            found = self._compilers[opt_level] = Compiler(opt_level)
+        return found
 
     # -- figures the runtime reports ---------------------------------------------------------------
     @property
@@ -128,6 +143,10 @@ class DynamicEngine:
     @property
     def lift_seconds(self) -> float:
         return self.stats.lift_seconds + self.stats.compile_seconds + self.interp.lift_seconds
+
+    @property
+    def code_bytes(self) -> int:
+        return self.store.used
 
     # -- running --------------------------------------------------------------------------------------
     def run(self, pc: int) -> tuple[str, int]:
@@ -188,8 +207,13 @@ class DynamicEngine:
 
     # -- translation ------------------------------------------------------------------------------
     def _miss(self, pc: int) -> None:
-        entry = self.code.get(pc)
-        if entry is None:
+        region = self.code.get(pc)
+        if region is None and self.units is not None and self.units.prepare(pc):
+            function = self.units.function(pc)     # an image holds it: no translation
+            if function is not None:
+                self.native.set_entry(pc, function)
+                return
+        if region is None:
             if self.speculate != "off" and self.spec is None:
                 try:
                     self.spec = Speculator(self, sync=self.speculate == "sync")
@@ -204,40 +228,53 @@ class DynamicEngine:
                 self.stats.lift_seconds += time.perf_counter() - start
             if got is None or not self._adopt(got):
                 self._translate(pc)
-            entry = self.code.get(pc)
-        if entry is not None:
-            self.native.set_entry(pc, entry[1])
+            region = self.code.get(pc)
+        if region is not None:
+            self.native.set_entry(pc, region.address)
 
     def close(self) -> None:
-        """Stop the helper process, if any (the runtime calls this when the guest is done)."""
+        """Stop the helper process, if any, and keep what this run translated in the
+        persistent cache (the runtime calls this when the guest is done)."""
         if self.spec is not None:
             self.stats.speculated = self.spec.made
             self.stats.hot_ahead = self.spec.hot_compiled
             self.spec.close()
             self.spec = None
+        if self.units is not None:
+            self.units.save()
+            self.cache.note_run(self.cache_figures())
+            self.units.close()
+            self.units = None
+
+    def cache_figures(self) -> dict:
+        """What this run found in and added to the persistent cache."""
+        u = self.units.stats
+        return {"program": self.label, "units": u.units, "images": u.images_loaded,
+                "regions loaded": u.regions_loaded, "regions compiled": self.stats.regions,
+                "hot compiled": self.stats.hot_regions, "regions saved": u.regions_saved,
+                "entries read": self.cache.hits, "entries missing": self.cache.misses}
 
     def _translate(self, pc: int) -> None:
-        if self.jit.object_bytes + self.hot_jit.object_bytes > self.code_cache_size:
+        if self.store.used > self.code_cache_size:
             self.flush()
         blocks = self._form_region(pc)
         if self.spec is not None:         # the helper starts on what follows while we compile
             self.spec.hint(region_exits(blocks), [(b.pc, b.end_pc) for b in blocks])
-        region = self.next_region
-        counter = ctypes.c_uint64(0)
+        region_id = self.store.new_id()
         while blocks:
-            name = f"r{region}_{pc:x}"
-            seen = (ctypes.c_uint8 * len(blocks))()
+            name = f"r{region_id}_{pc:x}"
             try:
-                text = self._lower(name, blocks, ctypes.addressof(counter), self.threshold,
-                                   promote=False, seen=ctypes.addressof(seen))
+                text = self._lower(name, blocks, self.threshold, promote=False, seen=True,
+                                   base=self.base_of(pc))
             except Unsupported as exc:
                 self.interp_only.add(exc.block_pc)
                 blocks = [b for b in blocks if b.pc != exc.block_pc]
                 continue
-            self.counters[region] = counter
-            self.seen[region] = seen
-            self._compile(name, text, blocks, self.jit)
+            self._compile_tier1(region_id, name, text, blocks)
             return
+
+    def _compile_tier1(self, region_id: int, name: str, text: str, blocks: list) -> Region:
+        return self._place(region_id, name, self._emit(name, text, 0), blocks)
 
     def _lower(self, name: str, blocks: list[Block], *args, **kwargs) -> str:
         """The region's LLVM IR text (its time counts as translation, as lifting does)."""
@@ -250,6 +287,39 @@ class DynamicEngine:
     def window_bits(self) -> int:
         return self.memory.size.bit_length() - 1
 
+    def base_of(self, pc: int) -> int:
+        """What translations of code at `pc` compute guest pcs from (units.py)."""
+        return 0 if self.units is None else self.units.base(pc)
+
+    def region_at(self, pc: int) -> Region | None:
+        """The region that enters at `pc`: one translated in this run, else one from an
+        image (made known to Python the first time it is asked for)."""
+        region = self.code.get(pc)
+        if region is not None or self.units is None:
+            return region
+        found = self.units.region_at(pc)
+        if found is None:
+            return None
+        image_region, base, spans = found
+        address = base + image_region.fn
+        region = self.image_regions.get(address)
+        if region is None:
+            region = Region(-1, image_region.name, spans, address,
+                            _cell(base, image_region.counter), _cell(base, image_region.seen),
+                            image_region.kind == KIND_HOT)
+            self.image_regions[address] = region
+        return region
+
+    def tier1_stop(self, pc: int) -> Callable[[int], bool]:
+        """Where a tier-1 region from `pc` stops: at code translated already (here or in an
+        image), code the interpreter runs, and code of another unit."""
+        code, interp_only, units = self.code, self.interp_only, self.units
+        if units is None:
+            return lambda p: p in interp_only or code.get(p) is not None
+        key = units.key_of(pc)
+        return lambda p: (p in interp_only or code.get(p) is not None
+                          or units.key_of(p) != key or units.function(p) is not None)
+
     def _promote(self, pc: int) -> None:
         """Compile a region around the hot `pc` at -O2, without counters: it takes in the blocks
         that follow, translated already or not, so a loop that spans tier-1 regions becomes
@@ -257,54 +327,46 @@ class DynamicEngine:
 
         A tier-1 region past its threshold leaves at every pc it reaches; a pc that is hot
         already just continues there (through the dispatcher)."""
-        entry = self.code.get(pc)
-        if entry is not None and entry[0] not in self.hot and self.spec is not None:
+        entry = self.region_at(pc)
+        if entry is not None and not entry.hot and self.spec is not None:
             self._adopt_hot()
-            entry = self.code.get(pc)
-        if entry is None or entry[0] in self.hot:
+            entry = self.region_at(pc)
+        if entry is None:
+            return
+        if entry.hot:                           # (an image's tier-1 code may lead here)
+            self.native.set_entry(pc, entry.address)
             return
         if pc in self.pending_blocks:           # the helper is compiling it: run on in tier 1
-            self._snooze(entry[0])
+            self._snooze(entry)
             return
         known, ran = {}, set()
-        for region, blocks in self.regions.items():
-            seen = self.seen.get(region)           # (a hot region's blocks all ran)
-            for i, block in enumerate(blocks):
+        for region in (*self.store.regions.values(), *self.image_regions.values()):
+            for block, has_run in zip(region.blocks, region.ran()):
                 if not isinstance(block, BlockSpan):    # (adopted: lifted again if needed)
                     known[block.pc] = block
-                if seen is None or seen[i]:
+                if has_run:
                     ran.add(block.pc)
         blocks = self._form_region(pc, HOT_REGION_BLOCKS, known, ran)
-        region = self.next_region
-        self.next_region += 1
-        name = f"h{region}_{pc:x}"
+        region_id = self.store.new_id()
+        name = f"h{region_id}_{pc:x}"
         try:
-            text = self._lower(name, blocks)
+            text = self._lower(name, blocks, base=self.base_of(pc))
         except Unsupported:          # stays in tier 1, counting from zero again
-            counter = self.counters.get(entry[0])
-            if counter is not None:
-                counter.value = 0
+            entry.count = 0
             return
         if self.spec is not None and self.spec.compile_hot(
-                name, self.module_text(text, self.hot_jit.triple)):
-            self.pending[name] = (region, blocks, text)
+                name, self.module_text(text, self.compiler(2).triple)):
+            self.pending[name] = (region_id, blocks, text)
             self.pending_blocks.update(b.pc for b in blocks)
             self._adopt_hot()                   # (done already when the helper is in sync)
             if name in self.pending:
-                self._snooze(entry[0])
+                self._snooze(entry)
             return
-        self._install_hot(region, blocks, self._emit(name, text, self.hot_jit, hot=True))
+        self._place(region_id, name, self._emit(name, text, 2, hot=True), blocks, hot=True)
 
-    def _install_hot(self, region: int, blocks: list[Block], address: int) -> None:
-        self._install(region, blocks, address)
-        self.hot.add(region)
-        self.stats.hot_regions += 1
-
-    def _snooze(self, region: int) -> None:
+    def _snooze(self, region: Region) -> None:
         """Let a tier-1 region past its threshold run on for HOT_POLL counts."""
-        counter = self.counters.get(region)
-        if counter is not None:
-            counter.value = HOT_THRESHOLD - HOT_POLL
+        region.count = HOT_THRESHOLD - HOT_POLL
 
     def _adopt_hot(self) -> None:
         """Install the hot regions the helper has compiled (it could not: compile here)."""
@@ -312,11 +374,11 @@ class DynamicEngine:
             job = self.pending.pop(name, None)
             if job is None:
                 continue
-            region, blocks, text = job
+            region_id, blocks, text = job
             self.pending_blocks.difference_update(b.pc for b in blocks)
-            address = (self._emit(name, text, self.hot_jit, hot=True) if obj is None else
-                       self._load(self.hot_jit, name, obj, helpers_called(text)))
-            self._install_hot(region, blocks, address)
+            if obj is None:
+                obj = self._emit(name, text, 2, hot=True)
+            self._place(region_id, name, obj, blocks, helpers=helpers_called(text), hot=True)
 
     def _form_region(self, pc: int, limit: int = MAX_REGION_BLOCKS,
                      known: dict | None = None, ran: set | None = None) -> list[Block]:
@@ -325,18 +387,19 @@ class DynamicEngine:
         blocks that have run (`ran`), as Dynamo's traces do: a path not taken in tier 1 is left
         to the dispatcher, which keeps hot regions small (short compiles)."""
         start = time.perf_counter()
-        code, hot = self.code, self.hot
         if known is None:
-            def stop(p):
-                return p in self.interp_only or code.get(p) is not None
-            lift, budget = self._lift_traced, None
+            stop, lift, budget = self.tier1_stop(pc), self._lift_traced, None
         else:
+            key = None if self.units is None else self.units.key_of(pc)
+
             def stop(p):        # a block that never ran: if it ever does, the dispatcher finds
-                entry = code.get(p)         # it in tier 1 (or in a hot region being compiled);
-                return (p in self.interp_only or p not in ran or p in self.pending_blocks
-                        or entry is not None and entry[0] in hot)   # a hot block is reached
-                # through the dispatcher (measured: compiling hot blocks again into every
-                # hot region that reaches them costs more)
+                if p in self.interp_only or p not in ran or p in self.pending_blocks:
+                    return True  # it in tier 1 (or in a hot region being compiled); a hot
+                entry = self.region_at(p)   # block is reached through the dispatcher
+                # (measured: compiling hot blocks again into every hot region that reaches
+                # them costs more); and a region keeps to one unit's code
+                return (entry is not None and entry.hot
+                        or self.units is not None and self.units.key_of(p) != key)
 
             def lift(p):
                 block = known.get(p)
@@ -362,50 +425,54 @@ class DynamicEngine:
         """A region's function text as a whole LLVM module."""
         return f'target triple = "{triple}"\n{text}\n{llvm_lower.declarations_for(text)}\n'
 
-    def _emit(self, name: str, text: str, jit: LLVMJit, hot: bool = False) -> int:
-        module = self.module_text(text, jit.triple)
+    def _emit(self, name: str, text: str, opt_level: int, hot: bool = False) -> bytes:
+        """Compile a region's text into an object file (the FP helpers it calls are made
+        ready here too)."""
+        compiler = self.compiler(opt_level)
+        module = self.module_text(text, compiler.triple)
         if self.on_llvm is not None:
             self.on_llvm(module)
         start = time.perf_counter()
-        fp_runtime.link(helpers_called(text))
-        address = jit.compile(module, [name], hot=hot)[name]
-        self.stats.compile_seconds += time.perf_counter() - start
-        if self.on_asm is not None:
-            self.on_asm(name, disassemble(jit.last_object(), name, address))
-        note_for_perf(jit, name, address)
-        return address
+        try:
+            fp_runtime.link_helpers(helpers_called(text))
+            return compiler.object(module, hot)
+        finally:
+            self.stats.compile_seconds += time.perf_counter() - start
 
-    def _load(self, jit: LLVMJit, name: str, obj: bytes, helpers) -> int:
-        """Load an object file the helper process compiled (its time counts as compiling)."""
+    def _place(self, region_id: int, name: str, obj: bytes, blocks: list, helpers=(),
+               hot: bool = False) -> Region:
+        """Link and place a region's object file (its time counts as compiling), and keep it
+        for its unit's image."""
         start = time.perf_counter()
-        fp_runtime.link(helpers)
-        address = jit.load_object(obj, name)
+        fp_runtime.link_helpers(helpers)
+        region, blob = self.store.place(region_id, name, obj, blocks,
+                                        bias=self.base_of(blocks[0].pc), hot=hot)
+        if self.units is not None:
+            self.units.record(blocks, blob, name, "hot" if hot else "tier1")
         self.stats.compile_seconds += time.perf_counter() - start
-        note_for_perf(jit, name, address)
-        return address
-
-    def _compile(self, name: str, text: str, blocks: list[Block], jit: LLVMJit) -> None:
-        address = self._emit(name, text, jit)
-        region = self.next_region
-        self.next_region += 1
-        self._install(region, blocks, address)
-        self._count_region(blocks)
+        if hot:
+            self.stats.hot_regions += 1
+        else:
+            self._count_region(blocks)
+        if self.on_asm is not None:
+            from .compiler import disassemble
+            self.on_asm(name, disassemble(obj, name, region.address))
+        if PERF_MAP:
+            from .compiler import note_for_perf
+            note_for_perf(obj, name, region.address)
+        return region
 
     def _adopt(self, got: Speculated) -> bool:
         """Install a region the helper translated, if its guest bytes are still the same."""
         fetch = self.memory.fetch
         if any(fetch(pc, end - pc) != raw for pc, end, _, raw in got.blocks):
             return False
-        if self.jit.object_bytes + self.hot_jit.object_bytes > self.code_cache_size:
+        if got.base != self.base_of(got.pc):   # (the same bytes, mapped elsewhere now)
+            return False
+        if self.store.used > self.code_cache_size:
             return False                        # (translating it flushes the cache first)
-        address = self._load(self.jit, got.name, got.obj, got.helpers)
         blocks = [BlockSpan(pc, end, n) for pc, end, n, _ in got.blocks]
-        region = self.next_region
-        self.next_region += 1
-        self.counters[region] = ctypes.c_uint64.from_address(got.counter)
-        self.seen[region] = (ctypes.c_uint8 * len(blocks)).from_address(got.seen)
-        self._install(region, blocks, address)
-        self._count_region(blocks)
+        self._place(self.store.new_id(), got.name, got.obj, blocks, helpers=got.helpers)
         self.stats.speculated_used += 1
         self.spec.hint(got.exits, [])
         return True
@@ -415,35 +482,12 @@ class DynamicEngine:
         self.stats.blocks_translated += len(blocks)
         self.stats.insns_translated += sum(b.ninsns for b in blocks)
 
-    def _install(self, region: int, blocks: list[Block], address: int) -> None:
-        self.regions[region] = blocks
-        for block in blocks:
-            self.code.insert(block.pc, block.pc, block.end_pc, (region, address))
-            self.native.set_entry(block.pc, address)
-            self.block_regions.setdefault(block.pc, set()).add(region)
-
     # -- invalidation ---------------------------------------------------------------------------
     def flush(self) -> None:
         """Drop every translation (fence.i, or the code cache is full)."""
-        self.native.clear_jump_cache()
-        self.code.flush()
-        self.regions.clear()
-        self.block_regions.clear()
-        self.hot.clear()
-        self.counters.clear()
-        self.seen.clear()
+        self.store.flush()
         self.interp.flush()
         self.interp_only.clear()
-        if self.jit.held_bytes + self.hot_jit.held_bytes > RECYCLE_BYTES:
-            old = (self.jit, self.hot_jit)          # new engines: the old ones free their code
-            self.jit, self.hot_jit = LLVMJit(opt_level=0), LLVMJit(opt_level=2)
-            self.native.rebind(self.jit)
-            for jit in old:
-                jit.close()
-        else:                                       # a few modules: cheaper to keep the engines
-            self.jit.remove_all(keep=(self.native.base_module,))
-            self.hot_jit.remove_all()
-        self.jit.object_bytes = self.hot_jit.object_bytes = 0
         self.stats.flushes += 1
         self._forget_pending()
 
@@ -455,25 +499,17 @@ class DynamicEngine:
             self.spec.reset()
 
     def _on_memory_change(self, addr: int, length: int) -> None:
-        """Drop translations of code on remapped/reprotected pages. A region inlines all its
-        blocks, so every block of a region that lost one goes too."""
-        dropped = self.code.invalidate(addr, length)
-        if dropped and self.pending:
+        """Drop translations of code on remapped/reprotected pages (and images of files with
+        a mapping there)."""
+        if self.units is not None and self.units.invalidate(addr, length):
+            self.image_regions.clear()
+        if self.store.invalidate(addr, length) and self.pending:
             self._forget_pending()
-        regions = set().union(*(self.block_regions.get(pc, ()) for pc, _ in dropped))
-        for region in regions:
-            self.hot.discard(region)
-            for block in self.regions.pop(region, ()):
-                self.block_regions.get(block.pc, set()).discard(region)
-                entry = self.code.get(block.pc)
-                if entry is not None and entry[0] == region:
-                    self.code.discard(block.pc)
-                self.native.forget(block.pc)
-            self.counters.pop(region, None)
-            self.seen.pop(region, None)
-        for pc, _ in dropped:
-            self.native.forget(pc)
 
+
+def _cell(base: int, offset: int) -> int:
+    """The address of a region's counter or "seen" bytes in an image (0: it has none)."""
+    return 0 if offset == NONE else base + offset
 
 
 def make_engine(state: GuestState, memory, lift: Callable[[int], Block], options) -> DynamicEngine:
@@ -481,4 +517,5 @@ def make_engine(state: GuestState, memory, lift: Callable[[int], Block], options
     return DynamicEngine(state, memory, lift, options.on_block,
                          code_cache_size=options.code_cache_size or DEFAULT_CODE_CACHE,
                          on_llvm=options.on_llvm, on_asm=options.on_asm,
-                         speculate=options.speculate)
+                         speculate=options.speculate, cache=options.cache,
+                         label=options.label)

@@ -1,24 +1,24 @@
-"""The FP helpers at run time: each compiled once per process (or loaded from an object file
-a helper process compiled) and made resolvable by name for generated code, and the exact-path
-callback into `dbt.fp` that they call for their rare cases.
+"""The FP helpers at run time: each compiled once per process (or linked from an object file a
+helper process compiled), placed in executable memory that lives as long as the process, and
+defined by name (codemem.SYMBOLS) for the blobs that call them; and the exact-path callback
+into `dbt.fp` that they call for their rare cases.
 
 The helpers' text is in fp_kernels; it names the callback and its flags cell as external
-symbols (EXACT_CALLBACK, EXACT_FLAGS), defined here in each process, so an object file of a
-helper made in another process links here as well.
+symbols (EXACT_CALLBACK, EXACT_FLAGS), defined here in each process, so a helper's object file
+made in another process links here as well.
 """
 
 from __future__ import annotations
 
 import ctypes
 
-import llvmlite.binding as llvm
-
-from .engine import LLVMJit, note_for_perf
-from .fp_kernels import (EXACT_CALLBACK, EXACT_FLAGS, EXACT_NAMES, HELPER_OPT_LEVEL, exact_ops,
-                         helper_module)
+from . import rtcache
+from .codemem import PERF_MAP, SYMBOLS, runtime_arena
+from .fp_kernels import (EXACT_CALLBACK, EXACT_FLAGS, EXACT_NAMES, HELPER_OPT_LEVEL, HELPERS,
+                         exact_ops, helper_module)
+from .objlink import link
 
 _compiled: dict[str, int] = {}           # helper name -> address
-_runtime: list = []                      # the LLVMJit that holds the helpers
 _exact: list = []                        # the callback and its flags cell, kept alive
 
 
@@ -34,29 +34,43 @@ def _define_exact_path() -> None:
 
     callback = ctypes.CFUNCTYPE(ctypes.c_uint64, *[ctypes.c_uint64] * 5)(exact)
     _exact.extend((callback, cell))
-    llvm.add_symbol(EXACT_CALLBACK, ctypes.cast(callback, ctypes.c_void_p).value)
-    llvm.add_symbol(EXACT_FLAGS, ctypes.addressof(cell))
+    SYMBOLS.define(EXACT_CALLBACK, ctypes.cast(callback, ctypes.c_void_p).value)
+    SYMBOLS.define(EXACT_FLAGS, ctypes.addressof(cell))
 
 
-def ensure(name: str, obj: bytes | None = None) -> None:
-    """Compile a helper (once per process) and make its name resolvable by generated code;
-    with `obj`, load that object file of `helper_module(name)` instead (made by another
-    process)."""
+def ensure(name: str, obj: bytes | None = None) -> int:
+    """Place a helper (once per process) and define its name for generated code: from the
+    object file `obj` (made by another process), else from the persistent cache, else
+    compiled now. Returns its address."""
     if name in _compiled:
-        return
-    if not _runtime:
-        _runtime.append(LLVMJit(opt_level=HELPER_OPT_LEVEL))
+        return _compiled[name]
+    if not _exact:
         _define_exact_path()
-    jit = _runtime[0]
-    if obj is not None:
-        _compiled[name] = jit.load_object(obj, name)
-    else:
-        _compiled[name] = jit.compile(helper_module(name, jit.triple), [name])[name]
-    llvm.add_symbol(name, _compiled[name])
-    note_for_perf(jit, name, _compiled[name])
+    blob = link(obj) if obj is not None else rtcache.blob(name, lambda: _compile(name))
+    address = runtime_arena().place(blob, SYMBOLS) + blob.symbols[name]
+    _compiled[name] = address
+    SYMBOLS.define(name, address)
+    if PERF_MAP:
+        from .compiler import note_for_perf
+        note_for_perf(obj or _compile(name), name, address)
+    return address
 
 
-def link(names) -> None:
-    """Make these helpers resolvable by generated code (each compiled once per process)."""
+def _compile(name: str) -> bytes:
+    from .compiler import Compiler
+    compiler = Compiler(HELPER_OPT_LEVEL)
+    return compiler.object(helper_module(name, compiler.triple))
+
+
+def _provide(name: str) -> int | None:
+    """codemem.Symbols' provider: an FP helper on first use (an image calls it)."""
+    return ensure(name) if name in HELPERS else None
+
+
+SYMBOLS.providers.append(_provide)
+
+
+def link_helpers(names) -> None:
+    """Define these helpers for generated code (each compiled once per process)."""
     for name in names:
         ensure(name)

@@ -61,13 +61,13 @@ class RegionLowerer:
     """Builds the text of one region function."""
 
     def __init__(self, name: str, blocks: list[Block], window_bits: int,
-                 counter: int | None = None, threshold: int = 0, promote: bool = True,
-                 seen: int | None = None):
+                 threshold: int | None = None, promote: bool = True, seen: bool = False,
+                 base: int = 0):
         self.name = name
-        self.seen = seen                # address of one byte per block, set when it runs
+        self.seen = seen                # a byte per block, set when it runs (@<name>.seen)
         self.promote = promote          # fields in allocas for SROA (tier 2), or used in place
-        self.counter = counter          # address of this region's execution counter (tier 1)
-        self.threshold = threshold
+        self.threshold = threshold      # tier 1: count towards this (@<name>.counter)
+        self.base = base                # guest pcs are `@<name>.bias` + (pc - base)
         self.blocks = blocks
         self.labels = {b.pc: f"b_{b.pc:x}" for b in blocks}
         self.window_bits = window_bits
@@ -110,10 +110,8 @@ class RegionLowerer:
                 continue
             fb.emit(f"%f.{field} = alloca i64")
             fb.emit(f"store i64 {fb.assign(f'load i64, ptr %s.{field}')}, ptr %f.{field}")
-        if self.seen is not None:
-            fb.emit(f"%seen = inttoptr i64 {self.seen} to ptr")
-        if self.counter is not None:
-            fb.emit(f"%counter = inttoptr i64 {self.counter} to ptr")
+        fb.emit(f"%bias = load i64, ptr @{self.name}.bias")
+        if self.threshold is not None:
             self._count("%pc")
         if self.frm_checked:            # a reserved frm: the interpreter runs the block
             bad = fb.assign(f"icmp ugt i64 {fb.assign('load i64, ptr %f.frm')}, {RM_RMM}")
@@ -133,7 +131,18 @@ class RegionLowerer:
             fb.emit(f"store i64 {fb.assign(f'load i64, ptr %f.{field}')}, ptr %s.{field}")
         fb.emit(f"ret i64 {fb.assign('load i64, ptr %next')}")
         head = f"define i64 @{self.name}(ptr noalias %st, ptr noalias %mem, i64 %pc) nounwind {{"
-        return "\n".join([head, *fb.lines, "}"])
+        return "\n".join([*self._globals(), head, *fb.lines, "}"])
+
+    def _globals(self) -> list[str]:
+        """The region's own data, reached PC-relatively (so its code runs anywhere): where
+        its code is mapped (the loader writes it), its tier-1 counter and "seen" bytes."""
+        out = [f"@{self.name}.bias = internal global i64 0"]
+        if self.threshold is not None:
+            out.append(f"@{self.name}.counter = internal global i64 0")
+        if self.seen:
+            out.append(f"@{self.name}.seen = internal global [{len(self.blocks)} x i8] "
+                       "zeroinitializer")
+        return out
 
     def _lower_block(self, block: Block) -> None:
         self.block = block
@@ -145,10 +154,10 @@ class RegionLowerer:
         fb.emit(f"{count} = load i64, ptr %f.icount",
                 f"{total} = add i64 {count}, {block.ninsns}",
                 f"store i64 {total}, ptr %f.icount")
-        if self.seen is not None:
+        if self.seen:
             flag = fb.tmp()
-            fb.emit(f"{flag} = getelementptr i8, ptr %seen, i64 {self.blocks.index(block)}",
-                    f"store i8 1, ptr {flag}")
+            fb.emit(f"{flag} = getelementptr i8, ptr @{self.name}.seen, "
+                    f"i64 {self.blocks.index(block)}", f"store i8 1, ptr {flag}")
         fb.names = {}
         for op in block.ops:
             name = op.name
@@ -245,17 +254,21 @@ class RegionLowerer:
         self.spec_rms: set[str] = set()       # the dynamic rounding modes it assumed RNE
 
     def branch_on(self, value: str, cases: list, default: str) -> None:
-        """Branch to the label of the case equal to `value`, else to `default`: a switch in
-        hot code; in tier 1 a chain of compares, which LLVM's fast instruction selector takes
-        (a switch sends the whole function to the slow one: a third more compile time)."""
+        """Branch to the label of the guest pc in `cases` equal to `value`, else to `default`:
+        a switch in hot code; in tier 1 a chain of compares, which LLVM's fast instruction
+        selector takes (a switch sends the whole function to the slow one: a third more
+        compile time). Compared relative to where the code is mapped."""
         fb = self.fb
+        rel = fb.assign(f"sub i64 {value}, %bias")
+        base = self.base
         if self.promote:
-            fb.emit(f"switch i64 {value}, label %{default} [ "
-                    + " ".join(f"i64 {int_literal(pc, 64)}, label %{label}"
+            fb.emit(f"switch i64 {rel}, label %{default} [ "
+                    + " ".join(f"i64 {int_literal(pc - base, 64)}, label %{label}"
                                for pc, label in cases) + " ]")
             return
         for pc, label in cases:
-            hit, miss = fb.assign(f"icmp eq i64 {value}, {int_literal(pc, 64)}"), fb.label("case")
+            hit = fb.assign(f"icmp eq i64 {rel}, {int_literal(pc - base, 64)}")
+            miss = fb.label("case")
             fb.emit(f"br i1 {hit}, label %{label}, label %{miss}")
             fb.start(miss)
         fb.emit(f"br label %{default}")
@@ -264,6 +277,13 @@ class RegionLowerer:
     def define(self, op: Op, expr: str) -> None:
         """Emit `<op's result> = expr`."""
         self.fb.lines.append(f"  {self.v(op.result)} = {expr}")
+
+    def pc_value(self, pc: int | str) -> str:
+        """The text of a guest pc: a runtime value as it is, a constant pc computed from where
+        the code is mapped (`%bias`)."""
+        if isinstance(pc, str):
+            return pc
+        return self.fb.assign(f"add i64 %bias, {int_literal(pc - self.base, 64)}")
 
     def _count(self, pc_text: str) -> None:
         """Tier 1: count region entries and backward branches inside the region (every loop
@@ -274,29 +294,30 @@ class RegionLowerer:
         fb = self.fb
         old, new, hot = fb.tmp(), fb.tmp(), fb.tmp()
         go, stay = fb.label("hot"), fb.label("cold")
-        fb.emit(f"{old} = load i64, ptr %counter",
+        fb.emit(f"{old} = load i64, ptr @{self.name}.counter",
                 f"{new} = add i64 {old}, {self.weight}",
-                f"store i64 {new}, ptr %counter",
+                f"store i64 {new}, ptr @{self.name}.counter",
                 f"{hot} = icmp uge i64 {new}, {self.threshold}",
                 f"br i1 {hot}, label %{go}, label %{stay}, !prof !1")
         fb.start(go)
         self.leave(REASON_HOT, pc_text)
         fb.start(stay)
 
-    def goto(self, pc_text: str, const_pc: int | None = None) -> None:
-        """Continue at a guest pc: a branch inside the region, else leave to the dispatcher."""
-        if const_pc is not None and const_pc in self.labels:
-            if self.counter is not None and const_pc <= self.block.pc:
-                self._count(pc_text)          # a backward branch: where every loop passes
-            self.fb.emit(f"br label %{self.labels[const_pc]}")
+    def goto(self, pc: int | str) -> None:
+        """Continue at a guest pc (a constant, or a runtime value's text): a branch inside the
+        region, else leave to the dispatcher."""
+        if not isinstance(pc, str) and pc in self.labels:
+            if self.threshold is not None and pc <= self.block.pc:
+                self._count(self.pc_value(pc))   # a backward branch: where every loop passes
+            self.fb.emit(f"br label %{self.labels[pc]}")
             return
-        self.fb.emit(f"store i64 {pc_text}, ptr %next", "br label %exit")
+        self.fb.emit(f"store i64 {self.pc_value(pc)}, ptr %next", "br label %exit")
 
-    def leave(self, reason: int, pc_text: str, extra: tuple = ()) -> None:
+    def leave(self, reason: int, pc: int | str, extra: tuple = ()) -> None:
         """Leave for the runtime: reason and pc into the state, then the common exit."""
         fb = self.fb
         stores = [f"store i64 {reason}, ptr {slot_ptr(fb, 'exit_reason')}",
-                  f"store i64 {pc_text}, ptr {slot_ptr(fb, 'pc')}"]
+                  f"store i64 {self.pc_value(pc)}, ptr {slot_ptr(fb, 'pc')}"]
         for field, value in extra:
             stores.append(f"store i64 {value}, ptr {slot_ptr(fb, field)}")
         fb.emit(*stores, f"store i64 {EXIT_SENTINEL}, ptr %next", "br label %exit")
@@ -318,7 +339,7 @@ class RegionLowerer:
         rest = len([pc for pc in self.insn_pcs if pc >= self.pc])
         count = fb.assign("load i64, ptr %f.icount")
         fb.emit(f"store i64 {fb.assign(f'sub i64 {count}, {rest}')}, ptr %f.icount")
-        self.leave(REASON_INTERP, int_literal(self.pc, 64))
+        self.leave(REASON_INTERP, self.pc)
         fb.start(fine)
 
     def guard(self, cond_ok: str, reason: int, extra: tuple = ()) -> None:
@@ -327,7 +348,7 @@ class RegionLowerer:
         ok, bad = fb.label("ok"), fb.label("bad")
         fb.emit(f"br i1 {cond_ok}, label %{ok}, label %{bad}, !prof !0")
         fb.start(bad)
-        self.leave(reason, int_literal(self.pc, 64), extra)
+        self.leave(reason, self.pc, extra)
         fb.start(ok)
 
     def address(self, addr_value, size: int, write: bool, align: bool) -> str:
@@ -339,7 +360,7 @@ class RegionLowerer:
         itself must be volatile too (see `lower_load`)."""
         fb = self.fb
         addr = self.v(addr_value)
-        fb.emit(f"store volatile i64 {self.pc}, ptr {slot_ptr(fb, 'pc')}")
+        fb.emit(f"store volatile i64 {self.pc_value(self.pc)}, ptr {slot_ptr(fb, 'pc')}")
         if align and size > 1:
             misaligned = fb.assign(f"and i64 {addr}, {size - 1}")
             self._check(f"icmp eq i64 {misaligned}, 0", REASON_MISALIGNED, addr)
@@ -406,12 +427,13 @@ def _declarations(declarations: str, callees: frozenset) -> str:
 
 
 def lower_region(name: str, blocks: list[Block], window_bits: int,
-                 counter: int | None = None, threshold: int = 0, promote: bool = True,
-                 seen: int | None = None) -> str:
-    """The LLVM IR text of a region function (raises Unsupported). With a counter address,
-    the region counts its executions and leaves with REASON_HOT at `threshold`; `promote`
-    keeps guest state in allocas (for -O2) instead of using the state array in place; with
-    a `seen` address, block i of `blocks` sets byte i there each time it runs."""
-    return RegionLowerer(name, blocks, window_bits, counter, threshold, promote,
-                         seen).lower()
+                 threshold: int | None = None, promote: bool = True, seen: bool = False,
+                 base: int = 0) -> str:
+    """The LLVM IR text of a region function and its data (raises Unsupported). With a
+    `threshold`, the region counts its executions in `@<name>.counter` and leaves with
+    REASON_HOT from there on; `promote` keeps guest state in allocas (for -O2) instead of
+    using the state array in place; with `seen`, block i of `blocks` sets byte i of
+    `@<name>.seen` each time it runs. Guest pcs are `@<name>.bias + (pc - base)`: the
+    loader writes the bias, so the same code serves wherever the guest code is mapped."""
+    return RegionLowerer(name, blocks, window_bits, threshold, promote, seen, base).lower()
 

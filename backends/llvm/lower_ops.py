@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dbt.ir.block import Op
+from dbt.ir.block import Const, Op
 
 from .irtext import LLTYPES, int_literal
 from .optable import REASON_CODES, lowers
@@ -125,6 +125,11 @@ def lower_convert(r: RegionLowerer, op: Op) -> None:
     r.define(op, f"{op.name} {LLTYPES[src]} {a} to {LLTYPES[dst]}")
 
 
+@lowers("pc_addr")
+def lower_pc_addr(r: RegionLowerer, op: Op) -> None:
+    r.define(op, f"add i64 %bias, {int_literal(op.attrs['addr'] - r.base, 64)}")
+
+
 # -- state ----------------------------------------------------------------------------------------
 @lowers("get")
 def lower_get(r: RegionLowerer, op: Op) -> None:
@@ -210,8 +215,7 @@ def lower_trap_if(r: RegionLowerer, op: Op) -> None:
 # -- terminators -----------------------------------------------------------------------------------
 @lowers("jump")
 def lower_jump(r: RegionLowerer, op: Op) -> None:
-    target = op.attrs["target"]
-    r.goto(int_literal(target, 64), target)
+    r.goto(op.attrs["target"])
 
 
 @lowers("branch")
@@ -221,7 +225,7 @@ def lower_branch(r: RegionLowerer, op: Op) -> None:
     fb.emit(f"br i1 {r.v(op.args[0])}, label %{taken}, label %{fall}")
     for label, target in ((taken, op.attrs["taken"]), (fall, op.attrs["fallthrough"])):
         fb.start(label)
-        r.goto(int_literal(target, 64), target)
+        r.goto(target)
 
 
 @lowers("jump_ind")
@@ -230,6 +234,9 @@ def lower_jump_ind(r: RegionLowerer, op: Op) -> None:
     so a target inside the region stays in it; any other pc, and every one in tier 1, leaves
     to the dispatcher."""
     fb = r.fb
+    if isinstance(op.args[0], Const):   # (a pc as it is mapped now: computed from the bias)
+        r.goto(op.args[0].value)
+        return
     target = r.v(op.args[0])
     if not r.promote:                   # tier 1: through the dispatcher (short code)
         r.goto(target)
@@ -239,19 +246,19 @@ def lower_jump_ind(r: RegionLowerer, op: Op) -> None:
     r.branch_on(target, cases, out)
     for pc, label in cases:
         fb.start(label)
-        r.goto(int_literal(pc, 64), pc)
+        r.goto(pc)
     fb.start(out)
     r.goto(target)
 
 
 @lowers("exit")
 def lower_exit(r: RegionLowerer, op: Op) -> None:
-    r.leave(REASON_CODES[op.attrs["reason"]], int_literal(op.attrs["next_pc"], 64))
+    r.leave(REASON_CODES[op.attrs["reason"]], op.attrs["next_pc"])
 
 
 @lowers("trap")
 def lower_trap(r: RegionLowerer, op: Op) -> None:
-    r.leave(REASON_CODES[op.attrs["kind"]], int_literal(op.attrs["pc"], 64))
+    r.leave(REASON_CODES[op.attrs["kind"]], op.attrs["pc"])
 
 
 

@@ -1,15 +1,22 @@
-"""The native side of dynamic translation: dispatcher, jump cache and guest-fault handling.
+"""The native side of translated code: dispatcher, jump cache, unit tables, guest faults.
 
-`dbt_dispatch(st, mem, jc, mask)` runs translated regions back to back without returning to
-Python: it looks the next guest pc up in a direct-mapped jump cache (entries {pc, function}),
-calls the region, and repeats. It returns 0 when a pc has no entry (Python translates it), or 1
-when a region left for the runtime (the reason is in the `exit_reason` slot).
+`dbt_dispatch(st, mem, ctx)` runs translated regions back to back without returning to Python:
+it looks the next guest pc up in a direct-mapped jump cache (entries {pc, function}), calls the
+region, and repeats. On a jump-cache miss it searches the unit tables: code loaded from the
+persistent cache (a file's translations) comes with a table of (guest offset, function offset)
+pairs, sorted, one per block, and a unit entry {lo, hi, bias, table, count, image base} per
+guest range where it applies; a pc found there enters the jump cache without Python. It
+returns 0 when a pc has no translation (Python translates it), or 1 when a region left for the
+runtime (the reason is in the `exit_reason` slot). `ctx` is the Context structure below.
 
 Guest accesses are checked against the window by the generated code; what is inside the window
 but not mapped (or not writable) faults on the host. A SIGSEGV handler, also compiled here,
 recognises a fault at a guest address while guest code runs and `siglongjmp`s back into the
 dispatcher (as qemu-user does), which reports REASON_HOST_FAULT with the guest address and
 whether it was a write. Any other SIGSEGV gets the default action: a real crash stays a crash.
+
+The module is compiled once per process (or comes from the persistent cache) into a blob; each
+runtime places a copy of it, whose globals (the window, the jump buffer) are its own.
 """
 
 from __future__ import annotations
@@ -18,6 +25,9 @@ import ctypes
 
 from dbt.state import LAYOUT
 
+from . import rtcache
+from .codemem import SYMBOLS, CodeArena
+from .objlink import Blob
 from .optable import REASON_HOST_FAULT
 
 JC_BITS = 16                      # jump cache entries: 64 Ki
@@ -28,8 +38,25 @@ _SA_SIGINFO, _SA_NODEFER = 4, 0x40000000
 _SI_ADDR, _REG_ERR = 16, 40 + 19 * 8
 
 
+MAX_UNITS = 256                   # guest ranges with a unit table at once
+
+
 class JumpEntry(ctypes.Structure):
     _fields_ = [("pc", ctypes.c_uint64), ("fn", ctypes.c_uint64)]
+
+
+class UnitEntry(ctypes.Structure):
+    """A guest range [lo, hi) whose translations are in a table: entry i is
+    (guest pc - bias) << 32 | (function - base), sorted."""
+    _fields_ = [("lo", ctypes.c_uint64), ("hi", ctypes.c_uint64), ("bias", ctypes.c_uint64),
+                ("table", ctypes.c_uint64), ("count", ctypes.c_uint64),
+                ("base", ctypes.c_uint64)]
+
+
+class Context(ctypes.Structure):
+    """What the dispatcher reads besides the state and the guest window."""
+    _fields_ = [("jc", ctypes.c_void_p), ("mask", ctypes.c_uint64), ("units", ctypes.c_void_p),
+                ("nunits", ctypes.c_uint64)]
 
 
 class _Sigaction(ctypes.Structure):          # glibc's struct sigaction on x86-64
@@ -42,13 +69,13 @@ def _slot(name: str) -> int:
 
 
 BASE_MODULE = """
-@jmpbuf = global [512 x i8] zeroinitializer, align 16
-@in_guest = global i32 0
-@win_lo = global i64 0
-@win_hi = global i64 0
-@cur_st = global ptr null
-@fault_addr = global i64 0
-@fault_err = global i64 0
+@jmpbuf = dso_local global [512 x i8] zeroinitializer, align 16
+@in_guest = dso_local global i32 0
+@win_lo = dso_local global i64 0
+@win_hi = dso_local global i64 0
+@cur_st = dso_local global ptr null
+@fault_addr = dso_local global i64 0
+@fault_err = dso_local global i64 0
 
 declare i32 @__sigsetjmp(ptr, i32) returns_twice
 declare void @siglongjmp(ptr, i32) noreturn
@@ -80,7 +107,70 @@ host:
   ret void
 }}
 
-define i64 @dbt_dispatch(ptr %st, ptr %mem, ptr %jc, i64 %mask) {{
+; the function of `pc` in the unit tables, or null
+define internal ptr @find(ptr %ctx, i64 %pc) {{
+entry:
+  %pu = getelementptr inbounds {{ ptr, i64, ptr, i64 }}, ptr %ctx, i64 0, i32 2
+  %units = load ptr, ptr %pu
+  %pn = getelementptr inbounds {{ ptr, i64, ptr, i64 }}, ptr %ctx, i64 0, i32 3
+  %n = load i64, ptr %pn
+  br label %unit
+unit:
+  %i = phi i64 [ 0, %entry ], [ %i1, %next ]
+  %more = icmp ult i64 %i, %n
+  br i1 %more, label %check, label %none
+check:
+  %u = getelementptr inbounds [6 x i64], ptr %units, i64 %i
+  %lo = load i64, ptr %u
+  %phi_ = getelementptr inbounds i64, ptr %u, i64 1
+  %hi = load i64, ptr %phi_
+  %in1 = icmp uge i64 %pc, %lo
+  %in2 = icmp ult i64 %pc, %hi
+  %in = and i1 %in1, %in2
+  br i1 %in, label %search, label %next
+next:
+  %i1 = add i64 %i, 1
+  br label %unit
+search:
+  %pb = getelementptr inbounds i64, ptr %u, i64 2
+  %bias = load i64, ptr %pb
+  %pt = getelementptr inbounds i64, ptr %u, i64 3
+  %table = load ptr, ptr %pt
+  %pc_ = getelementptr inbounds i64, ptr %u, i64 4
+  %count = load i64, ptr %pc_
+  %off = sub i64 %pc, %bias
+  br label %bisect
+bisect:
+  %a = phi i64 [ 0, %search ], [ %a2, %step ]
+  %b = phi i64 [ %count, %search ], [ %b2, %step ]
+  %left = icmp ult i64 %a, %b
+  br i1 %left, label %probe, label %next
+probe:
+  %mid0 = add i64 %a, %b
+  %mid = lshr i64 %mid0, 1
+  %pe = getelementptr inbounds i64, ptr %table, i64 %mid
+  %e = load i64, ptr %pe
+  %key = lshr i64 %e, 32
+  %eq = icmp eq i64 %key, %off
+  br i1 %eq, label %found, label %step
+step:
+  %lt = icmp ult i64 %key, %off
+  %mid1 = add i64 %mid, 1
+  %a2 = select i1 %lt, i64 %mid1, i64 %a
+  %b2 = select i1 %lt, i64 %b, i64 %mid
+  br label %bisect
+found:
+  %fo = and i64 %e, 4294967295
+  %pbase = getelementptr inbounds i64, ptr %u, i64 5
+  %base = load i64, ptr %pbase
+  %fa = add i64 %base, %fo
+  %fn = inttoptr i64 %fa to ptr
+  ret ptr %fn
+none:
+  ret ptr null
+}}
+
+define i64 @dbt_dispatch(ptr %st, ptr %mem, ptr %ctx) {{
 entry:
   store ptr %st, ptr @cur_st
   %r = call i32 @__sigsetjmp(ptr @jmpbuf, i32 0) returns_twice
@@ -88,9 +178,9 @@ entry:
   br i1 %first, label %start, label %faulted
 faulted:
   %fst = load ptr, ptr @cur_st
-  %lo = load i64, ptr @win_lo
+  %flo = load i64, ptr @win_lo
   %a = load i64, ptr @fault_addr
-  %ga = sub i64 %a, %lo
+  %ga = sub i64 %a, %flo
   %err = load i64, ptr @fault_err
   %w = and i64 %err, 2
   %pf = getelementptr inbounds i64, ptr %fst, i64 {fault_addr}
@@ -101,6 +191,9 @@ faulted:
   ret i64 1
 start:
   store volatile i32 1, ptr @in_guest
+  %jc = load ptr, ptr %ctx
+  %pm = getelementptr inbounds {{ ptr, i64, ptr, i64 }}, ptr %ctx, i64 0, i32 1
+  %mask = load i64, ptr %pm
   %ppc = getelementptr inbounds i64, ptr %st, i64 {pc}
   %pc0 = load i64, ptr %ppc
   br label %loop
@@ -111,11 +204,22 @@ loop:
   %pt = getelementptr {{ i64, ptr }}, ptr %jc, i64 %idx, i32 0
   %tag = load i64, ptr %pt
   %hit = icmp eq i64 %tag, %pc
-  br i1 %hit, label %call0, label %miss
-call0:
   %pf2 = getelementptr {{ i64, ptr }}, ptr %jc, i64 %idx, i32 1
+  br i1 %hit, label %call0, label %lookup
+call0:
   %fn = load ptr, ptr %pf2
-  %next = call i64 %fn(ptr %st, ptr %mem, i64 %pc)
+  br label %call1
+lookup:
+  %found = call ptr @find(ptr %ctx, i64 %pc)
+  %none = icmp eq ptr %found, null
+  br i1 %none, label %miss, label %fill
+fill:
+  store i64 %pc, ptr %pt
+  store ptr %found, ptr %pf2
+  br label %call1
+call1:
+  %f = phi ptr [ %fn, %call0 ], [ %found, %fill ]
+  %next = call i64 %f(ptr %st, ptr %mem, i64 %pc)
   %odd = and i64 %next, 1
   %out = icmp ne i64 %odd, 0
   br i1 %out, label %leave, label %call
@@ -144,41 +248,41 @@ _libc = ctypes.CDLL(None, use_errno=True)
 _libc.sigaction.argtypes = [ctypes.c_int, ctypes.POINTER(_Sigaction), ctypes.POINTER(_Sigaction)]
 
 DispatchFn = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p, ctypes.c_void_p,
-                              ctypes.c_void_p, ctypes.c_uint64)
+                              ctypes.c_void_p)
+_blob: list = []                  # the base module linked, once per process
+
+
+def base_blob() -> Blob:
+    """The base module as a blob (from the persistent cache, or compiled, on first use)."""
+    if not _blob:
+        _blob.append(rtcache.blob("dispatcher", _compile))
+    return _blob[0]
+
+
+def _compile() -> bytes:
+    from .compiler import Compiler
+    compiler = Compiler(2)
+    return compiler.object(base_module_text(compiler.triple))
 
 
 class NativeRuntime:
-    """The dispatcher and fault handler compiled for one guest window, plus the jump cache."""
+    """The dispatcher and fault handler placed for one guest window, the jump cache and the
+    unit tables."""
 
-    def __init__(self, jit, window_base: int, window_size: int):
-        self.jit = jit
-        self.window_base = window_base
-        self.window_size = window_size
+    def __init__(self, arena: CodeArena, window_base: int, window_size: int,
+                 blob: Blob | None = None):
+        blob = blob or base_blob()
+        base = arena.place(blob, SYMBOLS)
+        self.dispatch = DispatchFn(base + blob.symbols["dbt_dispatch"])
+        self.handler = base + blob.symbols["dbt_segv_handler"]
+        for name, value in (("win_lo", window_base), ("win_hi", window_base + window_size)):
+            ctypes.c_uint64.from_address(base + blob.symbols[name]).value = value
         self.jc = (JumpEntry * (1 << JC_BITS))()
         self.mask = (1 << JC_BITS) - 1
+        self.units = (UnitEntry * MAX_UNITS)()
+        self.ctx = Context(ctypes.addressof(self.jc), self.mask, ctypes.addressof(self.units), 0)
         self.clear_jump_cache()
         self._old_action = None
-        self.load()
-
-    def rebind(self, jit) -> None:
-        """Move to a new LLVM engine: the dispatcher and handler are compiled there, and the
-        handler installed now is the new one (the old engine's code is about to be freed)."""
-        self.jit = jit
-        self.load()
-        if self._old_action is not None:
-            self._sigaction(None)
-
-    def load(self) -> None:
-        """(Re)compile the base module into the current LLVM engine."""
-        text = base_module_text(self.jit.triple)
-        addrs = self.jit.compile(text, ["dbt_dispatch", "dbt_segv_handler"])
-        self.base_module = self.jit.modules[-1]
-        self.dispatch = DispatchFn(addrs["dbt_dispatch"])
-        self.handler = addrs["dbt_segv_handler"]
-        for name, value in (("win_lo", self.window_base),
-                            ("win_hi", self.window_base + self.window_size)):
-            addr = self.jit.global_address(self.base_module, name)
-            ctypes.c_uint64.from_address(addr).value = value
 
     def clear_jump_cache(self) -> None:
         ctypes.memset(self.jc, 0xFF, ctypes.sizeof(self.jc))      # odd tags: never a guest pc
@@ -193,6 +297,29 @@ class NativeRuntime:
         if entry.pc == pc:
             entry.pc = (1 << 64) - 1
 
+    # -- unit tables ---------------------------------------------------------------------------
+    def add_unit(self, lo: int, hi: int, bias: int, table: int, count: int, base: int) -> bool:
+        """Let the dispatcher find the functions of [lo, hi) in `table` (False: no room)."""
+        n = self.ctx.nunits
+        if n == MAX_UNITS:
+            return False
+        self.units[n] = UnitEntry(lo, hi, bias, table, count, base)
+        self.ctx.nunits = n + 1
+        return True
+
+    def remove_units(self, lo: int, hi: int) -> bool:
+        """Forget the unit tables of ranges overlapping [lo, hi) (the jump cache is cleared:
+        it may hold their functions). True if there were any."""
+        kept = [u for u in self.units[:self.ctx.nunits] if u.hi <= lo or u.lo >= hi]
+        if len(kept) == self.ctx.nunits:
+            return False
+        for i, u in enumerate(kept):
+            self.units[i] = UnitEntry(u.lo, u.hi, u.bias, u.table, u.count, u.base)
+        self.ctx.nunits = len(kept)
+        self.clear_jump_cache()
+        return True
+
+    # -- running -------------------------------------------------------------------------------
     def install_handler(self) -> None:
         old = _Sigaction()
         self._sigaction(old)
@@ -212,5 +339,4 @@ class NativeRuntime:
             self._old_action = None
 
     def run(self, state_buffer, mem_base: int) -> int:
-        return self.dispatch(ctypes.addressof(state_buffer), mem_base,
-                             ctypes.addressof(self.jc), self.mask)
+        return self.dispatch(ctypes.addressof(state_buffer), mem_base, ctypes.addressof(self.ctx))

@@ -20,10 +20,10 @@ full pipe: while it writes, it reads what the helper sends.
 
 The helper is a fork of the engine's process, so its guest memory is a copy of the moment of
 the fork: the engine adopts a region only if every block's bytes are still the same (and
-executable), and only results of the current epoch. Tier-1 counters and "seen" bytes live in
-an arena the engine allocates before the fork (fork keeps addresses), carved up by the helper
-alone; FP helpers are called by name (fp_runtime defines them, and their exact-path callback, in
-each process). If the helper dies, the engine carries on alone.
+executable), and only results of the current epoch. A region's counter and "seen" bytes are
+data of its own object file (codestore.py); FP helpers are called by name (fp_runtime defines
+them, and their exact-path callback, in each process). If the helper dies, the engine carries
+on alone.
 
 The guest cannot observe any of this: an adopted region is the region the engine would have
 compiled from the same bytes (same lifter, same lowering, same LLVM options).
@@ -31,7 +31,6 @@ compiled from the same bytes (same lifter, same lowering, same LLVM options).
 
 from __future__ import annotations
 
-import ctypes
 import os
 import pickle
 import select
@@ -39,28 +38,22 @@ import signal
 import struct
 from dataclasses import dataclass
 
-from dbt.region import MAX_REGION_BLOCKS, form_region, region_exits
+from dbt.region import form_region, region_exits
 
 from . import fp_runtime
-from .engine import LLVMJit, object_file
 from .fp_kernels import HELPER_OPT_LEVEL, helper_module, helpers_called
 from .lower import lower_region
 
-ARENA_BYTES = 1 << 20           # counters and "seen" bytes of speculative regions
+# The helper process compiles (compiler.py, which loads LLVM); the engine's side only reads
+# what it sends: compiler.py is imported where the helper needs it, not here.
+
 MAX_DEPTH = 1                   # exits of the helper's own regions followed this many levels
 KEEP_HINTS = 3                  # pcs of the last this many hints only (the guest has moved on)
 # FP helpers compiled first: double arithmetic is in most programs that use FP at all, and the
 # engine needs each helper (about 7 ms to compile) at its first region that calls it
 PRELUDE_HELPERS = ("dbt_fp_fadd_f64", "dbt_fp_fmul_f64", "dbt_fp_fma_f64", "dbt_fp_fdiv_f64")
 _HEADER = struct.Struct("<I")
-
-
-@dataclass
-class BlockSpan:
-    """What the engine keeps of a block it adopted (the helper has the IR)."""
-    pc: int
-    end_pc: int
-    ninsns: int
+_ELSEWHERE = object()           # a code map entry of the helper's: translated by the engine
 
 
 @dataclass
@@ -69,10 +62,9 @@ class Speculated:
     name: str                  # the function's name in the object file
     blocks: list               # [(pc, end_pc, ninsns, guest bytes)]
     obj: bytes                 # ELF object for the MCJIT engine
-    counter: int               # address of its tier-1 counter (in the arena)
-    seen: int                  # address of its "seen" bytes
     helpers: list              # FP helper functions it calls
     exits: list                # region_exits of its blocks
+    base: int                  # what its guest pcs are relative to (the engine's base_of)
 
 
 def _pack(message) -> bytes:
@@ -130,7 +122,6 @@ class Speculator:
 
     def __init__(self, engine, sync: bool = False):
         self.sync = sync        # wait for whatever the helper is doing (deterministic tests)
-        self.arena = (ctypes.c_uint8 * ARENA_BYTES)()
         self.epoch = 0
         self.ready: dict[int, Speculated] = {}  # block pc -> a region that contains it
         self.in_flight: int | None = None       # the pc the helper is translating
@@ -143,7 +134,7 @@ class Speculator:
         if self.pid == 0:                       # the helper: never returns
             os.close(to_helper)
             os.close(from_helper)
-            _helper(engine, requests, results, ctypes.addressof(self.arena))
+            _helper(engine, requests, results)
         os.close(requests)
         os.close(results)
         os.set_blocking(to_helper, False)
@@ -249,7 +240,7 @@ class Speculator:
         self.results.eof = True
 
 
-def _helper(engine, requests: int, results: int, arena: int) -> None:
+def _helper(engine, requests: int, results: int) -> None:
     """The forked process: translate hinted regions until the engine's pipe closes."""
     code = 0
     try:
@@ -257,61 +248,36 @@ def _helper(engine, requests: int, results: int, arena: int) -> None:
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):                    # guest-visible files stay the engine's own
             os.dup2(devnull, fd)
-        _Helper(engine, requests, results, arena).serve()
+        _Helper(engine, requests, results).serve()
     except BaseException:                       # noqa: BLE001 - the engine carries on alone
         code = 1
     os._exit(code)
 
 
-class Arena:
-    """Zeroed bytes handed out 8-aligned and never reused (tier-1 counters, "seen" bytes)."""
-
-    def __init__(self, address: int, size: int):
-        self.next, self.end = address, address + size
-
-    def room(self, size: int) -> bool:
-        return self.next + size <= self.end
-
-    def carve(self, size: int) -> int:
-        address = self.next
-        if address + size > self.end:
-            raise ValueError("speculation arena full")
-        self.next += (size + 7) & ~7
-        return address
-
-
-def translate_ahead(engine, tm, pc: int, name: str, arena: Arena):
+def translate_ahead(engine, tm, pc: int, name: str):
     """Translate the tier-1 region at `pc` as the engine would, into an object file of
     target machine `tm`: (Speculated, its blocks). Raises if it cannot."""
-    code, interp_only = engine.code, engine.interp_only
-    blocks = form_region(pc, engine.lift,
-                         lambda p: p in interp_only or code.get(p) is not None)
+    blocks = form_region(pc, engine.lift, engine.tier1_stop(pc))
     spans = []
     for b in blocks:
         raw = engine.memory.fetch(b.pc, b.end_pc - b.pc)
         if raw is None:
             raise ValueError(f"{b.pc:#x}: not executable")
         spans.append((b.pc, b.end_pc, b.ninsns, raw))
-    counter = arena.carve(region_bytes(len(blocks)))
-    seen = counter + 8
-    text = lower_region(name, blocks, engine.window_bits(), counter, engine.threshold,
-                        promote=False, seen=seen)
+    from .compiler import object_file
+    base = engine.base_of(pc)
+    text = lower_region(name, blocks, engine.window_bits(), engine.threshold, promote=False,
+                        seen=True, base=base)
     obj = object_file(tm, engine.module_text(text, tm.triple))
-    return Speculated(pc, name, spans, obj, counter, seen, helpers_called(text),
-                      region_exits(blocks)), blocks
-
-
-def region_bytes(nblocks: int) -> int:
-    """Arena bytes of a tier-1 region: its counter (8), then a "seen" byte per block."""
-    return 8 + nblocks
+    return Speculated(pc, name, spans, obj, helpers_called(text), region_exits(blocks),
+                      base), blocks
 
 
 class _Helper:
-    def __init__(self, engine, requests: int, results: int, arena: int):
+    def __init__(self, engine, requests: int, results: int):
         self.engine = engine
         self.requests = _Reader(requests)
         self.results = results
-        self.arena = Arena(arena, ARENA_BYTES)
         self.epoch = 0
         self.stack: list[tuple[int, int, int]] = []  # (pc, depth, hint), the last one first
         self.hints = 0
@@ -319,9 +285,10 @@ class _Helper:
         self.shipped: set[str] = set()          # FP helpers sent to the engine
         self.hot_jobs: list[tuple[int, str, str]] = []  # (epoch, name, module text)
         self.count = 0
-        self.tm = LLVMJit.target_machine(opt_level=0)
-        self.hot_tm = LLVMJit.target_machine(opt_level=2)
-        self.helper_tm = LLVMJit.target_machine(opt_level=HELPER_OPT_LEVEL)
+        from .compiler import target_machine
+        self.tm = target_machine(0)
+        self.hot_tm = target_machine(2)
+        self.helper_tm = target_machine(HELPER_OPT_LEVEL)
         engine.on_block = None
 
     def serve(self) -> None:
@@ -349,33 +316,30 @@ class _Helper:
             self.tried.clear()
             self.engine.code.flush()
         for pc, end in spans:
-            self.engine.code.insert(pc, pc, end, (-1, 0))
+            self.engine.code.insert(pc, pc, end, _ELSEWHERE)
         if pcs:
             self.hints += 1
             self.stack = [e for e in self.stack if e[2] > self.hints - KEEP_HINTS]
             self.stack.extend((pc, 0, self.hints) for pc in reversed(pcs))
 
     def _translate(self, pc: int, depth: int, hint: int) -> None:
-        if not self.arena.room(region_bytes(MAX_REGION_BLOCKS)):   # (some 50,000 made)
-            self.stack.clear()
-            return
         self.tried.add(pc)
         self.count += 1
         _send(self.results, ("start", self.epoch, pc))
         try:
-            region, blocks = translate_ahead(self.engine, self.tm, pc,
-                                             f"s{self.count}_{pc:x}", self.arena)
+            region, blocks = translate_ahead(self.engine, self.tm, pc, f"s{self.count}_{pc:x}")
         except Exception:                       # noqa: BLE001 - the engine will translate it
             _send(self.results, ("failed", self.epoch, pc))
             return
         self._ship_helpers(region.helpers)
         _send(self.results, ("region", self.epoch, pc, region))
         for b in blocks:
-            self.engine.code.insert(b.pc, b.pc, b.end_pc, (-1, 0))
+            self.engine.code.insert(b.pc, b.pc, b.end_pc, _ELSEWHERE)
         if depth < MAX_DEPTH:
             self.stack.extend((p, depth + 1, hint) for p in reversed(region.exits))
 
     def _compile_hot(self, epoch: int, name: str, module: str) -> None:
+        from .compiler import object_file
         try:
             obj = object_file(self.hot_tm, module, hot=True)
         except Exception:                       # noqa: BLE001 - the engine compiles it
@@ -385,6 +349,7 @@ class _Helper:
     def _ship_helpers(self, names: list[str]) -> None:
         """Compile the FP helpers a region calls, before the region: the engine compiles
         each once, and would otherwise do it when it first needs one."""
+        from .compiler import object_file
         for name in names:
             if name not in self.shipped:
                 self.shipped.add(name)

@@ -2,13 +2,14 @@
 
 Only rules whose result is obvious from the op table's definitions: an op with an identity
 operand becomes that operand, and add/sub/and/or/xor/extensions of constants become constants.
+`fold_block` also folds arithmetic on guest code addresses (`pc_addr`), which stay addresses.
 The builder applies `fold` to every op it emits; `fold_block` reapplies it after passes such
 as state forwarding have exposed new constants.
 """
 
 from __future__ import annotations
 
-from .block import Block, Const, Op, substitute
+from .block import Block, Const, Op, Temp, substitute
 
 _IDENTITY_RIGHT = {"add": 0, "sub": 0, "or": 0, "xor": 0, "shl": 0, "shr_u": 0, "shr_s": 0}
 _IDENTITY_LEFT = {"add": 0, "or": 0, "xor": 0}
@@ -74,16 +75,51 @@ def fold_exit(op: Op) -> Op:
 
 def fold_block(block: Block) -> Block:
     replace: dict[int, object] = {}
+    addrs: dict[int, int] = {}            # temp id -> the guest code address it holds
     out: list[Op] = []
     for op in block.ops:
         if replace and op.args:
             op = substitute(op, replace)
+        if addrs:
+            op = fold_address(op, addrs)
         if op.name in ("jump_ind", "branch"):
             op = fold_exit(op)
         if op.result is not None:
+            if op.name == "pc_addr":
+                addrs[op.result.id] = op.attrs["addr"]
             value = fold(op)
             if value is not None and value.type is op.result.type:
                 replace[op.result.id] = value
                 continue
         out.append(op)
     return Block(block.pc, out, block.ninsns, block.end_pc, block.ntemps)
+
+
+# A code address moves with the code by a page multiple: adding a constant to it, or masking
+# bits below the page size off it (jalr's `& ~1`), gives a code address again.
+_PAGE_BITS = 12
+
+
+def fold_address(op: Op, addrs: dict[int, int]) -> Op:
+    """`pc_addr` arithmetic (auipc + addi, a return address + offset, jalr's mask) as one
+    `pc_addr`, and a computed jump to one as a jump: the idioms of pc-relative code."""
+    args = op.args
+    if op.name == "jump_ind" and isinstance(args[0], Temp) and args[0].id in addrs:
+        return Op("jump", (), {"target": addrs[args[0].id]}, None)
+    if op.name not in ("add", "sub", "and") or len(args) != 2:
+        return op
+    a, b = args
+    if op.name == "add" and isinstance(a, Const):
+        a, b = b, a
+    if not (isinstance(a, Temp) and a.id in addrs and isinstance(b, Const)):
+        return op
+    mask = op.result.type.mask
+    if op.name == "add":
+        addr = (addrs[a.id] + b.value) & mask
+    elif op.name == "sub":
+        addr = (addrs[a.id] - b.value) & mask
+    elif b.value | ((1 << _PAGE_BITS) - 1) == mask:
+        addr = addrs[a.id] & b.value
+    else:
+        return op
+    return Op("pc_addr", (), {"addr": addr}, op.result)

@@ -121,6 +121,12 @@ _op("fcvt_from_ui", "I i64", "@", (PURE, FPENV, TRAPS), attrs="type",
 _op("fcvt_f", "F i64", "@", (PURE, FPENV, TRAPS), attrs="type",
     doc="float -> float of the other width")
 
+# Guest code addresses
+_op("pc_addr", "", "i64", attrs="addr",
+    doc="the guest code address `addr` (a return address, an auipc/adr result): a value "
+        "that moves with the code when the same code is mapped elsewhere, which a "
+        "translation kept for another process computes from where the code is mapped")
+
 # Guest state and memory
 _op("get", "", "@", (STATE,), attrs="field type", doc="read a GuestState field")
 _op("set", "A", None, (STATE,), attrs="field", doc="write a GuestState field")

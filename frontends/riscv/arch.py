@@ -5,8 +5,22 @@ from __future__ import annotations
 from dbt.arch import EM_RISCV, Arch
 from dbt.linux.abi import SyscallABI
 
-from .disasm import format_insn_line
-from .lifter import fetch_insn, lift_block
+
+# The decoder and lifter are imported when first used: a run whose code is all in the
+# persistent cache decodes nothing, and building the decode tables costs milliseconds.
+def lift_block(fetch, pc):
+    from .lifter import lift_block
+    return lift_block(fetch, pc)
+
+
+def fetch_insn(fetch, pc):
+    from .lifter import fetch_insn
+    return fetch_insn(fetch, pc)
+
+
+def format_insn_line(insn) -> str:
+    from .disasm import format_insn_line
+    return format_insn_line(insn)
 
 
 def _hwcap(extensions: str) -> int:

@@ -58,18 +58,18 @@ def trans_lui(ctx, a):
 
 
 def trans_auipc(ctx, a):
-    ctx.set_x(a.rd, ctx.imm(ctx.pc + a.imm))
+    ctx.set_x(a.rd, ctx.b.pc_addr(addr=(ctx.pc + a.imm) & _MASK))
 
 
 def trans_jal(ctx, a):
-    ctx.set_x(a.rd, ctx.imm(ctx.next_pc))
+    ctx.set_x(a.rd, ctx.b.pc_addr(addr=ctx.next_pc))
     ctx.b.jump(target=(ctx.pc + a.imm) & _MASK)
 
 
 def trans_jalr(ctx, a):
     b = ctx.b
     target = b.and_(b.add(ctx.x(a.rs1), ctx.imm(a.imm)), ~1 & _MASK)
-    ctx.set_x(a.rd, ctx.imm(ctx.next_pc))
+    ctx.set_x(a.rd, b.pc_addr(addr=ctx.next_pc))
     b.jump_ind(target)
 
 

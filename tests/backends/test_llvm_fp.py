@@ -26,7 +26,7 @@ pytest.importorskip("llvmlite")
 
 from dbt import fp  # noqa: E402
 from dbt.backends.llvm import fp_runtime  # noqa: E402
-from dbt.backends.llvm.engine import LLVMJit  # noqa: E402
+from dbt.backends.llvm.compiler import LLVMJit  # noqa: E402
 from dbt.backends.llvm.fp_kernels import helpers_called  # noqa: E402
 from dbt.backends.llvm.lower import DECLARATIONS, lower_region  # noqa: E402
 from dbt.backends.llvm.optable import EXIT_SENTINEL, REASON_INTERP  # noqa: E402
@@ -110,15 +110,13 @@ def compiled(opt: int) -> dict:
         variants = [v for v in variants if v[2] is None or v[2] == 0]
     names = {v: f"fp{i}" for i, v in enumerate(variants)}
     if opt == 0:                      # as the runtime compiles tier 1: counted, state in place
-        counter = ctypes.c_uint64(0)
-        compiled.jits.append(counter)
-        texts = [lower_region(names[v], [_block(*v)], 12, ctypes.addressof(counter), 1 << 62,
-                              promote=False) for v in variants]
+        texts = [lower_region(names[v], [_block(*v)], 12, 1 << 62, promote=False)
+                 for v in variants]
     else:
         texts = [lower_region(names[v], [_block(*v)], 12) for v in variants]
     jit = LLVMJit(opt_level=opt)
     module = f'target triple = "{jit.triple}"\n' + "\n".join(texts) + "\n" + DECLARATIONS
-    fp_runtime.link(helpers_called(module))
+    fp_runtime.link_helpers(helpers_called(module))
     addresses = jit.compile(module, list(names.values()), hot=opt > 0)
     compiled.jits.append(jit)         # keep the engine (and the code) alive
     return {v: _FN(addresses[n]) for v, n in names.items()}
@@ -421,13 +419,13 @@ def test_tier1_counter_weighs_fp_ops(fp_ops):
         x = b.emit("fadd", x, _get_f(b, IN[1], F64), b.const(0, I64))
     _set(b, x)
     b.jump(target=PC + 4)
-    counter = ctypes.c_uint64(0)
-    text = lower_region("weighed", [b.finish()], 12, ctypes.addressof(counter), 1 << 62,
-                        promote=False)
+    text = lower_region("weighed", [b.finish()], 12, 1 << 62, promote=False)
     jit = LLVMJit(opt_level=0)
-    fp_runtime.link(helpers_called(text))
-    fn = _FN(jit.compile(f'target triple = "{jit.triple}"\n{text}\n{DECLARATIONS}',
-                         ["weighed"])["weighed"])
+    fp_runtime.link_helpers(helpers_called(text))
+    got = jit.compile(f'target triple = "{jit.triple}"\n{text}\n{DECLARATIONS}',
+                      ["weighed", "weighed.counter"])
+    fn = _FN(got["weighed"])
+    counter = ctypes.c_uint64.from_address(got["weighed.counter"])
     state = (ctypes.c_uint64 * NSLOTS)()
     state[slot(IN[0])] = state[slot(IN[1])] = 0x3FF0000000000000          # 1.0
     for runs in (1, 2):

@@ -24,7 +24,6 @@ fallback for what the LLVM backend cannot lower yet).
 
 from __future__ import annotations
 
-import ctypes
 import importlib.util
 import signal
 import zlib
@@ -369,24 +368,20 @@ class SingleRunDynamicEngine(DynamicEngine):
             return lift_under_test(self.memory, pc, self.opt)
         return stop_block(pc)
 
-    def _compile(self, name, text, blocks, jit) -> None:
-        counter = self.counters.get(self.next_region)
-        if counter is not None:       # hot on the second entry (an entry adds the weight)
-            counter.value = HOT_THRESHOLD - 1 - count_weight(blocks)
-            if self.tier == 2:
-                text = lower_region(name, blocks, self._window_bits(), ctypes.addressof(counter),
-                                    HOT_THRESHOLD, promote=True)
-                jit = self.hot_jit
-        super()._compile(name, text, blocks, jit)
-
-    def _emit(self, name, text, jit, hot: bool = False) -> int:
-        return super()._emit(name, text, jit, hot=hot or jit is self.hot_jit)
+    def _compile_tier1(self, region_id, name, text, blocks):
+        if self.tier == 2:
+            text = lower_region(name, blocks, self.window_bits(), HOT_THRESHOLD, promote=True)
+            region = self._place(region_id, name, self._emit(name, text, 2, hot=True), blocks)
+        else:
+            region = super()._compile_tier1(region_id, name, text, blocks)
+        # hot on the second entry (an entry adds the weight)
+        region.count = HOT_THRESHOLD - 1 - count_weight(blocks)
+        return region
 
     def _promote(self, pc: int) -> None:
         entry = self.code.get(pc)
-        counter = self.counters.get(entry[0]) if entry and pc != self.setup.pc else None
-        if counter is not None:
-            counter.value = 0                  # a stop block: let it run, it ends the run
+        if entry is not None and entry.counter and pc != self.setup.pc:
+            entry.count = 0                    # a stop block: let it run, it ends the run
         else:
             self.code.discard(pc)
             self.native.forget(pc)

@@ -1,0 +1,88 @@
+"""What translations kept on disk depend on, as one key: a stale or foreign entry is never
+found, because any change to any of these changes the key.
+
+- dbt-vm itself: the bytes of every source file of the translator (the decoders' pattern
+  files, the lifters, the IR and its passes, the lowering, the linker), not a version number
+  that a developer might forget to change;
+- LLVM: the llvmlite shared library in use (its path, size and modification time: a new
+  llvmlite or LLVM is a new library);
+- the host CPU: vendor, family, model and feature flags (code is compiled for this CPU);
+- the GuestState layout and the format of images;
+- every option that changes generated code: the guest window's size, the hot threshold, the
+  region sizes.
+
+Computing it reads /proc/cpuinfo and a few hundred KB of sources (a few milliseconds) and
+imports nothing of LLVM.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+from pathlib import Path
+
+from dbt import region
+from dbt.state import LAYOUT
+
+from .image import MAGIC as IMAGE_MAGIC
+
+_PACKAGES = ("dbt", "dbt.frontends", "dbt.backends", "dbt.cache")
+_SOURCES = (".py", ".dec")
+_CPU_FIELDS = ("vendor_id", "cpu family", "model", "flags")
+
+
+def source_digest() -> str:
+    """SHA-256 over the translator's source files (path relative to its package, bytes)."""
+    h = hashlib.sha256()
+    for package in _PACKAGES:
+        spec = importlib.util.find_spec(package)
+        for folder in spec.submodule_search_locations or ():
+            root = Path(folder)
+            for path in sorted(root.rglob("*")):
+                if path.suffix in _SOURCES and "__pycache__" not in path.parts:
+                    h.update(f"{package}/{path.relative_to(root)}\0".encode())
+                    h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def llvm_identity() -> str:
+    """The llvmlite shared library: path, size and mtime (without loading it)."""
+    spec = importlib.util.find_spec("llvmlite")
+    folder = Path(spec.submodule_search_locations[0]) / "binding"
+    libs = sorted(folder.glob("libllvmlite*"))
+    parts = []
+    for lib in libs:
+        info = lib.stat()
+        parts.append(f"{lib}:{info.st_size}:{info.st_mtime_ns}")
+    return ";".join(parts) or "no llvmlite library"
+
+
+def host_cpu() -> str:
+    """The fields of /proc/cpuinfo that say what code the CPU runs (first processor)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            text = f.read().split("\n\n")[0]
+    except OSError:
+        return os.uname().machine
+    fields = {}
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        key = key.strip()
+        if key in _CPU_FIELDS:
+            fields[key] = " ".join(value.split())
+    return ";".join(f"{k}={fields.get(k, '')}" for k in _CPU_FIELDS)
+
+
+def config_key(window_bits: int, hot_threshold: int) -> str:
+    """The key of everything but the guest bytes (see the module docstring)."""
+    layout = ",".join(f"{f.name}:{f.slot}:{f.type.name}" for f in LAYOUT.values())
+    options = (f"window={window_bits};hot={hot_threshold};regions={region.MAX_REGION_BLOCKS},"
+               f"{region.HOT_REGION_BLOCKS},{region.HOT_REGION_INSNS}")
+    parts = [IMAGE_MAGIC.hex(), source_digest(), llvm_identity(), host_cpu(), layout, options]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def image_key(config: str, file_digest: str) -> str:
+    """The key of the image of a guest file whose bytes have SHA-256 `file_digest`."""
+    return hashlib.sha256(f"{config}\n{file_digest}".encode()).hexdigest()

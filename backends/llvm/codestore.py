@@ -1,0 +1,129 @@
+"""Translations in executable memory: linked regions placed in an arena, found by guest pc,
+entered in the dispatcher's jump cache, and dropped when the guest code they were made from
+changes (or all at once, on a flush).
+
+A region is one function (objlink.Blob) for a set of guest blocks; each of its blocks is an
+entry point. Its data sits beside its code: `<name>.bias`, the address its guest pcs are
+relative to (written here when it is placed), and in tier 1 `<name>.counter` and
+`<name>.seen` (a byte per block, set when the block runs), which the engine reads.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from dataclasses import dataclass
+
+from dbt.cache.code_cache import CodeCache
+
+from .codemem import SYMBOLS, CodeArena
+from .objlink import Blob, link
+
+
+@dataclass
+class BlockSpan:
+    """What is kept of a block whose IR is not at hand (translated elsewhere)."""
+    pc: int
+    end_pc: int
+    ninsns: int
+
+
+@dataclass
+class Region:
+    id: int
+    name: str
+    blocks: list                 # Block, or BlockSpan
+    address: int                 # the function
+    counter: int = 0             # address of its tier-1 counter (0: it has none)
+    seen: int = 0                # address of its "seen" bytes (0: none)
+    hot: bool = False
+
+    @property
+    def count(self) -> int:
+        return ctypes.c_uint64.from_address(self.counter).value if self.counter else 0
+
+    @count.setter
+    def count(self, value: int) -> None:
+        if self.counter:
+            ctypes.c_uint64.from_address(self.counter).value = value
+
+    def ran(self) -> list[bool]:
+        """Whether each block has run (all of them, for a region without "seen" bytes)."""
+        if not self.seen:
+            return [True] * len(self.blocks)
+        return [bool(b) for b in ctypes.string_at(self.seen, len(self.blocks))]
+
+
+class CodeStore:
+    """The regions of one engine."""
+
+    def __init__(self, native, size: int):
+        self.native = native                   # its jump cache is kept in step
+        self.arena = CodeArena(size)
+        self.code = CodeCache()                # block pc -> Region that enters there
+        self.regions: dict[int, Region] = {}
+        self.block_regions: dict[int, set[int]] = {}   # block pc -> regions that inline it
+        self.next_id = 0
+
+    @property
+    def used(self) -> int:
+        """Bytes of host code and data placed since the last flush."""
+        return self.arena.used
+
+    def get(self, pc: int) -> Region | None:
+        return self.code.get(pc)
+
+    def new_id(self) -> int:
+        self.next_id += 1
+        return self.next_id - 1
+
+    def place(self, region_id: int, name: str, obj: bytes, blocks: list, bias: int,
+              hot: bool = False) -> tuple[Region, Blob]:
+        """Link an object file of the region function `name`, place it, and enter its
+        blocks; return the region and the blob it was placed from."""
+        blob = link(obj)
+        base = self.arena.place(blob, SYMBOLS)
+        ctypes.c_uint64.from_address(base + blob.symbols[f"{name}.bias"]).value = bias
+        region = Region(region_id, name, blocks, base + blob.symbols[name],
+                        _data(blob, base, f"{name}.counter"), _data(blob, base, f"{name}.seen"),
+                        hot)
+        self.install(region)
+        return region, blob
+
+    def install(self, region: Region) -> None:
+        self.regions[region.id] = region
+        for block in region.blocks:
+            self.code.insert(block.pc, block.pc, block.end_pc, region)
+            self.native.set_entry(block.pc, region.address)
+            self.block_regions.setdefault(block.pc, set()).add(region.id)
+
+    def flush(self) -> None:
+        """Drop every region and the memory they used."""
+        self.native.clear_jump_cache()
+        self.code.flush()
+        self.regions.clear()
+        self.block_regions.clear()
+        self.arena.reset()
+
+    def invalidate(self, addr: int, length: int) -> bool:
+        """Drop the regions made from guest code in [addr, addr+length): a region inlines all
+        its blocks, so every block of a region that lost one goes too. True if any went."""
+        dropped = self.code.invalidate(addr, length)
+        ids = set().union(*(self.block_regions.get(pc, ()) for pc, _ in dropped))
+        for region_id in ids:
+            for block in self.regions.pop(region_id).blocks:
+                self.block_regions.get(block.pc, set()).discard(region_id)
+                entry = self.code.get(block.pc)
+                if entry is not None and entry.id == region_id:
+                    self.code.discard(block.pc)
+                self.native.forget(block.pc)
+        for pc, _ in dropped:
+            self.native.forget(pc)
+        return bool(dropped)
+
+    def close(self) -> None:
+        self.arena.close()
+
+
+def _data(blob: Blob, base: int, symbol: str) -> int:
+    offset = blob.symbols.get(symbol)
+    return 0 if offset is None else base + offset

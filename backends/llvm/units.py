@@ -1,0 +1,198 @@
+"""Guest code grouped by the file it comes from: what translations can be kept on disk, and
+the images of the persistent cache (image.py) that already hold some.
+
+A unit is a guest file mapped at one load bias (`mapping.start - mapping.offset`). Code in a
+mapping of a file that no byte of has changed since it was mapped (never writable: see
+`Mapping.written`) is the file's own code: its translations are kept in the file's image,
+keyed by the file's bytes (cache/disk.py remembers the digest of each file by its identity)
+and by everything else code depends on (cachekey.py). Any other code (anonymous memory, a
+written page) is translated as before and never kept.
+
+- `prepare(pc)`: the first time code of a unit runs, its image (if any) is loaded and its
+  mappings are given to the dispatcher's unit tables, so that the native code finds every
+  block the image holds without Python.
+- `key_of(pc)`: a region keeps to code of one unit (a region is kept whole or not at all).
+- `record(...)`: a region translated now from a unit's code joins the unit's image when the
+  run ends (`save`): the old image's regions and the new ones, written atomically.
+- `invalidate`: a mapping of a unit that goes away or changes takes the unit's image out of
+  the dispatcher, and its memory with it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from dbt.memory import Mapping
+
+from .image import (KIND_HOT, KIND_STATIC, KIND_TIER1, NONE, Image, ImageError, ImageRegion,
+                    LoadedImage, build)
+
+_KINDS = {"tier1": KIND_TIER1, "static": KIND_STATIC, "hot": KIND_HOT}
+
+
+@dataclass
+class Unit:
+    file: object                       # FileRef
+    bias: int
+    key: str | None = None             # the image's cache key (None: not cacheable)
+    loaded: LoadedImage | None = None
+    ranges: list = field(default_factory=list)   # guest ranges given to the dispatcher
+
+
+@dataclass
+class UnitStats:
+    units: int = 0                     # files whose code ran
+    images_loaded: int = 0             # ... with an image in the cache
+    regions_loaded: int = 0            # regions those images held
+    blocks_loaded: int = 0             # block entries in their tables
+    regions_saved: int = 0             # regions added to images at the end
+    load_seconds: float = 0.0          # reading, checking and placing images
+    save_seconds: float = 0.0
+
+
+class Units:
+    def __init__(self, memory, native, cache, config: str, symbols):
+        self.memory = memory
+        self.native = native
+        self.cache = cache                 # cache.disk.DiskCache
+        self.config = config
+        self.symbols = symbols
+        self.units: dict[tuple, Unit] = {}
+        self.pending: dict[str, tuple[str, list]] = {}   # image key -> (label, new regions)
+        self.stats = UnitStats()
+
+    # -- which unit -------------------------------------------------------------------------------
+    def key_of(self, pc: int) -> tuple | None:
+        """(file, bias) of the unit whose unchanged code holds `pc`, or None."""
+        m = self.memory.mapping_at(pc)
+        if m is None or m.file is None or m.written:
+            return None
+        return m.file, m.start - m.offset
+
+    def base(self, pc: int) -> int:
+        """What a translation of code at `pc` computes guest pcs from: the unit's bias (0 for
+        code that is not a unit's)."""
+        key = self.key_of(pc)
+        return 0 if key is None else key[1]
+
+    def prepare(self, pc: int) -> bool:
+        """Make the unit of `pc` ready (its image loaded, its mapping in the dispatcher's
+        tables); True if that gave the dispatcher something new."""
+        m = self.memory.mapping_at(pc)
+        if m is None or m.file is None or m.written:
+            return False
+        unit = self.units.get((m.file, m.start - m.offset))
+        if unit is None:
+            unit = self._open(m)
+        if unit.loaded is None or (m.start, m.end) in unit.ranges:
+            return False
+        unit.ranges.append((m.start, m.end))
+        return self.native.add_unit(m.start, m.end, unit.bias, unit.loaded.table,
+                                    unit.loaded.count, unit.loaded.base)
+
+    def _open(self, m: Mapping) -> Unit:
+        unit = Unit(m.file, m.start - m.offset)
+        self.units[(m.file, unit.bias)] = unit
+        self.stats.units += 1
+        f = m.file
+        digest = self.cache.file_digest(f.path, (f.dev, f.ino, f.size, f.mtime_ns, f.ctime_ns))
+        if digest is None:
+            return unit
+        from .cachekey import image_key
+        unit.key = image_key(self.config, digest)
+        start = time.perf_counter()
+        data = self.cache.read("img", unit.key)
+        if data is not None:
+            try:
+                unit.loaded = LoadedImage(Image.parse(data), unit.bias, self.symbols)
+            except (ImageError, OSError):
+                unit.loaded = None               # (a hole in our format: translate again)
+            else:
+                self.stats.images_loaded += 1
+                self.stats.regions_loaded += unit.loaded.image.nregions
+                self.stats.blocks_loaded += unit.loaded.count
+        self.stats.load_seconds += time.perf_counter() - start
+        return unit
+
+    # -- what the images hold -------------------------------------------------------------------
+    def function(self, pc: int) -> int | None:
+        """The function a loaded image has for guest `pc`, or None."""
+        unit = self._unit(pc)
+        return None if unit is None else unit.loaded.function(pc)
+
+    def region_at(self, pc: int):
+        """(ImageRegion, its address, its blocks as BlockSpans) for `pc`, or None."""
+        unit = self._unit(pc)
+        found = None if unit is None else unit.loaded.region_at(pc)
+        if found is None:
+            return None
+        region, base = found
+        return region, base, unit.loaded.spans(region)
+
+    def _unit(self, pc: int) -> Unit | None:
+        key = self.key_of(pc)
+        unit = None if key is None else self.units.get(key)
+        if unit is None or unit.loaded is None:
+            return None
+        return unit
+
+    # -- keeping new translations ---------------------------------------------------------------
+    def record(self, blocks: list, blob, name: str, kind: str) -> None:
+        """Keep a region translated now for its unit's image (if every block of it is code
+        of one unit, and the unit's image can be kept)."""
+        key = self.key_of(blocks[0].pc)
+        if key is None or any(self.key_of(b.pc) != key or self.key_of(b.end_pc - 1) != key
+                              for b in blocks):
+            return
+        unit = self.units.get(key)
+        if unit is None or unit.key is None:
+            return
+        bias = key[1]
+        symbols = blob.symbols
+        region = ImageRegion(
+            _KINDS[kind], name, blob.image, blob.align, symbols[name], symbols[f"{name}.bias"],
+            symbols.get(f"{name}.counter", NONE), symbols.get(f"{name}.seen", NONE),
+            list(blob.imports), [(b.pc - bias, b.end_pc - bias, b.ninsns) for b in blocks])
+        label = unit.file.path.decode(errors="replace")
+        self.pending.setdefault(unit.key, (label, []))[1].append(region)
+
+    def save(self) -> None:
+        """Write the images that gained regions: what is on disk now, plus the new ones."""
+        start = time.perf_counter()
+        for key, (label, new) in self.pending.items():
+            old = self.cache.read("img", key)
+            regions = []
+            if old is not None:
+                try:
+                    regions = Image.parse(old).regions()
+                except ImageError:
+                    regions = []
+            try:
+                data = build(regions + new)
+            except ImageError:
+                continue
+            if self.cache.write("img", key, data, label=label):
+                self.stats.regions_saved += len(new)
+        self.pending.clear()
+        self.stats.save_seconds += time.perf_counter() - start
+
+    # -- invalidation -------------------------------------------------------------------------------
+    def invalidate(self, addr: int, length: int) -> bool:
+        """Take out the images of units with code in the dispatcher's tables in [addr,
+        addr+length) (the unit is opened again when its code next runs); True if any."""
+        end, hit = addr + length, False
+        for key, unit in list(self.units.items()):
+            if any(lo < end and addr < hi for lo, hi in unit.ranges):
+                for lo, hi in unit.ranges:
+                    self.native.remove_units(lo, hi)
+                unit.loaded.close()
+                del self.units[key]
+                hit = True
+        return hit
+
+    def close(self) -> None:
+        for unit in self.units.values():
+            if unit.loaded is not None:
+                unit.loaded.close()
+                unit.loaded = None

@@ -1,0 +1,259 @@
+"""The persistent translation cache on disk: entries of bytes under a key, safe to share.
+
+Where: `$DBT_VM_CACHE_DIR`, else `$XDG_CACHE_HOME/dbt-vm`, else `~/.cache/dbt-vm`. Each entry
+is one file, `<kind>/<key[:2]>/<key>`, holding a header (magic, format version, a label for
+`dbt-vm cache info`, the SHA-256 and length of the payload) and the payload. What the
+payload means is the writer's business (a backend's translations of one guest file, the
+runtime's own code); the key must name everything the payload depends on, so that a stale or
+foreign entry is never found (see the backend's key).
+
+- Writes are atomic: a temporary file in the same folder, then a rename. Runs of the same
+  program started together may both write an entry: each file is whole, the last one stays.
+- A read checks the header and the checksum; a truncated or corrupted entry is deleted and
+  reported as missing, so it is rebuilt. Nothing read is trusted before that check.
+- Least recently used entries go when the cache grows past its limit (`DBT_VM_CACHE_LIMIT`,
+  bytes with an optional K/M/G suffix; 1 GiB by default): a read touches its entry's mtime.
+- `file_digest` gives the SHA-256 of a guest file's bytes, remembered by the file's identity
+  (device, inode, size, mtime and ctime: any change to the file changes one of them).
+- `note_run` appends a line of figures about a run to `runs.log` (what `cache info` shows as
+  the hits and misses of recent runs).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+import time
+from pathlib import Path
+
+MAGIC = b"DBTVMC\x01\x00"
+_HEADER = struct.Struct("<8sH H32sQ")        # magic, label length, 0, sha256, payload length
+DEFAULT_LIMIT = 1 << 30
+KINDS = ("img", "rt", "ids")                 # translations per file, runtime code, file digests
+RUNS_LOG = "runs.log"
+RUNS_KEPT = 200                              # lines of runs.log kept when it is rewritten
+
+
+def cache_dir(environ=os.environ) -> Path:
+    """Where the cache lives (it need not exist yet)."""
+    explicit = environ.get("DBT_VM_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    xdg = environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg else Path(environ.get("HOME") or os.path.expanduser("~")) / ".cache"
+    return base / "dbt-vm"
+
+
+def parse_size(text: str) -> int:
+    """A size in bytes, with an optional K, M or G suffix (ValueError if it is not one)."""
+    units = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+    scale = units.get(text[-1:].lower(), 1)
+    digits = text[:-1] if scale != 1 else text
+    if not digits.isdigit():
+        raise ValueError(f"not a size: {text!r}")
+    return int(digits) * scale
+
+
+def cache_limit(environ=os.environ) -> int:
+    try:
+        return parse_size(environ["DBT_VM_CACHE_LIMIT"])
+    except (KeyError, ValueError):
+        return DEFAULT_LIMIT
+
+
+class DiskCache:
+    """One cache folder. Every method survives a folder it cannot read or write: the cache is
+    then simply empty (a run never fails because of its cache)."""
+
+    def __init__(self, root: Path | None = None, limit: int | None = None):
+        self.root = Path(root) if root is not None else cache_dir()
+        self.limit = cache_limit() if limit is None else limit
+        self.hits = self.misses = self.writes = self.discarded = 0
+        self.read_seconds = 0.0
+
+    def path(self, kind: str, key: str) -> Path:
+        return self.root / kind / key[:2] / key
+
+    # -- entries -----------------------------------------------------------------------------
+    def read(self, kind: str, key: str) -> bytes | None:
+        """The payload of an entry, or None (missing, or found damaged: then deleted)."""
+        start = time.perf_counter()
+        try:
+            return self._read(kind, key)
+        finally:
+            self.read_seconds += time.perf_counter() - start
+
+    def _read(self, kind: str, key: str) -> bytes | None:
+        path = self.path(kind, key)
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError:
+            self.misses += 1
+            return None
+        payload = _payload(data)
+        if payload is None:
+            self.discarded += 1
+            self.misses += 1
+            _unlink(path)
+            return None
+        self.hits += 1
+        try:
+            os.utime(path)                  # recently used (for the LRU eviction)
+        except OSError:
+            pass
+        return payload
+
+    def write(self, kind: str, key: str, payload: bytes, label: str = "") -> bool:
+        """Store an entry (atomically); False if the folder is not writable."""
+        path = self.path(kind, key)
+        label_bytes = label.encode(errors="replace")[:1024]
+        header = _HEADER.pack(MAGIC, len(label_bytes), 0, hashlib.sha256(payload).digest(),
+                              len(payload))
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "wb") as f:
+                f.write(header + label_bytes + payload)
+            os.replace(tmp, path)
+        except OSError:
+            _unlink(tmp)
+            return False
+        self.writes += 1
+        if kind == "img":
+            self.evict()
+        return True
+
+    # -- guest files ---------------------------------------------------------------------------
+    def file_digest(self, path: bytes, ident: tuple) -> str | None:
+        """The SHA-256 (hex) of a file's bytes, remembered under its identity `ident` (device,
+        inode, size, mtime_ns, ctime_ns); None if the file cannot be read."""
+        key = hashlib.sha256(repr(ident).encode()).hexdigest()
+        known = self.read("ids", key)
+        if known is not None and len(known) == 64:
+            return known.decode("ascii")
+        try:
+            with open(path, "rb") as f:
+                if os.fstat(f.fileno()).st_ino != ident[1]:
+                    return None                 # replaced since it was mapped
+                digest = hashlib.file_digest(f, "sha256").hexdigest()
+        except OSError:
+            return None
+        self.write("ids", key, digest.encode("ascii"), label=os.fsdecode(path))
+        return digest
+
+    # -- housekeeping ----------------------------------------------------------------------------
+    def entries(self) -> list[tuple[str, Path, int, float, str]]:
+        """(kind, path, bytes, mtime, label) of every entry."""
+        out = []
+        for kind in KINDS:
+            folder = self.root / kind
+            try:
+                subdirs = list(os.scandir(folder))
+            except OSError:
+                continue
+            for sub in subdirs:
+                try:
+                    files = list(os.scandir(sub.path))
+                except OSError:
+                    continue
+                for entry in files:
+                    if entry.name.endswith(".tmp"):
+                        continue
+                    try:
+                        info = entry.stat()
+                    except OSError:
+                        continue
+                    out.append((kind, Path(entry.path), info.st_size, info.st_mtime,
+                                _label(entry.path)))
+        return out
+
+    def evict(self) -> int:
+        """Delete the least recently used entries until the cache is under its limit;
+        return how many went."""
+        entries = self.entries()
+        total = sum(e[2] for e in entries)
+        if total <= self.limit:
+            return 0
+        gone = 0
+        for kind, path, size, _mtime, _label in sorted(entries, key=lambda e: e[3]):
+            if total <= self.limit * 9 // 10:
+                break
+            _unlink(path)
+            total -= size
+            gone += 1
+        return gone
+
+    def clear(self) -> int:
+        """Delete every entry and the run log; return how many entries went."""
+        entries = self.entries()
+        for entry in entries:
+            _unlink(entry[1])
+        _unlink(self.root / RUNS_LOG)
+        return len(entries)
+
+    def note_run(self, figures: dict) -> None:
+        """Append one run's figures to the run log (trimmed now and then)."""
+        line = json.dumps({"time": round(time.time()), **figures}, sort_keys=True) + "\n"
+        log = self.root / RUNS_LOG
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            with open(log, "a") as f:
+                f.write(line)
+            if log.stat().st_size > 256 * RUNS_KEPT:
+                lines = log.read_text().splitlines(keepends=True)
+                if len(lines) > 2 * RUNS_KEPT:
+                    tmp = log.with_name(f".{RUNS_LOG}.{os.getpid()}.tmp")
+                    tmp.write_text("".join(lines[-RUNS_KEPT:]))
+                    os.replace(tmp, log)
+        except OSError:
+            pass
+
+    def runs(self, last: int = 10) -> list[dict]:
+        """The figures of the last runs noted."""
+        try:
+            lines = (self.root / RUNS_LOG).read_text().splitlines()
+        except OSError:
+            return []
+        out = []
+        for line in lines[-last:]:
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                continue
+        return out
+
+
+def _payload(data: bytes) -> bytes | None:
+    """An entry file's payload if its header and checksum hold, else None."""
+    if len(data) < _HEADER.size:
+        return None
+    magic, label_len, _, digest, length = _HEADER.unpack_from(data)
+    start = _HEADER.size + label_len
+    if magic != MAGIC or len(data) != start + length:
+        return None
+    payload = data[start:]
+    if hashlib.sha256(payload).digest() != digest:
+        return None
+    return payload
+
+
+def _label(path: str) -> str:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(_HEADER.size + 1024)
+    except OSError:
+        return ""
+    if len(head) < _HEADER.size or head[:8] != MAGIC:
+        return ""
+    label_len = _HEADER.unpack_from(head)[1]
+    return head[_HEADER.size:_HEADER.size + label_len].decode(errors="replace")
+
+
+def _unlink(path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
