@@ -72,7 +72,7 @@ SCALES = {
         "bytecode": "165", "brainfuck": "130", "fib": "38", "ackermann": "200",
         "bintrees": "16", "qsort": "140", "textproc": "260", "malloc": "470",
         "nbody": "1550", "matmul": "180", "mandelbrot": "125", "montecarlo": "400",
-        "vm_big": "64", "regex": "140", "compress": "150", "image": "150", "crypto": "1800",
+        "vm_big": "64", "regex": "120", "compress": "150", "image": "150", "crypto": "1800",
         "json": "150", "minilang": "45", "chess": "40",
     },
     "interp": {
@@ -90,7 +90,7 @@ QUICK_SCALES = {
         "bytecode": "22", "brainfuck": "16", "fib": "34", "ackermann": "25",
         "bintrees": "13", "qsort": "18", "textproc": "32", "malloc": "60",
         "nbody": "200", "matmul": "22", "mandelbrot": "16", "montecarlo": "50",
-        "vm_big": "8", "regex": "18", "compress": "19", "image": "19", "crypto": "225",
+        "vm_big": "8", "regex": "15", "compress": "19", "image": "19", "crypto": "225",
         "json": "19", "minilang": "6", "chess": "5",
     },
     "interp": {

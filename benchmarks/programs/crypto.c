@@ -1,16 +1,18 @@
 /* crypto: code-heavy — a suite of hash functions, ciphers and MACs over generated data:
  * MD5, SHA-1, SHA-224/256, SHA-384/512, SHA3-256/512 and SHAKE128 (Keccak-f[1600]),
- * BLAKE2b and BLAKE2s (keyed), HMAC-SHA256, SipHash-2-4, CRC-32, Adler-32, AES-128
- * (T-table encryption and equivalent-inverse-cipher decryption; CTR and CBC), ChaCha20,
- * Poly1305, ChaCha20-Poly1305 (RFC 8439 AEAD) and X25519 (radix-2^51 field arithmetic).
+ * BLAKE2b and BLAKE2s (keyed), SM3, RIPEMD-160, HMAC-SHA256, PBKDF2-HMAC-SHA256, SipHash-2-4,
+ * CRC-32, Adler-32, AES-128 and AES-256 (T-table encryption, equivalent-inverse-cipher
+ * decryption; CTR, CBC and GCM with a bitwise GHASH), ChaCha20, Poly1305, ChaCha20-Poly1305
+ * (RFC 8439 AEAD) and X25519 (radix-2^51 field arithmetic).
  * Every constant table is computed at start-up (SHA round constants from exact integer
  * square/cube roots of primes, MD5's from sin, AES's S-box from GF(2^8) inverses, Keccak's
  * from its LFSR). Each round hashes/encrypts a slice of a 4 KiB buffer whose length and
  * offset vary (all padding paths), feeds every digest into a 64-byte accumulator that keys
  * the next round, and encrypts the buffer in place (CTR, ChaCha20), so all rounds chain.
  * Checked once against Python: hashlib (md5, sha1, sha224/256/384/512, sha3_256/512,
- * shake_128, blake2b/blake2s keyed), hmac, zlib.crc32/adler32, and the `cryptography`
- * package (AES-128 CTR/CBC, ChaCha20, Poly1305, ChaCha20Poly1305, X25519) replaying the
+ * shake_128, blake2b/blake2s keyed, sm3, ripemd160, pbkdf2_hmac), hmac, zlib.crc32/adler32,
+ * and the `cryptography` package (AES-128 CTR/CBC, AES-256-GCM, ChaCha20, Poly1305,
+ * ChaCha20Poly1305, X25519) replaying the
  * same chain for 1..40 rounds: all digests and the final accumulator were identical.
  * Known-answer tests built in: FIPS-197 AES-128, RFC 7748 X25519, SipHash-2-4 paper vector.
  * argv[1] scales the work (rounds, default 100). */
@@ -281,6 +283,99 @@ static void sha384(const u8 *msg, size_t len, u8 out[48]) {
     for (int i = 0; i < 6; i++) st64be(out + 8 * i, h[i]);
 }
 
+/* ---- SM3 ---------------------------------------------------------------------------------- */
+
+static void sm3_block(u32 v[8], const u8 *blk) {
+    u32 w[68], w1[64];
+    for (int i = 0; i < 16; i++) w[i] = ld32be(blk + 4 * i);
+    for (int j = 16; j < 68; j++) {
+        u32 x = w[j - 16] ^ w[j - 9] ^ rol32(w[j - 3], 15);
+        w[j] = (x ^ rol32(x, 15) ^ rol32(x, 23)) ^ rol32(w[j - 13], 7) ^ w[j - 6];
+    }
+    for (int j = 0; j < 64; j++) w1[j] = w[j] ^ w[j + 4];
+    u32 a = v[0], b = v[1], c = v[2], d = v[3], e = v[4], f = v[5], g = v[6], h = v[7];
+    for (int j = 0; j < 64; j++) {
+        u32 tj = j < 16 ? 0x79cc4519u : 0x7a879d8au;
+        u32 ss1 = rol32(rol32(a, 12) + e + rol32(tj, j % 32), 7);
+        u32 ss2 = ss1 ^ rol32(a, 12);
+        u32 ff = j < 16 ? a ^ b ^ c : (a & b) | (a & c) | (b & c);
+        u32 gg = j < 16 ? e ^ f ^ g : (e & f) | (~e & g);
+        u32 tt1 = ff + d + ss2 + w1[j];
+        u32 tt2 = gg + h + ss1 + w[j];
+        d = c;
+        c = rol32(b, 9);
+        b = a;
+        a = tt1;
+        h = g;
+        g = rol32(f, 19);
+        f = e;
+        e = tt2 ^ rol32(tt2, 9) ^ rol32(tt2, 17);
+    }
+    v[0] ^= a; v[1] ^= b; v[2] ^= c; v[3] ^= d; v[4] ^= e; v[5] ^= f; v[6] ^= g; v[7] ^= h;
+}
+
+static void sm3(const u8 *msg, size_t len, u8 out[32]) {
+    u32 v[8] = {0x7380166f, 0x4914b2b9, 0x172442d7, 0xda8a0600, 0xa96f30bc, 0x163138aa, 0xe38dee4d, 0xb0fb0e4e};
+    md_hash32(sm3_block, v, msg, len, 1);
+    for (int i = 0; i < 8; i++) st32be(out + 4 * i, v[i]);
+}
+
+/* ---- RIPEMD-160 --------------------------------------------------------------------------- */
+
+static const u8 RMD_R[80] = {
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 7, 4, 13, 1, 10, 6, 15, 3, 12, 0, 9, 5, 2, 14, 11, 8,
+    3, 10, 14, 4, 9, 15, 8, 1, 2, 7, 0, 6, 13, 11, 5, 12, 1, 9, 11, 10, 0, 8, 12, 4, 13, 3, 7, 15, 14, 5, 6, 2,
+    4, 0, 5, 9, 7, 12, 2, 10, 14, 1, 3, 8, 11, 6, 15, 13};
+static const u8 RMD_RP[80] = {
+    5, 14, 7, 0, 9, 2, 11, 4, 13, 6, 15, 8, 1, 10, 3, 12, 6, 11, 3, 7, 0, 13, 5, 10, 14, 15, 8, 12, 4, 9, 1, 2,
+    15, 5, 1, 3, 7, 14, 6, 9, 11, 8, 12, 2, 10, 0, 4, 13, 8, 6, 4, 1, 3, 11, 15, 0, 5, 12, 2, 13, 9, 7, 10, 14,
+    12, 15, 10, 4, 1, 5, 8, 7, 6, 2, 13, 14, 0, 3, 9, 11};
+static const u8 RMD_S[80] = {
+    11, 14, 15, 12, 5, 8, 7, 9, 11, 13, 14, 15, 6, 7, 9, 8, 7, 6, 8, 13, 11, 9, 7, 15, 7, 12, 15, 9, 11, 7, 13, 12,
+    11, 13, 6, 7, 14, 9, 13, 15, 14, 8, 13, 6, 5, 12, 7, 5, 11, 12, 14, 15, 14, 15, 9, 8, 9, 14, 5, 6, 8, 6, 5, 12,
+    9, 15, 5, 11, 6, 8, 13, 12, 5, 12, 13, 14, 11, 8, 5, 6};
+static const u8 RMD_SP[80] = {
+    8, 9, 9, 11, 13, 15, 15, 5, 7, 7, 8, 11, 14, 14, 12, 6, 9, 13, 15, 7, 12, 8, 9, 11, 7, 7, 12, 7, 6, 15, 13, 11,
+    9, 7, 15, 11, 8, 6, 6, 14, 12, 13, 5, 14, 13, 13, 7, 5, 15, 5, 8, 11, 14, 14, 6, 14, 6, 9, 12, 9, 12, 5, 15, 8,
+    8, 5, 12, 9, 12, 5, 14, 6, 8, 13, 6, 5, 15, 13, 11, 11};
+
+static u32 rmd_f(int j, u32 x, u32 y, u32 z) {
+    switch (j >> 4) {
+    case 0: return x ^ y ^ z;
+    case 1: return (x & y) | (~x & z);
+    case 2: return (x | ~y) ^ z;
+    case 3: return (x & z) | (y & ~z);
+    default: return x ^ (y | ~z);
+    }
+}
+
+static void rmd160_block(u32 h[5], const u8 *blk) {
+    static const u32 K[5] = {0, 0x5a827999, 0x6ed9eba1, 0x8f1bbcdc, 0xa953fd4e};
+    static const u32 KP[5] = {0x50a28be6, 0x5c4dd124, 0x6d703ef3, 0x7a6d76e9, 0};
+    u32 x[16];
+    for (int i = 0; i < 16; i++) x[i] = ld32le(blk + 4 * i);
+    u32 a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
+    u32 ap = a, bp = b, cp = c, dp = d, ep = e;
+    for (int j = 0; j < 80; j++) {
+        u32 t = rol32(a + rmd_f(j, b, c, d) + x[RMD_R[j]] + K[j >> 4], RMD_S[j]) + e;
+        a = e; e = d; d = rol32(c, 10); c = b; b = t;
+        t = rol32(ap + rmd_f(79 - j, bp, cp, dp) + x[RMD_RP[j]] + KP[j >> 4], RMD_SP[j]) + ep;
+        ap = ep; ep = dp; dp = rol32(cp, 10); cp = bp; bp = t;
+    }
+    u32 t = h[1] + c + dp;
+    h[1] = h[2] + d + ep;
+    h[2] = h[3] + e + ap;
+    h[3] = h[4] + a + bp;
+    h[4] = h[0] + b + cp;
+    h[0] = t;
+}
+
+static void ripemd160(const u8 *msg, size_t len, u8 out[20]) {
+    u32 h[5] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0};
+    md_hash32(rmd160_block, h, msg, len, 0);
+    for (int i = 0; i < 5; i++) st32le(out + 4 * i, h[i]);
+}
+
 /* ---- HMAC-SHA256 -------------------------------------------------------------------------- */
 
 static void hmac_sha256(const u8 *key, size_t klen, const u8 *msg, size_t len, u8 out[32]) {
@@ -315,6 +410,20 @@ static void hmac_sha256(const u8 *key, size_t klen, const u8 *msg, size_t len, u
     st64be(t2 + 56, (u64)(96) * 8);
     sha256_block(h, t2);
     for (int j = 0; j < 8; j++) st32be(out + 4 * j, h[j]);
+}
+
+/* PBKDF2-HMAC-SHA256 (RFC 8018), one 32-byte block */
+static void pbkdf2_sha256(const u8 *pw, size_t pwlen, const u8 *salt, size_t slen, int iters, u8 out[32]) {
+    u8 s[96], u[32];
+    size_t n = slen < 60 ? slen : 60;
+    memcpy(s, salt, n);
+    st32be(s + n, 1);
+    hmac_sha256(pw, pwlen, s, n + 4, u);
+    memcpy(out, u, 32);
+    for (int i = 1; i < iters; i++) {
+        hmac_sha256(pw, pwlen, u, 32, u);
+        for (int k = 0; k < 32; k++) out[k] ^= u[k];
+    }
 }
 
 /* ---- Keccak / SHA-3 ----------------------------------------------------------------------- */
@@ -641,7 +750,7 @@ static void gen_aes_tables(void) {
     }
 }
 
-typedef struct { u32 ek[44], dk[44]; } aes128;
+typedef struct { int nr; u32 ek[60], dk[60]; } aes128;     /* also AES-192/256 */
 
 static u32 inv_mix_word(u32 w) {
     /* InvMixColumns of one column via the decryption tables and the S-box */
@@ -649,32 +758,41 @@ static u32 inv_mix_word(u32 w) {
            TD[3][SBOX[w & 0xff]];
 }
 
-static void aes128_init(aes128 *c, const u8 key[16]) {
+static u32 sub_word(u32 t) {
+    return (u32)SBOX[t >> 24] << 24 | (u32)SBOX[(t >> 16) & 0xff] << 16 | (u32)SBOX[(t >> 8) & 0xff] << 8 |
+           SBOX[t & 0xff];
+}
+
+static void aes_init(aes128 *c, const u8 *key, int keylen) {
     u8 rcon = 1;
-    for (int i = 0; i < 4; i++) c->ek[i] = ld32be(key + 4 * i);
-    for (int i = 4; i < 44; i++) {
+    int nk = keylen / 4, nr = nk + 6, total = 4 * (nr + 1);
+    c->nr = nr;
+    for (int i = 0; i < nk; i++) c->ek[i] = ld32be(key + 4 * i);
+    for (int i = nk; i < total; i++) {
         u32 t = c->ek[i - 1];
-        if (i % 4 == 0) {
-            t = (u32)SBOX[(t >> 16) & 0xff] << 24 | (u32)SBOX[(t >> 8) & 0xff] << 16 |
-                (u32)SBOX[t & 0xff] << 8 | SBOX[t >> 24];
-            t ^= (u32)rcon << 24;
+        if (i % nk == 0) {
+            t = sub_word(rol32(t, 8)) ^ (u32)rcon << 24;
             rcon = gmul(rcon, 2);
+        } else if (nk > 6 && i % nk == 4) {
+            t = sub_word(t);
         }
-        c->ek[i] = c->ek[i - 4] ^ t;
+        c->ek[i] = c->ek[i - nk] ^ t;
     }
     /* equivalent inverse cipher: reversed round keys, InvMixColumns on the middle ones */
-    for (int r = 0; r <= 10; r++)
+    for (int r = 0; r <= nr; r++)
         for (int j = 0; j < 4; j++) {
-            u32 w = c->ek[4 * (10 - r) + j];
-            c->dk[4 * r + j] = (r == 0 || r == 10) ? w : inv_mix_word(w);
+            u32 w = c->ek[4 * (nr - r) + j];
+            c->dk[4 * r + j] = (r == 0 || r == nr) ? w : inv_mix_word(w);
         }
 }
+
+static void aes128_init(aes128 *c, const u8 key[16]) { aes_init(c, key, 16); }
 
 static void aes128_encrypt(const aes128 *c, const u8 in[16], u8 out[16]) {
     const u32 *rk = c->ek;
     u32 s0 = ld32be(in) ^ rk[0], s1 = ld32be(in + 4) ^ rk[1];
     u32 s2 = ld32be(in + 8) ^ rk[2], s3 = ld32be(in + 12) ^ rk[3];
-    for (int r = 1; r < 10; r++) {
+    for (int r = 1; r < c->nr; r++) {
         rk += 4;
         u32 t0 = TE[0][s0 >> 24] ^ TE[1][(s1 >> 16) & 0xff] ^ TE[2][(s2 >> 8) & 0xff] ^ TE[3][s3 & 0xff] ^ rk[0];
         u32 t1 = TE[0][s1 >> 24] ^ TE[1][(s2 >> 16) & 0xff] ^ TE[2][(s3 >> 8) & 0xff] ^ TE[3][s0 & 0xff] ^ rk[1];
@@ -695,7 +813,7 @@ static void aes128_decrypt(const aes128 *c, const u8 in[16], u8 out[16]) {
     const u32 *rk = c->dk;
     u32 s0 = ld32be(in) ^ rk[0], s1 = ld32be(in + 4) ^ rk[1];
     u32 s2 = ld32be(in + 8) ^ rk[2], s3 = ld32be(in + 12) ^ rk[3];
-    for (int r = 1; r < 10; r++) {
+    for (int r = 1; r < c->nr; r++) {
         rk += 4;
         u32 t0 = TD[0][s0 >> 24] ^ TD[1][(s3 >> 16) & 0xff] ^ TD[2][(s2 >> 8) & 0xff] ^ TD[3][s1 & 0xff] ^ rk[0];
         u32 t1 = TD[0][s1 >> 24] ^ TD[1][(s0 >> 16) & 0xff] ^ TD[2][(s3 >> 8) & 0xff] ^ TD[3][s2 & 0xff] ^ rk[1];
@@ -742,6 +860,61 @@ static void aes128_cbc_decrypt(const aes128 *c, const u8 iv[16], const u8 *in, u
         for (int j = 0; j < 16; j++) out[i + j] = blk[j] ^ prev[j];
         memcpy(prev, in + i, 16);
     }
+}
+
+/* GCM (NIST SP 800-38D) with a 96-bit IV: GHASH by the bitwise multiplication in GF(2^128) */
+typedef struct { u64 hi, lo; } be128;
+
+static be128 gf_mul(be128 x, be128 y) {
+    be128 z = {0, 0}, v = y;
+    for (int i = 0; i < 128; i++) {
+        u64 bit = i < 64 ? (x.hi >> (63 - i)) & 1 : (x.lo >> (127 - i)) & 1;
+        if (bit) { z.hi ^= v.hi; z.lo ^= v.lo; }
+        u64 carry = v.lo & 1;
+        v.lo = (v.lo >> 1) | (v.hi << 63);
+        v.hi >>= 1;
+        if (carry) v.hi ^= 0xe100000000000000ULL;
+    }
+    return z;
+}
+
+static void ghash_update(be128 *y, be128 h, const u8 *data, size_t len) {
+    for (size_t i = 0; i < len; i += 16) {
+        u8 blk[16] = {0};
+        memcpy(blk, data + i, len - i < 16 ? len - i : 16);
+        y->hi ^= ld64be(blk);
+        y->lo ^= ld64be(blk + 8);
+        *y = gf_mul(*y, h);
+    }
+}
+
+static void gcm_crypt(const aes128 *c, const u8 iv[12], const u8 *aad, size_t alen, u8 *buf, size_t len,
+                      u8 tag[16], int decrypt) {
+    u8 zero[16] = {0}, hb[16], j0[16], ctr[16], ks[16];
+    aes128_encrypt(c, zero, hb);
+    be128 h = {ld64be(hb), ld64be(hb + 8)}, y = {0, 0};
+    memcpy(j0, iv, 12);
+    j0[12] = j0[13] = j0[14] = 0;
+    j0[15] = 1;
+    memcpy(ctr, j0, 16);
+    ghash_update(&y, h, aad, alen);
+    if (decrypt) ghash_update(&y, h, buf, len);
+    for (size_t i = 0; i < len; i += 16) {
+        u32 cnt = ld32be(ctr + 12) + 1;
+        st32be(ctr + 12, cnt);
+        aes128_encrypt(c, ctr, ks);
+        size_t n = len - i < 16 ? len - i : 16;
+        for (size_t j = 0; j < n; j++) buf[i + j] ^= ks[j];
+    }
+    if (!decrypt) ghash_update(&y, h, buf, len);
+    u8 lens[16];
+    st64be(lens, (u64)alen * 8);
+    st64be(lens + 8, (u64)len * 8);
+    ghash_update(&y, h, lens, 16);
+    aes128_encrypt(c, j0, ks);
+    st64be(tag, y.hi);
+    st64be(tag + 8, y.lo);
+    for (int i = 0; i < 16; i++) tag[i] ^= ks[i];
 }
 
 /* ---- ChaCha20, Poly1305, AEAD ------------------------------------------------------------- */
@@ -1181,6 +1354,24 @@ int main(int argc, char **argv) {
         hmac_sha256(acc, 64, m, len, h); mix(h, 32);
         st64le(h, siphash24(acc, m, len)); mix(h, 8);
         st32le(h, crc32(m, len)); st32le(h + 4, adler32(m, len)); mix(h, 8);
+        sm3(m, len, h); mix(h, 32);
+        ripemd160(m, len, h); mix(h, 20);
+        pbkdf2_sha256(acc, 32, m, len < 48 ? len : 48, 8, h); mix(h, 32);
+        {
+            aes128 a256;
+            u8 gkey[32], giv[12], gaad[20], gtag[16], gtag2[16];
+            memcpy(gkey, acc, 32);
+            memcpy(giv, acc + 32, 12);
+            memcpy(gaad, acc + 44, 20);
+            aes_init(&a256, gkey, 32);
+            size_t glen = len < 1024 ? len : 1024;
+            memcpy(tmp, m, glen);
+            gcm_crypt(&a256, giv, gaad, 20, tmp, glen, gtag, 0);
+            mix(gtag, 16);
+            if (glen >= 16) mix(tmp + glen - 16, 16);
+            gcm_crypt(&a256, giv, gaad, 20, tmp, glen, gtag2, 1);
+            aead_bad += memcmp(gtag, gtag2, 16) != 0 || memcmp(tmp, m, glen) != 0;
+        }
         aes128 aes;
         aes128_init(&aes, acc);
         aes128_ctr(&aes, acc + 16, m, len);

@@ -10,6 +10,9 @@
  * alternations, lazy and bounded repeats) are matched against every line: find-all with
  * captures on the Pike VM and the backtracker (which must agree), the DFA's yes/no answer
  * (which must agree with them), and a substitution that rewrites each match from its groups.
+ * Shell globs (* ? [set] [!set]) are matched by a direct matcher and by their translation to
+ * regexes (which must agree), and a lexer built from a dozen token rules as one program (the
+ * longest match wins, then the earliest rule) tokenizes a generated C-like text.
  * Checked once against Python's re module (finditer over the same lines: every match span and
  * every group span identical, about 25,000 matches).
  * argv[1] scales the work (rounds of 3 generated lines, default 10). */
@@ -1188,10 +1191,206 @@ static u64 mix64(u64 h, u64 v) {
     return h * 0xff51afd7ed558ccdULL;
 }
 
+/* ---- glob patterns: a direct matcher and a translation to regexes ----------------------- */
+
+/* the end of a [set] starting at p[i] == '[', or -1 when it is not closed (then '[' is literal) */
+static int glob_set_end(const char *p, int i) {
+    int j = i + 1;
+    if (p[j] == '!') j++;
+    if (p[j] == ']') j++;
+    while (p[j] && p[j] != ']') j++;
+    return p[j] ? j : -1;
+}
+
+static int glob_set_has(const char *p, int i, int end, int c) {
+    int j = i + 1, neg = 0, hit = 0;
+    if (p[j] == '!') { neg = 1; j++; }
+    int first = 1;
+    while (j < end) {
+        int lo = (u8)p[j];
+        if (p[j + 1] == '-' && j + 2 < end && !(first && 0)) {
+            int hi = (u8)p[j + 2];
+            if (c >= lo && c <= hi) hit = 1;
+            j += 3;
+        } else {
+            if (c == lo) hit = 1;
+            j++;
+        }
+        first = 0;
+    }
+    return hit != neg;
+}
+
+static int glob_match(const char *p, const u8 *s, int slen) {
+    int pi = 0, si = 0, star_p = -1, star_s = 0, plen = (int)strlen(p);
+    while (si < slen) {
+        if (pi < plen && p[pi] == '*') { star_p = pi++; star_s = si; continue; }
+        if (pi < plen) {
+            int next = -1;
+            if (p[pi] == '?') next = pi + 1;
+            else if (p[pi] == '[') {
+                int end = glob_set_end(p, pi);
+                if (end < 0) next = s[si] == '[' ? pi + 1 : -1;
+                else if (glob_set_has(p, pi, end, s[si])) next = end + 1;
+            } else if ((u8)p[pi] == s[si]) next = pi + 1;
+            if (next >= 0) { pi = next; si++; continue; }
+        }
+        if (star_p >= 0) { pi = star_p + 1; si = ++star_s; continue; }
+        return 0;
+    }
+    while (pi < plen && p[pi] == '*') pi++;
+    return pi == plen;
+}
+
+static void glob_to_regex(const char *p, char *out) {
+    char *o = out;
+    *o++ = '^';
+    for (int i = 0; p[i]; i++) {
+        char c = p[i];
+        if (c == '*') { *o++ = '.'; *o++ = '*'; continue; }
+        if (c == '?') { *o++ = '.'; continue; }
+        if (c == '[') {
+            int end = glob_set_end(p, i);
+            if (end >= 0) {
+                int j = i + 1;
+                *o++ = '[';
+                if (p[j] == '!') { *o++ = '^'; j++; }
+                else if (p[j] == '^') { *o++ = '\\'; *o++ = '^'; j++; }
+                for (; j < end; j++) {
+                    if (p[j] == '\\' || p[j] == '[' || p[j] == ']') *o++ = '\\';
+                    *o++ = p[j];
+                }
+                *o++ = ']';
+                i = end;
+                continue;
+            }
+        }
+        if (strchr(".[]{}()*+?|^$\\", c)) *o++ = '\\';
+        *o++ = c;
+    }
+    *o++ = '$';
+    *o = 0;
+}
+
+static const char *const globs[] = {
+    "*.org", "*.net*", "ser*", "?lient*", "[a-m]*", "*[0-9]*", "*e?e*", "[!a-f]*", "*.[ch]*",
+    "http*://*", "*@*.*", "[A-Z][A-Z]*", "*[!a-z0-9]*", "id=*", "*:??", "????", "*[.]*", "*[]a]*",
+    "[0-9][0-9][0-9][0-9]-*", "*o*o*", "<*>", "\"*\"", "*[[]*", "q[!u]*",
+};
+#define NGLOB (int)(sizeof globs / sizeof globs[0])
+static regex glob_res[NGLOB];
+
+/* ---- a lexer: one program of many token rules, longest match, earliest rule on ties ------- */
+
+static const char *const lex_rules[] = {
+    "[ \t\n]+",
+    "//[^\n]*",
+    "/\\*([^*]|\\*+[^*/])*\\*+/",
+    "if|else|while|for|return|int|char|void|struct|static|const|unsigned|sizeof|break",
+    "[A-Za-z_][A-Za-z0-9_]*",
+    "0[xX][0-9a-fA-F]+",
+    "[0-9]+\\.[0-9]*([eE][+-]?[0-9]+)?|[0-9]+[eE][+-]?[0-9]+",
+    "[0-9]+",
+    "\"([^\"\\\\\n]|\\\\.)*\"",
+    "'([^'\\\\\n]|\\\\.)'",
+    "<<=|>>=|\\+\\+|--|->|&&|\\|\\||<<|>>|[-+*/%&|^<>=!]=?",
+    "[{}()\\[\\];,.?:~]",
+};
+#define NRULES (int)(sizeof lex_rules / sizeof lex_rules[0])
+static regex lexer_re, rule_tmp;
+
+static int build_lexer(void) {
+    lexer_re.len = NRULES;
+    lexer_re.ncap = 1;
+    lexer_re.has_wordb = 0;
+    lexer_re.anchored = 1;
+    lexer_re.first_char = -1;
+    for (int r = 0; r < NRULES; r++) {
+        if (compile(&rule_tmp, lex_rules[r]) != 0) return -1;
+        int off = lexer_re.len;
+        if (r < NRULES - 1) lexer_re.code[r] = (inst){I_SPLIT, off, r + 1};
+        else lexer_re.code[r] = (inst){I_JMP, off, 0};
+        for (int i = 0; i < rule_tmp.len; i++) {
+            inst in = rule_tmp.code[i];
+            if (in.op == I_JMP) in.x += off;
+            else if (in.op == I_SPLIT) { in.x += off; in.y += off; }
+            else if (in.op == I_MATCH) in.x = r;
+            if (lexer_re.len >= MAXPROG) return -1;
+            lexer_re.code[lexer_re.len++] = in;
+        }
+        lexer_re.has_wordb |= rule_tmp.has_wordb;
+    }
+    return 0;
+}
+
+static int lex_longest(const regex *re, const u8 *s, int len, int start, int *rule) {
+    tlist *cl = &lists[0], *nl = &lists[1];
+    int caps[NSLOT];
+    for (int i = 0; i < NSLOT; i++) caps[i] = -1;
+    int best_end = -1, best_rule = 1 << 30;
+    cl->n = 0;
+    mark_gen++;
+    addthread(re, cl, 0, caps, s, len, start);
+    for (int pos = start;; pos++) {
+        nl->n = 0;
+        mark_gen++;
+        int ch = pos < len ? s[pos] : -1;
+        for (int i = 0; i < cl->n; i++) {
+            const inst *in = &re->code[cl->t[i].pc];
+            int ok = 0;
+            switch (in->op) {
+            case I_CHAR: ok = ch == in->x; break;
+            case I_ANY: ok = ch >= 0 && ch != '\n'; break;
+            case I_CLASS: ok = ch >= 0 && cc_has(&classes[in->x], ch); break;
+            case I_MATCH:
+                if (pos > best_end || (pos == best_end && in->x < best_rule)) { best_end = pos; best_rule = in->x; }
+                break;
+            default: break;
+            }
+            if (ok) addthread(re, nl, cl->t[i].pc + 1, cl->t[i].caps, s, len, pos + 1);
+        }
+        if (ch < 0 || nl->n == 0) break;
+        tlist *t = cl; cl = nl; nl = t;
+    }
+    *rule = best_rule;
+    return best_end;
+}
+
+static int gen_source(char *buf, int max) {
+    static const char *const kw[] = {"if", "else", "while", "for", "return", "int", "char", "void", "struct",
+                                     "static", "const", "unsigned", "sizeof", "break", "iffy", "format", "x_1"};
+    static const char *const ops[] = {"+", "-", "*", "/", "%", "==", "!=", "<=", ">=", "&&", "||", "<<=", "->",
+                                      "++", "--", "=", "+=", "&", "|", "^", "!", "~", "<", ">>"};
+    static const char *const punct[] = {"{", "}", "(", ")", "[", "]", ";", ",", ".", "?", ":"};
+    char *o = buf, *end = buf + max - 64;
+    while (o < end) {
+        switch (rndn(12)) {
+        case 0: *o++ = ' '; if (!rndn(4)) *o++ = '\n'; if (!rndn(6)) *o++ = '\t'; break;
+        case 1: { const char *k = kw[rndn(17)]; while (*k) *o++ = *k++; *o++ = ' '; break; }
+        case 2: o = gen_word(o); if (rndn(2)) { *o++ = '_'; o = gen_num(o, rndn(100)); } break;
+        case 3: o = gen_num(o, rnd() % 100000); break;
+        case 4: o = gen_num(o, rndn(100)); *o++ = '.'; o = gen_num(o, rndn(1000)); if (rndn(2)) { *o++ = 'e'; *o++ = '-'; o = gen_num(o, rndn(30)); } break;
+        case 5: *o++ = '0'; *o++ = 'x'; for (int k = 1 + (int)rndn(8); k > 0; k--) *o++ = "0123456789abcdefABCDEF"[rndn(22)]; break;
+        case 6: *o++ = '"'; o = gen_word(o); if (rndn(2)) { *o++ = '\\'; *o++ = "n\"\\t"[rndn(4)]; } *o++ = '"'; break;
+        case 7: *o++ = '\''; if (rndn(3)) *o++ = (char)('a' + rndn(26)); else { *o++ = '\\'; *o++ = 'n'; } *o++ = '\''; break;
+        case 8: case 9: { const char *k = ops[rndn(24)]; while (*k) *o++ = *k++; break; }
+        case 10: { const char *k = punct[rndn(11)]; while (*k) *o++ = *k++; break; }
+        default:
+            if (rndn(2)) { *o++ = '/'; *o++ = '/'; o = gen_word(o); *o++ = '\n'; }
+            else { *o++ = '/'; *o++ = '*'; o = gen_word(o); if (rndn(2)) *o++ = '*'; *o++ = ' '; *o++ = '*'; *o++ = '/'; }
+            break;
+        }
+    }
+    *o = 0;
+    return (int)(o - buf);
+}
+
 int main(int argc, char **argv) {
     int rounds = argc > 1 ? atoi(argv[1]) : 10;
     int bad_patterns = 0;
-    long roundtrip_bad = 0, prefilter_skips = 0;
+    long roundtrip_bad = 0, prefilter_skips = 0, glob_disagree = 0, lex_errors = 0;
+    static long glob_hits[NGLOB], token_counts[NRULES];
+    u64 token_hash = 0xcbf29ce484222325ULL;
     static regex reparsed;
     static char printed[NPAT][1024];
     static long matches[NPAT], lines_matched[NPAT];
@@ -1283,6 +1482,47 @@ int main(int argc, char **argv) {
                 if (d >= 0 && d != any) dfa_disagree++;
             }
         }
+        /* globs: the direct matcher against the regex translation, over every word of the lines */
+        for (int gi = 0; gi < NGLOB; gi++) {
+            char rx[256];
+            glob_to_regex(globs[gi], rx);
+            if (compile(&glob_res[gi], rx) != 0) { roundtrip_bad++; continue; }
+        }
+        for (int ln = 0; ln < LINES; ln++) {
+            const u8 *s = (const u8 *)lines[ln];
+            int len = lens[ln];
+            for (int a = 0; a < len;) {
+                int b = a;
+                while (b < len && s[b] != ' ') b++;
+                if (b > a) {
+                    for (int gi = 0; gi < NGLOB; gi++) {
+                        int g1 = glob_match(globs[gi], s + a, b - a);
+                        int caps[NSLOT];
+                        int g2 = pike_search(&glob_res[gi], s + a, b - a, 0, caps);
+                        if (g1 != g2) glob_disagree++;
+                        glob_hits[gi] += g1;
+#ifdef DUMP
+                        printf("G %d %d %.*s\n", gi, g1, b - a, s + a);
+#endif
+                    }
+                }
+                a = b + 1;
+            }
+        }
+        /* the lexer over a generated C-like text */
+        if (build_lexer() != 0) roundtrip_bad++;
+        else {
+            static char src[2048];
+            int sl = gen_source(src, (int)sizeof src);
+            for (int pos = 0; pos < sl;) {
+                int rule, end = lex_longest(&lexer_re, (const u8 *)src, sl, pos, &rule);
+                if (end <= pos) { lex_errors++; pos++; continue; }
+                token_counts[rule]++;
+                for (int k = pos; k < end; k++) token_hash = (token_hash ^ (u8)src[k]) * 0x100000001b3ULL;
+                token_hash = (token_hash ^ (u64)rule) * 0x100000001b3ULL;
+                pos = end;
+            }
+        }
     }
     u64 all = 0;
     for (int pi = 0; pi < NPAT; pi++) {
@@ -1299,6 +1539,11 @@ int main(int argc, char **argv) {
            "prefilter skips %ld\n", bt_steps, tm_steps, dfa_built, dfa_flushes, prefilter_skips);
     printf("disagreements: pike/backtrack/tree %ld, dfa %ld, print-reparse %ld\n", disagree,
            dfa_disagree, roundtrip_bad);
+    printf("globs:");
+    for (int gi = 0; gi < NGLOB; gi++) printf(" %ld", glob_hits[gi]);
+    printf("\nglob disagreements %ld; tokens:", glob_disagree);
+    for (int r = 0; r < NRULES; r++) printf(" %ld", token_counts[r]);
+    printf("\nlexer errors %ld, token hash %016llx\n", lex_errors, (unsigned long long)token_hash);
     printf("checksum %016llx subst %016llx\n", (unsigned long long)all, (unsigned long long)subst_hash);
-    return disagree || dfa_disagree || bad_patterns || roundtrip_bad;
+    return disagree || dfa_disagree || bad_patterns || roundtrip_bad || glob_disagree || lex_errors;
 }
