@@ -73,7 +73,7 @@ SCALES = {
         "bintrees": "16", "qsort": "140", "textproc": "260", "malloc": "470",
         "nbody": "1550", "matmul": "180", "mandelbrot": "125", "montecarlo": "400",
         "vm_big": "64", "regex": "120", "compress": "150", "image": "150", "crypto": "1800",
-        "json": "150", "minilang": "45", "chess": "40",
+        "json": "150", "minilang": "45", "chess": "50",
     },
     "interp": {
         "intloop": "8", "sieve": "2", "memstream": "14", "hashtable": "8",
@@ -91,7 +91,7 @@ QUICK_SCALES = {
         "bintrees": "13", "qsort": "18", "textproc": "32", "malloc": "60",
         "nbody": "200", "matmul": "22", "mandelbrot": "16", "montecarlo": "50",
         "vm_big": "8", "regex": "15", "compress": "19", "image": "19", "crypto": "225",
-        "json": "19", "minilang": "6", "chess": "5",
+        "json": "19", "minilang": "6", "chess": "6",
     },
     "interp": {
         "intloop": "3", "sieve": "1", "memstream": "5", "hashtable": "3",

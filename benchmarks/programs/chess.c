@@ -7,6 +7,8 @@
  * and an iterative-deepening alpha-beta search with quiescence, a transposition table,
  * MVV-LVA, killer and history move ordering, null-move pruning, check extensions, mate and
  * repetition/fifty-move draws, plus SAN move names (disambiguation, check and mate marks).
+ * A second move generator on bitboards (ray attacks with bit scans, shifted pawn sets,
+ * copy-make) must give the same perft counts.
  * Each round runs perft on one of five standard test positions (the node counts are checked
  * against their published values: the program prints "perft mismatches 0"), searches a
  * position and plays a few self-play moves, printing the moves in SAN and the final FEN.
@@ -393,6 +395,190 @@ static u64 perft(position *p, int depth) {
     return nodes;
 }
 
+/* ---- a second move generator on bitboards (copy-make), cross-checked by perft ------------- */
+
+typedef struct { u64 pc[2][7], occ[2], all; int side, castling, ep; } bpos;   /* side 0/1, ep 0..63 or -1 */
+
+static u64 knight_att[64], king_att[64], pawn_att[2][64], rays[8][64];
+static const int ray_df[8] = {0, 0, 1, -1, 1, -1, 1, -1}, ray_dr[8] = {1, -1, 0, 0, 1, 1, -1, -1};
+static const int ray_positive[8] = {1, 0, 1, 0, 1, 1, 0, 0};   /* N S E W NE NW SE SW */
+static int bb_castle_mask[64];
+
+static void init_bitboards(void) {
+    for (int sq = 0; sq < 64; sq++) {
+        int r = sq >> 3, f = sq & 7;
+        static const int kd[8][2] = {{1, 2}, {2, 1}, {2, -1}, {1, -2}, {-1, -2}, {-2, -1}, {-2, 1}, {-1, 2}};
+        for (int i = 0; i < 8; i++) {
+            int rr = r + kd[i][0], ff = f + kd[i][1];
+            if (rr >= 0 && rr < 8 && ff >= 0 && ff < 8) knight_att[sq] |= 1ULL << (rr * 8 + ff);
+            rr = r + ray_dr[i];
+            ff = f + ray_df[i];
+            if (rr >= 0 && rr < 8 && ff >= 0 && ff < 8) king_att[sq] |= 1ULL << (rr * 8 + ff);
+        }
+        if (r < 7) {
+            if (f > 0) pawn_att[0][sq] |= 1ULL << (sq + 7);
+            if (f < 7) pawn_att[0][sq] |= 1ULL << (sq + 9);
+        }
+        if (r > 0) {
+            if (f > 0) pawn_att[1][sq] |= 1ULL << (sq - 9);
+            if (f < 7) pawn_att[1][sq] |= 1ULL << (sq - 7);
+        }
+        for (int d = 0; d < 8; d++)
+            for (int rr = r + ray_dr[d], ff = f + ray_df[d]; rr >= 0 && rr < 8 && ff >= 0 && ff < 8; rr += ray_dr[d], ff += ray_df[d])
+                rays[d][sq] |= 1ULL << (rr * 8 + ff);
+        bb_castle_mask[sq] = 15;
+    }
+    bb_castle_mask[0] &= ~WQ;
+    bb_castle_mask[7] &= ~WK;
+    bb_castle_mask[4] &= ~(WK | WQ);
+    bb_castle_mask[56] &= ~BQ;
+    bb_castle_mask[63] &= ~BK;
+    bb_castle_mask[60] &= ~(BK | BQ);
+}
+
+static u64 ray_attacks(int d, int sq, u64 occ) {
+    u64 ray = rays[d][sq], b = ray & occ;
+    if (!b) return ray;
+    int s = ray_positive[d] ? __builtin_ctzll(b) : 63 - __builtin_clzll(b);
+    return ray ^ rays[d][s];
+}
+static u64 bishop_att(int sq, u64 occ) { return ray_attacks(4, sq, occ) | ray_attacks(5, sq, occ) | ray_attacks(6, sq, occ) | ray_attacks(7, sq, occ); }
+static u64 rook_att(int sq, u64 occ) { return ray_attacks(0, sq, occ) | ray_attacks(1, sq, occ) | ray_attacks(2, sq, occ) | ray_attacks(3, sq, occ); }
+
+static int bb_attacked(const bpos *p, int sq, int by) {
+    const u64 *b = p->pc[by];
+    if (pawn_att[by ^ 1][sq] & b[PAWN]) return 1;
+    if (knight_att[sq] & b[KNIGHT]) return 1;
+    if (king_att[sq] & b[KING]) return 1;
+    if (bishop_att(sq, p->all) & (b[BISHOP] | b[QUEEN])) return 1;
+    if (rook_att(sq, p->all) & (b[ROOK] | b[QUEEN])) return 1;
+    return 0;
+}
+
+static void bb_from_position(const position *x, bpos *p) {
+    memset(p, 0, sizeof *p);
+    for (int sq = 0; sq < 128; sq++) {
+        if (OFFBOARD(sq) || !x->board[sq]) continue;
+        int pc = x->board[sq], s64 = (sq >> 4) * 8 + (sq & 7);
+        p->pc[COLOR(pc) >> 3][KIND(pc)] |= 1ULL << s64;
+    }
+    for (int c = 0; c < 2; c++)
+        for (int k = PAWN; k <= KING; k++) p->occ[c] |= p->pc[c][k];
+    p->all = p->occ[0] | p->occ[1];
+    p->side = x->side >> 3;
+    p->castling = x->castling;
+    p->ep = x->ep == NO_SQ ? -1 : (x->ep >> 4) * 8 + (x->ep & 7);
+}
+
+#define RANK_1 0xffULL
+#define RANK_8 (0xffULL << 56)
+#define FILE_A 0x0101010101010101ULL
+#define FILE_H (FILE_A << 7)
+
+static int bb_add_pawn(move *list, int n, int from, int to, int flags) {
+    if ((1ULL << to) & (RANK_1 | RANK_8))
+        for (int pr = QUEEN; pr >= KNIGHT; pr--) list[n++] = MV(from, to, pr, flags);
+    else list[n++] = MV(from, to, 0, flags);
+    return n;
+}
+
+static int bb_gen(const bpos *p, move *list) {
+    int us = p->side, them = us ^ 1, n = 0;
+    u64 own = p->occ[us], opp = p->occ[them], empty = ~p->all, pawns = p->pc[us][PAWN];
+    u64 single, dbl, capl, capr;
+    int up;
+    if (us == 0) {
+        up = 8;
+        single = (pawns << 8) & empty;
+        dbl = ((single & (RANK_1 << 16)) << 8) & empty;
+        capl = ((pawns & ~FILE_A) << 7) & opp;
+        capr = ((pawns & ~FILE_H) << 9) & opp;
+    } else {
+        up = -8;
+        single = (pawns >> 8) & empty;
+        dbl = ((single & (RANK_1 << 40)) >> 8) & empty;
+        capl = ((pawns & ~FILE_A) >> 9) & opp;
+        capr = ((pawns & ~FILE_H) >> 7) & opp;
+    }
+    for (u64 b = single; b; b &= b - 1) { int to = __builtin_ctzll(b); n = bb_add_pawn(list, n, to - up, to, 0); }
+    for (u64 b = dbl; b; b &= b - 1) { int to = __builtin_ctzll(b); list[n++] = MV(to - 2 * up, to, 0, F_DOUBLE); }
+    for (u64 b = capl; b; b &= b - 1) { int to = __builtin_ctzll(b); n = bb_add_pawn(list, n, to - (us == 0 ? 7 : -9), to, F_CAPTURE); }
+    for (u64 b = capr; b; b &= b - 1) { int to = __builtin_ctzll(b); n = bb_add_pawn(list, n, to - (us == 0 ? 9 : -7), to, F_CAPTURE); }
+    if (p->ep >= 0)
+        for (u64 b = pawn_att[them][p->ep] & pawns; b; b &= b - 1) list[n++] = MV(__builtin_ctzll(b), p->ep, 0, F_CAPTURE | F_EP);
+    for (int kind = KNIGHT; kind <= KING; kind++)
+        for (u64 b = p->pc[us][kind]; b; b &= b - 1) {
+            int from = __builtin_ctzll(b);
+            u64 t;
+            switch (kind) {
+            case KNIGHT: t = knight_att[from]; break;
+            case BISHOP: t = bishop_att(from, p->all); break;
+            case ROOK: t = rook_att(from, p->all); break;
+            case QUEEN: t = bishop_att(from, p->all) | rook_att(from, p->all); break;
+            default: t = king_att[from]; break;
+            }
+            t &= ~own;
+            for (; t; t &= t - 1) {
+                int to = __builtin_ctzll(t);
+                list[n++] = MV(from, to, 0, (opp >> to) & 1 ? F_CAPTURE : 0);
+            }
+        }
+    int ksq = __builtin_ctzll(p->pc[us][KING]), base = us ? 56 : 0;
+    if (ksq == base + 4) {
+        int kbit = us ? BK : WK, qbit = us ? BQ : WQ;
+        if ((p->castling & kbit) && !((p->all >> (base + 5)) & 1) && !((p->all >> (base + 6)) & 1) &&
+            ((p->pc[us][ROOK] >> (base + 7)) & 1) && !bb_attacked(p, base + 4, them) &&
+            !bb_attacked(p, base + 5, them) && !bb_attacked(p, base + 6, them))
+            list[n++] = MV(base + 4, base + 6, 0, F_CASTLE);
+        if ((p->castling & qbit) && !((p->all >> (base + 1)) & 7) && ((p->pc[us][ROOK] >> base) & 1) &&
+            !bb_attacked(p, base + 4, them) && !bb_attacked(p, base + 3, them) && !bb_attacked(p, base + 2, them))
+            list[n++] = MV(base + 4, base + 2, 0, F_CASTLE);
+    }
+    return n;
+}
+
+static int bb_kind_at(const bpos *p, int color, int sq) {
+    for (int k = PAWN; k <= KING; k++)
+        if ((p->pc[color][k] >> sq) & 1) return k;
+    return EMPTY;
+}
+
+static void bb_make(const bpos *p, move m, bpos *n) {
+    *n = *p;
+    int us = p->side, them = us ^ 1, from = FROM(m), to = TO(m), flags = FLAGS(m);
+    int kind = bb_kind_at(p, us, from);
+    u64 fb = 1ULL << from, tb = 1ULL << to;
+    n->pc[us][kind] ^= fb;
+    n->pc[us][PROMO(m) ? PROMO(m) : kind] |= tb;
+    if (flags & F_EP) n->pc[them][PAWN] &= ~(1ULL << (to + (us == 0 ? -8 : 8)));
+    else if (flags & F_CAPTURE) n->pc[them][bb_kind_at(p, them, to)] &= ~tb;
+    if (flags & F_CASTLE) {
+        int rf = to > from ? to + 1 : to - 2, rt = to > from ? to - 1 : to + 1;
+        n->pc[us][ROOK] ^= (1ULL << rf) | (1ULL << rt);
+    }
+    n->castling &= bb_castle_mask[from] & bb_castle_mask[to];
+    n->ep = (flags & F_DOUBLE) ? (from + to) / 2 : -1;
+    n->side = them;
+    for (int c = 0; c < 2; c++) {
+        n->occ[c] = 0;
+        for (int k = PAWN; k <= KING; k++) n->occ[c] |= n->pc[c][k];
+    }
+    n->all = n->occ[0] | n->occ[1];
+}
+
+static u64 bb_perft(const bpos *p, int depth) {
+    move list[256];
+    int n = bb_gen(p, list);
+    u64 nodes = 0;
+    for (int i = 0; i < n; i++) {
+        bpos c;
+        bb_make(p, list[i], &c);
+        if (bb_attacked(&c, __builtin_ctzll(c.pc[p->side][KING]), c.side)) continue;
+        nodes += depth > 1 ? bb_perft(&c, depth - 1) : 1;
+    }
+    return nodes;
+}
+
 /* ---- evaluation --------------------------------------------------------------------------- */
 
 static const int value[7] = {0, 100, 320, 330, 500, 900, 20000};
@@ -771,6 +957,7 @@ static const char *const game_fens[] = {
 int main(int argc, char **argv) {
     int rounds = argc > 1 ? atoi(argv[1]) : 10;
     init_tables();
+    init_bitboards();
     init_pst();
     long perft_bad = 0;
     u64 perft_total = 0, h = 0;
@@ -779,9 +966,12 @@ int main(int argc, char **argv) {
         position p;
         int t = r % NPERFT;
         parse_fen(&p, perft_tests[t].fen);
+        bpos bp;
+        bb_from_position(&p, &bp);
         u64 nodes = perft(&p, perft_tests[t].depth);
+        u64 bb_nodes = bb_perft(&bp, perft_tests[t].depth);
         perft_total += nodes;
-        if (nodes != perft_tests[t].nodes) perft_bad++;
+        if (nodes != perft_tests[t].nodes || bb_nodes != nodes) perft_bad++;
         to_fen(&p, fen);
         if (strcmp(fen, perft_tests[t].fen) != 0) perft_bad++;          /* make/unmake restored it */
         if (p.key != compute_key(&p)) perft_bad++;
