@@ -389,15 +389,28 @@ def qemu_command(root: Path, cmd: Command, qemu: str = "qemu-riscv64") -> list[s
     return [qemu, "-L", str(root), str(root / cmd.program), *cmd.args]
 
 
-# dbt-vm cannot load a dynamically linked program by itself yet (PT_INTERP support is being
-# added): until then it runs the dynamic loader, which loads the program. The guest's argv
-# is the same (ld.so drops its own argv[0]); /proc/self/exe and AT_EXECFN differ from qemu's.
-VIA_LD_SO = True
+# Until dbt-vm loaded PT_INTERP programs itself, it ran the dynamic loader, which loaded the
+# program (the guest's argv is the same, since ld.so drops its own argv[0]; /proc/self/exe and
+# AT_EXECFN are not). True brings that back.
+VIA_LD_SO = False
+# Variables of dbt-vm's own process (its translation cache; PYTHONPATH, when dbt-vm itself
+# is imported from there): set for dbt-vm, removed from the guest's environment with -U.
+HOST_VARS = ("DBT_VM_CACHE_DIR", "XDG_CACHE_HOME", "PYTHONPATH")
 
 
 def dbt_command(root: Path, cmd: Command, mode: str = "dynamic",
                 options: tuple[str, ...] = ()) -> list[str]:
     """`python -m dbt run` of cmd in the sysroot (OPTIONS go before the program)."""
     loader = [str(root / INTERP)] if VIA_LD_SO else []
-    return [sys.executable, "-m", "dbt", "run", "--mode", mode, "-L", str(root), *options,
-            *loader, str(root / cmd.program), *cmd.args]
+    unset = [opt for var in HOST_VARS for opt in ("-U", var)]
+    return [sys.executable, "-m", "dbt", "run", "--mode", mode, "-L", str(root), *unset,
+            *options, *loader, str(root / cmd.program), *cmd.args]
+
+
+def dbt_env(cmd: Command, cache_dir: Path) -> dict:
+    """The environment of the dbt-vm process: the command's, plus dbt-vm's translation cache
+    in cache_dir (DBT_VM_CACHE_DIR; XDG_CACHE_HOME too, so that nothing lands in ~/.cache)."""
+    env = {**cmd.env, "DBT_VM_CACHE_DIR": str(cache_dir), "XDG_CACHE_HOME": str(cache_dir)}
+    if os.environ.get("PYTHONPATH"):
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    return env
