@@ -1,8 +1,9 @@
 """The persistent translation cache on disk: entries of bytes under a key, safe to share.
 
 Where: `$DBT_VM_CACHE_DIR`, else `$XDG_CACHE_HOME/dbt-vm`, else `~/.cache/dbt-vm`. Each entry
-is one file, `<kind>/<key[:2]>/<key>`, holding a header (magic, format version, a label for
-`dbt-vm cache info`, the SHA-256 and length of the payload) and the payload. What the
+is one file, `<kind>/<key[:2]>/<key>`, holding a header (magic, format version, the key
+itself, a label for `dbt-vm cache info`, the SHA-256 and length of the payload) and the
+payload. What the
 payload means is the writer's business (a backend's translations of one guest file, the
 runtime's own code); the key must name everything the payload depends on, so that a stale or
 foreign entry is never found (see the backend's key).
@@ -28,8 +29,8 @@ import struct
 import time
 from pathlib import Path
 
-MAGIC = b"DBTVMC\x01\x00"
-_HEADER = struct.Struct("<8sH H32sQ")        # magic, label length, 0, sha256, payload length
+MAGIC = b"DBTVMC\x02\x00"
+_HEADER = struct.Struct("<8s32sHH32sQ")   # magic, key, label length, 0, sha256, payload length
 DEFAULT_LIMIT = 1 << 30
 KINDS = ("img", "rt", "ids")                 # translations per file, runtime code, file digests
 RUNS_LOG = "runs.log"
@@ -93,7 +94,7 @@ class DiskCache:
         except OSError:
             self.misses += 1
             return None
-        payload = _payload(data)
+        payload = _payload(data, key)
         if payload is None:
             self.discarded += 1
             self.misses += 1
@@ -110,8 +111,8 @@ class DiskCache:
         """Store an entry (atomically); False if the folder is not writable."""
         path = self.path(kind, key)
         label_bytes = label.encode(errors="replace")[:1024]
-        header = _HEADER.pack(MAGIC, len(label_bytes), 0, hashlib.sha256(payload).digest(),
-                              len(payload))
+        header = _HEADER.pack(MAGIC, _key_bytes(key), len(label_bytes), 0,
+                              hashlib.sha256(payload).digest(), len(payload))
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -226,13 +227,18 @@ class DiskCache:
         return out
 
 
-def _payload(data: bytes) -> bytes | None:
-    """An entry file's payload if its header and checksum hold, else None."""
+def _key_bytes(key: str) -> bytes:
+    return hashlib.sha256(key.encode()).digest()
+
+
+def _payload(data: bytes, key: str) -> bytes | None:
+    """An entry file's payload if its header (the key it was written under included) and
+    checksum hold, else None."""
     if len(data) < _HEADER.size:
         return None
-    magic, label_len, _, digest, length = _HEADER.unpack_from(data)
+    magic, written_key, label_len, _, digest, length = _HEADER.unpack_from(data)
     start = _HEADER.size + label_len
-    if magic != MAGIC or len(data) != start + length:
+    if magic != MAGIC or written_key != _key_bytes(key) or len(data) != start + length:
         return None
     payload = data[start:]
     if hashlib.sha256(payload).digest() != digest:
@@ -248,7 +254,7 @@ def _label(path: str) -> str:
         return ""
     if len(head) < _HEADER.size or head[:8] != MAGIC:
         return ""
-    label_len = _HEADER.unpack_from(head)[1]
+    label_len = _HEADER.unpack_from(head)[2]
     return head[_HEADER.size:_HEADER.size + label_len].decode(errors="replace")
 
 

@@ -50,6 +50,10 @@ def _parser() -> argparse.ArgumentParser:
                           "whenever it is busy, which makes what it does deterministic)")
     run.add_argument("--no-cache", dest="cache", action="store_false",
                      help="neither use nor fill the persistent translation cache for this run")
+    run.add_argument("--cache-dir", metavar="DIR",
+                     help="the persistent translation cache's folder (default: "
+                          "$DBT_VM_CACHE_DIR, else $XDG_CACHE_HOME/dbt-vm, else "
+                          "~/.cache/dbt-vm)")
     run.add_argument("--trace", default="", metavar="KINDS",
                      help=f"comma-separated debug output on stderr: {', '.join(TRACE_KINDS)}")
     run.add_argument("--stats", action="store_true",
@@ -58,6 +62,14 @@ def _parser() -> argparse.ArgumentParser:
                      help="write the --stats figures to FILE as JSON (for benchmark runners)")
     run.add_argument("program", metavar="PROGRAM")
     run.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS")
+    cache = sub.add_parser("cache", help="the persistent translation cache",
+                           description="The persistent translation cache lives in "
+                           "$DBT_VM_CACHE_DIR, else $XDG_CACHE_HOME/dbt-vm, else "
+                           "~/.cache/dbt-vm; DBT_VM_CACHE_LIMIT bounds its size (default 1G).")
+    cache.add_argument("action", choices=("info", "clear"),
+                       help="info: what it holds and the last runs' hits and misses; "
+                            "clear: remove everything")
+    cache.add_argument("--cache-dir", metavar="DIR", help="the cache's folder")
     return p
 
 
@@ -142,7 +154,7 @@ def _cache(args, mode: str):
     if not args.cache or mode == "interp":
         return None
     from .cache.disk import DiskCache
-    return DiskCache()
+    return DiskCache(args.cache_dir)
 
 
 def _sysroot(args) -> str | None:
@@ -209,6 +221,9 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(argv)
         if args.command == "run":
             status = cmd_run(args)
+        elif args.command == "cache":
+            from . import cache_cmd
+            status = cache_cmd.main(args.action, args.cache_dir, sys.stdout)
         else:
             status = _error(f"unknown command {args.command}")
     finally:

@@ -44,6 +44,17 @@ def _dynamic(engine) -> dict:
     }
     for reason, count in sorted(stats.exits.items()):
         out[f"exits to Python: {reason}"] = count
+    cache = getattr(engine, "cache_summary", None)
+    if cache:
+        out.update({
+            "guest files run": cache["units"],
+            "... with translations in the cache": cache["images"],
+            "regions loaded from the cache": cache["regions loaded"],
+            "regions added to the cache": cache["regions saved"],
+            "cache entries found damaged": cache["entries damaged"],
+            "cache load s": cache["load s"],
+            "cache save s": cache["save s"],
+        })
     return out
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import json
 import os
 import re
 import sys
@@ -24,8 +25,10 @@ from pathlib import Path
 
 import pytest
 
-# Execution modes of `dbt run --mode`; add "static", "dynamic", "auto" as they come.
-MODES = ["interp", "dynamic"]
+# How each program runs: a mode of `dbt run --mode`, and "dynamic-warm": the dynamic mode
+# with a persistent cache of its own that a first run (also checked) filled, so that the
+# second run loads the translations of the first instead of compiling them.
+MODES = ["interp", "dynamic", "dynamic-warm"]
 
 # Seconds a single guest run under dbt-vm may take (the interpreter is slow).
 DBT_TIMEOUT = float(os.environ.get("DBT_PROGRAM_TIMEOUT", "600"))
@@ -113,15 +116,27 @@ def test_program(case_name: str, libc: str, mode: str, tmp_path: Path) -> None:
     case = cases.CASES_BY_NAME[case_name]
     binary = _binary(case, libc)
     expected = _expected(case, libc)
-    cmd = [sys.executable, "-m", "dbt", "run", "--mode", mode,
-           *record.guest_command(binary, case)]
-    actual = _without_fault_line(record.run_guest(cmd, case, cwd=tmp_path, timeout=DBT_TIMEOUT))
-    _check(expected, actual, f"dbt-vm --mode {mode}", "the recorded qemu output")
-    if record.qemu_available():
-        _check(_qemu_live(case, libc, binary), actual, f"dbt-vm --mode {mode}",
-               "qemu-riscv64 run now")
-    # qemu leaves the working directory empty for every case (record.py checks that)
-    assert actual.leftovers == (), f"files left in the guest's working directory: {actual.leftovers}"
+    runs = [mode]
+    cache = os.environ["DBT_VM_CACHE_DIR"]        # (the session's: tests/conftest.py)
+    if mode == "dynamic-warm":
+        runs, cache = ["dynamic (cold)", "dynamic (warm)"], str(tmp_path / "cache")
+    for i, run in enumerate(runs):
+        work = tmp_path / f"cwd{i}"
+        work.mkdir()
+        stats = tmp_path / "stats.json"
+        cmd = [sys.executable, "-m", "dbt", "run", "--mode", run.split()[0], "--cache-dir", cache,
+               "--stats-json", str(stats), *record.guest_command(binary, case)]
+        actual = _without_fault_line(record.run_guest(cmd, case, cwd=work, timeout=DBT_TIMEOUT))
+        _check(expected, actual, f"dbt-vm --mode {run}", "the recorded qemu output")
+        if record.qemu_available():
+            _check(_qemu_live(case, libc, binary), actual, f"dbt-vm --mode {run}",
+                   "qemu-riscv64 run now")
+        # qemu leaves the working directory empty for every case (record.py checks that)
+        assert actual.leftovers == (), f"files left in the guest's working directory: " \
+                                       f"{actual.leftovers}"
+    if mode == "dynamic-warm":              # the second run found the first one's work
+        figures = json.loads(stats.read_text())
+        assert figures["regions loaded from the cache"] > 0, figures
 
 
 @pytest.mark.oracle

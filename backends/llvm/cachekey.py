@@ -9,7 +9,9 @@ found, because any change to any of these changes the key.
 - the host CPU: vendor, family, model and feature flags (code is compiled for this CPU);
 - the GuestState layout and the format of images;
 - every option that changes generated code: the guest window's size, the hot threshold, the
-  region sizes.
+  region sizes;
+- `DBT_VM_CACHE_SALT`, if set: a run with another salt behaves as another build of dbt-vm
+  would (for tests, and to keep experiments apart).
 
 Computing it reads /proc/cpuinfo and a few hundred KB of sources (a few milliseconds) and
 imports nothing of LLVM.
@@ -79,7 +81,8 @@ def config_key(window_bits: int, hot_threshold: int) -> str:
     layout = ",".join(f"{f.name}:{f.slot}:{f.type.name}" for f in LAYOUT.values())
     options = (f"window={window_bits};hot={hot_threshold};regions={region.MAX_REGION_BLOCKS},"
                f"{region.HOT_REGION_BLOCKS},{region.HOT_REGION_INSNS}")
-    parts = [IMAGE_MAGIC.hex(), source_digest(), llvm_identity(), host_cpu(), layout, options]
+    parts = [IMAGE_MAGIC.hex(), source_digest(), llvm_identity(), host_cpu(), layout, options,
+             os.environ.get("DBT_VM_CACHE_SALT", "")]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 

@@ -119,6 +119,7 @@ class DynamicEngine:
         self.cache, self.label = cache, label
         self.units: Units | None = None
         self.image_regions: dict[int, Region] = {}   # function -> an image's region, once
+        self.cache_summary: dict = {}                # what cache_figures said at the end
         if cache is not None:                        # the hot tier needed its blocks
             self.units = Units(memory, self.native, cache, config, SYMBOLS)
 
@@ -242,7 +243,8 @@ class DynamicEngine:
             self.spec = None
         if self.units is not None:
             self.units.save()
-            self.cache.note_run(self.cache_figures())
+            self.cache_summary = self.cache_figures()
+            self.cache.note_run(self.cache_summary)
             self.units.close()
             self.units = None
 
@@ -252,7 +254,9 @@ class DynamicEngine:
         return {"program": self.label, "units": u.units, "images": u.images_loaded,
                 "regions loaded": u.regions_loaded, "regions compiled": self.stats.regions,
                 "hot compiled": self.stats.hot_regions, "regions saved": u.regions_saved,
-                "entries read": self.cache.hits, "entries missing": self.cache.misses}
+                "entries read": self.cache.hits, "entries missing": self.cache.misses,
+                "entries damaged": self.cache.discarded, "load s": round(u.load_seconds, 4),
+                "save s": round(u.save_seconds, 4)}
 
     def _translate(self, pc: int) -> None:
         if self.store.used > self.code_cache_size:

@@ -1,0 +1,126 @@
+"""cache/disk.py, the persistent cache's files: atomic entries, checks that find damage, least
+recently used eviction, file digests remembered by identity, the run log."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from dbt.cache.disk import DiskCache, cache_dir, parse_size
+
+
+def test_an_entry_reads_back_and_says_it_was_a_hit(tmp_path):
+    cache = DiskCache(tmp_path)
+    assert cache.read("img", "ab" * 32) is None and cache.misses == 1
+    assert cache.write("img", "ab" * 32, b"payload bytes", label="prog")
+    assert cache.read("img", "ab" * 32) == b"payload bytes" and cache.hits == 1
+    assert [e[4] for e in cache.entries()] == ["prog"]
+
+
+@pytest.mark.parametrize("damage", ["flip a payload byte", "truncate", "append", "flip the key",
+                                    "zero the header", "empty file"])
+def test_a_damaged_entry_is_missing_and_deleted(tmp_path, damage):
+    cache = DiskCache(tmp_path)
+    key = "cd" * 32
+    cache.write("img", key, bytes(range(256)) * 40)
+    path = cache.path("img", key)
+    data = bytearray(path.read_bytes())
+    if damage == "flip a payload byte":
+        data[-100] ^= 0x10
+    elif damage == "truncate":
+        data = data[:len(data) // 2]
+    elif damage == "append":
+        data += b"x"
+    elif damage == "flip the key":
+        data[8] ^= 1
+    elif damage == "zero the header":
+        data[:16] = bytes(16)
+    else:
+        data = bytearray()
+    path.write_bytes(bytes(data))
+    assert cache.read("img", key) is None
+    assert cache.discarded == 1 and not path.exists()
+
+
+def test_an_entry_under_another_key_is_not_taken(tmp_path):
+    """A file at the wrong place (renamed, or copied there) is never read as that key's."""
+    cache = DiskCache(tmp_path)
+    cache.write("img", "11" * 32, b"for one key")
+    other = cache.path("img", "22" * 32)
+    other.parent.mkdir(parents=True)
+    other.write_bytes(cache.path("img", "11" * 32).read_bytes())
+    assert cache.read("img", "22" * 32) is None and not other.exists()
+
+
+def test_writes_leave_no_temporary_files_and_replace_whole(tmp_path):
+    cache = DiskCache(tmp_path)
+    for payload in (b"first", b"second version"):
+        cache.write("rt", "ee" * 32, payload)
+    assert cache.read("rt", "ee" * 32) == b"second version"
+    assert [p.name for p in (tmp_path / "rt" / "ee").iterdir()] == ["ee" * 32]
+
+
+def test_least_recently_used_entries_go_past_the_limit(tmp_path):
+    cache = DiskCache(tmp_path, limit=14_000)        # six entries of ~2.1 KB fit
+    keys = [f"{i:02x}" * 32 for i in range(6)]
+    for i, key in enumerate(keys):
+        cache.write("img", key, bytes(2000))
+        os.utime(cache.path("img", key), (1000 + i, 1000 + i))   # older first
+    cache.read("img", keys[0])                  # used now: the youngest
+    cache.write("img", "ff" * 32, bytes(2000))   # past the limit: evict
+    left = {e[1].name for e in cache.entries()}
+    assert keys[0] in left and "ff" * 32 in left
+    assert keys[1] not in left                  # the least recently used went first
+    assert sum(e[2] for e in cache.entries()) <= 14_000 * 9 // 10
+
+
+def test_a_folder_that_cannot_be_written_is_an_empty_cache(tmp_path):
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("x")
+    cache = DiskCache(blocked / "cache")
+    assert not cache.write("img", "aa" * 32, b"data")
+    assert cache.read("img", "aa" * 32) is None
+    assert cache.entries() == [] and cache.runs() == []
+    cache.note_run({"program": "p"})            # (no error either)
+
+
+def test_file_digest_is_remembered_and_follows_changes(tmp_path):
+    cache = DiskCache(tmp_path / "cache")
+    guest = tmp_path / "lib.so"
+    guest.write_bytes(b"version one")
+
+    def ident(path):
+        info = path.stat()
+        return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+    first = cache.file_digest(bytes(guest), ident(guest))
+    assert first == hashlib.sha256(b"version one").hexdigest()
+    hits = cache.hits
+    assert cache.file_digest(bytes(guest), ident(guest)) == first and cache.hits == hits + 1
+    time.sleep(0.01)
+    guest.write_bytes(b"version two")           # a change changes the identity
+    assert cache.file_digest(bytes(guest), ident(guest)) == \
+        hashlib.sha256(b"version two").hexdigest()
+
+
+def test_clear_and_the_run_log(tmp_path):
+    cache = DiskCache(tmp_path)
+    cache.write("img", "aa" * 32, b"x")
+    cache.note_run({"program": "a", "images": 1})
+    cache.note_run({"program": "b", "images": 0})
+    assert [r["program"] for r in cache.runs()] == ["a", "b"]
+    assert cache.clear() == 1
+    assert cache.entries() == [] and cache.runs() == []
+
+
+def test_where_the_cache_lives():
+    assert cache_dir({"DBT_VM_CACHE_DIR": "/x/y", "XDG_CACHE_HOME": "/z"}) == Path("/x/y")
+    assert cache_dir({"XDG_CACHE_HOME": "/z", "HOME": "/h"}) == Path("/z/dbt-vm")
+    assert cache_dir({"HOME": "/h"}) == Path("/h/.cache/dbt-vm")
+    assert parse_size("64M") == 64 << 20 and parse_size("100") == 100
+    with pytest.raises(ValueError):
+        parse_size("lots")
