@@ -2,7 +2,8 @@
 benchmarks/programs.
 
     python benchmarks/run.py [--mode dynamic] [--repeat N] [--quick] [--json FILE]
-                             [--scale NAME=ARG] [--no-native] [--best] [--list] [NAME ...]
+                             [--scale NAME=ARG] [--no-native] [--best] [--list]
+                             [--suite kernels|real|all] [NAME ...]
 
 Builds every program with zig (riscv64-linux-musl and x86_64-linux-musl, static, -O2; cached
 in benchmarks/build/ by a hash of the source, the flags and the zig version), then runs each one
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.util
 import json
 import math
 import os
@@ -170,11 +172,13 @@ def byte_compile_dbt() -> None:
 class Run:
     """One process: wall seconds, CPU seconds (user + sys of the child), stdout, status."""
 
-    def __init__(self, cmd: list[str], env: dict, timeout: float):
+    def __init__(self, cmd: list[str], env: dict, timeout: float, stdin: bytes | None = None,
+                 cwd: Path | None = None):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         try:
-            proc = subprocess.run(cmd, capture_output=True, env=env, timeout=timeout)
+            proc = subprocess.run(cmd, capture_output=True, env=env, timeout=timeout,
+                                  input=stdin, cwd=cwd)
             self.stdout, self.stderr, self.status = proc.stdout, proc.stderr, proc.returncode
         except subprocess.TimeoutExpired as exc:
             self.stdout, self.stderr, self.status = exc.stdout or b"", b"timeout", "timeout"
@@ -408,6 +412,196 @@ def report(rows: list[dict], summary: dict, args) -> None:
                       f"{', '.join(bad)}")
 
 
+# -- real programs (Debian riscv64: benchmarks/debian.py) ---------------------------------------
+
+TARGET_REAL_WARM = 1.5          # geometric mean of dbt-vm warm s / qemu s over the real programs
+
+
+def _debian():
+    """benchmarks/debian.py, imported by path (as tests/debian does)."""
+    name = "_dbt_benchmarks_debian"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, HERE / "debian.py")
+        sys.modules[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[name])
+    return sys.modules[name]
+
+
+def _tree(folder: Path) -> list:
+    return sorted((str(p.relative_to(folder)), p.stat().st_size) for p in folder.rglob("*"))
+
+
+def _picked_stats(runs: list, stats: list, seconds: float) -> dict:
+    """The --stats-json figures of the run whose time was picked."""
+    return stats[min(range(len(runs)), key=lambda i: abs(runs[i].seconds - seconds))]
+
+
+def bench_real(deb, root: Path, cmd, args) -> dict:
+    """One command: qemu-riscv64 -L, dbt-vm cold (a fresh cache directory per run) and dbt-vm
+    warm (one cache directory, filled by a first untimed run), N runs each, rotating the
+    order; all in one working directory holding the command's files."""
+    runs, stats = {"qemu": [], "cold": [], "warm": []}, {"cold": [], "warm": []}
+    with tempfile.TemporaryDirectory(prefix=f"dbt-real-{cmd.name}-") as tmp:
+        tmp = Path(tmp)
+        cwd, warm_cache = tmp / "cwd", tmp / "warm-cache"
+        cwd.mkdir()
+        warm_cache.mkdir()
+        cmd.prepare(cwd)
+        listing = _tree(cwd)
+
+        def dbt(cache: Path) -> tuple[Run, dict]:
+            stats_path = tmp / "stats.json"
+            stats_path.unlink(missing_ok=True)
+            options = ("--stats-json", str(stats_path), *args.dbt_option)
+            run = Run(deb.dbt_command(root, cmd, args.mode, options), deb.dbt_env(cmd, cache),
+                      args.timeout, stdin=cmd.stdin, cwd=cwd)
+            try:
+                return run, json.loads(stats_path.read_text())
+            except (OSError, ValueError):
+                return run, {}
+
+        fill = dbt(warm_cache)[0]
+        for rep in range(args.repeat):
+            order = ["qemu", "cold", "warm"][rep % 3:] + ["qemu", "cold", "warm"][:rep % 3]
+            for who in order:
+                if who == "qemu":
+                    runs["qemu"].append(Run(deb.qemu_command(root, cmd), cmd.env, args.timeout,
+                                            stdin=cmd.stdin, cwd=cwd))
+                    continue
+                if runs[who] and runs[who][0].seconds > args.no_repeat_above * min(
+                        r.seconds for r in runs["qemu"]):
+                    continue
+                if who == "cold":
+                    with tempfile.TemporaryDirectory(prefix="cold-", dir=tmp) as cache:
+                        run, st = dbt(Path(cache))
+                else:
+                    run, st = dbt(warm_cache)
+                runs[who].append(run)
+                stats[who].append(st)
+        changed = _tree(cwd) != listing
+    return _real_row(cmd, runs, stats, fill, changed, args)
+
+
+def _real_row(cmd, runs: dict, stats: dict, fill: Run, changed: bool, args) -> dict:
+    ref, notes = runs["qemu"][0], []
+    if any((q.stdout, q.status) != (ref.stdout, ref.status) for q in runs["qemu"][1:]):
+        notes.append("qemu's own runs differ (output is not deterministic)")
+    same = not notes
+    for label, run in [("fill", fill), *((w, r) for w in ("cold", "warm") for r in runs[w])]:
+        if (run.stdout, run.status) != (ref.stdout, ref.status):
+            same = False
+            notes.append(f"{label} run: " + (f"exit status {run.status} vs qemu {ref.status}"
+                                             if run.status != ref.status else
+                                             "stdout differs, " + _first_difference(
+                                                 run.stdout, ref.stdout)))
+            break
+    err = next((r.stderr for r in runs["cold"] + runs["warm"] if r.stderr != ref.stderr), None)
+    if err is not None:
+        notes.append("stderr differs from qemu's: "
+                     + (err.decode(errors="replace").strip().splitlines() or ["(empty)"])[0][:100])
+    if changed:
+        notes.append("the command changed its working directory")
+    row = {"name": cmd.name, "program": Path(cmd.program).name, "same": same, "notes": notes,
+           "status": ref.status}
+    for who in ("qemu", "cold", "warm"):
+        row[f"{who}_seconds"] = _pick([r.seconds for r in runs[who]], args.best)
+        row[f"{who}_cpu"] = _pick([r.cpu for r in runs[who]], args.best)
+        row[f"{who}_runs"] = [r.seconds for r in runs[who]]
+    for who in ("cold", "warm"):
+        row[f"{who}_ratio"] = row[f"{who}_seconds"] / row["qemu_seconds"]
+        row[f"{who}_stats"] = _picked_stats(runs[who], stats[who], row[f"{who}_seconds"])
+        if len(runs[who]) < len(runs["qemu"]):
+            notes.append(f"dbt-vm {who} ran once: more than {args.no_repeat_above:g}x qemu's "
+                         "time (--no-repeat-above)")
+    return row
+
+
+def report_real(rows: list[dict], summary: dict, args) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    console = Console(width=None if sys.stdout.isatty() else 200)
+    table = Table(title=f"real programs (Debian {summary['suite']} riscv64, {summary['size']} "
+                        f"size): dbt-vm --mode {args.mode} cold and warm vs {QEMU} -L "
+                        f"({'best' if args.best else 'median'} of {args.repeat})")
+    for col in ("command", "program", "guest insns", "qemu s", "cold s", "warm s", "cold/qemu",
+                "warm/qemu", "translate s cold", "translate s warm", "same"):
+        table.add_column(col, justify="left" if col in ("command", "program") else "right")
+    for r in rows:
+        style = "green" if r["warm_ratio"] <= TARGET_REAL_WARM else "red"
+        table.add_row(r["name"], r["program"],
+                      _fmt_int(r["cold_stats"].get("guest instructions")),
+                      _fmt_s(r["qemu_seconds"], 3), _fmt_s(r["cold_seconds"]),
+                      _fmt_s(r["warm_seconds"]), f"{r['cold_ratio']:.2f}",
+                      f"[{style}]{r['warm_ratio']:.2f}[/]",
+                      _fmt_s(r["cold_stats"].get("decode+lift s")),
+                      _fmt_s(r["warm_stats"].get("decode+lift s")),
+                      "yes" if r["same"] else "[bold red]NO[/]")
+    console.print(table)
+    console.print("  cold: an empty translation cache directory (DBT_VM_CACHE_DIR) per run; warm: "
+                  "the directory of an untimed first run of the same command; translate "
+                  "includes compile")
+    for r in rows:
+        for note in r["notes"]:
+            console.print(f"  [yellow]{r['name']}[/]: {note}")
+    n = summary["n_ok"]
+    console.print(f"geometric mean dbt-vm/qemu, {n} real programs, cold: "
+                  + (f"{summary['geomean_cold']:.2f}" if summary["geomean_cold"] else "n/a"))
+    warm = summary["geomean_warm"]
+    if warm is None:
+        text = "n/a"
+    else:
+        met = warm <= TARGET_REAL_WARM and not summary["n_failed"]
+        text = (f"{warm:.2f}  (target <= {TARGET_REAL_WARM}: "
+                f"{'[bold green]met[/]' if met else '[bold red]NOT met[/]'})"
+                + ("" if summary["conclusive"] else " (indicative: not a full run of the suite)"))
+    console.print(f"geometric mean dbt-vm/qemu, {n} real programs, warm: {text}")
+    bad = [r["name"] for r in rows if not r["same"]]
+    if bad:
+        console.print(f"[bold red]FAILED[/]: output or exit status differs from qemu: "
+                      f"{', '.join(bad)}")
+
+
+def run_real(names: list[str], args) -> int:
+    """The real-program suite: exit status 0, 1 (an output differs) or 2 (warm target missed
+    in a full run)."""
+    deb = _debian()
+    size = "test" if args.quick else "bench"
+    try:
+        root = deb.sysroot(log=lambda msg: print(f"debian: {msg}", file=sys.stderr, flush=True))
+    except deb.Unavailable as exc:
+        print(f"run.py: no Debian sysroot for the real programs: {exc}", file=sys.stderr)
+        return 1
+    byte_compile_dbt()
+    rows = []
+    for cmd in (c for c in deb.commands(size) if c.name in names):
+        row = bench_real(deb, root, cmd, args)
+        print(f"{cmd.name}: qemu {row['qemu_seconds']:.3f} s, dbt-vm cold "
+              f"{row['cold_seconds']:.2f} s, warm {row['warm_seconds']:.2f} s"
+              f"{'' if row['same'] else ', OUTPUT DIFFERS'}", file=sys.stderr, flush=True)
+        rows.append(row)
+    ok = [r for r in rows if r["same"]]
+    summary = {"suite": deb.SUITE, "size": size, "mode": args.mode, "repeat": args.repeat,
+               "packages": (deb.read_stamp() or {}).get("packages", {}),
+               "load_average": os.getloadavg(), "n_ok": len(ok), "n_failed": len(rows) - len(ok),
+               "geomean_cold": geomean([r["cold_ratio"] for r in ok]),
+               "geomean_warm": geomean([r["warm_ratio"] for r in ok]),
+               "target_warm": TARGET_REAL_WARM,
+               "conclusive": not args.quick and len(rows) == len(deb.commands(size))}
+    report_real(rows, summary, args)
+    if args.json:
+        path = Path(args.json)
+        try:
+            doc = json.loads(path.read_text()) if args.suite == "all" else {}
+        except (OSError, ValueError):
+            doc = {}
+        doc["real"] = {"summary": summary, "rows": rows}
+        path.write_text(json.dumps(doc, indent=1, default=str))
+    if len(ok) < len(rows):
+        return 1
+    warm = summary["geomean_warm"]
+    return 2 if summary["conclusive"] and warm is not None and warm > TARGET_REAL_WARM else 0
+
+
 # -- main --------------------------------------------------------------------------------------
 
 def _header(name: str) -> str:
@@ -438,6 +632,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="seconds before a run counts as failed (default 3600)")
     ap.add_argument("--json", metavar="FILE", help="also write the rows and summary as JSON")
     ap.add_argument("--list", action="store_true", help="list the programs and their scales")
+    ap.add_argument("--suite", choices=("kernels", "real", "all"), default="kernels",
+                    help="kernels: the C programs (default); real: Debian riscv64 programs, "
+                         "cold and warm (benchmarks/debian.py); all: both")
     ap.add_argument("names", nargs="*", metavar="NAME")
     args = ap.parse_args(argv)
     if args.repeat is None:
@@ -448,10 +645,13 @@ def main(argv: list[str] | None = None) -> int:
         args.no_repeat_above = float("inf")
 
     available = sorted(p.stem for p in PROGRAMS.glob("*.c"))
-    names = args.names or available
-    unknown = [n for n in names if n not in available]
+    real = [c.name for c in _debian().commands()] if args.suite != "kernels" else []
+    kernels = available if args.suite != "real" else []
+    unknown = [n for n in args.names if n not in kernels and n not in real]
     if unknown:
-        ap.error(f"no such program: {', '.join(unknown)} (have: {', '.join(available)})")
+        ap.error(f"no such program: {', '.join(unknown)} (have: {', '.join(kernels + real)})")
+    names = [n for n in args.names if n in kernels] if args.names else kernels
+    real_names = [n for n in args.names if n in real] if args.names else real
     kind = "interp" if args.mode == "interp" else "dynamic"
     scales = dict((QUICK_SCALES if args.quick else SCALES)[kind])
     for item in args.scale:
@@ -461,7 +661,10 @@ def main(argv: list[str] | None = None) -> int:
         scales[name] = value
 
     if args.list:
-        for n in available:
+        for c in _debian().commands("bench") if real else ():
+            line = " ".join([Path(c.program).name, *c.args]).replace("\n", "; ")
+            print(f"{c.name:15} real   {line[:100]}")
+        for n in kernels:
             print(f"{n:11} {CATEGORY.get(n, 'other'):6} dynamic {SCALES['dynamic'].get(n, '-'):>5}"
                   f"  interp {SCALES['interp'].get(n, '-'):>3}  quick "
                   f"{QUICK_SCALES['dynamic'].get(n, '-'):>4}/{QUICK_SCALES['interp'].get(n, '-')}"
@@ -471,7 +674,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"run.py: {QEMU} not found; it is the reference every run is compared with",
               file=sys.stderr)
         return 1
+    statuses = [run_kernels(names, scales, args)] if names else []
+    if real_names:
+        statuses.append(run_real(real_names, args))
+    return 1 if 1 in statuses else max(statuses, default=0)
 
+
+def run_kernels(names: list[str], scales: dict, args) -> int:
+    """The C programs: exit status 0, 1 (an output differs) or 2 (a target missed)."""
     binaries = build_all(names, args.native)
     byte_compile_dbt()
     env = dict(os.environ)
