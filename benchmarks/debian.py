@@ -12,7 +12,8 @@ repository, in ``$DBT_VM_DEBIAN_ROOT`` if set, else ``$XDG_CACHE_HOME/dbt-vm-tes
 debian-riscv64``, else ``~/.cache/dbt-vm-tests/debian-riscv64``::
 
     apt/      an apt configuration of its own (sources, lists, state, cache): the host's apt
-              and dpkg database are never touched; APT::Architecture is riscv64
+              and dpkg database are never touched; APT::Architecture is riscv64 (the package
+              lists are deleted once the sysroot is made)
     debs/     the downloaded .deb files
     root/     the sysroot: every .deb unpacked with `dpkg-deb -x`, plus the merged-/usr links
     stamp.json  what was fetched (package name -> version, source, whether the archive's
@@ -220,6 +221,10 @@ def _fetch(folder: Path, log) -> None:
     tmp_stamp = folder / "stamp.json.tmp"
     tmp_stamp.write_text(json.dumps(stamp, indent=1) + "\n")
     tmp_stamp.replace(folder / "stamp.json")
+    # apt's package lists and caches (about 130 MB) are of no use once the sysroot is made
+    shutil.rmtree(folder / "apt" / "lists", ignore_errors=True)
+    for cache in (folder / "apt" / "cache").glob("*.bin"):
+        cache.unlink()
     log(f"sysroot ready: {root}")
 
 
