@@ -34,6 +34,7 @@ class Arch:
     hwcap: int
     initial_fields: tuple = ()     # (field, value) pairs set before the first instruction
     sysroot: str | None = None     # the Debian cross sysroot of dynamically linked programs
+    multiarch: str = ""            # Debian's multiarch triplet (library folders of a sysroot)
 
 
 def arch_for_machine(machine: int) -> Arch | None:

@@ -62,6 +62,18 @@ def _parser() -> argparse.ArgumentParser:
                      help="write the --stats figures to FILE as JSON (for benchmark runners)")
     run.add_argument("program", metavar="PROGRAM")
     run.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS")
+    tr = sub.add_parser("translate", help="translate a program ahead of time (static mode)",
+                        description="Translate a program, its interpreter and the libraries it "
+                        "needs into the persistent translation cache, so that `run --mode "
+                        "static` (and the dynamic mode) translate nothing discovery found.")
+    tr.add_argument("-L", dest="sysroot", metavar="DIR",
+                    help="the guest's root directory, as for run")
+    tr.add_argument("--cache-dir", metavar="DIR", help="the persistent cache's folder")
+    tr.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
+                    help="worker processes (default: one per CPU)")
+    tr.add_argument("--force", action="store_true",
+                    help="translate files that were translated before too")
+    tr.add_argument("program", metavar="PROGRAM")
     cache = sub.add_parser("cache", help="the persistent translation cache",
                            description="The persistent translation cache lives in "
                            "$DBT_VM_CACHE_DIR, else $XDG_CACHE_HOME/dbt-vm, else "
@@ -126,11 +138,18 @@ def cmd_run(args) -> int:
         return env
     from .loader import LoadError
     from .runtime import Machine
+    cache = _cache(args, mode)
+    if mode == "static" and cache is None:
+        return _error("the static mode runs code translated into the persistent cache: "
+                      "it cannot run with --no-cache")
     try:
         machine = Machine(args.program, [args.program, *args.args], env, mode=mode,
                           sysroot=_sysroot(args), strace=args.strace, trace=trace,
                           code_cache_size=args.code_cache_size,
-                          speculate=_speculate(args), cache=_cache(args, mode))
+                          speculate=_speculate(args), cache=cache)
+        if mode == "static":
+            from .static import ensure_translated
+            ensure_translated(args.program, machine.program.sysroot, cache)
     except LoadError as exc:
         return _error(f"{args.program}: {exc}")
     _tune_gc()
@@ -221,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(argv)
         if args.command == "run":
             status = cmd_run(args)
+        elif args.command == "translate":
+            from . import static
+            status = static.main(args)
         elif args.command == "cache":
             from . import cache_cmd
             status = cache_cmd.main(args.action, args.cache_dir, sys.stdout)

@@ -90,11 +90,12 @@ class _Image(NamedTuple):
     interp: bytes | None            # PT_INTERP's path
 
 
-def read_header(path: str) -> tuple[Arch, bytes]:
-    """Check that `path` is an ELF program we can run; return its Arch and its bytes."""
+def read_header(path: str, program: bool = True) -> tuple[Arch, bytes]:
+    """Check that `path` is an ELF file we can run (a `program`: executable, as execve wants);
+    return its Arch and its bytes."""
     try:
         with open(path, "rb") as f:
-            if not os.fstat(f.fileno()).st_mode & 0o111:
+            if program and not os.fstat(f.fileno()).st_mode & 0o111:
                 raise LoadError("Permission denied (not executable)")   # as execve and qemu
             data = f.read()
     except IsADirectoryError:
@@ -153,6 +154,17 @@ def load(path: str, memory: GuestMemory, argv: list[bytes], envp: list[bytes],
         prog.interp_bias, prog.start_pc = interp.bias, interp.entry
     _setup_stack(prog, memory, stack_top, argv, envp, execfn or path.encode())
     return prog
+
+
+def map_elf(path: str, memory: GuestMemory, arch: Arch) -> tuple[int, int]:
+    """Map an ELF file of `arch` into `memory` as the loader maps a program (position-
+    independent ones at DYN_BASE); (load bias, entry). For static translation, which works
+    on the file's code as it would be mapped."""
+    file_arch, data = read_header(path, program=False)
+    if file_arch is not arch:
+        raise LoadError(f"it is for {file_arch.name}, not {arch.name}")
+    image = _map_image(path, data, memory, DYN_BASE)
+    return image.bias, image.entry
 
 
 def find_interpreter(interp: str, sysroot: str | None, arch: Arch) -> tuple[str, str | None]:

@@ -10,6 +10,8 @@ helper process that translates ahead, and static translation form their regions 
   optionally of guest instructions.
 - `successors`, `region_exits`: the edges that formation follows, and the pcs a region may
   leave to (likeliest first), which are worth translating next.
+- `static_regions`: the regions of static translation, which has every block of a file
+  (dbt/discover.py): runs of blocks in address order, cut where a function starts.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from typing import Callable
 from .ir.block import Block
 
 MAX_REGION_BLOCKS = 8           # a tier-1 region: blocks reachable from a pc with no translation
+STATIC_REGION_BLOCKS = 32       # a region of static translation (compile time per block is
+                                # lowest from about 32 blocks on: measured 0.30 ms at 8,
+                                # 0.20 at 32, 0.21 at 64)
 HOT_REGION_BLOCKS = 32          # a hot region is re-formed around its hot entry,
 HOT_REGION_INSNS = 96           # up to this many guest instructions (-O2 time grows fast)
 
@@ -62,3 +67,22 @@ def form_region(pc: int, lift: Callable[[int], Block], stop: Callable[[int], boo
         blocks[p] = block
         work.extend(successors(block))
     return list(blocks.values())
+
+
+def static_regions(pcs: list[int], cuts: list[int],
+                   limit: int = STATIC_REGION_BLOCKS) -> list[list[int]]:
+    """Block pcs grouped into regions: in address order, at most `limit` blocks each, a new
+    region at each pc of `cuts` (function starts), so that a region keeps to one function
+    and its loops stay inside it."""
+    cuts = sorted(cuts)
+    regions: list[list[int]] = []
+    at, next_cut = 0, None
+    for pc in sorted(pcs):
+        while at < len(cuts) and cuts[at] <= pc:
+            at += 1
+            next_cut = None             # crossed a function start
+        if not regions or len(regions[-1]) >= limit or next_cut is None:
+            regions.append([])
+            next_cut = cuts[at] if at < len(cuts) else 1 << 64
+        regions[-1].append(pc)
+    return regions

@@ -24,9 +24,11 @@ from .traps import TRAP_SIGNALS, GuestTrap
 # Execution modes (best last) and the backend module that provides each one's engine: its
 # `make_engine(state, memory, lift, options)` is found by name on first use, so that the core
 # imports no backend.
-ENGINES = {"interp": "dbt.backends.interp.engine", "dynamic": "dbt.backends.llvm.dynamic"}
+# (`static` is the dynamic engine on code translated ahead of time: dbt/static.py.)
+ENGINES = {"interp": "dbt.backends.interp.engine", "static": "dbt.backends.llvm.dynamic",
+           "dynamic": "dbt.backends.llvm.dynamic"}
 MODES = tuple(ENGINES)
-PLANNED_MODES = ("static", "auto")
+PLANNED_MODES = ("auto",)
 
 
 @dataclass
@@ -39,6 +41,7 @@ class EngineOptions:
     speculate: str = "off"                 # translate ahead in a helper process: on, off, sync
     cache: object = None                   # the persistent cache (cache.disk.DiskCache)
     label: str = ""                        # the program, as the cache's run log names it
+    mode: str = ""                         # the mode of the run (an engine may serve several)
 
 
 @dataclass
@@ -108,7 +111,7 @@ class Machine:
             on_llvm=self._trace_llvm if "llvm" in self.trace else None,
             on_asm=self._trace_asm if "asm" in self.trace else None,
             code_cache_size=code_cache_size, speculate=speculate,
-            cache=None if self.trace else cache, label=os.path.basename(path))
+            cache=None if self.trace else cache, label=os.path.basename(path), mode=mode)
         backend = importlib.import_module(ENGINES[mode])
         return backend.make_engine(self.state, self.memory, lift, options)
 

@@ -55,6 +55,14 @@ def _dynamic(engine) -> dict:
             "cache load s": cache["load s"],
             "cache save s": cache["save s"],
         })
+    if "static blocks run" in (cache or {}):
+        ran = cache["static blocks run"] + cache["other blocks run"]
+        out.update({
+            "static coverage %": 100.0 * cache["static blocks run"] / ran if ran else 0.0,
+            "blocks run in static code": cache["static blocks run"],
+            "blocks run in code static discovery missed": cache["other blocks run"],
+            "regions translated as fallback": cache["fallback regions"],
+        })
     return out
 
 

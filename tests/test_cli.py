@@ -28,18 +28,25 @@ def test_runs_the_sample_program_like_qemu():
     assert result.stderr == b""
 
 
-@pytest.mark.parametrize("mode", ["interp", "dynamic"])
+@pytest.mark.parametrize("mode", ["interp", "static", "dynamic"])
 def test_modes_run_the_sample(mode):
     result = dbt("run", "--mode", mode, str(HELLO), "x")
     assert result.returncode == 0 and result.stdout.endswith(b"argv[1] = x\n")
+    assert result.stderr == b""
 
 
-@pytest.mark.parametrize("mode", ["static", "auto"])
+@pytest.mark.parametrize("mode", ["auto"])
 def test_planned_modes_are_refused_clearly(mode):
     result = dbt("run", "--mode", mode, str(HELLO))
     assert result.returncode == 1
     assert result.stderr == (f"dbt-vm: error: mode '{mode}' is not implemented yet "
-                             "(available: interp, dynamic)\n").encode()
+                             "(available: interp, static, dynamic)\n").encode()
+
+
+def test_the_static_mode_needs_the_cache():
+    result = dbt("run", "--mode", "static", "--no-cache", str(HELLO))
+    assert result.returncode == 1
+    assert result.stderr.startswith(b"dbt-vm: error: the static mode runs code translated")
 
 
 def test_unknown_mode():

@@ -81,10 +81,10 @@ class CodeStore:
         """Link an object file of the region function `name`, place it, and enter its
         blocks; return the region and the blob it was placed from."""
         blob = link(obj)
-        base = self.arena.place(blob, SYMBOLS)
-        ctypes.c_uint64.from_address(base + blob.symbols[f"{name}.bias"]).value = bias
-        region = Region(region_id, name, blocks, base + blob.symbols[name],
-                        _data(blob, base, f"{name}.counter"), _data(blob, base, f"{name}.seen"),
+        at = self.arena.place(blob, SYMBOLS)
+        ctypes.c_uint64.from_address(at.address(blob.symbols[f"{name}.bias"])).value = bias
+        region = Region(region_id, name, blocks, at.address(blob.symbols[name]),
+                        _data(blob, at, f"{name}.counter"), _data(blob, at, f"{name}.seen"),
                         hot)
         self.install(region)
         return region, blob
@@ -124,6 +124,6 @@ class CodeStore:
         self.arena.close()
 
 
-def _data(blob: Blob, base: int, symbol: str) -> int:
+def _data(blob: Blob, at, symbol: str) -> int:
     offset = blob.symbols.get(symbol)
-    return 0 if offset is None else base + offset
+    return 0 if offset is None else at.address(offset)

@@ -70,9 +70,9 @@ class LLVMJit:
         missing = [n for n in names if n not in blob.symbols]
         if missing:
             raise JitError(f"functions not defined in the module: {missing}")
-        address = self.arena.place(blob, SYMBOLS)
+        at = self.arena.place(blob, SYMBOLS)
         self._last_object = obj
-        return {name: address + blob.symbols[name] for name in names}
+        return {name: at.address(blob.symbols[name]) for name in names}
 
     def last_object(self) -> bytes:
         """The object file compiled last (for --trace asm)."""

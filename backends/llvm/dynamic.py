@@ -36,7 +36,7 @@ from .cachekey import config_key
 from .codemem import PERF_MAP, SYMBOLS, runtime_arena
 from .codestore import BlockSpan, CodeStore, Region
 from .fp_kernels import helpers_called
-from .image import KIND_HOT, NONE
+from .image import KIND_HOT, KIND_STATIC, NONE
 from .native import NativeRuntime
 from .optable import (REASON_HOST_FAULT, REASON_HOST_FAULT_WRITE, REASON_HOT, REASON_INTERP,
                       REASON_MISALIGNED, REASON_NAMES, REASON_READ_FAULT, REASON_WRITE_FAULT,
@@ -85,7 +85,7 @@ class DynamicEngine:
                  on_block=None, code_cache_size: int = DEFAULT_CODE_CACHE,
                  on_llvm: Callable[[str], None] | None = None,
                  on_asm: Callable[[str, list], None] | None = None, speculate: str = "off",
-                 cache=None, label: str = ""):
+                 cache=None, label: str = "", static: bool = False):
         self.state = state
         self.memory = memory
         self.lift = lift
@@ -116,7 +116,7 @@ class DynamicEngine:
         self.pending: dict[str, tuple] = {}     # hot regions the helper compiles:
         self.pending_blocks: set[int] = set()   # name -> (region id, blocks, text); their pcs
         # the persistent cache: images of the guest files whose code runs (units.py)
-        self.cache, self.label = cache, label
+        self.cache, self.label, self.static = cache, label, static
         self.units: Units | None = None
         self.image_regions: dict[int, Region] = {}   # function -> an image's region, once
         self.cache_summary: dict = {}                # what cache_figures said at the end
@@ -244,9 +244,32 @@ class DynamicEngine:
         if self.units is not None:
             self.units.save()
             self.cache_summary = self.cache_figures()
+            if self.static:
+                self.cache_summary.update(self.coverage())
             self.cache.note_run(self.cache_summary)
             self.units.close()
             self.units = None
+
+    def coverage(self) -> dict:
+        """What static translation covered: blocks that ran in static code, and in code
+        translated because static discovery had missed it, in this run or an earlier one
+        (the hot tier's regions are made of blocks that ran already; the interpreter's
+        deopts are not misses either)."""
+        static = other = 0
+        for region, loaded in self.units.image_regions():
+            if region.kind != KIND_HOT and region.seen != NONE:
+                ran = sum(1 for b in ctypes.string_at(loaded.cell(region, region.seen),
+                                                      len(region.blocks)) if b)
+                if region.kind == KIND_STATIC:
+                    static += ran
+                else:
+                    other += ran
+        for region in self.store.regions.values():
+            if not region.hot:
+                other += sum(ran for block, ran in zip(region.blocks, region.ran())
+                             if not _fetch_fault(block))
+        return {"static blocks run": static, "other blocks run": other,
+                "fallback regions": self.stats.regions}
 
     def cache_figures(self) -> dict:
         """What this run found in and added to the persistent cache."""
@@ -304,12 +327,13 @@ class DynamicEngine:
         found = self.units.region_at(pc)
         if found is None:
             return None
-        image_region, base, spans = found
-        address = base + image_region.fn
+        image_region, loaded = found
+        address = loaded.base + image_region.at + image_region.fn
         region = self.image_regions.get(address)
         if region is None:
-            region = Region(-1, image_region.name, spans, address,
-                            _cell(base, image_region.counter), _cell(base, image_region.seen),
+            region = Region(-1, image_region.name, loaded.spans(image_region), address,
+                            loaded.cell(image_region, image_region.counter),
+                            loaded.cell(image_region, image_region.seen),
                             image_region.kind == KIND_HOT)
             self.image_regions[address] = region
         return region
@@ -511,9 +535,11 @@ class DynamicEngine:
             self._forget_pending()
 
 
-def _cell(base: int, offset: int) -> int:
-    """The address of a region's counter or "seen" bytes in an image (0: it has none)."""
-    return 0 if offset == NONE else base + offset
+def _fetch_fault(block) -> bool:
+    """A "block" at a pc that is not code (the guest jumped to data): no code to miss."""
+    exit = getattr(block, "exit", None)
+    return exit is not None and exit.name == "trap" and exit.attrs.get("kind") == "fetch" \
+        and block.ninsns == 1
 
 
 def make_engine(state: GuestState, memory, lift: Callable[[int], Block], options) -> DynamicEngine:
@@ -522,4 +548,4 @@ def make_engine(state: GuestState, memory, lift: Callable[[int], Block], options
                          code_cache_size=options.code_cache_size or DEFAULT_CODE_CACHE,
                          on_llvm=options.on_llvm, on_asm=options.on_asm,
                          speculate=options.speculate, cache=options.cache,
-                         label=options.label)
+                         label=options.label, static=options.mode == "static")

@@ -47,7 +47,7 @@ def ensure(name: str, obj: bytes | None = None) -> int:
     if not _exact:
         _define_exact_path()
     blob = link(obj) if obj is not None else rtcache.blob(name, lambda: _compile(name))
-    address = runtime_arena().place(blob, SYMBOLS) + blob.symbols[name]
+    address = runtime_arena().place(blob, SYMBOLS).address(blob.symbols[name])
     _compiled[name] = address
     SYMBOLS.define(name, address)
     if PERF_MAP:

@@ -9,18 +9,21 @@ program that maps it, at any address.
 
 Layout (little-endian), all offsets in bytes:
 
-    header    magic, format version, counts, size of the code
-    regions   per region: kind, where its blob is in the code, its size, the offsets of its
-              function, bias cell, counter and "seen" bytes in the blob, its blocks, its name
+    header    magic, counts, size of the code
+    regions   per region: kind, alignments, where its text and its writable data are in the
+              code, their sizes, the offsets of its function (in its text), of its bias cell,
+              counter and "seen" bytes (in its data), its blocks, its cross references, name
     blocks    (pc offset, end offset, guest instructions) of each region's blocks, in order
+    crosses   offsets (in a region's text) of its references to its own data (objlink)
     fixups    (offset in the code, what to write there): a region's bias cell, or an import
               slot of a blob (the name of the symbol, from `names`)
     index     sorted 64-bit entries (pc offset << 32 | function offset in the code), one per
               block a region enters at, the best region for it (hot over static over tier 1):
               what the dispatcher searches (native.py)
     names     NUL-terminated strings (region names, imported symbols)
-    code      the blobs, each at its own alignment, with their bias cells, import slots and
-              writable data zeroed
+    code      every region's text, then (from a page boundary on: no store of running code
+              may land next to code) every region's writable data; cross references point
+              from the one to the other already; bias cells, slots and data are zero
 
 Loading: one copy of the code into executable memory, the fixups, the index beside the code:
 no LLVM, no linking. A region's counter and "seen" bytes are zero again in every process.
@@ -37,14 +40,18 @@ from dataclasses import dataclass, field
 
 from .codestore import BlockSpan
 
-MAGIC = b"DBTIMG\x00\x01"
+MAGIC = b"DBTIMG\x00\x02"
 KIND_TIER1, KIND_STATIC, KIND_HOT = 0, 1, 2            # the best one for a pc wins
 _PRIORITY = {KIND_TIER1: 0, KIND_STATIC: 1, KIND_HOT: 2}
 BIAS = 0xFFFFFFFF                                       # fixup: the load bias, not a symbol
 NONE = 0xFFFFFFFF                                       # no counter / no "seen" bytes
-_HEAD = struct.Struct("<8sIIIIII")    # magic, nregions, nblocks, nfixups, nindex, names, code
-_REGION = struct.Struct("<BBxxIIIIIIIII")  # kind, log2 align, at, size, fn, bias, counter,
-                                            # seen, first block, blocks, name
+PAGE = 4096
+_HEAD = struct.Struct("<8sIIIIIII")   # magic, regions, blocks, crosses, fixups, index, names,
+                                      # code
+_REGION = struct.Struct("<BBBxIIIIIIIIIIIII")   # kind, log2 align, log2 data align, text at,
+                                                 # text size, data at, data size, fn, bias,
+                                                 # counter, seen, first block, blocks, first
+                                                 # cross, crosses, name
 _BLOCK = struct.Struct("<IIH")
 _FIXUP = struct.Struct("<II")
 
@@ -62,18 +69,40 @@ class ImageError(Exception):
 
 @dataclass
 class ImageRegion:
-    """One region of an image, as written and as read back."""
+    """One region of an image, as written and as read back (`text` with its cross references
+    as the linker left them, relative to a blob laid out in one piece)."""
     kind: int
     name: str
-    code: bytes                     # the blob's bytes (cells, slots and data zeroed)
+    text: bytes
+    data: bytes
     align: int
-    fn: int                         # offsets in the blob
-    bias: int
+    data_align: int
+    fn: int                         # offset in the text
+    bias: int                       # offsets in the data
     counter: int                    # NONE: no counter
     seen: int                       # NONE: no "seen" bytes
-    imports: list[tuple[int, str]]  # (slot offset in the blob, symbol)
+    imports: list[tuple[int, str]]  # (slot offset in the text, symbol)
+    cross: list[int]                # offsets in the text (objlink.Blob.cross)
     blocks: list[tuple[int, int, int]]   # (pc offset, end offset, guest instructions)
-    at: int = 0                     # where the blob is in the image's code
+    at: int = 0                     # where its text is in the image's code
+    data_at: int = 0                # where its data is
+
+    @classmethod
+    def of(cls, blob, kind: int, name: str, blocks: list) -> "ImageRegion":
+        """The image region of a region function `name` linked in `blob`."""
+        s, split = blob.symbols, blob.split
+
+        def data_offset(symbol: str) -> int:
+            return NONE if symbol not in s else s[symbol] - split
+        return cls(kind, name, blob.text, blob.data, blob.align, blob.data_align, s[name],
+                   data_offset(f"{name}.bias"), data_offset(f"{name}.counter"),
+                   data_offset(f"{name}.seen"), list(blob.imports), list(blob.cross), blocks)
+
+
+def _patch(text: bytearray, cross: list[int], delta: int) -> None:
+    for site in cross:
+        value = struct.unpack_from("<i", text, site)[0] + delta
+        struct.pack_into("<i", text, site, value)
 
 
 def build(regions: list[ImageRegion]) -> bytes:
@@ -88,31 +117,41 @@ def build(regions: list[ImageRegion]) -> bytes:
             blob_names.extend(name.encode() + b"\0")
         return names[name]
 
-    code = bytearray()
-    records, blocks, fixups, best = [], [], [], {}
+    text_size = 0
+    for r in regions:
+        r.at = -(-text_size // r.align) * r.align
+        text_size = r.at + len(r.text)
+    data_size = -(-text_size // PAGE) * PAGE
+    for r in regions:
+        r.data_at = -(-data_size // r.data_align) * r.data_align
+        data_size = r.data_at + len(r.data)
+    code = bytearray(-(-data_size // 16) * 16)         # (the index follows it when loaded)
+    if len(code) >= 1 << 32:
+        raise ImageError("image code past 4 GiB")
+    records, blocks, crosses, fixups, best = [], [], [], [], {}
     for index, r in enumerate(regions):
-        r.at = -(-len(code) // r.align) * r.align
-        code.extend(bytes(r.at - len(code)))
-        code.extend(r.code)
-        records.append(_REGION.pack(r.kind, r.align.bit_length() - 1, r.at, len(r.code), r.fn,
-                                    r.bias, r.counter, r.seen, len(blocks), len(r.blocks),
-                                    name_at(r.name)))
+        text = bytearray(r.text)
+        _patch(text, r.cross, r.data_at - r.at - len(r.text))
+        code[r.at:r.at + len(text)] = text
+        code[r.data_at:r.data_at + len(r.data)] = r.data
+        records.append(_REGION.pack(
+            r.kind, r.align.bit_length() - 1, r.data_align.bit_length() - 1, r.at, len(r.text),
+            r.data_at, len(r.data), r.fn, r.bias, r.counter, r.seen, len(blocks),
+            len(r.blocks), len(crosses), len(r.cross), name_at(r.name)))
         blocks.extend(r.blocks)
-        fixups.append((r.at + r.bias, BIAS))
+        crosses.extend(r.cross)
+        fixups.append((r.data_at + r.bias, BIAS))
         fixups.extend((r.at + slot, name_at(symbol)) for slot, symbol in r.imports)
         for pc, _end, _n in r.blocks:
             old = best.get(pc)
             if old is None or _PRIORITY[regions[old].kind] <= _PRIORITY[r.kind]:
                 best[pc] = index
-    code.extend(bytes(-len(code) % 16))              # (the index follows it when loaded)
     index = sorted((pc << 32) | (regions[i].at + regions[i].fn) for pc, i in best.items())
-    if code and len(code) >= 1 << 32:
-        raise ImageError("image code past 4 GiB")
-    head = _HEAD.pack(MAGIC, len(records), len(blocks), len(fixups), len(index),
-                      len(blob_names), len(code))
+    head = _HEAD.pack(MAGIC, len(records), len(blocks), len(crosses), len(fixups),
+                      len(index), len(blob_names), len(code))
     return b"".join([head, *records, *(_BLOCK.pack(*b) for b in blocks),
-                     *(_FIXUP.pack(*f) for f in fixups), array("Q", index).tobytes(),
-                     bytes(blob_names), bytes(code)])
+                     array("I", crosses).tobytes(), *(_FIXUP.pack(*f) for f in fixups),
+                     array("Q", index).tobytes(), bytes(blob_names), bytes(code)])
 
 
 @dataclass
@@ -121,6 +160,7 @@ class Image:
     data: bytes
     nregions: int
     nblocks: int
+    ncrosses: int
     nfixups: int
     index: array                    # the sorted index entries
     names_at: int
@@ -132,10 +172,11 @@ class Image:
     def parse(cls, data: bytes) -> "Image":
         if len(data) < _HEAD.size:
             raise ImageError("image too short")
-        magic, nregions, nblocks, nfixups, nindex, names, code = _HEAD.unpack_from(data)
+        magic, nregions, nblocks, ncrosses, nfixups, nindex, names, code = \
+            _HEAD.unpack_from(data)
         if magic != MAGIC:
             raise ImageError("not an image of this format")
-        at = _HEAD.size + nregions * _REGION.size + nblocks * _BLOCK.size
+        at = _HEAD.size + nregions * _REGION.size + nblocks * _BLOCK.size + 4 * ncrosses
         at += nfixups * _FIXUP.size
         index = array("Q")
         index.frombytes(data[at:at + 8 * nindex])
@@ -143,15 +184,19 @@ class Image:
         code_at = names_at + names
         if code_at + code != len(data):
             raise ImageError("image sizes do not add up")
-        return cls(data, nregions, nblocks, nfixups, index, names_at, code_at, code)
+        return cls(data, nregions, nblocks, ncrosses, nfixups, index, names_at, code_at, code)
 
     def _name(self, offset: int) -> str:
         start = self.names_at + offset
         return self.data[start:self.data.index(b"\0", start)].decode()
 
+    def _fixups_at(self) -> int:
+        return (_HEAD.size + self.nregions * _REGION.size + self.nblocks * _BLOCK.size
+                + 4 * self.ncrosses)
+
     def fixups(self):
         """(offset in the code, symbol name or None for the bias) of every cell to fill."""
-        at = _HEAD.size + self.nregions * _REGION.size + self.nblocks * _BLOCK.size
+        at = self._fixups_at()
         names: dict[int, str] = {}
         for offset, what in _FIXUP.iter_unpack(self.data[at:at + self.nfixups * _FIXUP.size]):
             if what == BIAS:
@@ -164,23 +209,36 @@ class Image:
     def regions(self) -> list[ImageRegion]:
         """Every region, with its blocks and code (parsed on first use: a cold path)."""
         if self._regions is None:
-            at = _HEAD.size
-            raw = list(_REGION.iter_unpack(self.data[at:at + self.nregions * _REGION.size]))
-            at += self.nregions * _REGION.size
-            blocks = list(_BLOCK.iter_unpack(self.data[at:at + self.nblocks * _BLOCK.size]))
-            imports: dict[int, list] = {}
-            starts = [r[2] for r in raw]
-            for offset, name in self.fixups():
-                if name is not None:
-                    i = bisect.bisect_right(starts, offset) - 1
-                    imports.setdefault(i, []).append((offset - starts[i], name))
-            code = self.data[self.code_at:]
-            self._regions = [
-                ImageRegion(kind, self._name(name), code[at_:at_ + size], 1 << align, fn, bias,
-                            counter, seen, imports.get(i, []), blocks[first:first + n], at_)
-                for i, (kind, align, at_, size, fn, bias, counter, seen, first, n, name)
-                in enumerate(raw)]
+            self._regions = self._parse_regions()
         return self._regions
+
+    def _parse_regions(self) -> list[ImageRegion]:
+        at = _HEAD.size
+        raw = list(_REGION.iter_unpack(self.data[at:at + self.nregions * _REGION.size]))
+        at += self.nregions * _REGION.size
+        blocks = list(_BLOCK.iter_unpack(self.data[at:at + self.nblocks * _BLOCK.size]))
+        at += self.nblocks * _BLOCK.size
+        crosses = array("I")
+        crosses.frombytes(self.data[at:at + 4 * self.ncrosses])
+        starts = [r[3] for r in raw]
+        imports: dict[int, list] = {}
+        for offset, name in self.fixups():
+            if name is not None:
+                i = bisect.bisect_right(starts, offset) - 1
+                imports.setdefault(i, []).append((offset - starts[i], name))
+        code = self.data[self.code_at:]
+        out = []
+        for i, (kind, align, data_align, text_at, text_size, data_at, data_size, fn, bias,
+                counter, seen, first, n, first_cross, ncross, name) in enumerate(raw):
+            cross = list(crosses[first_cross:first_cross + ncross])
+            text = bytearray(code[text_at:text_at + text_size])
+            _patch(text, cross, -(data_at - text_at - text_size))    # as the linker left it
+            out.append(ImageRegion(kind, self._name(name), bytes(text),
+                                   code[data_at:data_at + data_size], 1 << align,
+                                   1 << data_align, fn, bias, counter, seen,
+                                   imports.get(i, []), cross, blocks[first:first + n],
+                                   text_at, data_at))
+        return out
 
 
 class LoadedImage:
@@ -203,7 +261,7 @@ class LoadedImage:
         cells = (ctypes.c_uint64 * (image.code_size // 8)).from_address(base)
         for offset, name in image.fixups():
             cells[offset >> 3] = bias if name is None else values[name]
-        self.table = base + image.code_size          # (code_size is 8-aligned: see build)
+        self.table = base + image.code_size          # (code_size is 16-aligned: see build)
         ctypes.memmove(self.table, image.index.tobytes(), 8 * len(image.index))
         self.keys = array("Q", (e >> 32 for e in image.index))   # for Python's lookups
         self._by_function: dict[int, ImageRegion] | None = None
@@ -221,14 +279,17 @@ class LoadedImage:
         return None
 
     def region_at(self, pc: int):
-        """(ImageRegion, its address) of the region the index names for `pc`, or None."""
+        """The ImageRegion the index names for `pc`, or None."""
         fn = self.function(pc)
         if fn is None:
             return None
         if self._by_function is None:
             self._by_function = {self.base + r.at + r.fn: r for r in self.image.regions()}
-        region = self._by_function[fn]
-        return region, self.base + region.at
+        return self._by_function[fn]
+
+    def cell(self, region: ImageRegion, offset: int) -> int:
+        """The address of a region's data cell (0 for NONE)."""
+        return 0 if offset == NONE else self.base + region.data_at + offset
 
     def spans(self, region: ImageRegion) -> list[BlockSpan]:
         return [BlockSpan(self.bias + pc, self.bias + end, n) for pc, end, n in region.blocks]

@@ -272,11 +272,11 @@ class NativeRuntime:
     def __init__(self, arena: CodeArena, window_base: int, window_size: int,
                  blob: Blob | None = None):
         blob = blob or base_blob()
-        base = arena.place(blob, SYMBOLS)
-        self.dispatch = DispatchFn(base + blob.symbols["dbt_dispatch"])
-        self.handler = base + blob.symbols["dbt_segv_handler"]
+        at = arena.place(blob, SYMBOLS)
+        self.dispatch = DispatchFn(at.address(blob.symbols["dbt_dispatch"]))
+        self.handler = at.address(blob.symbols["dbt_segv_handler"])
         for name, value in (("win_lo", window_base), ("win_hi", window_base + window_size)):
-            ctypes.c_uint64.from_address(base + blob.symbols[name]).value = value
+            ctypes.c_uint64.from_address(at.address(blob.symbols[name])).value = value
         self.jc = (JumpEntry * (1 << JC_BITS))()
         self.mask = (1 << JC_BITS) - 1
         self.units = (UnitEntry * MAX_UNITS)()

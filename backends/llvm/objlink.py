@@ -13,13 +13,17 @@ bytes and code base), and relocations of four kinds, all PC-relative:
     R_X86_64_GOTPCREL, (REX_)GOTPCRELX     G + A - P: the address of the symbol's slot
 
 A reference to a symbol defined in the object is resolved here, once: the blob keeps its
-sections at the same distances wherever it is loaded. A symbol the object does not define (an
+sections at the same distances wherever it is loaded, but for its writable data, which goes
+to other pages than the code (a store near code that is running makes x86 throw away its
+pipeline, as for self-modifying code: a tier-1 region's counter right after code that runs
+made the dynamic mode 4x slower). The references from code to writable data are listed
+(`cross`): whoever places a blob adds the distance it put between the two to each. A symbol the object does not define (an
 FP helper, a libc function, a cell of the runtime) gets an 8-byte import slot in the blob,
 filled with its address when the blob is loaded; a call to it goes through a stub
 (`jmp *slot(%rip)`), and a GOT reference points at the slot itself. So the blob's bytes are
 the same in every process, and loading is: copy, fill the slots.
 
-Layout: [code][stubs][read-only data][slots][writable data, bss]. Sections that are not
+Layout: [code][stubs][read-only data][slots] | [writable data, bss]. Sections that are not
 allocated at run time (symbol tables, .eh_frame: nothing unwinds through generated code) are
 left out. An absolute 64-bit relocation (which position-independent code does not produce) or
 any other kind is refused: LinkError.
@@ -54,23 +58,36 @@ class LinkError(Exception):
 
 @dataclass
 class Blob:
-    """Linked code and data, position-independent: load `image` at an address aligned to
-    `align`, then write each import's address into its slot."""
+    """Linked code and data, position-independent: load its text (`image[:split]`: code,
+    stubs, read-only data, slots) at an address aligned to `align` and its writable data
+    (`image[split:]`) at one aligned to `data_align`, add the distance between them (less
+    `split`) to each `cross` reference, and write each import's address into its slot."""
     image: bytes
     align: int
     symbols: dict[str, int]                 # defined symbol -> offset in the image
     imports: list[tuple[int, str]]          # (offset of the slot, symbol it must hold)
-    writable: tuple[int, int] = (0, 0)      # [start, end): the data that changes as it runs
+    split: int = 0                          # where the writable data starts
+    data_align: int = 16
+    cross: list[int] = field(default_factory=list)   # int32 fields: text -> writable data
     code_size: int = 0                      # the code and stubs at the start of the image
 
     @property
     def size(self) -> int:
         return len(self.image)
 
+    @property
+    def text(self) -> bytes:
+        return self.image[:self.split]
+
+    @property
+    def data(self) -> bytes:
+        return self.image[self.split:]
+
     def to_bytes(self) -> bytes:
         """The blob as bytes (for the persistent cache): a JSON header, then the image."""
         head = json.dumps({"align": self.align, "symbols": self.symbols,
-                           "imports": self.imports, "writable": self.writable,
+                           "imports": self.imports, "split": self.split,
+                           "data_align": self.data_align, "cross": self.cross,
                            "code_size": self.code_size}).encode()
         return struct.pack("<I", len(head)) + head + self.image
 
@@ -83,12 +100,16 @@ class Blob:
             image = data[4 + n:]
             blob = cls(image, int(head["align"]), {str(k): int(v) for k, v in
                                                    head["symbols"].items()},
-                       [(int(a), str(b)) for a, b in head["imports"]],
-                       tuple(head["writable"]), int(head["code_size"]))
+                       [(int(a), str(b)) for a, b in head["imports"]], int(head["split"]),
+                       int(head["data_align"]), [int(c) for c in head["cross"]],
+                       int(head["code_size"]))
         except (ValueError, KeyError, TypeError, struct.error) as exc:
             raise LinkError(f"not a blob: {exc}") from None
-        if any(not 0 <= v < len(image) + 1 for v in blob.symbols.values()) or any(
-                not 0 <= a <= len(image) - SLOT for a, _ in blob.imports):
+        text = blob.split
+        if not 0 <= text <= len(image) or any(
+                not 0 <= v <= len(image) for v in blob.symbols.values()) or any(
+                not 0 <= a <= text - SLOT for a, _ in blob.imports) or any(
+                not 0 <= c <= text - 4 for c in blob.cross):
             raise LinkError("not a blob: offsets outside its image")
         return blob
 
@@ -163,8 +184,9 @@ def link(obj: bytes) -> Blob:
     end_ro = _place(rodata, stubs_at + len(stubs) * len(_STUB))
     slots_at = -(-end_ro // SLOT) * SLOT
     slots = {name: slots_at + i * SLOT for i, name in enumerate(external)}
-    data_at = slots_at + len(slots) * SLOT
-    size = _place(data, data_at)
+    data_align = max([16, *(s.align for s in data)])
+    split = -(-(slots_at + len(slots) * SLOT) // data_align) * data_align
+    size = _place(data, split)
     image = bytearray(size)
     for s in alloc:
         if s.kind != SHT_NOBITS:
@@ -181,6 +203,7 @@ def link(obj: bytes) -> Blob:
             raise LinkError(f"symbol {name or index} is in a section that is not loaded")
         return placed[shndx].at + value
 
+    cross = []
     for s in alloc:
         for offset, info, addend in s.relocations:
             kind, place = info & 0xFFFFFFFF, s.at + offset
@@ -194,13 +217,17 @@ def link(obj: bytes) -> Blob:
             value = target + addend - place
             if not -(1 << 31) <= value < 1 << 31:
                 raise LinkError(f"relocation out of range in {s.name}")
+            if (place < split) != (target < split):
+                if place >= split:
+                    raise LinkError(f"writable data refers to code in {s.name}")
+                cross.append(place)
             struct.pack_into("<i", image, place, value)
     defined = {name: placed[shndx].at + value for name, shndx, value, kind in symbols
                if name and not name.startswith(".L") and kind != STT_SECTION
                and shndx in placed}
-    align = max([16, *(s.align for s in alloc)])
+    align = max([16, *(s.align for s in alloc if not s.flags & SHF_WRITE)])
     return Blob(bytes(image), align, defined, [(at, name) for name, at in slots.items()],
-                (data_at, size), stubs_at + len(stubs) * len(_STUB))
+                split, data_align, cross, stubs_at + len(stubs) * len(_STUB))
 
 
 def _refuse(message: str):

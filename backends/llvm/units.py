@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from dbt.memory import Mapping
 
-from .image import (KIND_HOT, KIND_STATIC, KIND_TIER1, NONE, Image, ImageError, ImageRegion,
+from .image import (KIND_HOT, KIND_STATIC, KIND_TIER1, Image, ImageError, ImageRegion,
                     LoadedImage, build)
 
 _KINDS = {"tier1": KIND_TIER1, "static": KIND_STATIC, "hot": KIND_HOT}
@@ -122,13 +122,17 @@ class Units:
         return None if unit is None else unit.loaded.function(pc)
 
     def region_at(self, pc: int):
-        """(ImageRegion, its address, its blocks as BlockSpans) for `pc`, or None."""
+        """(ImageRegion, the LoadedImage it is in) of the region for `pc`, or None."""
         unit = self._unit(pc)
         found = None if unit is None else unit.loaded.region_at(pc)
-        if found is None:
-            return None
-        region, base = found
-        return region, base, unit.loaded.spans(region)
+        return None if found is None else (found, unit.loaded)
+
+    def image_regions(self):
+        """(ImageRegion, the LoadedImage it is in) of every region of the loaded images."""
+        for unit in self.units.values():
+            if unit.loaded is not None:
+                for region in unit.loaded.image.regions():
+                    yield region, unit.loaded
 
     def _unit(self, pc: int) -> Unit | None:
         key = self.key_of(pc)
@@ -149,11 +153,8 @@ class Units:
         if unit is None or unit.key is None:
             return
         bias = key[1]
-        symbols = blob.symbols
-        region = ImageRegion(
-            _KINDS[kind], name, blob.image, blob.align, symbols[name], symbols[f"{name}.bias"],
-            symbols.get(f"{name}.counter", NONE), symbols.get(f"{name}.seen", NONE),
-            list(blob.imports), [(b.pc - bias, b.end_pc - bias, b.ninsns) for b in blocks])
+        region = ImageRegion.of(blob, _KINDS[kind], name,
+                                [(b.pc - bias, b.end_pc - bias, b.ninsns) for b in blocks])
         label = unit.file.path.decode(errors="replace")
         self.pending.setdefault(unit.key, (label, []))[1].append(region)
 

@@ -39,4 +39,5 @@ ARCH = Arch(
     stack_pointer="x2",
     hwcap=_hwcap("imafdc"),
     sysroot="/usr/riscv64-linux-gnu",       # Debian's libc6-riscv64-cross (gcc-riscv64-linux-gnu)
+    multiarch="riscv64-linux-gnu",
 )

@@ -78,13 +78,13 @@ def test_a_linked_module_runs_with_every_kind_of_relocation(obj):
     ext = ctypes.c_int64(777)
     arena = CodeArena(1 << 20)
     try:
-        base = arena.place(blob, _symbols(ext))
-        pick = _PICK(base + blob.symbols["pick"])
+        at = arena.place(blob, _symbols(ext))
+        pick = _PICK(at.address(blob.symbols["pick"]))
         # 0 -> 11; 1 -> labs(-calls) with calls = 2 then; 2 -> ext; 3 -> int(4.0 * 2.5);
         # 4 stores 7 in g[3] and gives 44; 5 reads g[3]; anything else -> -1
         got = [pick(x, 4.0) for x in (0, 1, 2, 3, 5, 4, 5, 9)]
         assert got == [11, 2, 777, 10, 0, 44, 7, -1]
-        calls = ctypes.c_int64.from_address(base + blob.symbols["calls"]).value
+        calls = ctypes.c_int64.from_address(at.address(blob.symbols["calls"])).value
         assert calls == 8
     finally:
         arena.close()
@@ -100,22 +100,34 @@ def test_a_blob_is_the_same_wherever_it_runs(obj):
     try:
         arena.allocate(12345)                       # an odd start for the first copy
         a = arena.place(first, _symbols(ext))
-        arena.allocate(1 << 21)
+        arena.allocate(1 << 20)
+        arena.allocate_data(777)
         b = arena.place(second, _symbols(ext))
-        assert b - a > 1 << 21
-        for base in (a, b):
-            pick = _PICK(base + first.symbols["pick"])
+        assert b.text - a.text > 1 << 20 and b.data - a.data != b.text - a.text
+        for at in (a, b):
+            pick = _PICK(at.address(first.symbols["pick"]))
             assert [pick(2, 0.0), pick(4, 0.0), pick(5, 0.0), pick(3, -1.0)] == [5, 44, 7, -2]
     finally:
         arena.close()
 
 
-def test_writable_data_is_at_the_end_and_only_there(obj):
+def test_writable_data_is_placed_on_pages_without_code(obj):
+    """A store next to running code costs as much as self-modifying code: a blob's writable
+    data is placed apart from all text, and the code reaches it there (cross references)."""
     blob = link(obj)
-    start, end = blob.writable
-    assert end == blob.size and start <= blob.symbols["calls"] < end
-    assert start <= blob.symbols["g"] < end
-    assert blob.symbols["pick"] < blob.code_size <= start
+    split = blob.split
+    assert split <= blob.symbols["calls"] < blob.size and split <= blob.symbols["g"]
+    assert blob.symbols["pick"] < blob.code_size <= split
+    assert len(blob.cross) >= 2                    # the loads and stores of @calls and @g
+    arena = CodeArena(1 << 22)
+    try:
+        at = arena.place(blob, _symbols(ctypes.c_int64(0)))
+        text_pages = range(at.text >> 12, (at.text + split - 1 >> 12) + 1)
+        data_pages = range(at.data >> 12, (at.data + blob.size - split - 1 >> 12) + 1)
+        assert not set(text_pages) & set(data_pages)
+        assert at.data >= arena.base + arena.half > at.text
+    finally:
+        arena.close()
 
 
 def test_an_absolute_relocation_is_refused():
@@ -139,15 +151,15 @@ def test_an_undefined_import_is_an_error_before_anything_is_placed(obj):
 
 def test_a_full_arena_says_so_and_a_reset_empties_it(obj):
     blob = link(obj)
-    arena = CodeArena(4096)
+    arena = CodeArena(2 * 4096)
     try:
         ext = ctypes.c_int64(1)
-        while arena.room(blob.size, blob.align):
+        while arena.room(blob.split, blob.align):
             arena.place(blob, _symbols(ext))
         with pytest.raises(CodeError, match="full"):
             arena.place(blob, _symbols(ext))
         arena.reset()
-        assert arena.used == 0 and arena.room(blob.size)
+        assert arena.used == 0 and arena.room(blob.split)
     finally:
         arena.close()
 

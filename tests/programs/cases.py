@@ -92,6 +92,7 @@ CASES: tuple[Case, ...] = (
     Case("strings_sort", "strings_sort", libcs=WITH_DYN),
     Case("setjmp_longjmp", "setjmp_longjmp", libcs=WITH_DYN),
     Case("funcptr_switch", "funcptr_switch", libcs=ALL_LIBCS),
+    Case("hidden_entry", "hidden_entry", libcs=ALL_LIBCS),
     Case("int128", "int128"),
     Case("int_ops", "int_ops"),
     Case("atomics", "atomics", libcs=WITH_DYN),
