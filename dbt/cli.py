@@ -8,6 +8,7 @@ import os
 import resource
 import signal
 import sys
+import time
 
 from . import __version__
 
@@ -24,6 +25,9 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dbt-vm", description="Run Linux programs built for "
                                 "RISC-V on this machine by binary translation.")
     p.add_argument("--version", action="version", version=f"dbt-vm {__version__}")
+    for mask in ("--host-sigign", "--host-sigblk"):    # bin/dbt-vm: the signals its caller
+        p.add_argument(mask, type=lambda text: int(text, 16), default=0,   # ignores, blocks
+                       help=argparse.SUPPRESS)
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run a guest program",
                          usage="dbt-vm run [options] PROGRAM [ARGS...]")
@@ -146,20 +150,28 @@ def cmd_run(args) -> int:
         machine = Machine(args.program, [args.program, *args.args], env, mode=mode,
                           sysroot=_sysroot(args), strace=args.strace, trace=trace,
                           code_cache_size=args.code_cache_size,
-                          speculate=_speculate(args), cache=cache)
+                          speculate=_speculate(args), cache=cache,
+                          closed_fds=_CLOSED_AT_START, ignored_signals=args.host_sigign,
+                          blocked_signals=args.host_sigblk)
         if mode == "static":
             from .static import ensure_translated
+            start = time.perf_counter()
             ensure_translated(args.program, machine.program.sysroot, cache)
+            machine.stats.translate_seconds = time.perf_counter() - start
     except LoadError as exc:
         return _error(f"{args.program}: {exc}")
     _tune_gc()
-    result = _run_guarded(machine)
+    result = _run_guarded(machine, args.host_sigign >> (signal.SIGINT - 1) & 1)
     if args.stats or args.stats_json:
         from .stats import print_stats, write_json
         if args.stats:
             print_stats(machine, sys.stderr)
         if args.stats_json:
-            write_json(machine, args.stats_json)
+            try:
+                write_json(machine, args.stats_json)
+            except OSError as exc:          # the guest's status stands
+                _error(f"cannot write --stats-json {args.stats_json}: "
+                       f"{exc.strerror or exc}")
     if result.signal:
         if result.message:
             print(f"dbt-vm: {result.message}", file=sys.stderr)
@@ -204,10 +216,11 @@ def _tune_gc() -> None:
 _GC_THRESHOLDS = (10_000, 20, 20)
 
 
-def _run_guarded(machine):
+def _run_guarded(machine, sigint_ignored: bool = False):
     """Run the guest; a host-side bug becomes one line (DBT_VM_DEBUG=1 shows the traceback)."""
-    # Ctrl-C reaches the guest's default action (death by SIGINT), as under qemu-user.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    # Ctrl-C reaches the guest's default action (death by SIGINT), as under qemu-user, unless
+    # whoever started dbt-vm ignores it (then the guest inherits that)
+    signal.signal(signal.SIGINT, signal.SIG_IGN if sigint_ignored else signal.SIG_DFL)
     try:
         return machine.run()
     except Exception as exc:                      # a bug in dbt-vm, not guest behaviour
@@ -230,9 +243,38 @@ def die_by_signal(signo: int) -> None:
     os._exit(128 + signo)                      # not reached unless the signal is not fatal
 
 
+_CLOSED_AT_START: frozenset = frozenset()
+
+
+def hold_standard_fds() -> frozenset:
+    """Which of fds 0, 1 and 2 were closed when dbt-vm started (`>&-`): the guest finds them
+    closed, as under qemu-user. /dev/null takes their place, so that no file dbt-vm opens
+    for itself lands there, and dbt-vm's own messages to a closed stderr go nowhere (never
+    to the guest's stdout, where print() would send them with sys.stderr None)."""
+    closed = []
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            closed.append(fd)
+    for fd in closed:
+        null = os.open(os.devnull, os.O_RDWR)
+        if null != fd:
+            os.dup2(null, fd)
+            os.close(null)
+    if 1 in closed or sys.stdout is None:
+        sys.stdout = open(os.devnull, "w")
+    if 2 in closed or sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")
+    return frozenset(closed)
+
+
 def main(argv: list[str] | None = None) -> int:
     """The command line. `main()` (argv from sys.argv) is the process entry point: once the
     guest is done it ends the process at once (see _exit); `main(argv)` returns the status."""
+    global _CLOSED_AT_START
+    if argv is None:
+        _CLOSED_AT_START = hold_standard_fds()
     # Start-up (imports, parsing, loading the guest) makes few objects and no garbage worth a
     # collection: the cyclic collector waits until the guest runs (_tune_gc).
     gc.disable()

@@ -60,6 +60,7 @@ class Exit:
 class Stats:
     load_seconds: float = 0.0
     total_seconds: float = 0.0
+    translate_seconds: float = 0.0      # static translation done before the run (--mode static)
     counters: dict = field(default_factory=dict)
 
 
@@ -69,7 +70,9 @@ class Machine:
     def __init__(self, path: str, argv: list[str | bytes] | None = None,
                  env: dict | None = None, *, mode: str = "interp", sysroot: str | None = None,
                  strace: bool = False, trace: tuple = (), err=None,
-                 code_cache_size: int | None = None, speculate: str = "off", cache=None):
+                 code_cache_size: int | None = None, speculate: str = "off", cache=None,
+                 closed_fds: frozenset = frozenset(), ignored_signals: int = 0,
+                 blocked_signals: int = 0):
         start = time.perf_counter()
         self.err = err or sys.stderr
         self.mode = mode
@@ -87,7 +90,9 @@ class Machine:
         self.kernel = LinuxKernel(self.memory, self.arch.syscall_abi,
                                   exe_path=os.path.abspath(path),
                                   sysroot=self.program.sysroot, strace=strace, err=self.err,
-                                  argv=argv_b, auxv=self.program.auxv)
+                                  argv=argv_b, auxv=self.program.auxv,
+                                  closed_fds=closed_fds, ignored_signals=ignored_signals,
+                                  blocked_signals=blocked_signals)
         self.syscall_hooks: dict[int, object] = {}
         self.engine = self._make_engine(mode, trace, code_cache_size, speculate, cache, path)
         self.stats = Stats(load_seconds=time.perf_counter() - start)

@@ -1,4 +1,19 @@
-"""`--stats`: where a run's time went, and how fast the guest ran."""
+"""`--stats`: where a run's time went, and how fast the guest ran.
+
+The first figures are the four costs binary translation is measured by, then the syscall
+layer: they add up to the run's time (from loading the program to its end; Python's own
+start-up and dbt-vm's imports come before):
+
+- loading: the ELF files mapped, the initial stack, the runtime's code and the images of the
+  persistent cache read, checked and placed (disk access included);
+- guest memory: what can be told apart of the cost of guest memory, the memory-management
+  syscalls (mmap, munmap, mprotect, brk, mremap, madvise); the check of each guest access
+  is inline in generated code (or in the interpreter's) and is part of execution;
+- translation: decoding, lifting, IR passes, lowering, LLVM, linking and placing code (in
+  the static mode also what was translated before the run, if it was translated then);
+- execution: running guest code (native or interpreted), and the dispatcher;
+- syscalls: the syscall layer, but the memory-management syscalls.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +21,29 @@ from __future__ import annotations
 def collect(machine) -> dict:
     engine, kernel, stats = machine.engine, machine.kernel, machine.stats
     lift = engine.lift_seconds
-    syscalls = kernel.stats.seconds
-    execute = max(stats.total_seconds - lift - syscalls, 0.0)
+    cache = getattr(engine, "cache_summary", None) or {}
+    cache_load = cache.get("load s", 0.0)
+    memory = kernel.stats.memory_seconds
+    syscalls = kernel.stats.seconds - memory
+    execute = max(stats.total_seconds - lift - kernel.stats.seconds - cache_load, 0.0)
+    blocks, insns = engine.blocks_lifted, engine.insns_lifted
+    translation = lift + stats.translate_seconds
     return {
         "mode": machine.mode,
+        "loading s": stats.load_seconds + cache_load,
+        "guest memory s": memory,
+        "translation s": translation,
+        "execution s": execute,
+        "syscall layer s": syscalls,
         "guest instructions": engine.icount,
-        "blocks decoded": engine.blocks_lifted,
+        "blocks decoded": blocks,
         "MIPS": engine.icount / execute / 1e6 if execute else 0.0,
+        "translation us per block": lift / blocks * 1e6 if blocks else 0.0,
+        "translation us per guest insn": lift / insns * 1e6 if insns else 0.0,
         "load s": stats.load_seconds,
         "decode+lift s": lift,
         "execute s": execute,
-        "syscalls s": syscalls,
+        "syscalls s": kernel.stats.seconds,
         "syscalls": kernel.stats.calls,
         **_dynamic(engine),
     }

@@ -35,6 +35,7 @@ class InterpEngine:
         self.ns = make_namespace(state.regs, memory, self)
         self.icount = 0                   # guest instructions retired
         self.blocks_lifted = 0
+        self.insns_lifted = 0
         self.lift_seconds = 0.0
         memory.write_listeners.append(self._on_memory_change)
 
@@ -49,6 +50,7 @@ class InterpEngine:
         self.code.insert(pc, block.pc, block.end_pc, entry)
         self.debug[pc] = (block, source, linemap)
         self.blocks_lifted += 1
+        self.insns_lifted += block.ninsns
         self.lift_seconds += time.perf_counter() - start
         return entry
 

@@ -142,6 +142,10 @@ class DynamicEngine:
         return self.stats.blocks_translated + self.interp.blocks_lifted
 
     @property
+    def insns_lifted(self) -> int:
+        return self.stats.insns_translated + self.interp.insns_lifted
+
+    @property
     def lift_seconds(self) -> float:
         return self.stats.lift_seconds + self.stats.compile_seconds + self.interp.lift_seconds
 

@@ -50,9 +50,10 @@ class FdEntry:
 
 
 class FdTable:
-    """guest fd -> host fd. Guest 0/1/2 start as host 0/1/2 (when open)."""
+    """guest fd -> host fd. Guest 0/1/2 start as host 0/1/2 (when open, and not `closed`:
+    the command line holds closed ones with /dev/null for itself)."""
 
-    def __init__(self, limit: int):
+    def __init__(self, limit: int, closed: frozenset = frozenset()):
         self.limit = limit
         self.entries: dict[int, FdEntry] = {}
         for fd in (0, 1, 2):
@@ -60,7 +61,8 @@ class FdTable:
                 os.fstat(fd)
             except OSError:
                 continue
-            self.entries[fd] = FdEntry(fd)
+            if fd not in closed:
+                self.entries[fd] = FdEntry(fd)
 
     def entry(self, fd: int) -> FdEntry:
         found = self.entries.get(s32(fd))

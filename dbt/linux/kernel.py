@@ -27,10 +27,15 @@ from .numbers import syscall_names, syscall_table
 __all__ = ["FatalSignal", "LinuxKernel", "ProcessExit", "SyscallStats", "build_dispatch"]
 
 
+# The syscalls that manage guest memory: their time is the "guest memory" cost of --stats.
+MEMORY_SYSCALLS = frozenset(mm.HANDLERS)
+
+
 @dataclass
 class SyscallStats:
     counts: Counter = field(default_factory=Counter)   # syscall name -> calls
     seconds: float = 0.0                               # total time inside syscall()
+    memory_seconds: float = 0.0                        # ... of it in MEMORY_SYSCALLS
 
     @property
     def calls(self) -> int:
@@ -61,7 +66,9 @@ def build_dispatch(machine: str) -> dict[int, _Entry]:
 class LinuxKernel:
     def __init__(self, memory: GuestMemory, abi: SyscallABI, *, exe_path: str,
                  sysroot: str | None = None, strace: bool = False, err=sys.stderr,
-                 argv: list[bytes] = (), auxv: tuple[int, int] = (0, 0)):
+                 argv: list[bytes] = (), auxv: tuple[int, int] = (0, 0),
+                 closed_fds: frozenset = frozenset(), ignored_signals: int = 0,
+                 blocked_signals: int = 0):
         self.memory = memory
         self.abi = abi
         self.exe_path = os.fsencode(os.path.realpath(exe_path))
@@ -74,8 +81,8 @@ class LinuxKernel:
         self.pid = os.getpid()
         self.stats = SyscallStats()
         self.rlimits = process.RlimitTable()
-        self.fds = files.FdTable(self.rlimits.get(resource.RLIMIT_NOFILE)[0])
-        self.signals = process.SignalState()
+        self.fds = files.FdTable(self.rlimits.get(resource.RLIMIT_NOFILE)[0], closed_fds)
+        self.signals = process.SignalState(ignored_signals, blocked_signals)
         self.tid_address = 0
         self.robust_list = 0
         self.altstack = (0, 2, 0)                  # stack_t: sp, flags (SS_DISABLE), size
@@ -95,7 +102,11 @@ class LinuxKernel:
         try:
             regs[self._ret_slot] = self.dispatch(nr, args) & MASK64
         finally:
-            self.stats.seconds += time.perf_counter() - start
+            spent = time.perf_counter() - start
+            self.stats.seconds += spent
+            entry = self._dispatch.get(nr)
+            if entry is not None and entry.name in MEMORY_SYSCALLS:
+                self.stats.memory_seconds += spent
 
     def dispatch(self, nr: int, args: list[int]) -> int:
         """Run syscall `nr`; returns the result (negative errno on failure)."""

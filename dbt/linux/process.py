@@ -51,9 +51,14 @@ class SignalState:
     kernel raises FatalSignal when the syscall returns, as Linux delivers it on the way back
     to user mode."""
 
-    def __init__(self):
-        self.actions: dict[int, tuple[int, int, int, int]] = {}   # handler flags restorer mask
-        self.blocked = 0
+    def __init__(self, ignored: int = 0, blocked: int = 0):
+        """`ignored`, `blocked`: masks (bit signo - 1) of the signals ignored and blocked when
+        the process started (inherited from whoever started dbt-vm, as qemu-user and execve
+        keep them)."""
+        self.actions: dict[int, tuple[int, int, int, int]] = {   # handler flags restorer mask
+            signo: (SIG_IGN, 0, 0, 0) for signo in range(1, 65)
+            if ignored >> (signo - 1) & 1 and signo not in (SIGKILL, SIGSTOP)}
+        self.blocked = blocked & ~UNBLOCKABLE & ((1 << 64) - 1)
         self.pending: dict[int, int] = {}                          # signo -> si_code
         self.fatal: tuple[int, int] | None = None
 

@@ -93,6 +93,7 @@ CASES: tuple[Case, ...] = (
     Case("setjmp_longjmp", "setjmp_longjmp", libcs=WITH_DYN),
     Case("funcptr_switch", "funcptr_switch", libcs=ALL_LIBCS),
     Case("hidden_entry", "hidden_entry", libcs=ALL_LIBCS),
+    Case("pipe_writer", "pipe_writer", args=("3",)),
     Case("int128", "int128"),
     Case("int_ops", "int_ops"),
     Case("atomics", "atomics", libcs=WITH_DYN),
