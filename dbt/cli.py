@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import fcntl
 import gc
+import io
 import os
 import resource
 import signal
@@ -250,7 +252,8 @@ def hold_standard_fds() -> frozenset:
     """Which of fds 0, 1 and 2 were closed when dbt-vm started (`>&-`): the guest finds them
     closed, as under qemu-user. /dev/null takes their place, so that no file dbt-vm opens
     for itself lands there, and dbt-vm's own messages to a closed stderr go nowhere (never
-    to the guest's stdout, where print() would send them with sys.stderr None)."""
+    to the guest's stdout, where print() would send them with sys.stderr None). dbt-vm's
+    own messages go to a copy of stderr, which stays when the guest closes its fd 2."""
     closed = []
     for fd in (0, 1, 2):
         try:
@@ -266,6 +269,10 @@ def hold_standard_fds() -> frozenset:
         sys.stdout = open(os.devnull, "w")
     if 2 in closed or sys.stderr is None:
         sys.stderr = open(os.devnull, "w")
+    else:                   # a copy the guest cannot close: fd 2 is the guest's to close
+        own = fcntl.fcntl(2, fcntl.F_DUPFD_CLOEXEC, 10)
+        sys.stderr = io.TextIOWrapper(io.FileIO(own, "w"), encoding=sys.stderr.encoding,
+                                      errors="backslashreplace", line_buffering=True)
     return frozenset(closed)
 
 

@@ -152,3 +152,16 @@ def test_a_sigint_the_caller_ignores_stays_ignored():
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
+
+
+@pytest.mark.oracle
+def test_dbt_vm_keeps_its_own_stderr_when_the_guest_closes_fd_2():
+    """Coreutils close stdout and stderr at exit: --stats (printed after the guest ended)
+    still reaches dbt-vm's stderr, and the guest's status stands (22: both closed, and both
+    later writes failed with EBADF, as under qemu)."""
+    program = _program("close_std")
+    qemu, dbt = _both([str(program)])
+    assert (dbt.stdout, dbt.stderr, dbt.returncode) == (qemu.stdout, qemu.stderr, 22)
+    stats = _run([*_dbt_vm(), "--stats", str(program)])
+    assert stats.returncode == 22 and stats.stdout == qemu.stdout
+    assert b"guest instructions" in stats.stderr and b"Traceback" not in stats.stderr

@@ -94,6 +94,7 @@ CASES: tuple[Case, ...] = (
     Case("funcptr_switch", "funcptr_switch", libcs=ALL_LIBCS),
     Case("hidden_entry", "hidden_entry", libcs=ALL_LIBCS),
     Case("pipe_writer", "pipe_writer", args=("3",)),
+    Case("close_std", "close_std"),
     Case("int128", "int128"),
     Case("int_ops", "int_ops"),
     Case("atomics", "atomics", libcs=WITH_DYN),
