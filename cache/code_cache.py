@@ -8,16 +8,17 @@ exactly the translations it touches, and it counts what happened for `--stats`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 PAGE_SHIFT = 12
 
 
-@dataclass
 class CacheStats:
-    translations: int = 0      # entries ever inserted
-    invalidated: int = 0       # entries dropped because their guest code changed
-    flushes: int = 0           # whole-cache flushes (fence.i)
+    __slots__ = ("translations", "invalidated", "flushes")
+
+    def __init__(self):
+        self.translations = 0      # entries ever inserted
+        self.invalidated = 0       # entries dropped because their guest code changed
+        self.flushes = 0           # whole-cache flushes (fence.i)
 
 
 class CodeCache:

@@ -7,10 +7,7 @@ it. Frontends are found by ELF machine number and imported lazily.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
-from typing import Callable
-
-from .linux.abi import SyscallABI
+from collections import namedtuple
 
 EM_RISCV = 243
 EM_AARCH64 = 183
@@ -22,19 +19,24 @@ MACHINE_NAMES = {3: "x86 (EM_386)", 8: "MIPS", 20: "PowerPC", 40: "ARM (EM_ARM)"
                  EM_RISCV: "RISC-V (EM_RISCV)"}
 
 
-@dataclass(frozen=True)
-class Arch:
-    name: str                      # e.g. "riscv64"
-    elf_machine: int
-    lift: Callable                 # lift(fetch, pc) -> Block
-    decode_at: Callable            # decode_at(fetch, pc) -> (Insn | None, length)
-    disasm_line: Callable          # disasm_line(insn) -> str (qemu -d in_asm style)
-    syscall_abi: SyscallABI
-    stack_pointer: str             # GuestState field of the stack pointer
-    hwcap: int
-    initial_fields: tuple = ()     # (field, value) pairs set before the first instruction
-    sysroot: str | None = None     # the Debian cross sysroot of dynamically linked programs
-    multiarch: str = ""            # Debian's multiarch triplet (library folders of a sysroot)
+class Arch(namedtuple("Arch", "name elf_machine lift decode_at disasm_line syscall_abi "
+                             "stack_pointer hwcap initial_fields sysroot multiarch",
+                       defaults=((), None, ""))):
+    """A guest ISA:
+
+    name             e.g. "riscv64"
+    elf_machine      its ELF machine number
+    lift             lift(fetch, pc) -> Block
+    decode_at        decode_at(fetch, pc) -> (Insn | None, length)
+    disasm_line      disasm_line(insn) -> str (qemu -d in_asm style)
+    syscall_abi      a linux.abi.SyscallABI
+    stack_pointer    the GuestState field of the stack pointer
+    hwcap            AT_HWCAP
+    initial_fields   (field, value) pairs set before the first instruction
+    sysroot          the Debian cross sysroot of dynamically linked programs
+    multiarch        Debian's multiarch triplet (library folders of a sysroot)
+    """
+    __slots__ = ()
 
 
 def arch_for_machine(machine: int) -> Arch | None:

@@ -23,8 +23,7 @@ from __future__ import annotations
 
 import os
 import struct
-from dataclasses import dataclass, field
-from typing import NamedTuple
+from collections import namedtuple
 
 from .arch import MACHINE_NAMES, Arch, arch_for_machine
 from .memory import (PAGE_MASK, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, STACK, FileRef,
@@ -50,44 +49,38 @@ class LoadError(Exception):
     """The program cannot be loaded; the message is one line for the user."""
 
 
-class Segment(NamedTuple):
-    """One program header (the fields loading needs)."""
-    p_type: int
-    p_flags: int
-    p_offset: int
-    p_vaddr: int
-    p_filesz: int
-    p_memsz: int
+Segment = namedtuple("Segment", "p_type p_flags p_offset p_vaddr p_filesz p_memsz")
+Segment.__doc__ = "One program header (the fields loading needs)."
 
 
-@dataclass
 class Program:
-    path: str
-    arch: Arch
-    entry: int                      # the program's entry point (AT_ENTRY)
-    start_pc: int = 0               # where the guest starts: the interpreter's entry, or entry
-    sp: int = 0
-    bias: int = 0
-    phdr: int = 0
-    phnum: int = 0
-    segments: list = field(default_factory=list)   # the program's (start, end, prot)
-    exec_stack: bool = False
-    interp: str | None = None       # host path of the interpreter (PT_INTERP), if any
-    interp_bias: int = 0            # where it was loaded (AT_BASE)
-    sysroot: str | None = None      # the sysroot of the run (-L, or the default one)
-    auxv: tuple[int, int] = (0, 0)  # guest address and size of the auxiliary vector
+    """A loaded program: what the runtime and the syscall layer need to know of it."""
+    __slots__ = ("path", "arch", "entry", "start_pc", "sp", "bias", "phdr", "phnum", "segments",
+                 "exec_stack", "interp", "interp_bias", "sysroot", "auxv")
+
+    def __init__(self, path: str, arch: Arch, entry: int, start_pc: int = 0, bias: int = 0,
+                 phdr: int = 0, phnum: int = 0, segments: list = (), exec_stack: bool = False,
+                 sysroot: str | None = None):
+        self.path = path
+        self.arch = arch
+        self.entry = entry              # the program's entry point (AT_ENTRY)
+        self.start_pc = start_pc        # where the guest starts: the interpreter's entry, or entry
+        self.sp = 0
+        self.bias = bias
+        self.phdr = phdr
+        self.phnum = phnum
+        self.segments = list(segments)  # the program's (start, end, prot)
+        self.exec_stack = exec_stack
+        self.interp: str | None = None  # host path of the interpreter (PT_INTERP), if any
+        self.interp_bias = 0            # where it was loaded (AT_BASE)
+        self.sysroot = sysroot          # the sysroot of the run (-L, or the default one)
+        self.auxv = (0, 0)              # guest address and size of the auxiliary vector
 
 
-class _Image(NamedTuple):
-    """An ELF file mapped into guest memory."""
-    bias: int
-    entry: int                      # with the bias
-    phdr: int                       # guest address of the program headers
-    phnum: int
-    end: int                        # end of the highest segment
-    segments: list                  # (start, end, prot)
-    exec_stack: bool
-    interp: bytes | None            # PT_INTERP's path
+_Image = namedtuple("_Image", "bias entry phdr phnum end segments exec_stack interp")
+_Image.__doc__ = """An ELF file mapped into guest memory: load bias, entry (with the bias), guest
+address of the program headers, their number, end of the highest segment, the segments
+(start, end, prot), whether the stack is executable, PT_INTERP's path (or None)."""
 
 
 def read_header(path: str, program: bool = True) -> tuple[Arch, bytes]:

@@ -31,8 +31,7 @@ import ctypes
 import errno
 import mmap as _mmap
 import os
-from dataclasses import dataclass, replace
-from typing import Iterator
+from collections import namedtuple
 
 PAGE_SHIFT = 12
 PAGE_SIZE = 1 << PAGE_SHIFT
@@ -71,15 +70,9 @@ _MADV_DONTNEED = 4
 ANONYMOUS, FILE, HEAP, STACK = "anonymous", "file", "heap", "stack"
 
 
-@dataclass(frozen=True)
-class FileRef:
+class FileRef(namedtuple("FileRef", "path dev ino size mtime_ns ctime_ns")):
     """The identity of a mapped file: its host path and what stat said when it was mapped."""
-    path: bytes
-    dev: int
-    ino: int
-    size: int
-    mtime_ns: int
-    ctime_ns: int
+    __slots__ = ()
 
     @classmethod
     def of(cls, path: bytes, info: os.stat_result) -> "FileRef":
@@ -87,23 +80,18 @@ class FileRef:
                    info.st_ctime_ns)
 
 
-@dataclass(frozen=True)
-class Mapping:
-    """One mapping (a Linux VMA): [start, end) with one protection, kind and backing."""
-    start: int
-    end: int
-    prot: int
-    file: FileRef | None = None
-    offset: int = 0               # file offset of `start` (0 for anonymous mappings)
-    written: bool = False         # some page may differ from the file (was writable, zeroed)
-    shared: bool = False
-    kind: str = ANONYMOUS
+class Mapping(namedtuple("Mapping", "start end prot file offset written shared kind",
+                         defaults=(None, 0, False, False, ANONYMOUS))):
+    """One mapping (a Linux VMA): [start, end) with one protection, kind and backing: `file`
+    a FileRef or None, `offset` the file offset of `start` (0 for anonymous mappings),
+    `written` whether some page may differ from the file (it was writable, or zeroed)."""
+    __slots__ = ()
 
     def clip(self, start: int, end: int) -> "Mapping":
         """The part of this mapping in [start, end) (which must overlap it)."""
         start, end = max(start, self.start), min(end, self.end)
         offset = self.offset + (start - self.start) if self.file else 0
-        return replace(self, start=start, end=end, offset=offset)
+        return self._replace(start=start, end=end, offset=offset)
 
     def joins(self, other: "Mapping", linux: bool = False) -> bool:
         """Whether `other`, starting where this one ends, merges with it: as records (which
@@ -244,7 +232,7 @@ class GuestMemory:
             raise MemError(ctypes.get_errno())
         self._set_perms(addr, length, MAPPED | prot)
         for piece in self._cut(addr, addr + length):
-            self._record(replace(piece, prot=prot,
+            self._record(piece._replace(prot=prot,
                                  written=piece.written or bool(prot & PROT_WRITE)))
         self._notify(addr, length)
 
@@ -253,7 +241,7 @@ class GuestMemory:
         zeroed part of them)."""
         start, end = page_floor(addr), page_ceil(addr + length)
         for piece in self._cut(start, end):
-            self._record(replace(piece, written=True))
+            self._record(piece._replace(written=True))
 
     def discard(self, addr: int, length: int) -> None:
         """madvise(MADV_DONTNEED): private pages go back to zero (anonymous) or to the
@@ -272,7 +260,7 @@ class GuestMemory:
             following = self.mapping_at(span.end)
             if following is None or not span.joins(following, linux=True):
                 return None
-            span = replace(span, end=min(end, following.end),
+            span = span._replace(end=min(end, following.end),
                            written=span.written or following.written)
         return span
 
@@ -289,7 +277,7 @@ class GuestMemory:
             self.unmap(old, old_size)
         self._cut(new, new + new_size)
         self._set_perms(new, new_size, MAPPED | record.prot)
-        self._record(replace(record, start=new, end=new + new_size))
+        self._record(record._replace(start=new, end=new + new_size))
         if record.file is not None and new_size > old_size:
             self._anonymous_past_eof(self.mapping_at(new).clip(new, new + new_size),
                                      new + old_size)
@@ -321,7 +309,7 @@ class GuestMemory:
         self.view[new:new + count] = data
         self.protect(new, new_size, record.prot)
         self._cut(new, new + new_size)
-        self._record(replace(record, start=new, end=new + new_size, written=True))
+        self._record(record._replace(start=new, end=new + new_size, written=True))
 
     def _anonymous_past_eof(self, record: Mapping, grown: int) -> None:
         """After a file mapping grew: its new pages (from `grown` on) past the file's end
@@ -344,9 +332,9 @@ class GuestMemory:
             return self._maps[i]
         return None
 
-    def mappings(self) -> Iterator[Mapping]:
+    def mappings(self) -> list[Mapping]:
         """Every mapping, in address order."""
-        return iter(list(self._maps))
+        return list(self._maps)
 
     def _cut(self, start: int, end: int) -> list[Mapping]:
         """Remove [start, end) from the records; return the removed parts, in order."""
@@ -372,11 +360,11 @@ class GuestMemory:
         maps, starts = self._maps, self._starts
         i = bisect.bisect_left(starts, new.start)
         if i < len(maps) and new.joins(maps[i]):
-            new = replace(new, end=maps.pop(i).end)
+            new = new._replace(end=maps.pop(i).end)
             starts.pop(i)
         if i > 0 and maps[i - 1].joins(new):
             i -= 1
-            new = replace(maps[i], end=new.end)
+            new = maps[i]._replace(end=new.end)
             maps.pop(i)
             starts.pop(i)
         maps.insert(i, new)

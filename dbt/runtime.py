@@ -11,8 +11,7 @@ import os
 import signal
 import sys
 import time
-from dataclasses import dataclass, field
-from typing import Callable
+from collections import namedtuple
 
 from .ir.ops import EXIT_ICACHE_FLUSH, EXIT_SYSCALL
 from .linux import FatalSignal, LinuxKernel, ProcessExit
@@ -31,37 +30,35 @@ MODES = tuple(ENGINES)
 PLANNED_MODES = ("auto",)
 
 
-@dataclass
-class EngineOptions:
-    """What an engine is told besides the guest's state, memory and lifter."""
-    on_block: Callable | None = None       # trace hook: sees each block as it is lifted
-    on_llvm: Callable | None = None        # trace hook: LLVM IR of each compiled module
-    on_asm: Callable | None = None         # trace hook: (function name, host instructions)
-    code_cache_size: int | None = None     # bytes of host code kept before a flush
-    speculate: str = "off"                 # translate ahead in a helper process: on, off, sync
-    cache: object = None                   # the persistent cache (cache.disk.DiskCache)
-    label: str = ""                        # the program, as the cache's run log names it
-    mode: str = ""                         # the mode of the run (an engine may serve several)
+class EngineOptions(namedtuple("EngineOptions", "on_block on_llvm on_asm code_cache_size "
+                                               "speculate cache label mode",
+                               defaults=(None, None, None, None, "off", None, "", ""))):
+    """What an engine is told besides the guest's state, memory and lifter: trace hooks
+    (on_block sees each block as it is lifted, on_llvm the LLVM IR of each compiled module,
+    on_asm (function name, host instructions)); the bytes of host code kept before a flush;
+    whether a helper process translates ahead (on, off, sync); the persistent cache
+    (cache.disk.DiskCache) and the program's name for its run log; the mode of the run (an
+    engine may serve several)."""
+    __slots__ = ()
 
 
-@dataclass
-class Exit:
+class Exit(namedtuple("Exit", "status signal message", defaults=(0, 0, ""))):
     """How the guest ended: an exit status, or death by a signal (with a diagnostic line)."""
-    status: int = 0
-    signal: int = 0
-    message: str = ""
+    __slots__ = ()
 
     @property
     def shell_status(self) -> int:
         return 128 + self.signal if self.signal else self.status
 
 
-@dataclass
 class Stats:
-    load_seconds: float = 0.0
-    total_seconds: float = 0.0
-    translate_seconds: float = 0.0      # static translation done before the run (--mode static)
-    counters: dict = field(default_factory=dict)
+    """Where a run's time went, as the runtime measures it (stats.py reports it)."""
+    __slots__ = ("load_seconds", "total_seconds", "translate_seconds")
+
+    def __init__(self, load_seconds: float = 0.0):
+        self.load_seconds = load_seconds
+        self.total_seconds = 0.0
+        self.translate_seconds = 0.0    # static translation done before the run (--mode static)
 
 
 class Machine:

@@ -8,18 +8,16 @@ overlap: a 128-bit AArch64 vector register is the pair (f<n>, vhi<n>).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import namedtuple
 
 from .ir.types import I1, I64, Type
 
 SLOT_BYTES = 8
 
 
-@dataclass(frozen=True)
-class Field:
-    name: str
-    slot: int
-    type: Type
+class Field(namedtuple("Field", "name slot type")):
+    """A named 64-bit slot of the state, and the IR type of what it holds."""
+    __slots__ = ()
 
     @property
     def offset(self) -> int:

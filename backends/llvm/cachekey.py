@@ -19,10 +19,11 @@ imports nothing of LLVM.
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
+import functools
+import _sha256
+import importlib
+import importlib.machinery
 import os
-from pathlib import Path
 
 from dbt import region
 from dbt.state import LAYOUT
@@ -34,29 +35,34 @@ _SOURCES = (".py", ".dec")
 _CPU_FIELDS = ("vendor_id", "cpu family", "model", "flags")
 
 
+@functools.cache
 def source_digest() -> str:
     """SHA-256 over the translator's source files (path relative to its package, bytes)."""
-    h = hashlib.sha256()
+    h = _sha256.sha256()
     for package in _PACKAGES:
-        spec = importlib.util.find_spec(package)
-        for folder in spec.submodule_search_locations or ():
-            root = Path(folder)
-            for path in sorted(root.rglob("*")):
-                if path.suffix in _SOURCES and "__pycache__" not in path.parts:
-                    h.update(f"{package}/{path.relative_to(root)}\0".encode())
-                    h.update(path.read_bytes())
+        for root in importlib.import_module(package).__path__:
+            files = []
+            for folder, dirs, names in os.walk(root):
+                dirs[:] = [d for d in dirs if d != "__pycache__"]
+                files += [os.path.join(folder, n) for n in names if n.endswith(_SOURCES)]
+            for path in sorted(files):
+                h.update(f"{package}/{os.path.relpath(path, root)}\0".encode())
+                with open(path, "rb") as f:
+                    h.update(f.read())
     return h.hexdigest()
 
 
 def llvm_identity() -> str:
     """The llvmlite shared library: path, size and mtime (without loading it)."""
-    spec = importlib.util.find_spec("llvmlite")
-    folder = Path(spec.submodule_search_locations[0]) / "binding"
-    libs = sorted(folder.glob("libllvmlite*"))
+    spec = importlib.machinery.PathFinder.find_spec("llvmlite")
+    if spec is None or not spec.submodule_search_locations:
+        return "no llvmlite"
+    folder = os.path.join(spec.submodule_search_locations[0], "binding")
     parts = []
-    for lib in libs:
-        info = lib.stat()
-        parts.append(f"{lib}:{info.st_size}:{info.st_mtime_ns}")
+    for name in sorted(os.listdir(folder)):
+        if name.startswith("libllvmlite"):
+            info = os.stat(os.path.join(folder, name))
+            parts.append(f"{name}:{info.st_size}:{info.st_mtime_ns}")
     return ";".join(parts) or "no llvmlite library"
 
 
@@ -83,9 +89,9 @@ def config_key(window_bits: int, hot_threshold: int) -> str:
                f"{region.HOT_REGION_BLOCKS},{region.HOT_REGION_INSNS}")
     parts = [IMAGE_MAGIC.hex(), source_digest(), llvm_identity(), host_cpu(), layout, options,
              os.environ.get("DBT_VM_CACHE_SALT", "")]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return _sha256.sha256("\n".join(parts).encode()).hexdigest()
 
 
 def image_key(config: str, file_digest: str) -> str:
     """The key of the image of a guest file whose bytes have SHA-256 `file_digest`."""
-    return hashlib.sha256(f"{config}\n{file_digest}".encode()).hexdigest()
+    return _sha256.sha256(f"{config}\n{file_digest}".encode()).hexdigest()

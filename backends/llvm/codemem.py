@@ -15,7 +15,7 @@ import ctypes
 import mmap
 import os
 
-from dataclasses import dataclass
+from collections import namedtuple
 
 from .objlink import Blob
 
@@ -67,12 +67,10 @@ class Symbols:
 SYMBOLS = Symbols()          # this process's: FP helpers, runtime cells
 
 
-@dataclass
-class Placement:
-    """Where a blob went: its text at `text`, its writable data at `data`."""
-    text: int
-    data: int
-    split: int                         # the blob's offset where its writable data starts
+class Placement(namedtuple("Placement", "text data split")):
+    """Where a blob went: its text at `text`, its writable data at `data` (`split`: the
+    blob's offset where its writable data starts)."""
+    __slots__ = ()
 
     def address(self, offset: int) -> int:
         """The address of a blob offset (a symbol's)."""

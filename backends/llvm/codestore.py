@@ -11,7 +11,7 @@ relative to (written here when it is placed), and in tier 1 `<name>.counter` and
 from __future__ import annotations
 
 import ctypes
-from dataclasses import dataclass
+from collections import namedtuple
 
 from dbt.cache.code_cache import CodeCache
 
@@ -19,23 +19,24 @@ from .codemem import SYMBOLS, CodeArena
 from .objlink import Blob, link
 
 
-@dataclass
-class BlockSpan:
+class BlockSpan(namedtuple("BlockSpan", "pc end_pc ninsns")):
     """What is kept of a block whose IR is not at hand (translated elsewhere)."""
-    pc: int
-    end_pc: int
-    ninsns: int
+    __slots__ = ()
 
 
-@dataclass
 class Region:
-    id: int
-    name: str
-    blocks: list                 # Block, or BlockSpan
-    address: int                 # the function
-    counter: int = 0             # address of its tier-1 counter (0: it has none)
-    seen: int = 0                # address of its "seen" bytes (0: none)
-    hot: bool = False
+    """A region placed in memory."""
+    __slots__ = ("id", "name", "blocks", "address", "counter", "seen", "hot")
+
+    def __init__(self, id: int, name: str, blocks: list, address: int, counter: int = 0,
+                 seen: int = 0, hot: bool = False):
+        self.id = id
+        self.name = name
+        self.blocks = blocks         # Block, or BlockSpan
+        self.address = address       # the function
+        self.counter = counter       # address of its tier-1 counter (0: it has none)
+        self.seen = seen             # address of its "seen" bytes (0: none)
+        self.hot = hot
 
     @property
     def count(self) -> int:

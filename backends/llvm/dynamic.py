@@ -20,10 +20,8 @@ from __future__ import annotations
 import ctypes
 import time
 from collections import Counter
-from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from dbt.backends.interp.engine import InterpEngine
 from dbt.ir.block import Block
 from dbt.memory import GuestFault
 from dbt.region import (HOT_REGION_BLOCKS, HOT_REGION_INSNS, MAX_REGION_BLOCKS, form_region,
@@ -31,18 +29,23 @@ from dbt.region import (HOT_REGION_BLOCKS, HOT_REGION_INSNS, MAX_REGION_BLOCKS, 
 from dbt.state import NSLOTS, GuestState, slot
 from dbt.traps import GuestTrap
 
-from . import fp_runtime, lower as llvm_lower, rtcache
+from . import fp_runtime, rtcache
 from .cachekey import config_key
 from .codemem import PERF_MAP, SYMBOLS, runtime_arena
 from .codestore import BlockSpan, CodeStore, Region
-from .fp_kernels import helpers_called
 from .image import KIND_HOT, KIND_STATIC, NONE
 from .native import NativeRuntime
 from .optable import (REASON_HOST_FAULT, REASON_HOST_FAULT_WRITE, REASON_HOT, REASON_INTERP,
                       REASON_MISALIGNED, REASON_NAMES, REASON_READ_FAULT, REASON_WRITE_FAULT,
                       Unsupported)
-from .speculate import Speculated, Speculator
 from .units import Units
+
+if TYPE_CHECKING:
+    from .speculate import Speculated, Speculator
+
+# A run whose code is all in the persistent cache translates nothing: what only translating
+# needs (lowering, the helper process, the interpreter for deopts, LLVM) is imported when
+# first needed, not here.
 
 HOT_THRESHOLD = 400_000                # tier-1 counts (entries and backward branches,
                                        # weighted by FP ops) before the hot tier
@@ -62,20 +65,25 @@ _FAULTS = {
 }
 
 
-@dataclass
 class DynamicStats:
-    regions: int = 0
-    hot_regions: int = 0
-    blocks_translated: int = 0
-    insns_translated: int = 0
-    compile_seconds: float = 0.0
-    lift_seconds: float = 0.0          # decoding, lifting, lowering to LLVM IR (Python)
-    flushes: int = 0
-    exits: Counter = field(default_factory=Counter)     # dispatcher exits to Python by reason
-    interp_blocks: int = 0                              # blocks run by the interpreter
-    speculated: int = 0                # regions translated ahead by the helper process
-    speculated_used: int = 0           # ... and adopted
-    hot_ahead: int = 0                 # hot regions the helper process compiled
+    """What the dynamic engine did (stats.py reports it)."""
+    __slots__ = ("regions", "hot_regions", "blocks_translated", "insns_translated",
+                 "compile_seconds", "lift_seconds", "flushes", "exits", "interp_blocks",
+                 "speculated", "speculated_used", "hot_ahead")
+
+    def __init__(self):
+        self.regions = 0
+        self.hot_regions = 0
+        self.blocks_translated = 0
+        self.insns_translated = 0
+        self.compile_seconds = 0.0
+        self.lift_seconds = 0.0        # decoding, lifting, lowering to LLVM IR (Python)
+        self.flushes = 0
+        self.exits = Counter()         # dispatcher exits to Python by reason
+        self.interp_blocks = 0         # blocks run by the interpreter
+        self.speculated = 0            # regions translated ahead by the helper process
+        self.speculated_used = 0       # ... and adopted
+        self.hot_ahead = 0             # hot regions the helper process compiled
 
 
 class DynamicEngine:
@@ -104,7 +112,7 @@ class DynamicEngine:
         self.code = self.store.code              # block pc -> the Region that enters there
         self.buffer = (ctypes.c_uint64 * NSLOTS)()
         self.interp_only: set[int] = set()
-        self.interp = InterpEngine(state, memory, lift, on_block)
+        self._interp = None                        # the interpreter, for deopts (made once)
         self.stats = DynamicStats()
         memory.write_listeners.append(self._on_memory_change)
         # a helper process translating ahead (started at the first miss, once the guest's
@@ -131,23 +139,35 @@ class DynamicEngine:
             found = self._compilers[opt_level] = Compiler(opt_level)
         return found
 
+    @property
+    def interp(self):
+        """The interpreter that runs blocks the LLVM backend leaves to it (made on first use)."""
+        if self._interp is None:
+            from dbt.backends.interp.engine import InterpEngine
+            self._interp = InterpEngine(self.state, self.memory, self.lift, self.on_block)
+        return self._interp
+
     # -- figures the runtime reports ---------------------------------------------------------------
+    def _interp_figure(self, name: str):
+        return 0 if self._interp is None else getattr(self._interp, name)
+
     @property
     def icount(self) -> int:
         """Guest instructions run (natively counted per block; a fault's block counts whole)."""
-        return self.interp.icount + self.state.regs[slot("icount")]
+        return self._interp_figure("icount") + self.state.regs[slot("icount")]
 
     @property
     def blocks_lifted(self) -> int:
-        return self.stats.blocks_translated + self.interp.blocks_lifted
+        return self.stats.blocks_translated + self._interp_figure("blocks_lifted")
 
     @property
     def insns_lifted(self) -> int:
-        return self.stats.insns_translated + self.interp.insns_lifted
+        return self.stats.insns_translated + self._interp_figure("insns_lifted")
 
     @property
     def lift_seconds(self) -> float:
-        return self.stats.lift_seconds + self.stats.compile_seconds + self.interp.lift_seconds
+        return (self.stats.lift_seconds + self.stats.compile_seconds
+                + self._interp_figure("lift_seconds"))
 
     @property
     def code_bytes(self) -> int:
@@ -221,6 +241,7 @@ class DynamicEngine:
         if region is None:
             if self.speculate != "off" and self.spec is None:
                 try:
+                    from .speculate import Speculator
                     self.spec = Speculator(self, sync=self.speculate == "sync")
                 except OSError:                 # no process to spare: translate alone
                     self.speculate = "off"
@@ -311,7 +332,8 @@ class DynamicEngine:
         """The region's LLVM IR text (its time counts as translation, as lifting does)."""
         start = time.perf_counter()
         try:
-            return llvm_lower.lower_region(name, blocks, self.window_bits(), *args, **kwargs)
+            from .lower import lower_region
+            return lower_region(name, blocks, self.window_bits(), *args, **kwargs)
         finally:
             self.stats.lift_seconds += time.perf_counter() - start
 
@@ -410,6 +432,7 @@ class DynamicEngine:
             self.pending_blocks.difference_update(b.pc for b in blocks)
             if obj is None:
                 obj = self._emit(name, text, 2, hot=True)
+            from .fp_kernels import helpers_called
             self._place(region_id, name, obj, blocks, helpers=helpers_called(text), hot=True)
 
     def _form_region(self, pc: int, limit: int = MAX_REGION_BLOCKS,
@@ -455,7 +478,8 @@ class DynamicEngine:
     @staticmethod
     def module_text(text: str, triple: str) -> str:
         """A region's function text as a whole LLVM module."""
-        return f'target triple = "{triple}"\n{text}\n{llvm_lower.declarations_for(text)}\n'
+        from .lower import declarations_for
+        return f'target triple = "{triple}"\n{text}\n{declarations_for(text)}\n'
 
     def _emit(self, name: str, text: str, opt_level: int, hot: bool = False) -> bytes:
         """Compile a region's text into an object file (the FP helpers it calls are made
@@ -466,6 +490,7 @@ class DynamicEngine:
             self.on_llvm(module)
         start = time.perf_counter()
         try:
+            from .fp_kernels import helpers_called
             fp_runtime.link_helpers(helpers_called(text))
             return compiler.object(module, hot)
         finally:
@@ -518,7 +543,8 @@ class DynamicEngine:
     def flush(self) -> None:
         """Drop every translation (fence.i, or the code cache is full)."""
         self.store.flush()
-        self.interp.flush()
+        if self._interp is not None:
+            self._interp.flush()
         self.interp_only.clear()
         self.stats.flushes += 1
         self._forget_pending()

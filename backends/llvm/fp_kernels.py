@@ -50,9 +50,8 @@ from dbt.ir.ops import (FLAG_DZ, FLAG_NV, FLAG_NX, FLAG_OF, RM_RDN, RM_RMM, RM_R
 
 from .fp_text import DOUBLE, SINGLE, Emit, Mode
 from .irtext import FnBuilder, int_literal
+from .optable import EXACT_CALLBACK, EXACT_FLAGS
 
-EXACT_CALLBACK = "dbt_fp_exact"          # i64 (i64 op index, i64 a, i64 b, i64 c, i64 rm)
-EXACT_FLAGS = "dbt_fp_exact_flags"       # i64: the flags of the last exact-path result
 
 
 # -- the rounded ops: one kernel each --------------------------------------------------------------

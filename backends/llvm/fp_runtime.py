@@ -14,9 +14,11 @@ import ctypes
 
 from . import rtcache
 from .codemem import PERF_MAP, SYMBOLS, runtime_arena
-from .fp_kernels import (EXACT_CALLBACK, EXACT_FLAGS, EXACT_NAMES, HELPER_OPT_LEVEL, HELPERS,
-                         exact_ops, helper_module)
 from .objlink import link
+from .optable import EXACT_CALLBACK, EXACT_FLAGS
+
+# (fp_kernels, which writes the helpers' text, and dbt.fp are imported when a helper must be
+# compiled or its exact path runs: a run whose helpers come from the cache needs neither.)
 
 _compiled: dict[str, int] = {}           # helper name -> address
 _exact: list = []                        # the callback and its flags cell, kept alive
@@ -25,10 +27,13 @@ _exact: list = []                        # the callback and its flags cell, kept
 def _define_exact_path() -> None:
     """Define EXACT_CALLBACK, `(op index, a, b, c, rm) -> bits`, and its flags cell
     EXACT_FLAGS (guest code runs on one thread at a time)."""
-    ops = [exact_ops()[name] for name in EXACT_NAMES]
+    ops: list = []
     cell = ctypes.c_uint64(0)
 
     def exact(index, a, b, c, rm):
+        if not ops:
+            from .fp_kernels import EXACT_NAMES, exact_ops
+            ops.extend(exact_ops()[name] for name in EXACT_NAMES)
         bits, cell.value = ops[index](a, b, c, rm)
         return bits
 
@@ -58,12 +63,16 @@ def ensure(name: str, obj: bytes | None = None) -> int:
 
 def _compile(name: str) -> bytes:
     from .compiler import Compiler
+    from .fp_kernels import HELPER_OPT_LEVEL, helper_module
     compiler = Compiler(HELPER_OPT_LEVEL)
     return compiler.object(helper_module(name, compiler.triple))
 
 
 def _provide(name: str) -> int | None:
     """codemem.Symbols' provider: an FP helper on first use (an image calls it)."""
+    if not name.startswith("dbt_fp_"):
+        return None
+    from .fp_kernels import HELPERS
     return ensure(name) if name in HELPERS else None
 
 

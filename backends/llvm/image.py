@@ -36,7 +36,6 @@ import ctypes
 import mmap
 import struct
 from array import array
-from dataclasses import dataclass, field
 
 from .codestore import BlockSpan
 
@@ -67,25 +66,26 @@ class ImageError(Exception):
     """An image that does not hold together (the disk cache's checksum passed: a bug)."""
 
 
-@dataclass
 class ImageRegion:
     """One region of an image, as written and as read back (`text` with its cross references
     as the linker left them, relative to a blob laid out in one piece)."""
-    kind: int
-    name: str
-    text: bytes
-    data: bytes
-    align: int
-    data_align: int
-    fn: int                         # offset in the text
-    bias: int                       # offsets in the data
-    counter: int                    # NONE: no counter
-    seen: int                       # NONE: no "seen" bytes
-    imports: list[tuple[int, str]]  # (slot offset in the text, symbol)
-    cross: list[int]                # offsets in the text (objlink.Blob.cross)
-    blocks: list[tuple[int, int, int]]   # (pc offset, end offset, guest instructions)
-    at: int = 0                     # where its text is in the image's code
-    data_at: int = 0                # where its data is
+    __slots__ = ("kind", "name", "text", "data", "align", "data_align", "fn", "bias", "counter",
+                 "seen", "imports", "cross", "blocks", "at", "data_at")
+
+    def __init__(self, kind: int, name: str, text: bytes, data: bytes, align: int,
+                 data_align: int, fn: int, bias: int, counter: int, seen: int, imports: list,
+                 cross: list, blocks: list, at: int = 0, data_at: int = 0):
+        self.kind, self.name, self.text, self.data = kind, name, text, data
+        self.align, self.data_align = align, data_align
+        self.fn = fn                    # offset in the text
+        self.bias = bias                # offsets in the data
+        self.counter = counter          # NONE: no counter
+        self.seen = seen                # NONE: no "seen" bytes
+        self.imports = imports          # (slot offset in the text, symbol)
+        self.cross = cross              # offsets in the text (objlink.Blob.cross)
+        self.blocks = blocks            # (pc offset, end offset, guest instructions)
+        self.at = at                    # where its text is in the image's code
+        self.data_at = data_at          # where its data is
 
     @classmethod
     def of(cls, blob, kind: int, name: str, blocks: list) -> "ImageRegion":
@@ -154,19 +154,17 @@ def build(regions: list[ImageRegion]) -> bytes:
                      array("Q", index).tobytes(), bytes(blob_names), bytes(code)])
 
 
-@dataclass
 class Image:
     """An image read back (nothing loaded yet)."""
-    data: bytes
-    nregions: int
-    nblocks: int
-    ncrosses: int
-    nfixups: int
-    index: array                    # the sorted index entries
-    names_at: int
-    code_at: int
-    code_size: int
-    _regions: list | None = field(default=None, repr=False)
+
+    def __init__(self, data: bytes, nregions: int, nblocks: int, ncrosses: int, nfixups: int,
+                 index: array, names_at: int, code_at: int, code_size: int):
+        self.data = data
+        self.nregions, self.nblocks, self.ncrosses, self.nfixups = (nregions, nblocks,
+                                                                    ncrosses, nfixups)
+        self.index = index              # the sorted index entries
+        self.names_at, self.code_at, self.code_size = names_at, code_at, code_size
+        self._regions: list | None = None
 
     @classmethod
     def parse(cls, data: bytes) -> "Image":

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import json
 import struct
-from dataclasses import dataclass, field
 
 SHT_PROGBITS, SHT_SYMTAB, SHT_NOBITS, SHT_RELA = 1, 2, 8, 4
 SHF_WRITE, SHF_ALLOC, SHF_EXECINSTR = 1, 2, 4
@@ -56,20 +55,24 @@ class LinkError(Exception):
     """The object file uses something this linker does not do (a backend bug)."""
 
 
-@dataclass
 class Blob:
     """Linked code and data, position-independent: load its text (`image[:split]`: code,
     stubs, read-only data, slots) at an address aligned to `align` and its writable data
     (`image[split:]`) at one aligned to `data_align`, add the distance between them (less
     `split`) to each `cross` reference, and write each import's address into its slot."""
-    image: bytes
-    align: int
-    symbols: dict[str, int]                 # defined symbol -> offset in the image
-    imports: list[tuple[int, str]]          # (offset of the slot, symbol it must hold)
-    split: int = 0                          # where the writable data starts
-    data_align: int = 16
-    cross: list[int] = field(default_factory=list)   # int32 fields: text -> writable data
-    code_size: int = 0                      # the code and stubs at the start of the image
+    __slots__ = ("image", "align", "symbols", "imports", "split", "data_align", "cross",
+                 "code_size")
+
+    def __init__(self, image: bytes, align: int, symbols: dict, imports: list, split: int = 0,
+                 data_align: int = 16, cross: list = (), code_size: int = 0):
+        self.image = image
+        self.align = align
+        self.symbols = symbols                  # defined symbol -> offset in the image
+        self.imports = imports                  # (offset of the slot, symbol it must hold)
+        self.split = split                      # where the writable data starts
+        self.data_align = data_align
+        self.cross = list(cross)                # int32 fields: text -> writable data
+        self.code_size = code_size              # the code and stubs at the start of the image
 
     @property
     def size(self) -> int:
@@ -114,17 +117,15 @@ class Blob:
         return blob
 
 
-@dataclass
 class _Section:
-    index: int
-    name: str
-    kind: int
-    flags: int
-    offset: int
-    size: int
-    align: int
-    at: int = 0                             # offset in the blob
-    relocations: list = field(default_factory=list)
+    """A section of an object file, and where it goes in the blob (`at`)."""
+
+    def __init__(self, index: int, name: str, kind: int, flags: int, offset: int, size: int,
+                 align: int):
+        self.index, self.name, self.kind, self.flags = index, name, kind, flags
+        self.offset, self.size, self.align = offset, size, align
+        self.at = 0
+        self.relocations: list = []
 
 
 def _read_sections(obj: bytes) -> list[_Section]:

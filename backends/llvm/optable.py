@@ -26,6 +26,12 @@ REASON_HOT = 22                 # a tier-1 region's counter reached the threshol
 REASON_INTERP = 23              # deoptimise: the interpreter runs the block at the pc
 REASON_NAMES = {code: name for name, code in REASON_CODES.items()}
 
+# Symbols the FP helpers import from the runtime (fp_kernels writes them, fp_runtime defines
+# them): the exact-path callback, i64 (i64 op index, i64 a, i64 b, i64 c, i64 rm), and the
+# cell where it leaves the flags of its result.
+EXACT_CALLBACK = "dbt_fp_exact"
+EXACT_FLAGS = "dbt_fp_exact_flags"
+
 
 class Unsupported(Exception):
     """The region uses an op this backend cannot lower (the runtime interprets that block)."""

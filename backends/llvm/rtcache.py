@@ -9,7 +9,7 @@ compiles, and kept.
 
 from __future__ import annotations
 
-import hashlib
+from dbt.cache.disk import sha256
 from typing import Callable
 
 from .objlink import Blob, LinkError, link
@@ -24,7 +24,7 @@ def use_cache(cache, config: str) -> None:
 def blob(name: str, make: Callable[[], bytes]) -> Blob:
     if _where:
         cache, config = _where[0]
-        key = hashlib.sha256(f"{config}\nruntime {name}".encode()).hexdigest()
+        key = sha256(f"{config}\nruntime {name}".encode()).hexdigest()
         data = cache.read("rt", key)
         if data is not None:
             try:

@@ -21,7 +21,6 @@ written page) is translated as before and never kept.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 
 from dbt.memory import Mapping
 
@@ -31,24 +30,30 @@ from .image import (KIND_HOT, KIND_STATIC, KIND_TIER1, Image, ImageError, ImageR
 _KINDS = {"tier1": KIND_TIER1, "static": KIND_STATIC, "hot": KIND_HOT}
 
 
-@dataclass
 class Unit:
-    file: object                       # FileRef
-    bias: int
-    key: str | None = None             # the image's cache key (None: not cacheable)
-    loaded: LoadedImage | None = None
-    ranges: list = field(default_factory=list)   # guest ranges given to the dispatcher
+    """A guest file mapped at one bias, whose code ran."""
+    __slots__ = ("file", "bias", "key", "loaded", "ranges")
+
+    def __init__(self, file, bias: int):
+        self.file = file                 # FileRef
+        self.bias = bias
+        self.key: str | None = None      # the image's cache key (None: not cacheable)
+        self.loaded: LoadedImage | None = None
+        self.ranges: list = []           # guest ranges given to the dispatcher
 
 
-@dataclass
 class UnitStats:
-    units: int = 0                     # files whose code ran
-    images_loaded: int = 0             # ... with an image in the cache
-    regions_loaded: int = 0            # regions those images held
-    blocks_loaded: int = 0             # block entries in their tables
-    regions_saved: int = 0             # regions added to images at the end
-    load_seconds: float = 0.0          # reading, checking and placing images
-    save_seconds: float = 0.0
+    __slots__ = ("units", "images_loaded", "regions_loaded", "blocks_loaded", "regions_saved",
+                 "load_seconds", "save_seconds")
+
+    def __init__(self):
+        self.units = 0                   # files whose code ran
+        self.images_loaded = 0           # ... with an image in the cache
+        self.regions_loaded = 0          # regions those images held
+        self.blocks_loaded = 0           # block entries in their tables
+        self.regions_saved = 0           # regions added to images at the end
+        self.load_seconds = 0.0          # reading, checking and placing images
+        self.save_seconds = 0.0
 
 
 class Units:

@@ -27,7 +27,7 @@ an ISA special case:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import namedtuple
 
 # Op flags ---------------------------------------------------------------------------------
 PURE = "pure"          # no side effect, result depends only on operands
@@ -56,14 +56,10 @@ TRAP_KINDS = (TRAP_ILLEGAL, TRAP_BREAKPOINT, TRAP_FETCH)
 COUNTERS = ("cycle", "time", "instret")
 
 
-@dataclass(frozen=True)
-class OpDef:
-    name: str
-    operands: tuple[str, ...]
-    result: str | None
-    attrs: tuple[str, ...]
-    flags: frozenset
-    doc: str
+class OpDef(namedtuple("OpDef", "name operands result attrs flags doc")):
+    """An op: its name, operand and result signatures (the module docstring's vocabulary),
+    attributes, flags and what it does."""
+    __slots__ = ()
 
     def has(self, flag: str) -> bool:
         return flag in self.flags

@@ -18,19 +18,17 @@ from __future__ import annotations
 
 import ctypes
 import errno
-from dataclasses import dataclass
+from collections import namedtuple
 
 from .numbers import HOST_NR
 
 MASK64 = (1 << 64) - 1
 
 
-@dataclass(frozen=True)
-class SyscallABI:
-    nr: str                 # GuestState field holding the syscall number
-    args: tuple[str, ...]   # the six argument fields
-    ret: str                # result field
-    machine: str            # uname machine
+class SyscallABI(namedtuple("SyscallABI", "nr args ret machine")):
+    """How a guest makes syscalls: the GuestState field holding the number, the six argument
+    fields, the result field, and the uname machine."""
+    __slots__ = ()
 
     @property
     def open_flags(self) -> tuple[tuple[int, int], ...]:

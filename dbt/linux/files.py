@@ -16,7 +16,6 @@ import errno
 import fcntl
 import os
 import struct
-from dataclasses import dataclass
 
 from ..memory import PROT_READ, PROT_WRITE
 from .abi import (SyscallError, fail, host_syscall, open_flags_to_guest, open_flags_to_host, s32,
@@ -43,10 +42,13 @@ READABLE = PROT_READ | PROT_WRITE       # guest write-only pages are readable (R
 
 
 # -- the fd table --------------------------------------------------------------------------------
-@dataclass
 class FdEntry:
-    host: int
-    cloexec: bool = False
+    """A guest fd: the host fd it stands for, and its close-on-exec flag."""
+    __slots__ = ("host", "cloexec")
+
+    def __init__(self, host: int, cloexec: bool = False):
+        self.host = host
+        self.cloexec = cloexec
 
 
 class FdTable:

@@ -14,8 +14,7 @@ import os
 import resource
 import sys
 import time
-from collections import Counter
-from dataclasses import dataclass, field
+from collections import Counter, namedtuple
 
 from ..memory import GuestFault, GuestMemory, MemError
 from ..state import GuestState, slot
@@ -31,22 +30,20 @@ __all__ = ["FatalSignal", "LinuxKernel", "ProcessExit", "SyscallStats", "build_d
 MEMORY_SYSCALLS = frozenset(mm.HANDLERS)
 
 
-@dataclass
 class SyscallStats:
-    counts: Counter = field(default_factory=Counter)   # syscall name -> calls
-    seconds: float = 0.0                               # total time inside syscall()
-    memory_seconds: float = 0.0                        # ... of it in MEMORY_SYSCALLS
+    __slots__ = ("counts", "seconds", "memory_seconds")
+
+    def __init__(self):
+        self.counts = Counter()         # syscall name -> calls
+        self.seconds = 0.0              # total time inside syscall()
+        self.memory_seconds = 0.0       # ... of it in MEMORY_SYSCALLS
 
     @property
     def calls(self) -> int:
         return sum(self.counts.values())
 
 
-@dataclass(frozen=True)
-class _Entry:
-    name: str
-    fn: object
-    nargs: int
+_Entry = namedtuple("_Entry", "name fn nargs")       # a syscall's handler and its arity
 
 
 def _handlers() -> dict:

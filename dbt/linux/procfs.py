@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import replace
 
 from ..memory import HEAP, PROT_EXEC, PROT_READ, PROT_WRITE, STACK, GuestFault, GuestMemory
 
@@ -67,7 +66,7 @@ def linux_vmas(memory: GuestMemory) -> list:
     vmas = []
     for m in memory.mappings():
         if vmas and vmas[-1].joins(m, linux=True):
-            vmas[-1] = replace(vmas[-1], end=m.end, written=vmas[-1].written or m.written)
+            vmas[-1] = vmas[-1]._replace(end=m.end, written=vmas[-1].written or m.written)
         else:
             vmas.append(m)
     return vmas

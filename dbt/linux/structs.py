@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import struct
-from dataclasses import dataclass
+from collections import namedtuple
 
 from .abi import MASK64, SyscallABI
 
@@ -49,22 +49,9 @@ def pack_stat(st: os.stat_result) -> bytes:
                      atime, atime_ns, mtime, mtime_ns, ctime, ctime_ns, 0, 0)
 
 
-@dataclass
-class GuestStat:
-    """An unpacked guest `struct stat` (for tests and tracing)."""
-    dev: int
-    ino: int
-    mode: int
-    nlink: int
-    uid: int
-    gid: int
-    rdev: int
-    size: int
-    blksize: int
-    blocks: int
-    atime: tuple[int, int]
-    mtime: tuple[int, int]
-    ctime: tuple[int, int]
+GuestStat = namedtuple("GuestStat", "dev ino mode nlink uid gid rdev size blksize blocks "
+                                     "atime mtime ctime")
+GuestStat.__doc__ = "An unpacked guest `struct stat` (for tests and tracing); times (s, ns)."
 
 
 def unpack_stat(data: bytes) -> GuestStat:
@@ -108,13 +95,7 @@ def unpack_sigaction(abi: SyscallABI, data: bytes) -> tuple[int, int, int, int]:
     return handler, flags, 0, mask
 
 
-@dataclass
-class Dirent64:
-    ino: int
-    off: int
-    reclen: int
-    type: int
-    name: bytes
+Dirent64 = namedtuple("Dirent64", "ino off reclen type name")   # a getdents64 record
 
 
 def parse_dirents64(data: bytes) -> list[Dirent64]:
