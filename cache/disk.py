@@ -22,28 +22,26 @@ foreign entry is never found (see the backend's key).
 
 from __future__ import annotations
 
-import json
 import os
 import struct
 import time
-from pathlib import Path
 
 MAGIC = b"DBTVMC\x02\x00"
 _HEADER = struct.Struct("<8s32sHH32sQ")   # magic, key, label length, 0, sha256, payload length
 DEFAULT_LIMIT = 1 << 30
-KINDS = ("img", "rt", "ids")                 # translations per file, runtime code, file digests
+KINDS = ("img", "rt", "st", "ids")   # translations per file, runtime code, static marks, digests
 RUNS_LOG = "runs.log"
 RUNS_KEPT = 200                              # lines of runs.log kept when it is rewritten
 
 
-def cache_dir(environ=os.environ) -> Path:
+def cache_dir(environ=os.environ) -> str:
     """Where the cache lives (it need not exist yet)."""
     explicit = environ.get("DBT_VM_CACHE_DIR")
     if explicit:
-        return Path(explicit)
+        return explicit
     xdg = environ.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg else Path(environ.get("HOME") or os.path.expanduser("~")) / ".cache"
-    return base / "dbt-vm"
+    base = xdg or os.path.join(environ.get("HOME") or os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "dbt-vm")
 
 
 def parse_size(text: str) -> int:
@@ -67,14 +65,14 @@ class DiskCache:
     """One cache folder. Every method survives a folder it cannot read or write: the cache is
     then simply empty (a run never fails because of its cache)."""
 
-    def __init__(self, root: Path | None = None, limit: int | None = None):
-        self.root = Path(root) if root is not None else cache_dir()
+    def __init__(self, root: str | os.PathLike | None = None, limit: int | None = None):
+        self.root = os.fspath(root) if root is not None else cache_dir()
         self.limit = cache_limit() if limit is None else limit
         self.hits = self.misses = self.writes = self.discarded = 0
         self.read_seconds = 0.0
 
-    def path(self, kind: str, key: str) -> Path:
-        return self.root / kind / key[:2] / key
+    def path(self, kind: str, key: str) -> str:
+        return os.path.join(self.root, kind, key[:2], key)
 
     # -- entries -----------------------------------------------------------------------------
     def read(self, kind: str, key: str) -> bytes | None:
@@ -112,9 +110,10 @@ class DiskCache:
         label_bytes = label.encode(errors="replace")[:1024]
         header = _HEADER.pack(MAGIC, _key_bytes(key), len(label_bytes), 0,
                               sha256(payload).digest(), len(payload))
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        folder, name = os.path.split(path)
+        tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(folder, exist_ok=True)
             with open(tmp, "wb") as f:
                 f.write(header + label_bytes + payload)
             os.replace(tmp, path)
@@ -146,11 +145,11 @@ class DiskCache:
         return digest
 
     # -- housekeeping ----------------------------------------------------------------------------
-    def entries(self) -> list[tuple[str, Path, int, float, str]]:
+    def entries(self) -> list[tuple[str, str, int, float, str]]:
         """(kind, path, bytes, mtime, label) of every entry."""
         out = []
         for kind in KINDS:
-            folder = self.root / kind
+            folder = os.path.join(self.root, kind)
             try:
                 subdirs = list(os.scandir(folder))
             except OSError:
@@ -167,7 +166,7 @@ class DiskCache:
                         info = entry.stat()
                     except OSError:
                         continue
-                    out.append((kind, Path(entry.path), info.st_size, info.st_mtime,
+                    out.append((kind, entry.path, info.st_size, info.st_mtime,
                                 _label(entry.path)))
         return out
 
@@ -192,30 +191,36 @@ class DiskCache:
         entries = self.entries()
         for entry in entries:
             _unlink(entry[1])
-        _unlink(self.root / RUNS_LOG)
+        _unlink(os.path.join(self.root, RUNS_LOG))
         return len(entries)
 
     def note_run(self, figures: dict) -> None:
         """Append one run's figures to the run log (trimmed now and then)."""
+        import json
         line = json.dumps({"time": round(time.time()), **figures}, sort_keys=True) + "\n"
-        log = self.root / RUNS_LOG
+        log = os.path.join(self.root, RUNS_LOG)
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
+            os.makedirs(self.root, exist_ok=True)
             with open(log, "a") as f:
                 f.write(line)
-            if log.stat().st_size > 256 * RUNS_KEPT:
-                lines = log.read_text().splitlines(keepends=True)
+                size = f.tell()
+            if size > 256 * RUNS_KEPT:
+                with open(log) as f:
+                    lines = f.readlines()
                 if len(lines) > 2 * RUNS_KEPT:
-                    tmp = log.with_name(f".{RUNS_LOG}.{os.getpid()}.tmp")
-                    tmp.write_text("".join(lines[-RUNS_KEPT:]))
+                    tmp = os.path.join(self.root, f".{RUNS_LOG}.{os.getpid()}.tmp")
+                    with open(tmp, "w") as f:
+                        f.write("".join(lines[-RUNS_KEPT:]))
                     os.replace(tmp, log)
         except OSError:
             pass
 
     def runs(self, last: int = 10) -> list[dict]:
         """The figures of the last runs noted."""
+        import json
         try:
-            lines = (self.root / RUNS_LOG).read_text().splitlines()
+            with open(os.path.join(self.root, RUNS_LOG)) as f:
+                lines = f.read().splitlines()
         except OSError:
             return []
         out = []

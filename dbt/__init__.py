@@ -1,9 +1,19 @@
 """dbt-vm: run Linux programs built for other instruction sets by binary translation."""
 
+import os as _os
 import signal as _signal
 import sys as _sys
 
 __version__ = "0.1.0"
+
+# Installed from a wheel, frontends/, backends/ and cache/ are subpackages of dbt (see
+# pyproject.toml's package-dir). In a checkout they sit next to dbt/: the checkout's root then
+# joins dbt's search path, so that `dbt.backends` is found there without an import hook
+# (setuptools' editable-install finder costs ~20 ms of every start).
+_root = _os.path.dirname(_os.path.dirname(__file__))
+if (not _os.path.isdir(_os.path.join(__path__[0], "backends"))
+        and _os.path.isfile(_os.path.join(_root, "backends", "__init__.py"))):
+    __path__.append(_root)
 
 
 def _command_line() -> list[str] | None:

@@ -9,7 +9,8 @@ from collections import defaultdict
 from .cache.disk import DiskCache
 
 _KIND_NAMES = {"img": "translations of guest files", "rt": "dbt-vm's own runtime code",
-               "ids": "digests of guest files"}
+               "st": "marks of files translated statically",
+               "ids": "digests of guest files (and of dbt-vm's sources)"}
 
 
 def _mib(size: int) -> str:

@@ -22,16 +22,35 @@ def _error(message: str, status: int = 1) -> int:
     return status
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help formatter, told the terminal's width as shutil would find it (argparse
+    makes a formatter for every argument added, and would import shutil for it: 2 ms of every
+    start)."""
+
+    def __init__(self, prog: str, **kwargs):
+        if kwargs.get("width") is None:
+            try:
+                columns = int(os.environ["COLUMNS"])
+            except (KeyError, ValueError):
+                try:
+                    columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+                except (AttributeError, ValueError, OSError):
+                    columns = 80
+            kwargs["width"] = columns - 2
+        super().__init__(prog, **kwargs)
+
+
 def _parser() -> argparse.ArgumentParser:
     from .runtime import MODES, PLANNED_MODES
     p = argparse.ArgumentParser(prog="dbt-vm", description="Run Linux programs built for "
-                                "RISC-V on this machine by binary translation.")
+                                "RISC-V on this machine by binary translation.",
+                                formatter_class=_Formatter)
     p.add_argument("--version", action="version", version=f"dbt-vm {__version__}")
     for mask in ("--host-sigign", "--host-sigblk"):    # bin/dbt-vm: the signals its caller
         p.add_argument(mask, type=lambda text: int(text, 16), default=0,   # ignores, blocks
                        help=argparse.SUPPRESS)
     sub = p.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run a guest program",
+    run = sub.add_parser("run", formatter_class=_Formatter, help="run a guest program",
                          usage="dbt-vm run [options] PROGRAM [ARGS...]")
     run.add_argument("--mode", default=None,
                      help=f"execution mode: {', '.join(MODES)} (default: the best that exists; "
@@ -68,7 +87,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="write the --stats figures to FILE as JSON (for benchmark runners)")
     run.add_argument("program", metavar="PROGRAM")
     run.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS")
-    tr = sub.add_parser("translate", help="translate a program ahead of time (static mode)",
+    tr = sub.add_parser("translate", formatter_class=_Formatter,
+                        help="translate a program ahead of time (static mode)",
                         description="Translate a program, its interpreter and the libraries it "
                         "needs into the persistent translation cache, so that `run --mode "
                         "static` (and the dynamic mode) translate nothing discovery found.")
@@ -80,7 +100,8 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--force", action="store_true",
                     help="translate files that were translated before too")
     tr.add_argument("program", metavar="PROGRAM")
-    cache = sub.add_parser("cache", help="the persistent translation cache",
+    cache = sub.add_parser("cache", formatter_class=_Formatter,
+                           help="the persistent translation cache",
                            description="The persistent translation cache lives in "
                            "$DBT_VM_CACHE_DIR, else $XDG_CACHE_HOME/dbt-vm, else "
                            "~/.cache/dbt-vm; DBT_VM_CACHE_LIMIT bounds its size (default 1G).")

@@ -16,7 +16,7 @@ helper process that translates ahead, and static translation form their regions 
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from .ir.block import Block
 

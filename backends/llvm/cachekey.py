@@ -13,8 +13,9 @@ found, because any change to any of these changes the key.
 - `DBT_VM_CACHE_SALT`, if set: a run with another salt behaves as another build of dbt-vm
   would (for tests, and to keep experiments apart).
 
-Computing it reads /proc/cpuinfo and a few hundred KB of sources (a few milliseconds) and
-imports nothing of LLVM.
+Computing it reads /proc/cpuinfo and stats the sources (their digest is remembered in the
+cache under their identities; reading them all takes a few milliseconds) and imports nothing
+of LLVM.
 """
 
 from __future__ import annotations
@@ -35,21 +36,44 @@ _SOURCES = (".py", ".dec")
 _CPU_FIELDS = ("vendor_id", "cpu family", "model", "flags")
 
 
-@functools.cache
-def source_digest() -> str:
-    """SHA-256 over the translator's source files (path relative to its package, bytes)."""
-    h = _sha256.sha256()
+def _source_files() -> list[tuple[str, str]]:
+    """(name relative to the package, path) of every source file, in a fixed order."""
+    files = []
     for package in _PACKAGES:
-        for root in importlib.import_module(package).__path__:
-            files = []
-            for folder, dirs, names in os.walk(root):
-                dirs[:] = [d for d in dirs if d != "__pycache__"]
-                files += [os.path.join(folder, n) for n in names if n.endswith(_SOURCES)]
-            for path in sorted(files):
-                h.update(f"{package}/{os.path.relpath(path, root)}\0".encode())
-                with open(path, "rb") as f:
-                    h.update(f.read())
-    return h.hexdigest()
+        root = importlib.import_module(package).__path__[0]   # its own folder (not, in a
+        for folder, dirs, names in os.walk(root):             # checkout, dbt's extra entry)
+            dirs[:] = [d for d in dirs if d != "__pycache__"]
+            files += [(f"{package}/{os.path.relpath(os.path.join(folder, n), root)}",
+                       os.path.join(folder, n)) for n in names if n.endswith(_SOURCES)]
+    return sorted(files)
+
+
+@functools.cache
+def source_digest(cache=None) -> str:
+    """SHA-256 over the translator's source files (path relative to its package, bytes).
+
+    With a cache, the digest is remembered under the files' identities (name, size, mtime,
+    inode): a later run stats the files instead of reading them all."""
+    files = _source_files()
+    identity = None
+    if cache is not None:
+        stats = []
+        for name, path in files:
+            info = os.stat(path)
+            stats.append(f"{name}:{info.st_size}:{info.st_mtime_ns}:{info.st_ino}")
+        identity = _sha256.sha256("\n".join(stats).encode()).hexdigest()
+        known = cache.read("ids", identity)
+        if known is not None and len(known) == 64:
+            return known.decode("ascii")
+    h = _sha256.sha256()
+    for name, path in files:
+        h.update(f"{name}\0".encode())
+        with open(path, "rb") as f:
+            h.update(f.read())
+    digest = h.hexdigest()
+    if cache is not None:
+        cache.write("ids", identity, digest.encode("ascii"), label="dbt-vm's sources")
+    return digest
 
 
 def llvm_identity() -> str:
@@ -82,12 +106,13 @@ def host_cpu() -> str:
     return ";".join(f"{k}={fields.get(k, '')}" for k in _CPU_FIELDS)
 
 
-def config_key(window_bits: int, hot_threshold: int) -> str:
-    """The key of everything but the guest bytes (see the module docstring)."""
+def config_key(window_bits: int, hot_threshold: int, cache=None) -> str:
+    """The key of everything but the guest bytes (see the module docstring); `cache`, if
+    given, remembers the digest of the sources."""
     layout = ",".join(f"{f.name}:{f.slot}:{f.type.name}" for f in LAYOUT.values())
     options = (f"window={window_bits};hot={hot_threshold};regions={region.MAX_REGION_BLOCKS},"
                f"{region.HOT_REGION_BLOCKS},{region.HOT_REGION_INSNS}")
-    parts = [IMAGE_MAGIC.hex(), source_digest(), llvm_identity(), host_cpu(), layout, options,
+    parts = [IMAGE_MAGIC.hex(), source_digest(cache), llvm_identity(), host_cpu(), layout, options,
              os.environ.get("DBT_VM_CACHE_SALT", "")]
     return _sha256.sha256("\n".join(parts).encode()).hexdigest()
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import ctypes
 import time
 from collections import Counter
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
 
 from dbt.ir.block import Block
 from dbt.memory import GuestFault
@@ -40,6 +40,7 @@ from .optable import (REASON_HOST_FAULT, REASON_HOST_FAULT_WRITE, REASON_HOT, RE
                       Unsupported)
 from .units import Units
 
+TYPE_CHECKING = False                  # (typing.TYPE_CHECKING without importing typing)
 if TYPE_CHECKING:
     from .speculate import Speculated, Speculator
 
@@ -105,7 +106,7 @@ class DynamicEngine:
         self._compilers: dict[int, object] = {}    # opt level -> Compiler (made when needed)
         config = None
         if cache is not None:                        # (the runtime's code comes from it too)
-            config = config_key(self.window_bits(), self.threshold)
+            config = config_key(self.window_bits(), self.threshold, cache)
             rtcache.use_cache(cache, config)
         self.native = NativeRuntime(runtime_arena(), memory.base, memory.size)
         self.store = CodeStore(self.native, code_cache_size + ARENA_SLACK)

@@ -10,7 +10,7 @@ compiles, and kept.
 from __future__ import annotations
 
 from dbt.cache.disk import sha256
-from typing import Callable
+from collections.abc import Callable
 
 from .objlink import Blob, LinkError, link
 

@@ -50,10 +50,10 @@ class FileReport:
     rounds: int = 0
 
 
-def config() -> str:
+def config(cache=None) -> str:
     """The configuration key of the engine's translations (a dynamic engine on a default
     guest window): static code must be what it would load."""
-    return config_key(WINDOW_BITS, HOT_THRESHOLD)
+    return config_key(WINDOW_BITS, HOT_THRESHOLD, cache)
 
 
 def file_key(cache, path: str, cfg: str) -> str | None:
@@ -69,7 +69,7 @@ def file_key(cache, path: str, cfg: str) -> str | None:
 
 def translated(cache, path: str) -> bool:
     """Whether `path` has been translated statically for this configuration."""
-    key = file_key(cache, path, config())
+    key = file_key(cache, path, config(cache))
     return key is not None and cache.read("st", key) is not None
 
 
@@ -79,7 +79,7 @@ def translate_file(path: str, code: ElfCode, arch, cache, jobs: int = 2,
     docstring). `progress(round, tasks done, tasks)` is told how far it got."""
     start = time.perf_counter()
     report = FileReport(path, functions=len(code.functions))
-    cfg = config()
+    cfg = config(cache)
     key = file_key(cache, path, cfg)
     if key is None:
         return report

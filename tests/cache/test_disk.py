@@ -27,7 +27,7 @@ def test_a_damaged_entry_is_missing_and_deleted(tmp_path, damage):
     cache = DiskCache(tmp_path)
     key = "cd" * 32
     cache.write("img", key, bytes(range(256)) * 40)
-    path = cache.path("img", key)
+    path = Path(cache.path("img", key))
     data = bytearray(path.read_bytes())
     if damage == "flip a payload byte":
         data[-100] ^= 0x10
@@ -50,9 +50,9 @@ def test_an_entry_under_another_key_is_not_taken(tmp_path):
     """A file at the wrong place (renamed, or copied there) is never read as that key's."""
     cache = DiskCache(tmp_path)
     cache.write("img", "11" * 32, b"for one key")
-    other = cache.path("img", "22" * 32)
+    other = Path(cache.path("img", "22" * 32))
     other.parent.mkdir(parents=True)
-    other.write_bytes(cache.path("img", "11" * 32).read_bytes())
+    other.write_bytes(Path(cache.path("img", "11" * 32)).read_bytes())
     assert cache.read("img", "22" * 32) is None and not other.exists()
 
 
@@ -72,7 +72,7 @@ def test_least_recently_used_entries_go_past_the_limit(tmp_path):
         os.utime(cache.path("img", key), (1000 + i, 1000 + i))   # older first
     cache.read("img", keys[0])                  # used now: the youngest
     cache.write("img", "ff" * 32, bytes(2000))   # past the limit: evict
-    left = {e[1].name for e in cache.entries()}
+    left = {Path(e[1]).name for e in cache.entries()}
     assert keys[0] in left and "ff" * 32 in left
     assert keys[1] not in left                  # the least recently used went first
     assert sum(e[2] for e in cache.entries()) <= 14_000 * 9 // 10
@@ -118,9 +118,9 @@ def test_clear_and_the_run_log(tmp_path):
 
 
 def test_where_the_cache_lives():
-    assert cache_dir({"DBT_VM_CACHE_DIR": "/x/y", "XDG_CACHE_HOME": "/z"}) == Path("/x/y")
-    assert cache_dir({"XDG_CACHE_HOME": "/z", "HOME": "/h"}) == Path("/z/dbt-vm")
-    assert cache_dir({"HOME": "/h"}) == Path("/h/.cache/dbt-vm")
+    assert cache_dir({"DBT_VM_CACHE_DIR": "/x/y", "XDG_CACHE_HOME": "/z"}) == "/x/y"
+    assert cache_dir({"XDG_CACHE_HOME": "/z", "HOME": "/h"}) == "/z/dbt-vm"
+    assert cache_dir({"HOME": "/h"}) == "/h/.cache/dbt-vm"
     assert parse_size("64M") == 64 << 20 and parse_size("100") == 100
     with pytest.raises(ValueError):
         parse_size("lots")
