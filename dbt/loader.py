@@ -130,6 +130,47 @@ def _program_headers(data: bytes) -> list[Segment]:
     return segments
 
 
+PT_DYNAMIC = 2
+DT_NULL, DT_NEEDED, DT_STRTAB, DT_RPATH, DT_RUNPATH = 0, 1, 5, 15, 29
+_DYN = struct.Struct("<qQ")
+
+
+def dynamic_links(path: str) -> tuple[str | None, list[str], list[str]]:
+    """What a file links to, as ld.so reads it: PT_INTERP's path, DT_NEEDED names and the
+    DT_RUNPATH/DT_RPATH folders (LoadError if it is not an ELF file of ours, or these are
+    corrupt). Read from the program headers only: the static mode asks this of every file of a
+    program on every run, where parsing sections (pyelftools) would cost 35 ms."""
+    _arch, data = read_header(path, program=False)
+    segments = _program_headers(data)
+    interp = _interp_path(segments, data)
+    dynamic = [s for s in segments if s.p_type == PT_DYNAMIC]
+    if not dynamic:
+        return (os.fsdecode(interp) if interp else None), [], []
+    seg = dynamic[0]
+    end = min(seg.p_offset + seg.p_filesz, len(data))
+    tags: list[tuple[int, int]] = []
+    for at in range(seg.p_offset, end - _DYN.size + 1, _DYN.size):
+        tag, value = _DYN.unpack_from(data, at)
+        if tag == DT_NULL:
+            break
+        tags.append((tag, value))
+    strtab = next((value for tag, value in tags if tag == DT_STRTAB), None)
+    loads = [s for s in segments if s.p_type == PT_LOAD]
+    base = next((s.p_offset + strtab - s.p_vaddr for s in loads
+                 if strtab is not None and s.p_vaddr <= strtab < s.p_vaddr + s.p_filesz), None)
+
+    def string(offset: int) -> str:
+        start = -1 if base is None else base + offset
+        stop = data.find(b"\0", start) if 0 <= start < len(data) else -1
+        if stop < 0:
+            raise LoadError("corrupt ELF file (bad dynamic string table)")
+        return os.fsdecode(data[start:stop])
+    needed = [string(value) for tag, value in tags if tag == DT_NEEDED]
+    runpath = [folder for tag, value in tags if tag in (DT_RUNPATH, DT_RPATH)
+               for folder in string(value).split(":") if folder]
+    return (os.fsdecode(interp) if interp else None), needed, runpath
+
+
 def load(path: str, memory: GuestMemory, argv: list[bytes], envp: list[bytes],
          execfn: bytes | None = None, sysroot: str | None = None) -> Program:
     """Load the program at `path` (and its interpreter) and build the initial stack."""

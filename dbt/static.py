@@ -15,22 +15,31 @@ import importlib
 import os
 import sys
 import time
-from dataclasses import dataclass
 
 from .arch import Arch
-from .discover import ElfCode, read_elf
-from .loader import LoadError, find_interpreter, read_header
+from .loader import LoadError, dynamic_links, find_interpreter, read_header
 
 TRANSLATOR = "dbt.backends.llvm.static"
 _LIB_DIRS = ("/lib/{multiarch}", "/usr/lib/{multiarch}", "/lib", "/usr/lib", "/lib64",
              "/usr/lib64")
 
 
-@dataclass
 class GuestFile:
-    path: str            # on the host
-    role: str            # program, interpreter, library
-    code: ElfCode
+    """One file a program runs: its host path, its role (program, interpreter, library), the
+    libraries it needs and where it looks for them; `code` (discovery's view of the file,
+    from its sections) is read when first asked for."""
+
+    def __init__(self, path: str, role: str):
+        self.path, self.role = path, role
+        self.interp, self.needed, self.runpath = dynamic_links(path)
+        self._code = None
+
+    @property
+    def code(self):
+        if self._code is None:
+            from .discover import read_elf
+            self._code = read_elf(self.path)
+        return self._code
 
 
 def _host(guest_path: str, sysroot: str | None) -> str:
@@ -68,17 +77,17 @@ def guest_files(program: str, sysroot: str | None) -> tuple[list[GuestFile], lis
     """The files `program` runs, and the libraries that could not be found (LoadError if the
     program itself cannot be run)."""
     arch, _ = read_header(program)
-    files = [GuestFile(program, "program", read_elf(program))]
+    files = [GuestFile(program, "program")]
     missing: list[str] = []
-    if files[0].code.interp:
-        interp, sysroot = find_interpreter(files[0].code.interp, sysroot, arch)
-        files.append(GuestFile(interp, "interpreter", read_elf(interp)))
+    if files[0].interp:
+        interp, sysroot = find_interpreter(files[0].interp, sysroot, arch)
+        files.append(GuestFile(interp, "interpreter"))
     seen = {os.path.realpath(f.path) for f in files}
-    work = [(files[0], name) for name in files[0].code.needed]
+    work = [(files[0], name) for name in files[0].needed]
     while work:
         parent, name = work.pop(0)
         origin = os.path.dirname(os.path.abspath(parent.path))
-        found = find_library(name, origin, parent.code.runpath, sysroot, arch)
+        found = find_library(name, origin, parent.runpath, sysroot, arch)
         if found is None:
             if name not in missing:
                 missing.append(name)
@@ -86,9 +95,9 @@ def guest_files(program: str, sysroot: str | None) -> tuple[list[GuestFile], lis
         if os.path.realpath(found) in seen:
             continue
         seen.add(os.path.realpath(found))
-        lib = GuestFile(found, "library", read_elf(found))
+        lib = GuestFile(found, "library")
         files.append(lib)
-        work.extend((lib, n) for n in lib.code.needed)
+        work.extend((lib, n) for n in lib.needed)
     return files, missing, arch
 
 
@@ -104,7 +113,8 @@ def translate(program: str, sysroot: str | None, cache, jobs: int | None = None,
     with _Progress(out) as progress:
         for f in files:
             if not force and backend.translated(cache, f.path):
-                reports.append(backend.FileReport(f.path, functions=len(f.code.functions)))
+                reports.append(backend.FileReport(     # (the count is for the report only)
+                    f.path, functions=len(f.code.functions) if out is not None else 0))
                 continue
             progress.start(f)
             reports.append(backend.translate_file(f.path, f.code, arch, cache, jobs,
@@ -161,12 +171,16 @@ def _console(out):
     return Console(file=out)
 
 
+def _size(nbytes: int) -> str:
+    return f"{nbytes / (1 << 20):.1f} MiB" if nbytes >= 1 << 20 else f"{nbytes / 1024:.0f} KiB"
+
+
 def _print_report(out, files, reports, missing, jobs: int) -> None:
     from rich.table import Table
 
     table = Table(show_header=True, header_style="bold")
-    for column in ("file", "role", "functions", "blocks", "instructions", "jump tables",
-                   "code", "seconds"):
+    for column in ("file", "role", "functions", "blocks", "insns", "tables", "code",
+                   "s"):
         table.add_column(column, justify="left" if column in ("file", "role") else "right")
     for f, r in zip(files, reports):
         if not r.translated:
@@ -174,15 +188,19 @@ def _print_report(out, files, reports, missing, jobs: int) -> None:
                           "translated before", "", "", "", "")
             continue
         table.add_row(os.path.basename(f.path), f.role, f"{r.functions:,}", f"{r.blocks:,}",
-                      f"{r.insns:,}", f"{r.tables:,}", f"{r.code_bytes / (1 << 20):.1f} MiB",
+                      f"{r.insns:,}", f"{r.tables:,}", _size(r.code_bytes),
                       f"{r.seconds:.1f}")
     console = _console(out)
     console.print(table)
     done = [r for r in reports if r.translated]
-    console.print(f"{len(files)} files ({len(files) - 1} libraries and interpreters), "
+    libraries = sum(f.role == "library" for f in files)
+    parts = ["the program"] + ["its interpreter"] * any(f.role == "interpreter" for f in files)
+    parts += [f"{libraries} librar{'ies' if libraries != 1 else 'y'}"] * bool(libraries)
+    what = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    console.print(f"{len(files)} file{'s' * (len(files) != 1)} ({what}), "
                   f"{sum(r.blocks for r in done):,} blocks, {sum(r.insns for r in done):,} "
                   f"guest instructions translated into "
-                  f"{sum(r.code_bytes for r in done) / (1 << 20):.1f} MiB of code in "
+                  f"{_size(sum(r.code_bytes for r in done))} of code in "
                   f"{sum(r.seconds for r in done):.1f} s ({jobs} worker processes)")
     for name in missing:
         console.print(f"[yellow]not found: {name} (give the guest's root with -L)[/yellow]")

@@ -194,6 +194,43 @@ CROSS_SYSROOT = "/usr/riscv64-linux-gnu"
 INTERP = "/lib/ld-linux-riscv64-lp64d.so.1"
 
 
+def _link_files():
+    """ELF files with and without dynamic sections: the shipped hello, the cross sysroot's
+    libraries (when installed) and a glibc-dyn test program (when it can be built)."""
+    files = [HELLO]
+    lib = Path(CROSS_SYSROOT) / "lib"
+    files += sorted(p for p in lib.glob("*.so*") if p.is_file() and not p.is_symlink()
+                    and p.read_bytes()[:4] == b"\x7fELF")[:20]
+    if not BUILD.missing_reason("glibc-dyn"):
+        files.append(BUILD.build("printf_int", "glibc-dyn"))
+    return files
+
+
+def test_dynamic_links_match_pyelftools():
+    # The static mode reads PT_INTERP, DT_NEEDED and DT_RUNPATH/DT_RPATH by hand on every
+    # run (dbt.loader.dynamic_links); pyelftools, through discovery's reader, is the oracle.
+    from dbt.discover import read_elf
+    files = _link_files()
+    for path in files:
+        code = read_elf(str(path))
+        assert loader.dynamic_links(str(path)) == (code.interp, code.needed, code.runpath), path
+    assert any(loader.dynamic_links(str(p))[1] for p in files) or len(files) == 1
+
+
+def test_dynamic_links_of_a_corrupt_string_table_is_a_load_error(tmp_path):
+    path = _glibc_dyn("printf_int")
+    data = bytearray(path.read_bytes())
+    dyn = next(s for s in loader._program_headers(bytes(data)) if s.p_type == loader.PT_DYNAMIC)
+    for at in range(dyn.p_offset, dyn.p_offset + dyn.p_filesz, 16):
+        tag, _ = struct.unpack_from("<qQ", data, at)
+        if tag == loader.DT_STRTAB:
+            struct.pack_into("<Q", data, at + 8, 1 << 60)       # outside every segment
+    bad = tmp_path / "bad"
+    bad.write_bytes(data)
+    with pytest.raises(loader.LoadError, match="bad dynamic string table"):
+        loader.dynamic_links(str(bad))
+
+
 def _glibc_dyn(name="argv_env"):
     reason = BUILD.missing_reason("glibc-dyn")
     if reason:

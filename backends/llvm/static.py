@@ -13,13 +13,13 @@ stay, earlier static ones are replaced. A stamp entry says the file is done (`tr
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import time
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from dbt.discover import Discovery, ElfCode
 from dbt.loader import map_elf
 from dbt.memory import PROT_READ, WINDOW_BITS, GuestMemory
 from dbt.region import static_regions
@@ -27,8 +27,13 @@ from dbt.region import static_regions
 from .cachekey import config_key, image_key
 from .dynamic import HOT_THRESHOLD, DynamicEngine
 from .image import KIND_STATIC, Image, ImageError, ImageRegion, build
-from .lower import Unsupported, lower_region
 from .objlink import link
+
+# What only translating needs (discovery, the lowering to LLVM IR) is imported by
+# translate_file, before its workers fork: a run of the static mode asks `translated` only.
+TYPE_CHECKING = False                  # (typing.TYPE_CHECKING without importing typing)
+if TYPE_CHECKING:
+    from dbt.discover import ElfCode
 
 CHUNK_BYTES = 32 << 10          # a worker's part: about this much code, cut at a function
 MAX_ROUNDS = 8                  # rounds of targets found outside the parts
@@ -77,6 +82,8 @@ def translate_file(path: str, code: ElfCode, arch, cache, jobs: int = 2,
                    progress=None) -> FileReport:
     """Translate every block discovery finds in `path` into its image (see the module
     docstring). `progress(round, tasks done, tasks)` is told how far it got."""
+    for module in ("dbt.discover", f"{__package__}.lower", f"{__package__}.compiler"):
+        importlib.import_module(module)     # once, here, before the workers fork
     start = time.perf_counter()
     report = FileReport(path, functions=len(code.functions))
     cfg = config(cache)
@@ -175,6 +182,7 @@ def _work(task) -> tuple:
     lo, hi, roots, sweep = task
     job = _job
     memory = job["memory"]
+    from dbt.discover import Discovery
     discovery = Discovery(job["lift"], _reader(memory), job["ranges"], lambda pc: lo <= pc < hi)
     blocks = discovery.run(roots, [(lo, hi)] if sweep else [])
     outside = [pc for b in blocks.values() for pc in discovery.targets(b)
@@ -200,6 +208,7 @@ def _reader(memory: GuestMemory):
 
 def _compile_region(blocks: list, job: dict, stats: dict) -> ImageRegion | None:
     from .compiler import object_file, target_machine
+    from .lower import Unsupported, lower_region
 
     bias = job["bias"]
     blocks = [b for b in blocks if _pristine(job["memory"], b)]
