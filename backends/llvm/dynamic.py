@@ -52,6 +52,8 @@ HOT_THRESHOLD = 400_000                # tier-1 counts (entries and backward bra
                                        # weighted by FP ops) before the hot tier
 HOT_POLL = HOT_THRESHOLD // 8          # while the helper compiles a hot region, tier 1 leaves
                                        # after this many counts to see whether it is done
+END_WAIT, END_WAIT_SHARE = 0.5, 0.1    # at the end of a run, wait this long (at most, and at most
+                                       # this share of the run) for a hot region being compiled
 DEFAULT_CODE_CACHE = 64 << 20          # bytes of host code before the cache is flushed
 ARENA_SLACK = 16 << 20                 # room past the limit for the region being placed
 _PC, _REASON, _FAULT_ADDR = slot("pc"), slot("exit_reason"), slot("fault_addr")
@@ -98,6 +100,7 @@ class DynamicEngine:
         self.state = state
         self.memory = memory
         self.lift = lift
+        self.started = time.perf_counter()
         self.on_block = on_block
         self.on_llvm = on_llvm
         self.on_asm = on_asm              # trace hook: (function name, host instructions)
@@ -263,6 +266,10 @@ class DynamicEngine:
         """Stop the helper process, if any, and keep what this run translated in the
         persistent cache (the runtime calls this when the guest is done)."""
         if self.spec is not None:
+            if self.pending and self.units is not None:   # hot code the helper is making:
+                self.spec.finish_hot(min(END_WAIT, END_WAIT_SHARE * (time.perf_counter()
+                                                                   - self.started)))
+                self._adopt_hot()                         # kept for the next run
             self.stats.speculated = self.spec.made
             self.stats.hot_ahead = self.spec.hot_compiled
             self.spec.close()

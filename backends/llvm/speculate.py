@@ -36,6 +36,7 @@ import pickle
 import select
 import signal
 import struct
+import time
 from dataclasses import dataclass
 
 from dbt.region import form_region, region_exits
@@ -187,6 +188,16 @@ class Speculator:
             self.hot_job = None
         done, self.hot_done = self.hot_done, []
         return done
+
+    def finish_hot(self, seconds: float) -> None:
+        """Wait up to `seconds` for the hot region the helper is compiling (at the end of a run,
+        so that the persistent cache keeps it: the next run starts with it)."""
+        deadline = time.monotonic() + seconds
+        while self.hot_job is not None and self.alive and not self.results.eof:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.results.fd], [], [], left)[0]:
+                return
+            self._collect(wait=False)
 
     def reset(self) -> None:
         """Every translation was dropped (or some guest code changed): start over."""
