@@ -2,7 +2,7 @@
 
 Where: `$DBT_VM_CACHE_DIR`, else `$XDG_CACHE_HOME/dbt-vm`, else `~/.cache/dbt-vm`. Each entry
 is one file, `<kind>/<key[:2]>/<key>`, holding a header (magic, format version, the key
-itself, a label for `dbt-vm cache info`, the SHA-256 and length of the payload) and the
+itself, a label for `dbt-vm cache info`, the checksum and length of the payload) and the
 payload. What the
 payload means is the writer's business (a backend's translations of one guest file, the
 runtime's own code); the key must name everything the payload depends on, so that a stale or
@@ -26,8 +26,8 @@ import os
 import struct
 import time
 
-MAGIC = b"DBTVMC\x02\x00"
-_HEADER = struct.Struct("<8s32sHH32sQ")   # magic, key, label length, 0, sha256, payload length
+MAGIC = b"DBTVMC\x03\x00"
+_HEADER = struct.Struct("<8s32sHH32sQ")   # magic, key, label length, 0, checksum, payload length
 DEFAULT_LIMIT = 1 << 30
 KINDS = ("img", "rt", "st", "ids")   # translations per file, runtime code, static marks, digests
 RUNS_LOG = "runs.log"
@@ -109,7 +109,7 @@ class DiskCache:
         path = self.path(kind, key)
         label_bytes = label.encode(errors="replace")[:1024]
         header = _HEADER.pack(MAGIC, _key_bytes(key), len(label_bytes), 0,
-                              sha256(payload).digest(), len(payload))
+                              checksum(payload), len(payload))
         folder, name = os.path.split(path)
         tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
         try:
@@ -232,14 +232,17 @@ class DiskCache:
         return out
 
 
+def checksum(payload: bytes) -> bytes:
+    """An entry's checksum: BLAKE2b-256 (2 ms per MB here, built in: a warm run checks every
+    image it loads, several MB for a program that uses libc)."""
+    import _blake2
+    return _blake2.blake2b(payload, digest_size=32).digest()
+
+
 def sha256(data):
-    """hashlib's SHA-256 (OpenSSL: 1.2 GB/s here) for big payloads; below 1 MB, the built-in
-    one (0.2 GB/s) saves importing OpenSSL (3 ms of every run's start-up)."""
-    if len(data) < 1 << 20:
-        import _sha256
-        return _sha256.sha256(data)
-    import hashlib
-    return hashlib.sha256(data)
+    """SHA-256 of short data (keys): the built-in one, which saves importing OpenSSL."""
+    import _sha256
+    return _sha256.sha256(data)
 
 
 def _key_bytes(key: str) -> bytes:
@@ -256,7 +259,7 @@ def _payload(data: bytes, key: str) -> bytes | None:
     if magic != MAGIC or written_key != _key_bytes(key) or len(data) != start + length:
         return None
     payload = data[start:]
-    if sha256(payload).digest() != digest:
+    if checksum(payload) != digest:
         return None
     return payload
 

@@ -49,12 +49,20 @@ def slot(name: str) -> int:
 
 
 class GuestState:
-    """The guest CPU state. `regs` is the slot array (Python ints, unsigned)."""
+    """The guest CPU state. `regs` is the slot array: a list of Python ints (unsigned), or,
+    once a native engine runs the state in place, a memoryview of its 64-bit slots (indexed
+    the same way)."""
 
     __slots__ = ("regs",)
 
     def __init__(self):
         self.regs = [0] * NSLOTS
+        self.reset()
+
+    def reset(self) -> None:
+        """Every slot as a new state has it (in place: an engine may hold the slots)."""
+        for i in range(NSLOTS):
+            self.regs[i] = 0
         self.regs[slot("res_addr")] = NO_RESERVATION
 
     def __getitem__(self, name: str) -> int:
@@ -76,5 +84,5 @@ class GuestState:
         return b"".join(v.to_bytes(SLOT_BYTES, "little") for v in self.regs)
 
     def load_bytes(self, data: bytes) -> None:
-        self.regs[:] = [int.from_bytes(data[i:i + SLOT_BYTES], "little")
-                        for i in range(0, NSLOTS * SLOT_BYTES, SLOT_BYTES)]
+        for i in range(NSLOTS):
+            self.regs[i] = int.from_bytes(data[i * SLOT_BYTES:(i + 1) * SLOT_BYTES], "little")

@@ -114,7 +114,11 @@ class DynamicEngine:
         self.native = NativeRuntime(runtime_arena(), memory.base, memory.size)
         self.store = CodeStore(self.native, code_cache_size + ARENA_SLACK)
         self.code = self.store.code              # block pc -> the Region that enters there
-        self.buffer = (ctypes.c_uint64 * NSLOTS)()
+        # The guest state lives in one buffer that native code uses in place; the Python side
+        # (syscalls, deopts to the interpreter) sees it through a memoryview of the same
+        # bytes, so that an exit to Python copies no registers either way.
+        self.buffer = (ctypes.c_uint64 * NSLOTS)(*state.regs)
+        state.regs = memoryview(self.buffer).cast("B").cast("Q")
         self.interp_only: set[int] = set()
         self._interp = None                        # the interpreter, for deopts (made once)
         self.stats = DynamicStats()
@@ -188,10 +192,8 @@ class DynamicEngine:
                     if reason != "jump":
                         return reason, pc
                     continue
-                self.buffer[:] = regs
-                self.buffer[_PC] = pc
+                regs[_PC] = pc
                 left = self.native.run(self.buffer, self.memory.base)
-                regs[:] = self.buffer
                 pc = regs[_PC]
                 if left == 0:
                     self.stats.exits["miss"] += 1

@@ -245,9 +245,10 @@ class LoadedImage:
     def __init__(self, image: Image, bias: int, symbols):
         self.image = image
         self.bias = bias
-        values = {}
-        for _offset, name in image.fixups():            # every import resolvable first
-            if name is not None and name not in values:
+        fixups = list(image.fixups())
+        values = {None: bias}
+        for _offset, name in fixups:                     # every import resolvable first
+            if name not in values:
                 values[name] = symbols.address(name)
         size = max(mmap.PAGESIZE, -(-(image.code_size + 8 * len(image.index))
                                       // mmap.PAGESIZE) * mmap.PAGESIZE)
@@ -257,11 +258,10 @@ class LoadedImage:
         self.base, self.size = base, size
         ctypes.memmove(base, image.data[image.code_at:], image.code_size)
         cells = (ctypes.c_uint64 * (image.code_size // 8)).from_address(base)
-        for offset, name in image.fixups():
-            cells[offset >> 3] = bias if name is None else values[name]
+        for offset, name in fixups:
+            cells[offset >> 3] = values[name]
         self.table = base + image.code_size          # (code_size is 16-aligned: see build)
         ctypes.memmove(self.table, image.index.tobytes(), 8 * len(image.index))
-        self.keys = array("Q", (e >> 32 for e in image.index))   # for Python's lookups
         self._by_function: dict[int, ImageRegion] | None = None
 
     @property
@@ -270,10 +270,11 @@ class LoadedImage:
 
     def function(self, pc: int) -> int | None:
         """The address of the function that enters at guest `pc`, or None."""
-        off = pc - self.bias
-        i = bisect.bisect_left(self.keys, off)
-        if i < len(self.keys) and self.keys[i] == off:
-            return self.base + (self.image.index[i] & 0xFFFFFFFF)
+        off = pc - self.bias                # (an index entry: offset << 32 | function)
+        index = self.image.index
+        i = bisect.bisect_left(index, off << 32)
+        if i < len(index) and index[i] >> 32 == off:
+            return self.base + (index[i] & 0xFFFFFFFF)
         return None
 
     def region_at(self, pc: int):

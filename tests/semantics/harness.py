@@ -198,7 +198,7 @@ def prepare_memory(memory: GuestMemory, setup: Setup) -> None:
 
 
 def prepare_state(state: GuestState, setup: Setup) -> None:
-    state.regs[:] = GuestState().regs
+    state.reset()
     for i in range(1, 32):
         state[f"x{i}"] = setup.x[i]
     for i in range(32):
