@@ -184,34 +184,31 @@ class DynamicEngine:
     # -- running --------------------------------------------------------------------------------------
     def run(self, pc: int) -> tuple[str, int]:
         regs = self.state.regs
-        self.native.install_handler()
-        try:
-            while True:
-                if pc in self.interp_only:
-                    reason, pc = self._interpret(pc)
-                    if reason != "jump":
-                        return reason, pc
-                    continue
-                regs[_PC] = pc
-                left = self.native.run(self.buffer, self.memory.base)
-                pc = regs[_PC]
-                if left == 0:
-                    self.stats.exits["miss"] += 1
-                    self._miss(pc)
-                    continue
-                if regs[_REASON] == REASON_HOT:
-                    self.stats.exits["hot"] += 1
-                    self._promote(pc)
-                    continue
-                if regs[_REASON] == REASON_INTERP:
-                    self.stats.exits["deopt"] += 1
-                    reason, pc = self._interpret(pc)
-                    if reason != "jump":
-                        return reason, pc
-                    continue
-                return self._left(regs, pc)
-        finally:
-            self.native.restore_handler()
+        self.native.install_handler()          # (once: it stays until close)
+        while True:
+            if pc in self.interp_only:
+                reason, pc = self._interpret(pc)
+                if reason != "jump":
+                    return reason, pc
+                continue
+            regs[_PC] = pc
+            left = self.native.run(self.buffer, self.memory.base)
+            pc = regs[_PC]
+            if left == 0:
+                self.stats.exits["miss"] += 1
+                self._miss(pc)
+                continue
+            if regs[_REASON] == REASON_HOT:
+                self.stats.exits["hot"] += 1
+                self._promote(pc)
+                continue
+            if regs[_REASON] == REASON_INTERP:
+                self.stats.exits["deopt"] += 1
+                reason, pc = self._interpret(pc)
+                if reason != "jump":
+                    return reason, pc
+                continue
+            return self._left(regs, pc)
 
     def _interpret(self, pc: int) -> tuple[str, int]:
         """One block on the interpreter, which counts from the instructions retired so far
@@ -267,6 +264,7 @@ class DynamicEngine:
     def close(self) -> None:
         """Stop the helper process, if any, and keep what this run translated in the
         persistent cache (the runtime calls this when the guest is done)."""
+        self.native.restore_handler()
         if self.spec is not None:
             if self.pending and self.units is not None:   # hot code the helper is making:
                 self.spec.finish_hot(min(END_WAIT, END_WAIT_SHARE * (time.perf_counter()

@@ -265,6 +265,10 @@ def _compile() -> bytes:
     return compiler.object(base_module_text(compiler.triple))
 
 
+# (the runtime whose handler has SIGSEGV now, the action the process had before)
+_handler_owner: list = [None, None]
+
+
 class NativeRuntime:
     """The dispatcher and fault handler placed for one guest window, the jump cache and the
     unit tables."""
@@ -281,8 +285,8 @@ class NativeRuntime:
         self.mask = (1 << JC_BITS) - 1
         self.units = (UnitEntry * MAX_UNITS)()
         self.ctx = Context(ctypes.addressof(self.jc), self.mask, ctypes.addressof(self.units), 0)
+        self._ctx_address = ctypes.addressof(self.ctx)
         self.clear_jump_cache()
-        self._old_action = None
 
     def clear_jump_cache(self) -> None:
         ctypes.memset(self.jc, 0xFF, ctypes.sizeof(self.jc))      # odd tags: never a guest pc
@@ -321,9 +325,16 @@ class NativeRuntime:
 
     # -- running -------------------------------------------------------------------------------
     def install_handler(self) -> None:
+        """Make this runtime's handler the process's SIGSEGV handler (until
+        `restore_handler`); a no-op when it is already. Between runs of guest code the handler
+        is harmless: it acts only while its `in_guest` is set."""
+        if _handler_owner[0] is self:
+            return
         old = _Sigaction()
         self._sigaction(old)
-        self._old_action = old
+        if _handler_owner[0] is None:
+            _handler_owner[1] = old              # what the process had before any of ours
+        _handler_owner[0] = self
 
     def _sigaction(self, old) -> None:
         action = _Sigaction()
@@ -334,9 +345,9 @@ class NativeRuntime:
             raise OSError(ctypes.get_errno(), "sigaction(SIGSEGV) failed")
 
     def restore_handler(self) -> None:
-        if self._old_action is not None:
-            _libc.sigaction(SIGSEGV, ctypes.byref(self._old_action), None)
-            self._old_action = None
+        if _handler_owner[0] is self:
+            _libc.sigaction(SIGSEGV, ctypes.byref(_handler_owner[1]), None)
+            _handler_owner[0] = _handler_owner[1] = None
 
     def run(self, state_buffer, mem_base: int) -> int:
-        return self.dispatch(ctypes.addressof(state_buffer), mem_base, ctypes.addressof(self.ctx))
+        return self.dispatch(ctypes.addressof(state_buffer), mem_base, self._ctx_address)
