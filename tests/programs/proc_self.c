@@ -47,10 +47,18 @@ static struct line *line_of(unsigned long addr) {
     return NULL;
 }
 
-/* file lines by name, then offset and permissions (the order of files in memory differs) */
+static const char *exe_path;
+
+/* the name a line is shown under: the program's path depends on where the checkout is */
+static const char *shown_name(const struct line *l) {
+    return strcmp(l->name, exe_path) ? base_name(l->name) : "(the program)";
+}
+
+/* file lines by shown name, then offset and permissions (the order of files in memory
+ * differs between qemu and dbt-vm, and full paths differ between machines) */
 static int by_name(const void *a, const void *b) {
     const struct line *x = a, *y = b;
-    int c = strcmp(x->name, y->name);
+    int c = strcmp(shown_name(x), shown_name(y));
     if (c) return c;
     if (x->offset != y->offset) return x->offset < y->offset ? -1 : 1;
     return strcmp(x->perms, y->perms);
@@ -61,6 +69,7 @@ static void show_maps(const char *exe) {
     struct stat st;
     int sorted = 1, columns = 1, nfiles = 0;
     if (stat(exe, &st)) { perror(exe); exit(1); }
+    exe_path = exe;
     for (int i = 0; i < nlines; i++) {
         if (i && lines[i].start < lines[i - 1].end) sorted = 0;
         if (lines[i].name_column && lines[i].name_column != 73) columns = 0;
@@ -69,7 +78,7 @@ static void show_maps(const char *exe) {
     qsort(files, nfiles, sizeof *files, by_name);
     for (int i = 0; i < nfiles; i++) {
         int is_exe = !strcmp(files[i].name, exe);
-        printf("map %-30s %s offset %#lx%s\n", is_exe ? "(the program)" : base_name(files[i].name),
+        printf("map %-30s %s offset %#lx%s\n", shown_name(&files[i]),
                files[i].perms, files[i].offset,
                is_exe ? (files[i].inode == st.st_ino && makedev(files[i].major, files[i].minor)
                          == st.st_dev ? " (its device and inode)" : " (another inode)") : "");
