@@ -5,7 +5,10 @@ so it costs no memory until pages are mapped. Guest mappings are host mappings i
 host protections that mirror the guest's (read, or read+write; guest execute implies host read
 so the decoder can fetch). A guest address is valid only below the window size, so generated
 code can check `address >> WINDOW_BITS == 0` and then use `base + address`: it can never reach
-host memory outside the reservation.
+host memory outside the reservation. The reservation has WINDOW_GUARD more PROT_NONE bytes on
+either side, never mapped: an access within WINDOW_GUARD of one that passed the check (the
+same register, another offset) needs no check of its own, it faults on the host if it is
+outside the window, as at an unmapped page inside it.
 
 `perms` is the software page table the interpreter checks before every access: one byte per
 guest page, 0 for unmapped, else MAPPED | the guest's R/W/X bits. It is a memoryview of an
@@ -38,6 +41,7 @@ PAGE_SIZE = 1 << PAGE_SHIFT
 PAGE_MASK = PAGE_SIZE - 1
 WINDOW_BITS = 36
 WINDOW_SIZE = 1 << WINDOW_BITS
+WINDOW_GUARD = 1 << 16     # PROT_NONE bytes below and above the window (see above)
 MMAP_MIN_ADDR = 0x10000
 
 # Guest protections (the PROT_* values Linux uses on every architecture) and page-table bits.
@@ -143,10 +147,11 @@ class GuestMemory:
 
     def __init__(self, window_bits: int = WINDOW_BITS):
         self.size = 1 << window_bits
-        base = _libc.mmap(None, self.size, 0, _ANON, -1, 0)
-        if base in (None, _MAP_FAILED):
+        reserved = _libc.mmap(None, self.size + 2 * WINDOW_GUARD, 0, _ANON, -1, 0)
+        if reserved in (None, _MAP_FAILED):
             raise OSError(ctypes.get_errno(), "cannot reserve the guest address space")
-        self.base: int = base
+        self.base: int = reserved + WINDOW_GUARD
+        base = self.base
         self._perms_map = _mmap.mmap(-1, self.size >> PAGE_SHIFT,
                                      flags=_mmap.MAP_PRIVATE | _mmap.MAP_ANONYMOUS)
         self.perms = memoryview(self._perms_map)                 # one byte per page
@@ -457,7 +462,7 @@ class GuestMemory:
     def close(self) -> None:
         self.view64.release()
         self.view.release()
-        _libc.munmap(self.base, self.size)
+        _libc.munmap(self.base - WINDOW_GUARD, self.size + 2 * WINDOW_GUARD)
         self.perms.release()
         try:
             self._perms_map.close()

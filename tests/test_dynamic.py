@@ -27,6 +27,7 @@ import pytest
 
 from dbt.backends.llvm.dynamic import HOT_THRESHOLD
 from dbt.frontends.riscv.decode import DEFAULT
+from dbt.memory import WINDOW_SIZE
 
 ROOT = Path(__file__).resolve().parent
 TEXT = 0x10000                   # where the test programs are linked (ET_EXEC)
@@ -169,9 +170,9 @@ def fault_program(name: str, iterations: int) -> tuple[bytes, int, int | None]:
     return code, pc, address
 
 
-def run_dbt(mode: str, program: Path, stats: Path, *options: str):
-    cmd = [sys.executable, "-m", "dbt", "run", "--mode", mode, "--no-cache", "--stats-json",
-           str(stats), *options]
+def run_dbt(mode: str, program: Path, stats: Path, *options: str, cache: Path | None = None):
+    cmd = [sys.executable, "-m", "dbt", "run", "--mode", mode, "--stats-json", str(stats),
+           *(["--no-cache"] if cache is None else ["--cache-dir", str(cache)]), *options]
     return subprocess.run(cmd + [str(program)], capture_output=True, timeout=300,
                           preexec_fn=_no_core_dumps)
 
@@ -185,18 +186,26 @@ def status(proc) -> int:
     return 128 - proc.returncode if proc.returncode < 0 else proc.returncode
 
 
-@pytest.mark.parametrize("temperature", ["cold", "hot"])
+@pytest.mark.parametrize("temperature", ["cold", "hot", "warm"])
 @pytest.mark.parametrize("name", sorted(FAULTS))
 def test_fault_in_native_code(name, temperature, tmp_path):
-    """The fault ends the guest with the interpreter's message, exactly, and qemu's status."""
+    """The fault ends the guest with the interpreter's message, exactly, and qemu's status:
+    in tier-1 code, in hot code, and in code loaded from the persistent cache (warm: the
+    guest pc of a fault on the host comes from the pc notes kept with the code)."""
     iterations = 1 if temperature == "cold" else HOT_ITERATIONS
     code, pc, address = fault_program(name, iterations)
     program = write_elf(tmp_path / name, code)
     signame, verb = FAULTS[name][2:]
+    cache = None
+    if temperature == "warm":                   # a first run fills the cache
+        cache = tmp_path / "cache"
+        first = run_dbt("dynamic", program, tmp_path / "first.json", "--speculate", "sync",
+                        cache=cache)            # (sync: its hot regions are in the cache)
+        assert status(first) == STATUS[signame], first.stderr
     results = {}
     for mode in ("interp", "dynamic"):
         stats = tmp_path / f"{mode}.json"
-        proc = run_dbt(mode, program, stats=stats)
+        proc = run_dbt(mode, program, stats=stats, cache=cache)
         results[mode] = proc
         assert proc.stdout == b""
         assert status(proc) == STATUS[signame], proc.stderr
@@ -208,8 +217,14 @@ def test_fault_in_native_code(name, temperature, tmp_path):
             assert int(match.group(4), 16) == address
     assert results["dynamic"].stderr == results["interp"].stderr
     figures = json.loads((tmp_path / "dynamic.json").read_text())
-    assert figures["regions compiled"] > 0 and figures["blocks interpreted"] == 0
-    assert (figures["regions recompiled hot"] > 0) == (temperature == "hot")
+    assert figures["blocks interpreted"] == 0
+    if temperature == "warm":
+        assert figures["regions loaded from the cache"] > 0
+        if FAULTS[name][0] != "jump":       # (the target's trap block is translated anew)
+            assert figures["regions compiled"] == figures["regions recompiled hot"] == 0
+    else:
+        assert figures["regions compiled"] > 0
+        assert (figures["regions recompiled hot"] > 0) == (temperature == "hot")
     # a fetch fault is a trap the lifter puts in the target's block, the others a fault exit
     reason = "fetch" if FAULTS[name][0] == "jump" else "fault"
     assert figures[f"exits to Python: {reason}"] == 1
@@ -224,6 +239,47 @@ def test_fault_status_is_qemus(name, tmp_path):
     proc = subprocess.run(["qemu-riscv64", str(program)], capture_output=True, timeout=60,
                           preexec_fn=_no_core_dumps)
     assert (status(proc), proc.stdout, proc.stderr) == (STATUS[FAULTS[name][2]], b"", b"")
+
+
+def window_edge_program(iterations: int) -> tuple[bytes, int]:
+    """Maps the window's last page, then calls `access(a0)` `iterations` times with the stack
+    pointer and once with the window's last 8 bytes; `access` loads 0(a0), then 8(a0): past
+    the window the second time. Returns the code and the second load's pc."""
+    a = Asm()
+    a.label("_start")
+    for reg, value in ((A0, WINDOW_SIZE - 4096), (A1, 4096), (A2, 3), (13, 0x32), (14, -1),
+                       (15, 0), (A7, 222)):    # mmap(.., PROT_READ|WRITE, PRIVATE|ANON|FIXED)
+        a.li(reg, value)
+    a("ecall")
+    a.li(S0, iterations)
+    a.label("loop")
+    a("addi", rd=A0, rs1=SP, imm=0)
+    a("jal", rd=RA, imm="access")
+    a("addi", rd=S0, rs1=S0, imm=-1)
+    a("bne", rs1=S0, rs2=ZERO, imm="loop")
+    a.li(A0, WINDOW_SIZE - 8)
+    a("jal", rd=RA, imm="access")
+    a.exit(0)                                             # not reached
+    a.label("access")
+    a("ld", rd=A1, rs1=A0, imm=0)
+    second = a("ld", rd=A2, rs1=A0, imm=8)
+    a("jalr", rd=ZERO, rs1=RA, imm=0)
+    return a.assemble(), second
+
+
+@pytest.mark.parametrize("temperature", ["cold", "hot"])
+def test_access_past_the_window_through_a_checked_register(temperature, tmp_path):
+    """Generated code checks the first of two accesses through one register only (the
+    second is within WINDOW_GUARD of it); when the second is past the window it faults on
+    the host in the guard zone, and the guest gets the interpreter's message: the second
+    load's pc and its address."""
+    code, second = window_edge_program(1 if temperature == "cold" else HOT_ITERATIONS)
+    program = write_elf(tmp_path / "edge", code)
+    for mode in ("interp", "dynamic"):
+        proc = run_dbt(mode, program, tmp_path / f"{mode}.json")
+        assert status(proc) == 139, proc.stderr
+        assert proc.stderr.decode() == (f"dbt-vm: guest SIGSEGV: pc {second:#x}: read from "
+                                        f"address {WINDOW_SIZE:#x}\n")
 
 
 # ------------------------------------------------------------------------------- stats

@@ -16,7 +16,7 @@ from collections import namedtuple
 from dbt.cache.code_cache import CodeCache
 
 from .codemem import SYMBOLS, CodeArena
-from .objlink import Blob, link
+from .objlink import Blob, fault_pc, link
 
 
 class BlockSpan(namedtuple("BlockSpan", "pc end_pc ninsns")):
@@ -26,10 +26,12 @@ class BlockSpan(namedtuple("BlockSpan", "pc end_pc ninsns")):
 
 class Region:
     """A region placed in memory."""
-    __slots__ = ("id", "name", "blocks", "address", "counter", "seen", "hot")
+    __slots__ = ("id", "name", "blocks", "address", "counter", "seen", "hot", "text",
+                 "text_size", "bias")
 
     def __init__(self, id: int, name: str, blocks: list, address: int, counter: int = 0,
-                 seen: int = 0, hot: bool = False):
+                 seen: int = 0, hot: bool = False, text: int = 0, text_size: int = 0,
+                 bias: int = 0):
         self.id = id
         self.name = name
         self.blocks = blocks         # Block, or BlockSpan
@@ -37,6 +39,14 @@ class Region:
         self.counter = counter       # address of its tier-1 counter (0: it has none)
         self.seen = seen             # address of its "seen" bytes (0: none)
         self.hot = hot
+        self.text = text             # its blob's text (objlink: code ... pc trailer)
+        self.text_size = text_size
+        self.bias = bias             # what its guest pc offsets are relative to
+
+    def fault_pc(self, host_pc: int) -> int | None:
+        """The guest pc of the access at `host_pc` if it is in this region's code."""
+        offset = fault_pc(self.text, self.text_size, host_pc)
+        return None if offset is None else self.bias + offset
 
     @property
     def count(self) -> int:
@@ -86,7 +96,7 @@ class CodeStore:
         ctypes.c_uint64.from_address(at.address(blob.symbols[f"{name}.bias"])).value = bias
         region = Region(region_id, name, blocks, at.address(blob.symbols[name]),
                         _data(blob, at, f"{name}.counter"), _data(blob, at, f"{name}.seen"),
-                        hot)
+                        hot, at.text, blob.split, bias)
         self.install(region)
         return region, blob
 

@@ -226,12 +226,31 @@ class DynamicEngine:
         if code in _FAULTS:
             access, signal = _FAULTS[code]
             self.stats.exits["fault"] += 1
+            if code in (REASON_HOST_FAULT, REASON_HOST_FAULT_WRITE):
+                pc = self._host_fault_pc(pc)
+                regs[_PC] = pc
             raise GuestFault(regs[_FAULT_ADDR], access, signal=signal, pc=pc)
         reason = REASON_NAMES[code]
         self.stats.exits[reason] += 1
         if reason in ("illegal", "breakpoint", "fetch"):
             raise GuestTrap(reason, pc)
         return reason, pc
+
+    def _host_fault_pc(self, pc: int) -> int:
+        """The guest pc of the access that faulted on the host, from the pc notes of the code
+        it was in (a region of this run or of a loaded image); `pc` if none names it."""
+        host = self.native.fault_host_pc
+        regions = list(self.store.regions.values())
+        if self.units is not None:
+            for image_region, loaded in self.units.image_regions():
+                regions.append(Region(-1, image_region.name, [], 0, text=loaded.base
+                                      + image_region.at, text_size=len(image_region.text),
+                                      bias=loaded.bias))
+        for region in regions:
+            found = region.fault_pc(host)
+            if found is not None:
+                return found
+        return pc
 
     # -- translation ------------------------------------------------------------------------------
     def _miss(self, pc: int) -> None:
@@ -368,7 +387,8 @@ class DynamicEngine:
             region = Region(-1, image_region.name, loaded.spans(image_region), address,
                             loaded.cell(image_region, image_region.counter),
                             loaded.cell(image_region, image_region.seen),
-                            image_region.kind == KIND_HOT)
+                            image_region.kind == KIND_HOT, loaded.base + image_region.at,
+                            len(image_region.text), loaded.bias)
             self.image_regions[address] = region
         return region
 

@@ -14,6 +14,10 @@ of the region is a plain LLVM branch; any other target returns its pc to the dis
 for the runtime (syscall, icache flush, trap, guest fault, hot, deopt) stores the reason in the
 `exit_reason` slot and returns EXIT_SENTINEL, an odd value no guest pc can have.
 
+A guest access costs a window check (one per base register and block: `address`) and the
+access; its guest pc is not stored. A failed check passes the pc to the fault block; a fault
+on the host finds it in the pc notes LLVM lists beside the code (`pc_note`, objlink).
+
 The backend knows no guest ISA: it reads the IR op table and the GuestState layout only.
 """
 
@@ -22,12 +26,14 @@ from __future__ import annotations
 import functools
 import re
 
-from dbt.ir.block import Block, Op, Temp
+from dbt.ir.block import Block, Const, Op, Temp
 from dbt.ir.ops import FLAG_NX, FPENV, OPS, PURE, RM_RMM, RM_RNE
+from dbt.memory import WINDOW_GUARD
 from dbt.state import LAYOUT
 
 from . import lower_fp, lower_ops
 from .irtext import LLTYPES, FnBuilder, int_literal
+from .objlink import PC_SECTION
 from .optable import (EXIT_SENTINEL, LOWER, REASON_HOT, REASON_INTERP, REASON_MISALIGNED,
                       REASON_READ_FAULT, REASON_WRITE_FAULT, Unsupported)
 
@@ -91,7 +97,7 @@ class RegionLowerer:
         self.block = None
         self.insn_pcs = None
         self.pc = 0                                   # guest pc of the op being lowered
-        self.fault_edges: dict[int, list] = {}        # reason -> [(from label, address)]
+        self.fault_edges: dict[int, list] = {}   # reason -> [(from label, address, pc)]
         self.committed = False        # has the current guest instruction changed state yet?
         self._new_segment()
 
@@ -159,6 +165,7 @@ class RegionLowerer:
             fb.emit(f"{flag} = getelementptr i8, ptr @{self.name}.seen, "
                     f"i64 {self.blocks.index(block)}", f"store i8 1, ptr {flag}")
         fb.names = {}
+        self._find_offsets(block)
         for op in block.ops:
             name = op.name
             if name == "insn":
@@ -351,41 +358,95 @@ class RegionLowerer:
         self.leave(reason, self.pc, extra)
         fb.start(ok)
 
-    def address(self, addr_value, size: int, write: bool, align: bool) -> str:
+    def _find_offsets(self, block: Block) -> None:
+        """Note the block's temps that are another temp plus a constant (guest addresses
+        `register + offset`): accesses through one base need one window check (`address`)."""
+        self.offsets: dict[int, tuple[int, int]] = {}   # temp id -> (base temp id, offset)
+        self.checked: dict[int, int] = {}     # base temp id -> offset of a checked access
+        for op in block.ops:
+            if op.name != "add" or op.result.type.bits != 64:
+                continue
+            a, b = op.args
+            if isinstance(a, Const):
+                a, b = b, a
+            if isinstance(a, Temp) and isinstance(b, Const):
+                base, offset = self.offsets.get(a.id, (a.id, 0))
+                self.offsets[op.result.id] = base, offset + b.signed()
+
+    def _base(self, addr_value) -> tuple[int | None, int]:
+        """(base temp id, offset) of a guest address, (None, 0) for a constant."""
+        if not isinstance(addr_value, Temp):
+            return None, 0
+        return self.offsets.get(addr_value.id, (addr_value.id, 0))
+
+    def address(self, addr_value, size: int, write: bool, align: bool,
+                dominates: bool = True) -> str:
         """A host pointer for a guest access, after the alignment and window checks
         (alignment first: a misaligned AMO outside the window is SIGBUS, as in qemu).
 
-        The guest pc is stored first (volatile, or dead-store elimination would drop it): it
-        is what a fault reports, from here or from the host's SIGSEGV handler. The access
-        itself must be volatile too (see `lower_load`)."""
+        A failed check reaches the region's fault block for its reason with the address and
+        the pc. A fault on the host (a page of the window the guest has not mapped) is found
+        through the access's `pc_note`: nothing is stored per access on the hot path. The
+        access itself must be volatile (see `lower_load`).
+
+        An access whose address is a base temp plus an offset within WINDOW_GUARD (less 16
+        bytes) of one already checked in this block, through the same base, is not checked:
+        it is inside the window or in its guard zones, where it faults on the host. A check
+        made on a path that does not reach the rest of the block (`dominates` False: inside
+        an op's own branch) is not relied on."""
         fb = self.fb
         addr = self.v(addr_value)
-        fb.emit(f"store volatile i64 {self.pc_value(self.pc)}, ptr {slot_ptr(fb, 'pc')}")
+        if self._pc_offset() is None:       # (a pc the note cannot hold: store it, as before)
+            fb.emit(f"store volatile i64 {self.pc_value(self.pc)}, ptr {slot_ptr(fb, 'pc')}")
         if align and size > 1:
             misaligned = fb.assign(f"and i64 {addr}, {size - 1}")
             self._check(f"icmp eq i64 {misaligned}, 0", REASON_MISALIGNED, addr)
-        limit = (1 << self.window_bits) - size
-        self._check(f"icmp ule i64 {addr}, {limit}",
-                    REASON_WRITE_FAULT if write else REASON_READ_FAULT, addr)
+        base, offset = self._base(addr_value)
+        checked = self.checked.get(base) if base is not None else None
+        if checked is None or abs(offset - checked) + 16 > WINDOW_GUARD:
+            limit = (1 << self.window_bits) - size
+            self._check(f"icmp ule i64 {addr}, {limit}",
+                        REASON_WRITE_FAULT if write else REASON_READ_FAULT, addr)
+            if base is not None and dominates and checked is None:
+                self.checked[base] = offset
         return fb.assign(f"getelementptr i8, ptr %mem, i64 {addr}", "p")
+
+    def _pc_offset(self) -> int | None:
+        """The current pc as an offset from the region's base, if a 32-bit note holds it."""
+        offset = self.pc - self.base
+        return offset if 0 <= offset < 1 << 32 else None
+
+    def pc_note(self) -> str:
+        """The metadata that makes LLVM list the host instruction of a guest access with its
+        guest pc (as an offset from the base) in the object's PC_SECTION: what the host's
+        SIGSEGV handler reports, the engine looks up (objlink keeps the list with the code)."""
+        offset = self._pc_offset()
+        if offset is None:
+            return ""
+        return f', !pcsections !{{!"{PC_SECTION}", !{{i32 {offset}}}}}'
 
     def _check(self, ok_expr: str, reason: int, addr: str) -> None:
         """Continue if the i1 `ok_expr` holds, else go to the region's shared fault block for
         `reason`."""
         fb = self.fb
         cond_ok, ok = fb.tmp(), fb.label("ok")
-        self.fault_edges.setdefault(reason, []).append((fb.current, addr))
+        self.fault_edges.setdefault(reason, []).append((fb.current, addr, self.pc))
         fb.emit(f"{cond_ok} = {ok_expr}",
                 f"br i1 {cond_ok}, label %{ok}, label %fault{reason}, !prof !0")
         fb.start(ok)
 
     def _fault_blocks(self) -> None:
-        """One block per fault reason: the address arrives through a phi, the pc is stored."""
+        """One block per fault reason: the address and the pc arrive through phis."""
         fb = self.fb
         for reason, edges in self.fault_edges.items():
             fb.start(f"fault{reason}")
-            incoming = ", ".join(f"[ {addr}, %{label} ]" for label, addr in edges)
+            incoming = ", ".join(f"[ {addr}, %{label} ]" for label, addr, _pc in edges)
             addr = fb.assign(f"phi i64 {incoming}")
+            incoming = ", ".join(f"[ {int_literal(pc - self.base, 64)}, %{label} ]"
+                                 for label, _addr, pc in edges)
+            offset = fb.assign(f"phi i64 {incoming}")
+            fb.emit(f"store i64 {fb.assign(f'add i64 %bias, {offset}')}, "
+                    f"ptr {slot_ptr(fb, 'pc')}")
             fb.emit(f"store i64 {reason}, ptr {slot_ptr(fb, 'exit_reason')}")
             fb.emit(f"store i64 {addr}, ptr {slot_ptr(fb, 'fault_addr')}")
             fb.emit(f"store i64 {EXIT_SENTINEL}, ptr %next")

@@ -159,9 +159,9 @@ def lower_load(r: RegionLowerer, op: Op) -> None:
     t = op.result.type
     ptr = r.address(op.args[0], t.bits // 8, write=False, align=op.attrs.get("align", False))
     # Volatile: a guest load whose value is dead (rd = x0, or overwritten later in the region)
-    # still faults, and stays after the pc store before it; a plain load LLVM would delete
+    # still faults, in order with the other guest accesses; a plain load LLVM would delete
     # or move (even at -O0, instruction selection drops dead loads).
-    r.define(op, f"load volatile {LLTYPES[t]}, ptr {ptr}, align 1")
+    r.define(op, f"load volatile {LLTYPES[t]}, ptr {ptr}, align 1{r.pc_note()}")
 
 
 @lowers("store")
@@ -169,7 +169,8 @@ def lower_store(r: RegionLowerer, op: Op) -> None:
     t = op.args[1].type
     value = r.v(op.args[1])
     ptr = r.address(op.args[0], t.bits // 8, write=True, align=op.attrs.get("align", False))
-    r.fb.emit(f"store volatile {LLTYPES[t]} {value}, ptr {ptr}, align 1")   # as loads: in order
+    r.fb.emit(f"store volatile {LLTYPES[t]} {value}, ptr {ptr}, align 1"  # as loads: in order
+              + r.pc_note())
 
 
 @lowers("cmpxchg")
@@ -180,8 +181,9 @@ def lower_cmpxchg(r: RegionLowerer, op: Op) -> None:
     fb.emit(f"br i1 {enable}, label %{do}, label %{skip}")
     fb.start(do)
     ptr = r.address(op.args[0], op.result.type.bits // 8, write=True,
-                    align=op.attrs.get("align", False))
-    pair = fb.assign(f"cmpxchg ptr {ptr}, {t} {expected}, {t} {new} seq_cst seq_cst")
+                    align=op.attrs.get("align", False), dominates=False)
+    pair = fb.assign(f"cmpxchg ptr {ptr}, {t} {expected}, {t} {new} seq_cst seq_cst"
+                     + r.pc_note())
     old = fb.assign(f"extractvalue {{ {t}, i1 }} {pair}, 0")
     done = fb.label("cxd")
     fb.emit(f"br label %{done}")

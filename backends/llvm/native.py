@@ -13,7 +13,9 @@ Guest accesses are checked against the window by the generated code; what is ins
 but not mapped (or not writable) faults on the host. A SIGSEGV handler, also compiled here,
 recognises a fault at a guest address while guest code runs and `siglongjmp`s back into the
 dispatcher (as qemu-user does), which reports REASON_HOST_FAULT with the guest address and
-whether it was a write. Any other SIGSEGV gets the default action: a real crash stays a crash.
+whether it was a write; the faulting host instruction (`fault_host_pc`) tells the engine the
+guest pc (objlink.fault_pc). The guard zones around the window (dbt.memory.WINDOW_GUARD) count
+as the window. Any other SIGSEGV gets the default action: a real crash stays a crash.
 
 The module is compiled once per process (or comes from the persistent cache) into a blob; each
 runtime places a copy of it, whose globals (the window, the jump buffer) are its own.
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import ctypes
 
+from dbt.memory import WINDOW_GUARD
 from dbt.state import LAYOUT
 
 from . import rtcache
@@ -34,8 +37,9 @@ JC_BITS = 16                      # jump cache entries: 64 Ki
 SIGSEGV = 11
 _SA_SIGINFO, _SA_NODEFER = 4, 0x40000000
 # x86-64 Linux: siginfo_t.si_addr is at offset 16; ucontext_t.uc_mcontext.gregs[REG_ERR]
-# (REG_ERR = 19) at 40 + 19 * 8; bit 1 of the page-fault error code means "write".
-_SI_ADDR, _REG_ERR = 16, 40 + 19 * 8
+# (REG_ERR = 19) at 40 + 19 * 8; bit 1 of the page-fault error code means "write";
+# gregs[REG_RIP] (REG_RIP = 16), the faulting instruction, at 40 + 16 * 8.
+_SI_ADDR, _REG_ERR, _REG_RIP = 16, 40 + 19 * 8, 40 + 16 * 8
 
 
 MAX_UNITS = 256                   # guest ranges with a unit table at once
@@ -73,9 +77,11 @@ BASE_MODULE = """
 @in_guest = dso_local global i32 0
 @win_lo = dso_local global i64 0
 @win_hi = dso_local global i64 0
+@win_base = dso_local global i64 0
 @cur_st = dso_local global ptr null
 @fault_addr = dso_local global i64 0
 @fault_err = dso_local global i64 0
+@fault_rip = dso_local global i64 0
 
 declare i32 @__sigsetjmp(ptr, i32) returns_twice
 declare void @siglongjmp(ptr, i32) noreturn
@@ -99,6 +105,9 @@ guest:
   %err = load i64, ptr %pe
   store i64 %addr, ptr @fault_addr
   store i64 %err, ptr @fault_err
+  %pr = getelementptr i8, ptr %uctx, i64 {reg_rip}
+  %rip = load i64, ptr %pr
+  store i64 %rip, ptr @fault_rip
   store volatile i32 0, ptr @in_guest
   call void @siglongjmp(ptr @jmpbuf, i32 1)
   unreachable
@@ -178,9 +187,9 @@ entry:
   br i1 %first, label %start, label %faulted
 faulted:
   %fst = load ptr, ptr @cur_st
-  %flo = load i64, ptr @win_lo
+  %fbase = load i64, ptr @win_base
   %a = load i64, ptr @fault_addr
-  %ga = sub i64 %a, %flo
+  %ga = sub i64 %a, %fbase
   %err = load i64, ptr @fault_err
   %w = and i64 %err, 2
   %pf = getelementptr inbounds i64, ptr %fst, i64 {fault_addr}
@@ -240,7 +249,7 @@ leave:
 
 def base_module_text(triple: str) -> str:
     return f'target triple = "{triple}"\n' + BASE_MODULE.format(
-        si_addr=_SI_ADDR, reg_err=_REG_ERR, fault_addr=_slot("fault_addr"),
+        si_addr=_SI_ADDR, reg_err=_REG_ERR, reg_rip=_REG_RIP, fault_addr=_slot("fault_addr"),
         exit_reason=_slot("exit_reason"), pc=_slot("pc"), host_fault=REASON_HOST_FAULT)
 
 
@@ -279,14 +288,23 @@ class NativeRuntime:
         at = arena.place(blob, SYMBOLS)
         self.dispatch = DispatchFn(at.address(blob.symbols["dbt_dispatch"]))
         self.handler = at.address(blob.symbols["dbt_segv_handler"])
-        for name, value in (("win_lo", window_base), ("win_hi", window_base + window_size)):
+        # the guard zones around the window are the guest's too (dbt.memory.WINDOW_GUARD):
+        # a fault there is at a guest address below 0 (wrapped) or past the window
+        for name, value in (("win_lo", window_base - WINDOW_GUARD), ("win_base", window_base),
+                            ("win_hi", window_base + window_size + WINDOW_GUARD)):
             ctypes.c_uint64.from_address(at.address(blob.symbols[name])).value = value
+        self._fault_rip = ctypes.c_uint64.from_address(at.address(blob.symbols["fault_rip"]))
         self.jc = (JumpEntry * (1 << JC_BITS))()
         self.mask = (1 << JC_BITS) - 1
         self.units = (UnitEntry * MAX_UNITS)()
         self.ctx = Context(ctypes.addressof(self.jc), self.mask, ctypes.addressof(self.units), 0)
         self._ctx_address = ctypes.addressof(self.ctx)
         self.clear_jump_cache()
+
+    @property
+    def fault_host_pc(self) -> int:
+        """The host instruction of the last guest fault the handler caught."""
+        return self._fault_rip.value
 
     def clear_jump_cache(self) -> None:
         ctypes.memset(self.jc, 0xFF, ctypes.sizeof(self.jc))      # odd tags: never a guest pc

@@ -23,9 +23,15 @@ filled with its address when the blob is loaded; a call to it goes through a stu
 (`jmp *slot(%rip)`), and a GOT reference points at the slot itself. So the blob's bytes are
 the same in every process, and loading is: copy, fill the slots.
 
-Layout: [code][stubs][read-only data][slots] | [writable data, bss]. Sections that are not
-allocated at run time (symbol tables, .eh_frame: nothing unwinds through generated code) are
-left out. An absolute 64-bit relocation (which position-independent code does not produce) or
+Guest accesses carry `!pcsections` metadata (lower.py): LLVM lists each one's host instruction
+with the guest pc it belongs to in the section PC_SECTION. That list becomes the text's
+trailer: sorted pairs (offset of the instruction in the text, guest pc offset), both uint32,
+then their count, uint32, ending where the writable data begins; so the guest pc of a host
+fault is found in the code that faulted, wherever it was loaded (`fault_pc`).
+
+Layout: [code][stubs][read-only data][slots][pc trailer] | [writable data, bss]. Sections
+that are not allocated at run time (symbol tables, .eh_frame: nothing unwinds through
+generated code) are left out. An absolute 64-bit relocation (which position-independent code does not produce) or
 any other kind is refused: LinkError.
 """
 
@@ -42,6 +48,8 @@ R_PC32, R_PLT32, R_GOTPCREL, R_GOTPCRELX, R_REX_GOTPCRELX = 2, 4, 9, 41, 42
 _PC_RELATIVE = {R_PC32, R_PLT32}
 _GOT = {R_GOTPCREL, R_GOTPCRELX, R_REX_GOTPCRELX}
 _SKIPPED = {".eh_frame"}                    # allocated, but nothing reads it at run time
+PC_SECTION = "dbt_pcs"                      # (host instruction, guest pc offset) of accesses
+_PC_ENTRY = struct.Struct("<II")            # in the trailer: host offset, guest pc offset
 
 _EHDR = struct.Struct("<16sHHIQQQIHHHHHH")
 _SHDR = struct.Struct("<IIQQQQIIQQ")
@@ -168,15 +176,18 @@ def _place(order: list[_Section], at: int) -> int:
 def link(obj: bytes) -> Blob:
     """Link one object file into a position-independent Blob (LinkError if it cannot)."""
     sections = _read_sections(obj)
-    alloc = [s for s in sections if s.flags & SHF_ALLOC and s.name not in _SKIPPED]
+    notes = [s for s in sections if s.name == PC_SECTION]
+    alloc = [s for s in sections if s.flags & SHF_ALLOC and s.name not in _SKIPPED
+             and s.name != PC_SECTION]
     code = [s for s in alloc if s.flags & SHF_EXECINSTR]
     rodata = [s for s in alloc if not s.flags & (SHF_EXECINSTR | SHF_WRITE)]
     data = sorted((s for s in alloc if s.flags & SHF_WRITE), key=lambda s: s.kind == SHT_NOBITS)
     placed = {s.index: s for s in alloc}
     for s in sections:
-        if s.kind == SHT_RELA and s.info in placed:
-            placed[s.info].relocations = [_RELA.unpack_from(obj, s.offset + i)
-                                          for i in range(0, s.size, _RELA.size)]
+        target = placed.get(s.info) or next((n for n in notes if n.index == s.info), None)
+        if s.kind == SHT_RELA and target is not None:
+            target.relocations = [_RELA.unpack_from(obj, s.offset + i)
+                                  for i in range(0, s.size, _RELA.size)]
     symbols = _symbols(obj, sections)
     external = sorted({name for name, shndx, _v, _t in symbols if shndx == SHN_UNDEF and name})
     end_code = _place(code, 0)
@@ -186,7 +197,9 @@ def link(obj: bytes) -> Blob:
     slots_at = -(-end_ro // SLOT) * SLOT
     slots = {name: slots_at + i * SLOT for i, name in enumerate(external)}
     data_align = max([16, *(s.align for s in data)])
-    split = -(-(slots_at + len(slots) * SLOT) // data_align) * data_align
+    npcs = sum(len(n.relocations) for n in notes)       # (an upper bound: see below)
+    trailer = npcs * _PC_ENTRY.size + 4
+    split = -(-(slots_at + len(slots) * SLOT + trailer) // data_align) * data_align
     size = _place(data, split)
     image = bytearray(size)
     for s in alloc:
@@ -223,6 +236,32 @@ def link(obj: bytes) -> Blob:
                     raise LinkError(f"writable data refers to code in {s.name}")
                 cross.append(place)
             struct.pack_into("<i", image, place, value)
+    pcs = []
+    for n in notes:
+        # LLVM writes, per metadata node, the addresses of the instructions that carry it,
+        # then the node's constants once: an entry without constants shares the next one's
+        pending = []
+        starts = sorted(n.relocations)
+        for i, (offset, info, addend) in enumerate(starts):
+            end = starts[i + 1][0] if i + 1 < len(starts) else n.size
+            if info & 0xFFFFFFFF not in _PC_RELATIVE or (end - offset) % 4 or end <= offset:
+                raise LinkError(f"unexpected relocation in {PC_SECTION}")
+            host = address(info >> 32) + addend
+            if not 0 <= host < end_code:
+                raise LinkError(f"{PC_SECTION} names a place outside the code")
+            pending.append(host)
+            if end - offset > 4:        # (two accesses fused into one instruction: the first)
+                pc = struct.unpack_from("<I", obj, n.offset + offset + 4)[0]
+                pcs.extend((h, pc) for h in pending)
+                pending = []
+        if pending:
+            raise LinkError(f"{PC_SECTION} ends without a pc")
+    pcs.sort()
+    at = split - 4 - len(pcs) * _PC_ENTRY.size
+    for host, pc in pcs:
+        struct.pack_into("<II", image, at, host, pc)
+        at += 8
+    struct.pack_into("<I", image, at, len(pcs))
     defined = {name: placed[shndx].at + value for name, shndx, value, kind in symbols
                if name and not name.startswith(".L") and kind != STT_SECTION
                and shndx in placed}
@@ -233,3 +272,26 @@ def link(obj: bytes) -> Blob:
 
 def _refuse(message: str):
     raise LinkError(message)
+
+
+def fault_pc(text: int, text_size: int, host_pc: int) -> int | None:
+    """The guest pc offset of the access at `host_pc` in a blob's text placed at `text` (its
+    trailer, see above), or None if no access is there."""
+    import ctypes
+
+    if not text <= host_pc < text + text_size or text_size < 4:
+        return None
+    count = ctypes.c_uint32.from_address(text + text_size - 4).value
+    start = text + text_size - 4 - 8 * count
+    if count == 0 or start < text:
+        return None
+    pairs = (ctypes.c_uint32 * (2 * count)).from_address(start)
+    target = host_pc - text
+    lo, hi = 0, count
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if pairs[2 * mid] < target:
+            lo = mid + 1
+        else:
+            hi = mid
+    return pairs[2 * lo + 1] if lo < count and pairs[2 * lo] == target else None
