@@ -36,6 +36,7 @@ def _build_layout() -> dict[str, Field]:
     names += [("res_addr", I64), ("res_val", I64)]        # load-reserved reservation
     names += [("exit_reason", I64), ("fault_addr", I64)]   # why native code left, and where
     names += [("icount", I64)]                            # guest instructions run natively
+    names += [("jcache", I64)]                            # native code's jump cache, or 0
     return {name: Field(name, slot, t) for slot, (name, t) in enumerate(names)}
 
 

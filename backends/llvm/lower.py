@@ -10,7 +10,8 @@ start at (a switch picks it; in tier 1 a chain of compares). In hot code the gue
 used by the region live in allocas (promoted to SSA by SROA), loaded at entry and stored back at
 the single exit; tier-1 code (no `promote`) uses the slots in place, counts its entries and
 backward branches towards the hot threshold and marks each block that runs. A branch to a block
-of the region is a plain LLVM branch; any other target returns its pc to the dispatcher. Leaving
+of the region is a plain LLVM branch; any other target goes on to the region that enters there
+through the dispatcher's jump cache (a tail call, `_chain`), else returns its pc to it. Leaving
 for the runtime (syscall, icache flush, trap, guest fault, hot, deopt) stores the reason in the
 `exit_reason` slot and returns EXIT_SENTINEL, an odd value no guest pc can have.
 
@@ -34,8 +35,8 @@ from dbt.state import LAYOUT
 from . import lower_fp, lower_ops
 from .irtext import LLTYPES, FnBuilder, int_literal
 from .objlink import PC_SECTION
-from .optable import (EXIT_SENTINEL, LOWER, REASON_HOT, REASON_INTERP, REASON_MISALIGNED,
-                      REASON_READ_FAULT, REASON_WRITE_FAULT, Unsupported)
+from .optable import (EXIT_SENTINEL, JC_BITS, LOWER, REASON_HOT, REASON_INTERP,
+                      REASON_MISALIGNED, REASON_READ_FAULT, REASON_WRITE_FAULT, Unsupported)
 
 # A tier-1 FP op is a call to its out-of-line helper, several times the cost of an integer op:
 # a tier-1 region counts 1 + (its FP ops) // FP_OPS_PER_COUNT per entry and backward branch, so
@@ -54,7 +55,7 @@ def slot_ptr(fb: FnBuilder, field: str) -> str:
     return f"%s.{field}"
 
 
-_ENTRY_SLOTS = ("pc", "exit_reason", "fault_addr")
+_ENTRY_SLOTS = ("pc", "exit_reason", "fault_addr", "jcache")
 
 
 def count_weight(blocks: list[Block]) -> int:
@@ -135,7 +136,7 @@ class RegionLowerer:
         fb.start("exit")
         for field in self.written if self.promote else ():
             fb.emit(f"store i64 {fb.assign(f'load i64, ptr %f.{field}')}, ptr %s.{field}")
-        fb.emit(f"ret i64 {fb.assign('load i64, ptr %next')}")
+        self._chain(fb.assign("load i64, ptr %next"))
         head = f"define i64 @{self.name}(ptr noalias %st, ptr noalias %mem, i64 %pc) nounwind {{"
         return "\n".join([*self._globals(), head, *fb.lines, "}"])
 
@@ -279,6 +280,32 @@ class RegionLowerer:
             fb.emit(f"br i1 {hit}, label %{label}, label %{miss}")
             fb.start(miss)
         fb.emit(f"br label %{default}")
+
+    def _chain(self, next_pc: str) -> None:
+        """Return `next_pc` to the dispatcher, or, when the jump cache holds its function (the
+        `jcache` slot: 0 outside the dispatcher), go there at once: a tail call, so the stack
+        does not grow, and an indirect branch of its own per region, which the host predicts
+        better than the dispatcher's single one. The sentinel (an exit for the runtime)
+        always returns."""
+        fb = self.fb
+        leave = fb.assign(f"icmp ne i64 {fb.assign(f'and i64 {next_pc}, 1')}, 0")
+        fb.emit(f"br i1 {leave}, label %ret, label %chain")
+        fb.start("chain")
+        jc = fb.assign(f"load i64, ptr {slot_ptr(fb, 'jcache')}")
+        fb.emit(f"br i1 {fb.assign(f'icmp eq i64 {jc}, 0')}, label %ret, label %look")
+        fb.start("look")
+        index = fb.assign(f"and i64 {fb.assign(f'lshr i64 {next_pc}, 1')}, "
+                          f"{(1 << JC_BITS) - 1}")
+        entry = fb.assign(f"add i64 {jc}, {fb.assign(f'shl i64 {index}, 4')}")
+        tag = fb.assign(f"load i64, ptr {fb.assign(f'inttoptr i64 {entry} to ptr')}")
+        fb.emit(f"br i1 {fb.assign(f'icmp eq i64 {tag}, {next_pc}')}, label %go, label %ret")
+        fb.start("go")
+        fn_at = fb.assign(f"inttoptr i64 {fb.assign(f'add i64 {entry}, 8')} to ptr")
+        fn = fb.assign(f"load ptr, ptr {fn_at}")
+        result = fb.assign(f"musttail call i64 {fn}(ptr %st, ptr %mem, i64 {next_pc})")
+        fb.emit(f"ret i64 {result}")
+        fb.start("ret")
+        fb.emit(f"ret i64 {next_pc}")
 
     # -- helpers for lowering functions --------------------------------------------------------
     def define(self, op: Op, expr: str) -> None:

@@ -31,9 +31,8 @@ from dbt.state import LAYOUT
 from . import rtcache
 from .codemem import SYMBOLS, CodeArena
 from .objlink import Blob
-from .optable import REASON_HOST_FAULT
+from .optable import JC_BITS, REASON_HOST_FAULT
 
-JC_BITS = 16                      # jump cache entries: 64 Ki
 SIGSEGV = 11
 _SA_SIGINFO, _SA_NODEFER = 4, 0x40000000
 # x86-64 Linux: siginfo_t.si_addr is at offset 16; ucontext_t.uc_mcontext.gregs[REG_ERR]
@@ -201,6 +200,8 @@ faulted:
 start:
   store volatile i32 1, ptr @in_guest
   %jc = load ptr, ptr %ctx
+  %pjs = getelementptr inbounds i64, ptr %st, i64 {jcache}
+  store ptr %jc, ptr %pjs
   %pm = getelementptr inbounds {{ ptr, i64, ptr, i64 }}, ptr %ctx, i64 0, i32 1
   %mask = load i64, ptr %pm
   %ppc = getelementptr inbounds i64, ptr %st, i64 {pc}
@@ -250,7 +251,8 @@ leave:
 def base_module_text(triple: str) -> str:
     return f'target triple = "{triple}"\n' + BASE_MODULE.format(
         si_addr=_SI_ADDR, reg_err=_REG_ERR, reg_rip=_REG_RIP, fault_addr=_slot("fault_addr"),
-        exit_reason=_slot("exit_reason"), pc=_slot("pc"), host_fault=REASON_HOST_FAULT)
+        exit_reason=_slot("exit_reason"), pc=_slot("pc"), host_fault=REASON_HOST_FAULT,
+        jcache=_slot("jcache"))
 
 
 _libc = ctypes.CDLL(None, use_errno=True)

@@ -13,6 +13,9 @@ from dbt.ir.block import Op
 from dbt.ir.ops import EXIT_ICACHE_FLUSH, EXIT_SYSCALL, TRAP_KINDS
 
 EXIT_SENTINEL = 1
+# The dispatcher's jump cache (native.py): 1 << JC_BITS entries {pc, function} of 16 bytes,
+# entry (pc >> 1) & mask; its address is in the `jcache` state slot while guest code runs.
+JC_BITS = 16
 # exit_reason slot values
 REASON_CODES = {EXIT_SYSCALL: 1, EXIT_ICACHE_FLUSH: 2}
 for _i, _kind in enumerate(TRAP_KINDS):
