@@ -51,6 +51,23 @@ def test_the_static_mode_needs_the_cache():
     assert result.stderr.startswith(b"dbt-vm: error: the static mode runs code translated")
 
 
+def test_translate_reports_what_it_found_in_80_columns(tmp_path):
+    # The sample is static: one file, whose row gives its functions (none: it has no symbol
+    # table), blocks, instructions, jump tables, code size and seconds; a second translate
+    # finds it translated before.
+    env = dict(os.environ, DBT_VM_CACHE_DIR=str(tmp_path / "cache"))
+    first = dbt("translate", str(HELLO), env=env)
+    assert first.returncode == 0, first.stderr
+    lines = first.stdout.decode().splitlines()
+    assert lines[0].split() == ["file", "funcs", "blocks", "insns", "tables", "code", "s"]
+    row = lines[1].split()
+    assert row[0] == "hello-rv64" and all(int(n.replace(",", "")) > 0 for n in row[2:4])
+    assert any(line.startswith("1 file (the program), ") for line in lines)
+    assert all(len(line) <= 80 for line in lines)
+    again = dbt("translate", str(HELLO), env=env)
+    assert again.stdout.decode().splitlines()[1].split()[2:] == ["(translated", "before)"]
+
+
 def test_unknown_mode():
     result = dbt("run", "--mode", "turbo", str(HELLO))
     assert result.returncode == 1 and b"unknown mode 'turbo'" in result.stderr
