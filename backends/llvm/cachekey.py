@@ -43,8 +43,9 @@ def _source_files() -> list[tuple[str, str]]:
         root = importlib.import_module(package).__path__[0]   # its own folder (not, in a
         for folder, dirs, names in os.walk(root):             # checkout, dbt's extra entry)
             dirs[:] = [d for d in dirs if d != "__pycache__"]
-            files += [(f"{package}/{os.path.relpath(os.path.join(folder, n), root)}",
-                       os.path.join(folder, n)) for n in names if n.endswith(_SOURCES)]
+            inside = folder[len(root) + 1:] + "/" if folder != root else ""   # (no relpath:
+            files += [(f"{package}/{inside}{n}", os.path.join(folder, n))    # it costs ~20 us
+                      for n in names if n.endswith(_SOURCES)]                # a file)
     return sorted(files)
 
 
