@@ -24,10 +24,8 @@ MAX_REGION_BLOCKS = 8           # a tier-1 region: blocks reachable from a pc wi
 STATIC_REGION_BLOCKS = 32       # a region of static translation (compile time per block is
                                 # lowest from about 32 blocks on: measured 0.30 ms at 8,
                                 # 0.20 at 32, 0.21 at 64)
-HOT_REGION_BLOCKS = 64          # a hot region is re-formed around its hot entry, up to this
-HOT_REGION_INSNS = 256          # many guest instructions (-O2 time grows fast; measured with
-                                # chaining regions, warm static: 256/64 against 96/32 made
-                                # crypto 26%, textproc 18%, chess 8-11%, image 9-14% faster)
+HOT_REGION_BLOCKS = 32          # a hot region is re-formed around its hot entry,
+HOT_REGION_INSNS = 96           # up to this many guest instructions (-O2 time grows fast)
 
 
 def successors(block: Block) -> list[int]:
