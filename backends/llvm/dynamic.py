@@ -240,17 +240,12 @@ class DynamicEngine:
         """The guest pc of the access that faulted on the host, from the pc notes of the code
         it was in (a region of this run or of a loaded image); `pc` if none names it."""
         host = self.native.fault_host_pc
-        regions = list(self.store.regions.values())
-        if self.units is not None:
-            for image_region, loaded in self.units.image_regions():
-                regions.append(Region(-1, image_region.name, [], 0, text=loaded.base
-                                      + image_region.at, text_size=len(image_region.text),
-                                      bias=loaded.bias))
-        for region in regions:
+        for region in self.store.regions.values():
             found = region.fault_pc(host)
             if found is not None:
                 return found
-        return pc
+        found = None if self.units is None else self.units.fault_pc(host)
+        return pc if found is None else found
 
     # -- translation ------------------------------------------------------------------------------
     def _miss(self, pc: int) -> None:
@@ -387,8 +382,7 @@ class DynamicEngine:
             region = Region(-1, image_region.name, loaded.spans(image_region), address,
                             loaded.cell(image_region, image_region.counter),
                             loaded.cell(image_region, image_region.seen),
-                            image_region.kind == KIND_HOT, loaded.base + image_region.at,
-                            len(image_region.text), loaded.bias)
+                            image_region.kind == KIND_HOT)
             self.image_regions[address] = region
         return region
 

@@ -38,6 +38,7 @@ import struct
 from array import array
 
 from .codestore import BlockSpan
+from .objlink import fault_pc
 
 MAGIC = b"DBTIMG\x00\x02"
 KIND_TIER1, KIND_STATIC, KIND_HOT = 0, 1, 2            # the best one for a pc wins
@@ -285,6 +286,17 @@ class LoadedImage:
         if self._by_function is None:
             self._by_function = {self.base + r.at + r.fn: r for r in self.image.regions()}
         return self._by_function[fn]
+
+    def fault_pc(self, host_pc: int) -> int | None:
+        """The guest pc of the access at `host_pc` if it is in this image's code (from the
+        regions' pc trailers: objlink.fault_pc)."""
+        if not self.base <= host_pc < self.base + self.image.code_size:
+            return None
+        for r in self.image.regions():
+            offset = fault_pc(self.base + r.at, len(r.text), host_pc)
+            if offset is not None:
+                return self.bias + offset
+        return None
 
     def cell(self, region: ImageRegion, offset: int) -> int:
         """The address of a region's data cell (0 for NONE)."""

@@ -197,7 +197,7 @@ def link(obj: bytes) -> Blob:
     slots_at = -(-end_ro // SLOT) * SLOT
     slots = {name: slots_at + i * SLOT for i, name in enumerate(external)}
     data_align = max([16, *(s.align for s in data)])
-    npcs = sum(len(n.relocations) for n in notes)       # (an upper bound: see below)
+    npcs = sum(len(n.relocations) for n in notes)       # one per noted instruction
     trailer = npcs * _PC_ENTRY.size + 4
     split = -(-(slots_at + len(slots) * SLOT + trailer) // data_align) * data_align
     size = _place(data, split)
@@ -250,18 +250,18 @@ def link(obj: bytes) -> Blob:
             if not 0 <= host < end_code:
                 raise LinkError(f"{PC_SECTION} names a place outside the code")
             pending.append(host)
-            if end - offset > 4:        # (two accesses fused into one instruction: the first)
-                pc = struct.unpack_from("<I", obj, n.offset + offset + 4)[0]
+            if end - offset > 4:        # its constants follow: the pc (the first one, when
+                pc = struct.unpack_from("<I", obj, n.offset + offset + 4)[0]   # accesses fused)
                 pcs.extend((h, pc) for h in pending)
                 pending = []
         if pending:
             raise LinkError(f"{PC_SECTION} ends without a pc")
     pcs.sort()
-    at = split - 4 - len(pcs) * _PC_ENTRY.size
+    at = split - trailer
     for host, pc in pcs:
-        struct.pack_into("<II", image, at, host, pc)
-        at += 8
-    struct.pack_into("<I", image, at, len(pcs))
+        _PC_ENTRY.pack_into(image, at, host, pc)
+        at += _PC_ENTRY.size
+    struct.pack_into("<I", image, at, npcs)
     defined = {name: placed[shndx].at + value for name, shndx, value, kind in symbols
                if name and not name.startswith(".L") and kind != STT_SECTION
                and shndx in placed}

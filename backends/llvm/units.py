@@ -139,6 +139,15 @@ class Units:
                 for region in unit.loaded.image.regions():
                     yield region, unit.loaded
 
+    def fault_pc(self, host_pc: int) -> int | None:
+        """The guest pc of the access at `host_pc` if it is in a loaded image's code."""
+        for unit in self.units.values():
+            if unit.loaded is not None:
+                found = unit.loaded.fault_pc(host_pc)
+                if found is not None:
+                    return found
+        return None
+
     def _unit(self, pc: int) -> Unit | None:
         key = self.key_of(pc)
         unit = None if key is None else self.units.get(key)
