@@ -31,8 +31,8 @@ fault is found in the code that faulted, wherever it was loaded (`fault_pc`).
 
 Layout: [code][stubs][read-only data][slots][pc trailer] | [writable data, bss]. Sections
 that are not allocated at run time (symbol tables, .eh_frame: nothing unwinds through
-generated code) are left out. An absolute 64-bit relocation (which position-independent code does not produce) or
-any other kind is refused: LinkError.
+generated code) are left out. An absolute 64-bit relocation (which position-independent code
+does not produce) or any other kind is refused: LinkError.
 """
 
 from __future__ import annotations
