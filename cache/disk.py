@@ -22,6 +22,7 @@ foreign entry is never found (see the backend's key).
 
 from __future__ import annotations
 
+import fcntl
 import os
 import struct
 import time
@@ -124,6 +125,42 @@ class DiskCache:
         if kind == "img":
             self.evict()
         return True
+
+    # -- background translation ------------------------------------------------------------------
+    def finishing(self) -> int | None:
+        """A lock held by a process that translates into this cache in the background (an
+        open file descriptor: the lock goes with the process), or None."""
+        folder = os.path.join(self.root, "finishing")
+        try:
+            os.makedirs(folder, exist_ok=True)
+            fd = os.open(os.path.join(folder, str(os.getpid())), os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:
+            return None
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return fd
+
+    def done_finishing(self, fd: int) -> None:
+        _unlink(os.path.join(self.root, "finishing", str(os.getpid())))
+        os.close(fd)
+
+    def wait_for_background(self) -> int:
+        """Wait until no process translates into this cache in the background; how many
+        were waited for."""
+        folder = os.path.join(self.root, "finishing")
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            return 0
+        for name in names:
+            try:
+                fd = os.open(os.path.join(folder, name), os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH)
+            finally:
+                os.close(fd)
+        return len(names)
 
     # -- guest files ---------------------------------------------------------------------------
     def file_digest(self, path: bytes, ident: tuple) -> str | None:

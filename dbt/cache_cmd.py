@@ -1,5 +1,6 @@
-"""`dbt-vm cache info` and `dbt-vm cache clear`: what the persistent translation cache holds,
-and emptying it (cache/disk.py is the cache itself)."""
+"""`dbt-vm cache info`, `clear` and `wait`: what the persistent translation cache holds,
+emptying it, and waiting for the background translations into it (cache/disk.py is the cache
+itself)."""
 
 from __future__ import annotations
 
@@ -75,7 +76,16 @@ def clear(out, cache: DiskCache | None = None) -> int:
     return 0
 
 
+def wait(out, cache: DiskCache | None = None) -> int:
+    """Wait for the background translations into the cache (the auto mode's, after a run)."""
+    cache = cache or DiskCache()
+    count = cache.wait_for_background()
+    print(f"waited for {count} background translation{'s' * (count != 1)} into {cache.root}",
+          file=out)
+    return 0
+
+
 def main(action: str, folder: str | None, out) -> int:
     """`dbt-vm cache ACTION [--cache-dir DIR]`."""
     cache = DiskCache(folder)
-    return info(out, cache) if action == "info" else clear(out, cache)
+    return {"info": info, "clear": clear, "wait": wait}[action](out, cache)

@@ -41,7 +41,7 @@ class _Formatter(argparse.HelpFormatter):
 
 
 def _parser() -> argparse.ArgumentParser:
-    from .runtime import MODES, PLANNED_MODES
+    from .runtime import DEFAULT_MODE, MODES
     p = argparse.ArgumentParser(prog="dbt-vm", description="Run Linux programs built for "
                                 "RISC-V on this machine by binary translation.",
                                 formatter_class=_Formatter)
@@ -53,8 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", formatter_class=_Formatter, help="run a guest program",
                          usage="dbt-vm run [options] PROGRAM [ARGS...]")
     run.add_argument("--mode", default=None,
-                     help=f"execution mode: {', '.join(MODES)} (default: the best that exists; "
-                          f"planned: {', '.join(PLANNED_MODES)})")
+                     help=f"execution mode: {', '.join(MODES)} (default: {DEFAULT_MODE}: the "
+                          "interpreter first, LLVM for code that runs often, as the dynamic mode "
+                          "for hot code)")
     run.add_argument("-L", dest="sysroot", metavar="DIR",
                      help="the guest's root directory (sysroot): the interpreter of a "
                           "dynamically linked program and absolute guest paths are looked up "
@@ -73,6 +74,17 @@ def _parser() -> argparse.ArgumentParser:
                           "in a helper process on another CPU (dynamic mode; default: on "
                           "when there is more than one CPU; sync: wait for the helper "
                           "whenever it is busy, which makes what it does deterministic)")
+    run.add_argument("--tier-up", type=_count, default=None, metavar="N",
+                     help="runs of a block in the interpreter before LLVM compiles it (auto "
+                          "mode; default 50)")
+    run.add_argument("--hot-threshold", type=_count, default=None, metavar="N",
+                     help="counts of LLVM-compiled code (entries and loop iterations) before "
+                          "it is compiled again optimized (auto and dynamic modes; default "
+                          "400000)")
+    run.add_argument("--background", choices=("on", "off"), default="on",
+                     help="after the run, translate the code that ran only in the interpreter "
+                          "into the persistent cache in a background process, for the next "
+                          "run (auto mode; default on; `dbt-vm cache wait` waits for it)")
     run.add_argument("--no-cache", dest="cache", action="store_false",
                      help="neither use nor fill the persistent translation cache for this run")
     run.add_argument("--cache-dir", metavar="DIR",
@@ -105,9 +117,10 @@ def _parser() -> argparse.ArgumentParser:
                            description="The persistent translation cache lives in "
                            "$DBT_VM_CACHE_DIR, else $XDG_CACHE_HOME/dbt-vm, else "
                            "~/.cache/dbt-vm; DBT_VM_CACHE_LIMIT bounds its size (default 1G).")
-    cache.add_argument("action", choices=("info", "clear"),
+    cache.add_argument("action", choices=("info", "clear", "wait"),
                        help="info: what it holds and the last runs' hits and misses; "
-                            "clear: remove everything")
+                            "clear: remove everything; wait: until the background "
+                            "translations of finished auto-mode runs are done")
     cache.add_argument("--cache-dir", metavar="DIR", help="the cache's folder")
     return p
 
@@ -137,6 +150,12 @@ def _size(text: str) -> int:
     return int(digits) * scale
 
 
+def _count(text: str) -> int:
+    if not text.isdigit() or int(text) <= 0:
+        raise argparse.ArgumentTypeError(f"not a positive count: {text!r}")
+    return int(text)
+
+
 def _guest_env(args) -> dict | int:
     env = host_environment()
     for item in args.setenv:
@@ -150,8 +169,8 @@ def _guest_env(args) -> dict | int:
 
 
 def cmd_run(args) -> int:
-    from .runtime import MODES, PLANNED_MODES
-    mode = args.mode or MODES[-1]
+    from .runtime import DEFAULT_MODE, MODES, PLANNED_MODES
+    mode = args.mode or DEFAULT_MODE
     if mode not in MODES:
         if mode in PLANNED_MODES:
             return _error(f"mode '{mode}' is not implemented yet (available: {', '.join(MODES)})")
@@ -174,6 +193,8 @@ def cmd_run(args) -> int:
                           sysroot=_sysroot(args), strace=args.strace, trace=trace,
                           code_cache_size=args.code_cache_size,
                           speculate=_speculate(args), cache=cache,
+                          tier_up=args.tier_up, hot_threshold=args.hot_threshold,
+                          background=args.background == "on",
                           closed_fds=_CLOSED_AT_START, ignored_signals=args.host_sigign,
                           blocked_signals=args.host_sigblk)
         if mode == "static":

@@ -24,21 +24,28 @@ from .traps import TRAP_SIGNALS, GuestTrap
 # `make_engine(state, memory, lift, options)` is found by name on first use, so that the core
 # imports no backend.
 # (`static` is the dynamic engine on code translated ahead of time: dbt/static.py.)
+# (`auto` is the dynamic engine with the interpreter as its first tier.)
 ENGINES = {"interp": "dbt.backends.interp.engine", "static": "dbt.backends.llvm.dynamic",
-           "dynamic": "dbt.backends.llvm.dynamic"}
+           "dynamic": "dbt.backends.llvm.dynamic", "auto": "dbt.backends.llvm.dynamic"}
 MODES = tuple(ENGINES)
-PLANNED_MODES = ("auto",)
+DEFAULT_MODE = "auto"
+PLANNED_MODES: tuple = ()
 
 
 class EngineOptions(namedtuple("EngineOptions", "on_block on_llvm on_asm code_cache_size "
-                                               "speculate cache label mode",
-                               defaults=(None, None, None, None, "off", None, "", ""))):
+                                               "speculate cache label mode tier_up "
+                                               "hot_threshold background",
+                               defaults=(None, None, None, None, "off", None, "", "", None,
+                                         None, False))):
     """What an engine is told besides the guest's state, memory and lifter: trace hooks
     (on_block sees each block as it is lifted, on_llvm the LLVM IR of each compiled module,
     on_asm (function name, host instructions)); the bytes of host code kept before a flush;
     whether a helper process translates ahead (on, off, sync); the persistent cache
     (cache.disk.DiskCache) and the program's name for its run log; the mode of the run (an
-    engine may serve several)."""
+    engine may serve several); the tiers' thresholds (None: the engine's defaults): runs of a
+    block in the auto mode's first tier before tier 1, counts in tier 1 before the hot
+    tier; whether the auto mode translates what ran only in its first tier into the cache in
+    a background process after the run."""
     __slots__ = ()
 
 
@@ -69,7 +76,8 @@ class Machine:
                  strace: bool = False, trace: tuple = (), err=None,
                  code_cache_size: int | None = None, speculate: str = "off", cache=None,
                  closed_fds: frozenset = frozenset(), ignored_signals: int = 0,
-                 blocked_signals: int = 0):
+                 blocked_signals: int = 0, tier_up: int | None = None,
+                 hot_threshold: int | None = None, background: bool = False):
         start = time.perf_counter()
         self.err = err or sys.stderr
         self.mode = mode
@@ -91,11 +99,13 @@ class Machine:
                                   closed_fds=closed_fds, ignored_signals=ignored_signals,
                                   blocked_signals=blocked_signals)
         self.syscall_hooks: dict[int, object] = {}
-        self.engine = self._make_engine(mode, trace, code_cache_size, speculate, cache, path)
+        self.engine = self._make_engine(mode, trace, code_cache_size, speculate, cache, path,
+                                        tier_up, hot_threshold, background)
         self.stats = Stats(load_seconds=time.perf_counter() - start)
 
     def _make_engine(self, mode: str, trace: tuple, code_cache_size: int | None,
-                     speculate: str, cache, path: str):
+                     speculate: str, cache, path: str, tier_up: int | None,
+                     hot_threshold: int | None, background: bool):
         """The engine of `mode`. `cache` is the persistent translation cache (a
         cache.disk.DiskCache) or None; tracing runs without it (it shows each translation
         as it is made)."""
@@ -113,7 +123,8 @@ class Machine:
             on_llvm=self._trace_llvm if "llvm" in self.trace else None,
             on_asm=self._trace_asm if "asm" in self.trace else None,
             code_cache_size=code_cache_size, speculate=speculate,
-            cache=None if self.trace else cache, label=os.path.basename(path), mode=mode)
+            cache=None if self.trace else cache, label=os.path.basename(path), mode=mode,
+            tier_up=tier_up, hot_threshold=hot_threshold, background=background)
         backend = importlib.import_module(ENGINES[mode])
         return backend.make_engine(self.state, self.memory, lift, options)
 

@@ -71,6 +71,8 @@ def _dynamic(engine) -> dict:
     }
     for reason, count in sorted(stats.exits.items()):
         out[f"exits to Python: {reason}"] = count
+    if engine.tier_up is not None:
+        out.update(_tiers(engine, stats))
     cache = getattr(engine, "cache_summary", None)
     if cache:
         out.update({
@@ -93,13 +95,36 @@ def _dynamic(engine) -> dict:
     return out
 
 
+def _tiers(engine, stats) -> dict:
+    """The auto mode's tiers: what each translated, ran and cost (tier 0 is the
+    interpreter; tier 1 and hot are LLVM code)."""
+    interp = engine._interp
+    lifted = 0.0 if interp is None else interp.lift_seconds
+    blocks = 0 if interp is None else interp.blocks_lifted
+    insns = 0 if interp is None else interp.insns_lifted
+    return {
+        "tier 0 threshold (runs)": engine.tier_up,
+        "tier 0 blocks translated": blocks,
+        "tier 0 translation s": lifted,
+        "tier 0 translation us per block": lifted / blocks * 1e6 if blocks else 0.0,
+        "tier 0 translation us per guest insn": lifted / insns * 1e6 if insns else 0.0,
+        "tier 0 block runs": sum(engine.runs.values()),
+        "tier 0 execution s": max(stats.tier0_seconds - lifted, 0.0),
+        "tier 1 warm blocks sent to the helper": stats.warm_requests,
+        "tier 1 regions": stats.regions + stats.speculated_used,
+        "tier 1 blocks": stats.blocks_translated,
+        "tier 1 compile s (here)": stats.compile_seconds,
+        "hot regions": stats.hot_regions,
+    }
+
+
 # Figures --stats-json has for benchmark runners that the table leaves out: they repeat the
 # four costs under their older names (load s = loading without the cache's images; syscalls s
 # = the syscall layer with guest memory).
 _JSON_ONLY = frozenset({"load s", "decode+lift s", "execute s", "syscalls s"})
 # The first key of each group of the table (a line goes before it).
 _GROUPS = frozenset({"guest instructions", "regions compiled", "guest files run",
-                     "static coverage %"})
+                     "static coverage %", "tier 0 threshold (runs)"})
 
 
 def print_stats(machine, stream) -> None:

@@ -30,19 +30,22 @@ def test_runs_the_sample_program_like_qemu():
     assert result.stderr == b""
 
 
-@pytest.mark.parametrize("mode", ["interp", "static", "dynamic"])
+@pytest.mark.parametrize("mode", ["interp", "static", "dynamic", "auto"])
 def test_modes_run_the_sample(mode):
     result = dbt("run", "--mode", mode, str(HELLO), "x")
     assert result.returncode == 0 and result.stdout.endswith(b"argv[1] = x\n")
     assert result.stderr == b""
 
 
-@pytest.mark.parametrize("mode", ["auto"])
-def test_planned_modes_are_refused_clearly(mode):
-    result = dbt("run", "--mode", mode, str(HELLO))
-    assert result.returncode == 1
-    assert result.stderr == (f"dbt-vm: error: mode '{mode}' is not implemented yet "
-                             "(available: interp, static, dynamic)\n").encode()
+def test_the_default_mode_is_auto(tmp_path):
+    """Without --mode the tiered mode runs, and the sample's blocks start in tier 0."""
+    stats = tmp_path / "stats.json"
+    result = dbt("run", "--no-cache", "--stats-json", str(stats), str(HELLO))
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(stats.read_text())
+    assert figures["mode"] == "auto"
+    assert figures["tier 0 blocks translated"] > 0 and figures["tier 0 block runs"] > 0
+    assert figures["tier 0 threshold (runs)"] == 50
 
 
 def test_the_static_mode_needs_the_cache():
@@ -174,7 +177,7 @@ def test_stats_report_counts_and_times():
     assert "decode+lift s" not in text       # (the older names are in --stats-json only)
 
 
-@pytest.mark.parametrize("mode", ["interp", "static", "dynamic"])
+@pytest.mark.parametrize("mode", ["interp", "static", "dynamic", "auto"])
 def test_stats_give_the_four_costs_in_every_mode(mode, tmp_path):
     # loading, guest memory, translation, execution and the syscall layer: each measured, none
     # negative, together no more than the process's wall time; a first run translates

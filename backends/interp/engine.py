@@ -19,6 +19,7 @@ from .codegen import CODE_NAMES, EXIT_SHIFT, compile_block
 from .helpers import make_namespace
 
 PC_MASK = (1 << EXIT_SHIFT) - 1
+_PC = slot("pc")
 
 
 class InterpEngine:
@@ -82,14 +83,47 @@ class InterpEngine:
                 if pc >> EXIT_SHIFT:
                     break
         except (GuestFault, GuestTrap, IndexError) as exc:
-            fault_pc, index, addr = self._locate(exc, pc)
-            icount -= k - index
-            self.icount += icount
-            R[slot("pc")] = fault_pc
-            raise _as_guest_exception(exc, fault_pc, addr) from None
+            raise self._fault(exc, pc, icount - k) from None
         self.icount += icount
-        R[slot("pc")] = pc & PC_MASK
+        R[_PC] = pc & PC_MASK
         return CODE_NAMES[pc >> EXIT_SHIFT], pc & PC_MASK
+
+    def run_counted(self, pc: int, runs: dict, limit: int, native, force: bool = False
+                    ) -> tuple[str, int]:
+        """`run` as a first tier under a JIT (the auto mode): count each block's runs in
+        `runs`, and stop with ("jump", pc) before a block that ran `limit` times already
+        (unless it is the first one and `force`) or for which `native(pc)` says that there
+        is native code. (`run`'s loop with counting added: the interp mode's own loop stays
+        free of it.)"""
+        R = self.state.regs
+        get = self.code.entries.get
+        translate = self.translate
+        icount = 0
+        k = 0
+        try:
+            while True:
+                n = runs.get(pc, 0)
+                if n >= limit and not force:
+                    break
+                force = False
+                runs[pc] = n + 1
+                entry = get(pc)
+                if entry is None:
+                    entry = translate(pc)
+                fn, k = entry
+                icount += k
+                pc = fn(R)
+                if pc >> EXIT_SHIFT:
+                    self.icount += icount
+                    R[_PC] = pc & PC_MASK
+                    return CODE_NAMES[pc >> EXIT_SHIFT], pc & PC_MASK
+                if native(pc):
+                    break
+        except (GuestFault, GuestTrap, IndexError) as exc:
+            raise self._fault(exc, pc, icount - k) from None
+        self.icount += icount
+        R[_PC] = pc
+        return "jump", pc
 
     def step(self, pc: int) -> tuple[str, int]:
         """Run the one block at `pc`: ("jump", next pc), or an exit as `run` returns it."""
@@ -100,15 +134,20 @@ class InterpEngine:
         try:
             nxt = fn(R)
         except (GuestFault, GuestTrap, IndexError) as exc:
-            fault_pc, index, addr = self._locate(exc, pc)
-            self.icount += index
-            R[slot("pc")] = fault_pc
-            raise _as_guest_exception(exc, fault_pc, addr) from None
+            raise self._fault(exc, pc, 0) from None
         self.icount += icount
-        R[slot("pc")] = nxt & PC_MASK
+        R[_PC] = nxt & PC_MASK
         if nxt >> EXIT_SHIFT:
             return CODE_NAMES[nxt >> EXIT_SHIFT], nxt & PC_MASK
         return "jump", nxt
+
+    def _fault(self, exc: Exception, block_pc: int, retired: int) -> Exception:
+        """The guest exception of a block's raising line, with the pc and the instructions
+        retired (`retired` before the block, then the block's up to that line) updated."""
+        fault_pc, index, addr = self._locate(exc, block_pc)
+        self.icount += retired + index
+        self.state.regs[_PC] = fault_pc
+        return _as_guest_exception(exc, fault_pc, addr)
 
     def _locate(self, exc: Exception, block_pc: int) -> tuple[int, int, tuple]:
         """(guest pc, instruction index in its block, (address, access)) of a raising line."""

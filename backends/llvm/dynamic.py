@@ -13,11 +13,20 @@ and compiled as one LLVM function in which branches between its blocks are plain
 With `speculate`, a helper process (speculate.py) translates the exits of each new region
 ahead, and compiles hot regions while tier 1 runs on; the engine adopts what the helper made
 when the guest gets there (regions only if their guest bytes are unchanged).
+
+The `auto` mode is this engine with a tier below LLVM (`tier_up`): a block that has no
+native code yet runs in tier 0, the interpreter (backends/interp), which counts how often
+each block ran there; a block that ran `tier_up` times is warm and gets a tier-1 region
+(compiled by the helper process while tier 0 goes on, or here), and tier 1's own counters
+lead on to the hot tier as in the dynamic mode. Most blocks of a real program run a few times
+(start-up code): they never cost an LLVM compile. Code in the persistent cache runs natively
+at once, whatever its counts.
 """
 
 from __future__ import annotations
 
 import ctypes
+import os
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -48,6 +57,12 @@ if TYPE_CHECKING:
 # needs (lowering, the helper process, the interpreter for deopts, LLVM) is imported when
 # first needed, not here.
 
+TIER_UP = 50                           # tier-0 runs of a block before tier 1 (auto mode)
+TIER_UP_ALONE = 4                      # ... and this many times as many before a block that
+                                       # the helper has not compiled yet is compiled here
+POLL_RUNS = 8                          # a warm block looks for the helper's results every
+                                       # this many runs
+FINISH_SECONDS = 300                   # a background translation after the run stops then
 HOT_THRESHOLD = 400_000                # tier-1 counts (entries and backward branches,
                                        # weighted by FP ops) before the hot tier
 HOT_POLL = HOT_THRESHOLD // 8          # while the helper compiles a hot region, tier 1 leaves
@@ -72,7 +87,8 @@ class DynamicStats:
     """What the dynamic engine did (stats.py reports it)."""
     __slots__ = ("regions", "hot_regions", "blocks_translated", "insns_translated",
                  "compile_seconds", "lift_seconds", "flushes", "exits", "interp_blocks",
-                 "speculated", "speculated_used", "hot_ahead")
+                 "speculated", "speculated_used", "hot_ahead", "tier0_seconds",
+                 "warm_requests")
 
     def __init__(self):
         self.regions = 0
@@ -87,6 +103,8 @@ class DynamicStats:
         self.speculated = 0            # regions translated ahead by the helper process
         self.speculated_used = 0       # ... and adopted
         self.hot_ahead = 0             # hot regions the helper process compiled
+        self.tier0_seconds = 0.0       # time in tier 0, its translations included
+        self.warm_requests = 0         # warm blocks the helper was asked to compile
 
 
 class DynamicEngine:
@@ -96,7 +114,9 @@ class DynamicEngine:
                  on_block=None, code_cache_size: int = DEFAULT_CODE_CACHE,
                  on_llvm: Callable[[str], None] | None = None,
                  on_asm: Callable[[str, list], None] | None = None, speculate: str = "off",
-                 cache=None, label: str = "", static: bool = False):
+                 cache=None, label: str = "", static: bool = False,
+                 tier_up: int | None = None, hot_threshold: int = HOT_THRESHOLD,
+                 background: bool = True):
         self.state = state
         self.memory = memory
         self.lift = lift
@@ -105,7 +125,10 @@ class DynamicEngine:
         self.on_llvm = on_llvm
         self.on_asm = on_asm              # trace hook: (function name, host instructions)
         self.code_cache_size = code_cache_size
-        self.threshold = HOT_THRESHOLD             # tier-1 counts before the hot tier
+        self.threshold = hot_threshold             # tier-1 counts before the hot tier
+        self.tier_up = tier_up                     # tier-0 runs before tier 1 (None: no tier 0)
+        self.runs: dict[int, int] = {}             # tier 0: block pc -> runs there so far
+        self.background = background               # auto: translate tier 0's code after
         self._compilers: dict[int, object] = {}    # opt level -> Compiler (made when needed)
         config = None
         if cache is not None:                        # (the runtime's code comes from it too)
@@ -196,7 +219,14 @@ class DynamicEngine:
             pc = regs[_PC]
             if left == 0:
                 self.stats.exits["miss"] += 1
-                self._miss(pc)
+                if self.tier_up is not None and (pc in self.runs and self.code.get(pc) is None
+                                                 or not self._miss(pc)):
+                    reason, pc = self._tier0(pc)    # (a block tier 0 knows: straight there)
+                    if reason != "jump":
+                        return reason, pc
+                    continue
+                if self.tier_up is None:
+                    self._miss(pc)
                 continue
             if regs[_REASON] == REASON_HOT:
                 self.stats.exits["hot"] += 1
@@ -248,32 +278,89 @@ class DynamicEngine:
         return pc if found is None else found
 
     # -- translation ------------------------------------------------------------------------------
-    def _miss(self, pc: int) -> None:
+    def _miss(self, pc: int, warm: bool = False) -> bool:
+        """Give the dispatcher code for `pc`: a region translated already (here, in an image of
+        the persistent cache, or by the helper process), else a new one. In the auto mode
+        only a `warm` block is translated: False leaves `pc` to tier 0."""
         region = self.code.get(pc)
         if region is None and self.units is not None and self.units.prepare(pc):
             function = self.units.function(pc)     # an image holds it: no translation
             if function is not None:
                 self.native.set_entry(pc, function)
-                return
+                return True
         if region is None:
-            if self.speculate != "off" and self.spec is None:
-                try:
-                    from .speculate import Speculator
-                    self.spec = Speculator(self, sync=self.speculate == "sync")
-                except OSError:                 # no process to spare: translate alone
-                    self.speculate = "off"
             if self.pending:
                 self._adopt_hot()
             got = None
             if self.spec is not None:           # (waiting for it counts as translating)
                 start = time.perf_counter()
-                got = self.spec.take(pc)
+                got = self.spec.take(pc, wait=self.tier_up is None)
                 self.stats.lift_seconds += time.perf_counter() - start
             if got is None or not self._adopt(got):
+                if self.tier_up is not None and not warm:
+                    return False
+                self._start_helper()
                 self._translate(pc)
             region = self.code.get(pc)
         if region is not None:
             self.native.set_entry(pc, region.address)
+            return True
+        return False
+
+    def _start_helper(self) -> None:
+        """Start the helper process at the first translation (once the guest's code is
+        loaded), if there is a CPU for it."""
+        if self.speculate != "off" and self.spec is None:
+            try:
+                from .speculate import Speculator
+                self.spec = Speculator(self, sync=self.speculate == "sync")
+            except OSError:                 # no process to spare: translate alone
+                self.speculate = "off"
+
+    # -- tier 0 (auto mode) ---------------------------------------------------------------------
+    def _tier0(self, pc: int) -> tuple[str, int]:
+        """Run blocks in the interpreter from `pc`, counting each one's runs, until the guest
+        reaches a block with native code (("jump", its pc): the dispatcher goes on there) or
+        leaves to the runtime (syscall, flush, trap: as `run` returns them)."""
+        regs, interp, runs, code = self.state.regs, self.interp, self.runs, self.code
+        tier_up, interp_only = self.tier_up, self.interp_only
+
+        def native(p: int) -> bool:
+            return code.get(p) is not None or p not in runs and self._miss(p)
+        interp.icount, regs[_ICOUNT] = regs[_ICOUNT], 0   # (instret reads see every tier)
+        start = time.perf_counter()
+        try:
+            force = False
+            while True:
+                reason, pc = interp.run_counted(pc, runs, tier_up, native, force)
+                if reason != "jump" or code.get(pc) is not None:
+                    return reason, pc
+                count = runs.get(pc, 0)
+                if count < tier_up:                 # (native code from an image)
+                    return reason, pc
+                if pc not in interp_only and self._warm(pc, count):
+                    return reason, pc
+                force = True                        # warm, but tier 1 is not there yet
+        finally:
+            regs[_ICOUNT], interp.icount = interp.icount, 0
+            self.stats.tier0_seconds += time.perf_counter() - start
+
+    def _warm(self, pc: int, count: int) -> bool:
+        """A block ran `tier_up` times in tier 0: have the helper process compile its tier-1
+        region while tier 0 runs on (True once it is there), or compile it here when there is
+        no helper, or the helper has not got to it within TIER_UP_ALONE times as many runs."""
+        if self.spec is None:
+            self._start_helper()
+        spec = self.spec
+        if (spec is not None and not spec.sync       # (sync: the same in every run)
+                and count < TIER_UP_ALONE * self.tier_up):
+            if count == self.tier_up:
+                self.stats.warm_requests += 1
+                spec.hint([pc], [])
+            elif count % POLL_RUNS == 0:
+                spec.poll()
+            return pc in spec.ready and self._miss(pc)
+        return self._miss(pc, warm=True)
 
     def close(self) -> None:
         """Stop the helper process, if any, and keep what this run translated in the
@@ -294,8 +381,58 @@ class DynamicEngine:
             if self.static:
                 self.cache_summary.update(self.coverage())
             self.cache.note_run(self.cache_summary)
+            if self.tier_up is not None and self.background:
+                self._finish_in_background()
             self.units.close()
             self.units = None
+
+    def _finish_in_background(self) -> None:
+        """Translate the code that ran only in tier 0 into the persistent cache in a
+        background process, so that the next run of the program finds it all compiled (the
+        guest's exit does not wait for it: the process is detached, has no file of the
+        guest's open and holds a lock that `dbt-vm cache wait` waits for). Most-run blocks
+        first; at most FINISH_SECONDS of it."""
+        units, code = self.units, self.code
+        pcs = [pc for pc, _ in sorted(self.runs.items(), key=lambda item: -item[1])
+               if code.get(pc) is None and pc not in self.interp_only
+               and units.key_of(pc) is not None and units.function(pc) is None]
+        if not pcs:
+            return
+        try:
+            pid = os.fork()
+        except OSError:
+            return
+        if pid:
+            os.waitpid(pid, 0)                  # (the middle process ends at once)
+            return
+        try:                                    # the middle process: detach the finisher
+            os.setsid()
+            if os.fork():
+                os._exit(0)
+            null = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(null, fd)
+            os.closerange(3, _max_fd())         # (a pipe of the guest's stays closable)
+            os.nice(10)
+            self._finish(pcs)
+        finally:
+            os._exit(0)
+
+    def _finish(self, pcs: list[int]) -> None:
+        """The background process's work (see _finish_in_background)."""
+        lock = self.cache.finishing()
+        self.spec, self.speculate, self.on_asm = None, "off", None
+        deadline = time.monotonic() + FINISH_SECONDS
+        try:
+            for pc in pcs:
+                if time.monotonic() > deadline:
+                    break
+                if self.code.get(pc) is None and pc not in self.interp_only:
+                    self._translate(pc)
+        finally:
+            self.units.save()
+            if lock is not None:
+                self.cache.done_finishing(lock)
 
     def coverage(self) -> dict:
         """What static translation covered: blocks that ran in static code, and in code
@@ -333,7 +470,8 @@ class DynamicEngine:
             self.flush()
         blocks = self._form_region(pc)
         if self.spec is not None:         # the helper starts on what follows while we compile
-            self.spec.hint(region_exits(blocks), [(b.pc, b.end_pc) for b in blocks])
+            self.spec.hint(region_exits(blocks) if self.tier_up is None else [],
+                           [(b.pc, b.end_pc) for b in blocks])
         region_id = self.store.new_id()
         while blocks:
             name = f"r{region_id}_{pc:x}"
@@ -442,7 +580,7 @@ class DynamicEngine:
 
     def _snooze(self, region: Region) -> None:
         """Let a tier-1 region past its threshold run on for HOT_POLL counts."""
-        region.count = HOT_THRESHOLD - HOT_POLL
+        region.count = self.threshold - self.threshold // (HOT_THRESHOLD // HOT_POLL)
 
     def _adopt_hot(self) -> None:
         """Install the hot regions the helper has compiled (it could not: compile here)."""
@@ -553,7 +691,8 @@ class DynamicEngine:
         blocks = [BlockSpan(pc, end, n) for pc, end, n, _ in got.blocks]
         self._place(self.store.new_id(), got.name, got.obj, blocks, helpers=got.helpers)
         self.stats.speculated_used += 1
-        self.spec.hint(got.exits, [])
+        if self.tier_up is None:
+            self.spec.hint(got.exits, [])
         return True
 
     def _count_region(self, blocks: list) -> None:
@@ -587,6 +726,13 @@ class DynamicEngine:
             self._forget_pending()
 
 
+def _max_fd() -> int:
+    try:
+        return os.sysconf("SC_OPEN_MAX")
+    except (OSError, ValueError):
+        return 1 << 16
+
+
 def _fetch_fault(block) -> bool:
     """A "block" at a pc that is not code (the guest jumped to data): no code to miss."""
     exit = getattr(block, "exit", None)
@@ -596,8 +742,13 @@ def _fetch_fault(block) -> bool:
 
 def make_engine(state: GuestState, memory, lift: Callable[[int], Block], options) -> DynamicEngine:
     """The runtime's entry point (dbt.runtime.ENGINES)."""
+    tier_up = None
+    if options.mode == "auto":
+        tier_up = TIER_UP if options.tier_up is None else options.tier_up
     return DynamicEngine(state, memory, lift, options.on_block,
                          code_cache_size=options.code_cache_size or DEFAULT_CODE_CACHE,
                          on_llvm=options.on_llvm, on_asm=options.on_asm,
                          speculate=options.speculate, cache=options.cache,
-                         label=options.label, static=options.mode == "static")
+                         label=options.label, static=options.mode == "static",
+                         tier_up=tier_up, hot_threshold=options.hot_threshold or HOT_THRESHOLD,
+                         background=options.background)

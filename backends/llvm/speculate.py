@@ -206,12 +206,17 @@ class Speculator:
         self.in_flight = None
         self.hint([], [])
 
-    def take(self, pc: int) -> Speculated | None:
+    def poll(self) -> None:
+        """Read what the helper has sent so far (`ready` shows the regions)."""
+        self._collect(wait=False)
+
+    def take(self, pc: int, wait: bool = True) -> Speculated | None:
         """A region of the current epoch with a block at `pc`, if the helper made one; when it
-        is translating `pc` right now, wait for it (sooner than translating it again)."""
+        is translating `pc` right now and `wait`, wait for it (sooner than translating it
+        again)."""
         self._collect(wait=False)
         while (pc not in self.ready and self.alive and self.in_flight is not None
-               and (self.in_flight == pc or self.sync)):
+               and (self.in_flight == pc and wait or self.sync)):
             self._collect(wait=True)
         found = self.ready.get(pc)
         if found is not None:
@@ -346,7 +351,7 @@ class _Helper:
         _send(self.results, ("region", self.epoch, pc, region))
         for b in blocks:
             self.engine.code.insert(b.pc, b.pc, b.end_pc, _ELSEWHERE)
-        if depth < MAX_DEPTH:
+        if depth < MAX_DEPTH and self.engine.tier_up is None:   # (auto: what tier 0 asks)
             self.stack.extend((p, depth + 1, hint) for p in reversed(region.exits))
 
     def _compile_hot(self, epoch: int, name: str, module: str) -> None:
