@@ -81,6 +81,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="counts of LLVM-compiled code (entries and loop iterations) before "
                           "it is compiled again optimized (auto and dynamic modes; default "
                           "400000)")
+    run.add_argument("--hot", choices=("regions", "traces"), default=None,
+                     help="how hot code is compiled at -O2: regions of the blocks that ran "
+                          "around a hot pc, or traces, the paths that run next from it, "
+                          "recorded as Dynamo does (auto and dynamic modes; default regions)")
     run.add_argument("--background", choices=("on", "off"), default="on",
                      help="after the run, translate the code that ran only in the interpreter "
                           "into the persistent cache in a background process, for the next "
@@ -194,7 +198,7 @@ def cmd_run(args) -> int:
                           code_cache_size=args.code_cache_size,
                           speculate=_speculate(args), cache=cache,
                           tier_up=args.tier_up, hot_threshold=args.hot_threshold,
-                          background=args.background == "on",
+                          background=args.background == "on", hot=args.hot,
                           closed_fds=_CLOSED_AT_START, ignored_signals=args.host_sigign,
                           blocked_signals=args.host_sigblk)
         if mode == "static":

@@ -12,10 +12,13 @@ helper process that translates ahead, and static translation form their regions 
   leave to (likeliest first), which are worth translating next.
 - `static_regions`: the regions of static translation, which has every block of a file
   (dbt/discover.py): runs of blocks in address order, cut where a function starts.
+- `record_trace`: Dynamo's traces for hot code: the path that actually runs next from a hot
+  pc (across calls, returns and indirect jumps), block after block, until it closes a loop.
 """
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Callable
 
 from .ir.block import Block
@@ -26,6 +29,8 @@ STATIC_REGION_BLOCKS = 32       # a region of static translation (compile time p
                                 # 0.20 at 32, 0.21 at 64)
 HOT_REGION_BLOCKS = 32          # a hot region is re-formed around its hot entry,
 HOT_REGION_INSNS = 96           # up to this many guest instructions (-O2 time grows fast)
+TRACE_BLOCKS = 64               # a trace: at most this many blocks
+TRACE_INSNS = 256               # ... and about this many guest instructions
 
 
 def successors(block: Block) -> list[int]:
@@ -86,3 +91,41 @@ def static_regions(pcs: list[int], cuts: list[int],
             next_cut = cuts[at] if at < len(cuts) else 1 << 64
         regions[-1].append(pc)
     return regions
+
+
+class Trace(namedtuple("Trace", "blocks next_pc reason closed")):
+    """A recorded path: its blocks in the order they ran (each pc once), where the guest went
+    on after the last one and why recording stopped (a `step` reason: "jump", or the
+    runtime's exit), and whether the path came back to its first block (a loop: compiled
+    as one, it loops inside its function)."""
+    __slots__ = ()
+
+
+def record_trace(pc: int, step: Callable[[int], tuple], stop: Callable[[int], bool],
+                 limit: int = TRACE_BLOCKS, budget: int = TRACE_INSNS) -> Trace:
+    """Dynamo's trace selection (next executing tail): run the blocks from the hot `pc` with
+    `step(pc) -> (reason, next pc, block)`, which really executes them (the guest goes on),
+    and keep them in the order they ran, until the path
+
+    - comes back to its head (`closed`) or to a block it holds already,
+    - takes a backward direct branch (the end of some loop's body),
+    - reaches a pc for which `stop` is true (code the trace must not take: another trace
+      starts there, say; it is reached through the dispatcher),
+    - leaves for the runtime (a syscall, a trap: `step`'s reason is not "jump"),
+    - or holds `limit` blocks or about `budget` guest instructions.
+
+    Calls, returns and indirect jumps are followed as they went: the path is a guess about
+    the next runs, which the compiled trace checks at each branch (a side exit when a run
+    goes another way)."""
+    head, blocks, left = pc, {}, budget
+    while True:
+        reason, next_pc, block = step(pc)
+        blocks[pc] = block
+        left -= block.ninsns
+        if reason != "jump":
+            return Trace(list(blocks.values()), next_pc, reason, False)
+        backward = block.exit.name in ("branch", "jump") and next_pc <= block.pc
+        if (next_pc == head or next_pc in blocks or backward or stop(next_pc)
+                or len(blocks) >= limit or left <= 0):
+            return Trace(list(blocks.values()), next_pc, reason, next_pc == head)
+        pc = next_pc

@@ -34,9 +34,9 @@ PLANNED_MODES: tuple = ()
 
 class EngineOptions(namedtuple("EngineOptions", "on_block on_llvm on_asm code_cache_size "
                                                "speculate cache label mode tier_up "
-                                               "hot_threshold background",
+                                               "hot_threshold background hot",
                                defaults=(None, None, None, None, "off", None, "", "", None,
-                                         None, False))):
+                                         None, False, None))):
     """What an engine is told besides the guest's state, memory and lifter: trace hooks
     (on_block sees each block as it is lifted, on_llvm the LLVM IR of each compiled module,
     on_asm (function name, host instructions)); the bytes of host code kept before a flush;
@@ -45,7 +45,8 @@ class EngineOptions(namedtuple("EngineOptions", "on_block on_llvm on_asm code_ca
     engine may serve several); the tiers' thresholds (None: the engine's defaults): runs of a
     block in the auto mode's first tier before tier 1, counts in tier 1 before the hot
     tier; whether the auto mode translates what ran only in its first tier into the cache in
-    a background process after the run."""
+    a background process after the run; how hot code is formed ("regions" around a hot pc, or
+    recorded "traces"; None: the engine's default)."""
     __slots__ = ()
 
 
@@ -77,7 +78,8 @@ class Machine:
                  code_cache_size: int | None = None, speculate: str = "off", cache=None,
                  closed_fds: frozenset = frozenset(), ignored_signals: int = 0,
                  blocked_signals: int = 0, tier_up: int | None = None,
-                 hot_threshold: int | None = None, background: bool = False):
+                 hot_threshold: int | None = None, background: bool = False,
+                 hot: str | None = None):
         start = time.perf_counter()
         self.err = err or sys.stderr
         self.mode = mode
@@ -100,12 +102,12 @@ class Machine:
                                   blocked_signals=blocked_signals)
         self.syscall_hooks: dict[int, object] = {}
         self.engine = self._make_engine(mode, trace, code_cache_size, speculate, cache, path,
-                                        tier_up, hot_threshold, background)
+                                        tier_up, hot_threshold, background, hot)
         self.stats = Stats(load_seconds=time.perf_counter() - start)
 
     def _make_engine(self, mode: str, trace: tuple, code_cache_size: int | None,
                      speculate: str, cache, path: str, tier_up: int | None,
-                     hot_threshold: int | None, background: bool):
+                     hot_threshold: int | None, background: bool, hot: str | None):
         """The engine of `mode`. `cache` is the persistent translation cache (a
         cache.disk.DiskCache) or None; tracing runs without it (it shows each translation
         as it is made)."""
@@ -124,7 +126,7 @@ class Machine:
             on_asm=self._trace_asm if "asm" in self.trace else None,
             code_cache_size=code_cache_size, speculate=speculate,
             cache=None if self.trace else cache, label=os.path.basename(path), mode=mode,
-            tier_up=tier_up, hot_threshold=hot_threshold, background=background)
+            tier_up=tier_up, hot_threshold=hot_threshold, background=background, hot=hot)
         backend = importlib.import_module(ENGINES[mode])
         return backend.make_engine(self.state, self.memory, lift, options)
 

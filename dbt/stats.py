@@ -73,6 +73,18 @@ def _dynamic(engine) -> dict:
         out[f"exits to Python: {reason}"] = count
     if engine.tier_up is not None:
         out.update(_tiers(engine, stats))
+    if engine.traces:
+        entries, exits = engine.trace_tallies()
+        n = stats.traces
+        out.update({
+            "traces formed": n,
+            "... closed loops": stats.traces_closed,
+            "blocks per trace": stats.trace_blocks / n if n else 0.0,
+            "guest insns per trace": stats.trace_insns / n if n else 0.0,
+            "trace recording s": stats.record_seconds,
+            "trace entries": entries,
+            "trace exits": exits,
+        })
     cache = getattr(engine, "cache_summary", None)
     if cache:
         out.update({
@@ -124,7 +136,7 @@ def _tiers(engine, stats) -> dict:
 _JSON_ONLY = frozenset({"load s", "decode+lift s", "execute s", "syscalls s"})
 # The first key of each group of the table (a line goes before it).
 _GROUPS = frozenset({"guest instructions", "regions compiled", "guest files run",
-                     "static coverage %", "tier 0 threshold (runs)"})
+                     "static coverage %", "tier 0 threshold (runs)", "traces formed"})
 
 
 def print_stats(machine, stream) -> None:

@@ -27,7 +27,7 @@ class BlockSpan(namedtuple("BlockSpan", "pc end_pc ninsns")):
 class Region:
     """A region placed in memory."""
     __slots__ = ("id", "name", "blocks", "address", "counter", "seen", "hot", "text",
-                 "text_size", "bias")
+                 "text_size", "bias", "tally")
 
     def __init__(self, id: int, name: str, blocks: list, address: int, counter: int = 0,
                  seen: int = 0, hot: bool = False, text: int = 0, text_size: int = 0,
@@ -42,6 +42,7 @@ class Region:
         self.text = text             # its blob's text (objlink: code ... pc trailer)
         self.text_size = text_size
         self.bias = bias             # what its guest pc offsets are relative to
+        self.tally = (0, 0)          # addresses of a trace's entry and exit counts (0: none)
 
     def fault_pc(self, host_pc: int) -> int | None:
         """The guest pc of the access at `host_pc` if it is in this region's code."""
@@ -56,6 +57,10 @@ class Region:
     def count(self, value: int) -> None:
         if self.counter:
             ctypes.c_uint64.from_address(self.counter).value = value
+
+    def tallies(self) -> tuple[int, int]:
+        """(entries, exits) of a region that counts them (a trace), else (0, 0)."""
+        return tuple(ctypes.c_uint64.from_address(a).value if a else 0 for a in self.tally)
 
     def ran(self) -> list[bool]:
         """Whether each block has run (all of them, for a region without "seen" bytes)."""
@@ -97,6 +102,7 @@ class CodeStore:
         region = Region(region_id, name, blocks, at.address(blob.symbols[name]),
                         _data(blob, at, f"{name}.counter"), _data(blob, at, f"{name}.seen"),
                         hot, at.text, blob.split, bias)
+        region.tally = (_data(blob, at, f"{name}.entries"), _data(blob, at, f"{name}.exits"))
         self.install(region)
         return region, blob
 

@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dbt.ir.block import Block
 from dbt.memory import GuestFault
 from dbt.region import (HOT_REGION_BLOCKS, HOT_REGION_INSNS, MAX_REGION_BLOCKS, form_region,
-                        region_exits)
+                        record_trace, region_exits)
 from dbt.state import NSLOTS, GuestState, slot
 from dbt.traps import GuestTrap
 
@@ -88,7 +88,8 @@ class DynamicStats:
     __slots__ = ("regions", "hot_regions", "blocks_translated", "insns_translated",
                  "compile_seconds", "lift_seconds", "flushes", "exits", "interp_blocks",
                  "speculated", "speculated_used", "hot_ahead", "tier0_seconds",
-                 "warm_requests")
+                 "warm_requests", "traces", "trace_blocks", "trace_insns", "traces_closed",
+                 "record_seconds")
 
     def __init__(self):
         self.regions = 0
@@ -105,6 +106,11 @@ class DynamicStats:
         self.hot_ahead = 0             # hot regions the helper process compiled
         self.tier0_seconds = 0.0       # time in tier 0, its translations included
         self.warm_requests = 0         # warm blocks the helper was asked to compile
+        self.traces = 0                # traces recorded and compiled (--hot traces)
+        self.trace_blocks = 0          # ... their blocks
+        self.trace_insns = 0           # ... and guest instructions
+        self.traces_closed = 0         # ... that loop back to their head
+        self.record_seconds = 0.0      # recording them (interpreting the path)
 
 
 class DynamicEngine:
@@ -116,7 +122,7 @@ class DynamicEngine:
                  on_asm: Callable[[str, list], None] | None = None, speculate: str = "off",
                  cache=None, label: str = "", static: bool = False,
                  tier_up: int | None = None, hot_threshold: int = HOT_THRESHOLD,
-                 background: bool = True):
+                 background: bool = True, traces: bool = False):
         self.state = state
         self.memory = memory
         self.lift = lift
@@ -129,6 +135,7 @@ class DynamicEngine:
         self.tier_up = tier_up                     # tier-0 runs before tier 1 (None: no tier 0)
         self.runs: dict[int, int] = {}             # tier 0: block pc -> runs there so far
         self.background = background               # auto: translate tier 0's code after
+        self.traces = traces                       # hot code: recorded traces, not regions
         self._compilers: dict[int, object] = {}    # opt level -> Compiler (made when needed)
         config = None
         if cache is not None:                        # (the runtime's code comes from it too)
@@ -230,7 +237,9 @@ class DynamicEngine:
                 continue
             if regs[_REASON] == REASON_HOT:
                 self.stats.exits["hot"] += 1
-                self._promote(pc)
+                reason, pc = self._promote(pc)
+                if reason != "jump":
+                    return reason, pc
                 continue
             if regs[_REASON] == REASON_INTERP:
                 self.stats.exits["deopt"] += 1
@@ -534,10 +543,12 @@ class DynamicEngine:
         return lambda p: (p in interp_only or code.get(p) is not None
                           or units.key_of(p) != key or units.function(p) is not None)
 
-    def _promote(self, pc: int) -> None:
-        """Compile a region around the hot `pc` at -O2, without counters: it takes in the blocks
-        that follow, translated already or not, so a loop that spans tier-1 regions becomes
-        one function.
+    def _promote(self, pc: int) -> tuple[str, int]:
+        """Compile hot code at `pc` at -O2, without counters: a region around it (it takes in
+        the blocks that follow, translated already or not, so a loop that spans tier-1
+        regions becomes one function), or with `traces` the path that runs next from it
+        (`_trace`). Returns where the guest goes on, as `run` does: ("jump", pc) unless
+        recording a trace ran into a syscall or trap.
 
         A tier-1 region past its threshold leaves at every pc it reaches; a pc that is hot
         already just continues there (through the dispatcher)."""
@@ -546,13 +557,15 @@ class DynamicEngine:
             self._adopt_hot()
             entry = self.region_at(pc)
         if entry is None:
-            return
+            return "jump", pc
         if entry.hot:                           # (an image's tier-1 code may lead here)
             self.native.set_entry(pc, entry.address)
-            return
+            return "jump", pc
         if pc in self.pending_blocks:           # the helper is compiling it: run on in tier 1
             self._snooze(entry)
-            return
+            return "jump", pc
+        if self.traces:
+            return self._trace(pc, entry)
         known, ran = {}, set()
         for region in (*self.store.regions.values(), *self.image_regions.values()):
             for block, has_run in zip(region.blocks, region.ran()):
@@ -567,7 +580,14 @@ class DynamicEngine:
             text = self._lower(name, blocks, base=self.base_of(pc))
         except Unsupported:          # stays in tier 1, counting from zero again
             entry.count = 0
-            return
+            return "jump", pc
+        self._compile_hot(region_id, name, text, blocks, entry)
+        return "jump", pc
+
+    def _compile_hot(self, region_id: int, name: str, text: str, blocks: list,
+                     entry: Region) -> None:
+        """Have the helper compile hot code at -O2 (tier 1 goes on meanwhile), else compile
+        it here; then place it."""
         if self.spec is not None and self.spec.compile_hot(
                 name, self.module_text(text, self.compiler(2).triple)):
             self.pending[name] = (region_id, blocks, text)
@@ -577,6 +597,52 @@ class DynamicEngine:
                 self._snooze(entry)
             return
         self._place(region_id, name, self._emit(name, text, 2, hot=True), blocks, hot=True)
+
+    def _trace(self, pc: int, entry: Region) -> tuple[str, int]:
+        """Record the path that runs next from the hot `pc` in the interpreter (the guest goes
+        on meanwhile: dbt.region.record_trace) and compile it at -O2 as hot code that counts
+        its entries and exits; where the guest went on is returned as `run` does. A trace
+        keeps to one unit's code and stops at hot code (which it reaches through the
+        dispatcher: traces link to each other there)."""
+        key = None if self.units is None else self.units.key_of(pc)
+
+        def stop(p: int) -> bool:
+            if p in self.interp_only or p in self.pending_blocks:
+                return True
+            found = self.region_at(p)
+            return (found is not None and found.hot
+                    or self.units is not None and self.units.key_of(p) != key)
+
+        interp = self.interp
+
+        def step(p: int) -> tuple:
+            reason, next_pc = self._interpret(p)
+            return reason, next_pc, interp.debug[p][0]
+        start = time.perf_counter()
+        trace = record_trace(pc, step, stop)
+        self.stats.record_seconds += time.perf_counter() - start
+        blocks = trace.blocks
+        region_id = self.store.new_id()
+        name = f"t{region_id}_{pc:x}"
+        try:
+            text = self._lower(name, blocks, base=self.base_of(pc), tally=True)
+        except Unsupported:          # stays in tier 1, counting from zero again
+            entry.count = 0
+            return trace.reason, trace.next_pc
+        self.stats.traces += 1
+        self.stats.trace_blocks += len(blocks)
+        self.stats.trace_insns += sum(b.ninsns for b in blocks)
+        self.stats.traces_closed += trace.closed
+        self._compile_hot(region_id, name, text, blocks, entry)
+        return trace.reason, trace.next_pc
+
+    def trace_tallies(self) -> tuple[int, int]:
+        """Entries into the traces of this run and exits from them."""
+        entries = exits = 0
+        for region in self.store.regions.values():
+            e, x = region.tallies()
+            entries, exits = entries + e, exits + x
+        return entries, exits
 
     def _snooze(self, region: Region) -> None:
         """Let a tier-1 region past its threshold run on for HOT_POLL counts."""
@@ -751,4 +817,4 @@ def make_engine(state: GuestState, memory, lift: Callable[[int], Block], options
                          speculate=options.speculate, cache=options.cache,
                          label=options.label, static=options.mode == "static",
                          tier_up=tier_up, hot_threshold=options.hot_threshold or HOT_THRESHOLD,
-                         background=options.background)
+                         background=options.background, traces=options.hot == "traces")

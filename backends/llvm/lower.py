@@ -69,8 +69,9 @@ class RegionLowerer:
 
     def __init__(self, name: str, blocks: list[Block], window_bits: int,
                  threshold: int | None = None, promote: bool = True, seen: bool = False,
-                 base: int = 0):
+                 base: int = 0, tally: bool = False):
         self.name = name
+        self.tally = tally              # count entries and exits (@<name>.entries, .exits)
         self.seen = seen                # a byte per block, set when it runs (@<name>.seen)
         self.promote = promote          # fields in allocas for SROA (tier 2), or used in place
         self.threshold = threshold      # tier 1: count towards this (@<name>.counter)
@@ -118,6 +119,8 @@ class RegionLowerer:
             fb.emit(f"%f.{field} = alloca i64")
             fb.emit(f"store i64 {fb.assign(f'load i64, ptr %s.{field}')}, ptr %f.{field}")
         fb.emit(f"%bias = load i64, ptr @{self.name}.bias")
+        if self.tally:
+            self._tally("entries")
         if self.threshold is not None:
             self._count("%pc")
         if self.frm_checked:            # a reserved frm: the interpreter runs the block
@@ -134,6 +137,8 @@ class RegionLowerer:
             self._lower_block(block)
         self._fault_blocks()
         fb.start("exit")
+        if self.tally:
+            self._tally("exits")
         for field in self.written if self.promote else ():
             fb.emit(f"store i64 {fb.assign(f'load i64, ptr %f.{field}')}, ptr %s.{field}")
         self._chain(fb.assign("load i64, ptr %next"))
@@ -149,7 +154,16 @@ class RegionLowerer:
         if self.seen:
             out.append(f"@{self.name}.seen = internal global [{len(self.blocks)} x i8] "
                        "zeroinitializer")
+        if self.tally:
+            out += [f"@{self.name}.entries = internal global i64 0",
+                    f"@{self.name}.exits = internal global i64 0"]
         return out
+
+    def _tally(self, what: str) -> None:
+        """One more of the region's entries or exits (for --stats: a trace's side exits)."""
+        fb = self.fb
+        old = fb.assign(f"load i64, ptr @{self.name}.{what}")
+        fb.emit(f"store i64 {fb.assign(f'add i64 {old}, 1')}, ptr @{self.name}.{what}")
 
     def _lower_block(self, block: Block) -> None:
         self.block = block
@@ -516,12 +530,14 @@ def _declarations(declarations: str, callees: frozenset) -> str:
 
 def lower_region(name: str, blocks: list[Block], window_bits: int,
                  threshold: int | None = None, promote: bool = True, seen: bool = False,
-                 base: int = 0) -> str:
+                 base: int = 0, tally: bool = False) -> str:
     """The LLVM IR text of a region function and its data (raises Unsupported). With a
     `threshold`, the region counts its executions in `@<name>.counter` and leaves with
     REASON_HOT from there on; `promote` keeps guest state in allocas (for -O2) instead of
     using the state array in place; with `seen`, block i of `blocks` sets byte i of
     `@<name>.seen` each time it runs. Guest pcs are `@<name>.bias + (pc - base)`: the
-    loader writes the bias, so the same code serves wherever the guest code is mapped."""
-    return RegionLowerer(name, blocks, window_bits, threshold, promote, seen, base).lower()
+    loader writes the bias, so the same code serves wherever the guest code is mapped. With
+    `tally`, it counts its entries and exits in `@<name>.entries` and `.exits`."""
+    return RegionLowerer(name, blocks, window_bits, threshold, promote, seen, base,
+                         tally).lower()
 
