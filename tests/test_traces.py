@@ -8,7 +8,6 @@ where recording stops and why, by the rules record_trace's docstring states.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 
@@ -17,8 +16,7 @@ import pytest
 from dbt.ir.builder import IRBuilder
 from dbt.ir.types import I64
 from dbt.region import record_trace
-from test_dynamic import (A0, A1, A7, RA, S0, ZERO, Asm, record, status,  # noqa: F401
-                          write_elf)
+from test_dynamic import A0, A1, A7, RA, S0, ZERO, Asm, run_case_with_qemus_output, write_elf
 
 
 def block(pc: int, exit: str, n: int = 2, **attrs):
@@ -182,19 +180,9 @@ def test_traces_form_link_and_side_exit_with_exact_state(tmp_path):
 def test_whole_programs_with_traces_give_qemus_output(case_name, tmp_path):
     """Test programs with a low hot threshold, so that their loops get traces: the output
     is qemu's (recorded), and traces formed."""
-    case = record.cases.CASES_BY_NAME[case_name]
-    reason = record.build.missing_reason("musl")
-    if reason:
-        pytest.skip(f"no musl toolchain: {reason}")
-    binary = record.build.build(case.program, "musl")
-    stats = tmp_path / "stats.json"
-    cmd = [sys.executable, "-m", "dbt", "run", "--no-cache", "--hot", "traces",
-           "--hot-threshold", "500", "--tier-up", "5", "--speculate", "sync",
-           "--stats-json", str(stats), *record.guest_command(binary, case)]
-    actual = record.run_guest(cmd, case, timeout=300)
-    expected = record.load_expected(case_name, "musl")
-    assert actual.same_output(expected), record.describe_difference(expected, actual)
-    figures = json.loads(stats.read_text())
+    figures = run_case_with_qemus_output(case_name, tmp_path, "--mode", "auto", "--hot",
+                                         "traces", "--hot-threshold", "500", "--tier-up", "5",
+                                         "--speculate", "sync")
     assert figures["traces formed"] > 0, figures
     assert figures["trace entries"] >= figures["trace exits"] > 0, figures
 
