@@ -88,7 +88,7 @@ class DynamicStats:
     __slots__ = ("regions", "hot_regions", "blocks_translated", "insns_translated",
                  "compile_seconds", "lift_seconds", "flushes", "exits", "interp_blocks",
                  "speculated", "speculated_used", "hot_ahead", "tier0_seconds",
-                 "warm_requests", "traces", "trace_blocks", "trace_insns", "traces_closed",
+                 "warm_requests", "warm_seconds", "traces", "trace_blocks", "trace_insns", "traces_closed",
                  "record_seconds")
 
     def __init__(self):
@@ -106,6 +106,8 @@ class DynamicStats:
         self.hot_ahead = 0             # hot regions the helper process compiled
         self.tier0_seconds = 0.0       # time in tier 0, its translations included
         self.warm_requests = 0         # warm blocks the helper was asked to compile
+        self.warm_seconds = 0.0        # ... and the time tier 0 spent on warm blocks (asking,
+                                       # adopting, compiling tier 1 itself)
         self.traces = 0                # traces recorded and compiled (--hot traces)
         self.trace_blocks = 0          # ... their blocks
         self.trace_insns = 0           # ... and guest instructions
@@ -347,12 +349,19 @@ class DynamicEngine:
                 count = runs.get(pc, 0)
                 if count < tier_up:                 # (native code from an image)
                     return reason, pc
-                if pc not in interp_only and self._warm(pc, count):
+                if pc not in interp_only and self._warm_timed(pc, count):
                     return reason, pc
                 force = True                        # warm, but tier 1 is not there yet
         finally:
             regs[_ICOUNT], interp.icount = interp.icount, 0
             self.stats.tier0_seconds += time.perf_counter() - start
+
+    def _warm_timed(self, pc: int, count: int) -> bool:
+        start = time.perf_counter()
+        try:
+            return self._warm(pc, count)
+        finally:
+            self.stats.warm_seconds += time.perf_counter() - start
 
     def _warm(self, pc: int, count: int) -> bool:
         """A block ran `tier_up` times in tier 0: have the helper process compile its tier-1
