@@ -705,6 +705,9 @@ class DynamicEngine:
             self.stats.lift_seconds += time.perf_counter() - start
 
     def _lift_traced(self, pc: int) -> Block:
+        interp = self._interp
+        if interp is not None and pc in interp.code.entries:   # lifted for tier 0 (and not
+            return interp.debug[pc][0]                          # changed since): the same
         block = self.lift(pc)
         if self.on_block is not None:
             self.on_block(block)
