@@ -378,13 +378,14 @@ class SingleRunDynamicEngine(DynamicEngine):
         region.count = HOT_THRESHOLD - 1 - count_weight(blocks)
         return region
 
-    def _promote(self, pc: int) -> None:
+    def _promote(self, pc: int) -> tuple[str, int]:
         entry = self.code.get(pc)
         if entry is not None and entry.counter and pc != self.setup.pc:
             entry.count = 0                    # a stop block: let it run, it ends the run
         else:
             self.code.discard(pc)
             self.native.forget(pc)
+        return "jump", pc
 
     def _interpret(self, pc: int):
         self.replay, self.interpreted = not self.interpreted, True
