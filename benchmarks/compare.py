@@ -137,6 +137,7 @@ class _Runner:
             job.prepare(self.cwd)
         self.ref: Run | None = None
         self.notes: list[str] = []
+        self.stderr: dict[str, list[str]] = {}     # dbt-vm's stderr unlike qemu's -> columns
         self.cold_caches = 0
 
     def process(self, cmd: list[str], env: dict) -> Run:
@@ -214,9 +215,9 @@ class _Runner:
         record["same"] = ref is not None and (run.stdout, run.status) == (ref.stdout, ref.status)
         if ref is None or record["same"]:
             if ref is not None and run.stderr != ref.stderr and self.job.suite == "real":
-                note = f"{label}: stderr differs from qemu's: {_last_line(run.stderr)}"
-                if note not in self.notes:
-                    self.notes.append(note)
+                labels = self.stderr.setdefault(_last_line(run.stderr), [])
+                if label.split(" (")[0] not in labels:
+                    labels.append(label.split(" (")[0])
             return
         why = (f"exit status {run.status} vs qemu {ref.status}" if run.status != ref.status
                else "stdout differs, " + first_difference(run.stdout, ref.stdout))
@@ -266,6 +267,8 @@ def measure(job: Job, job_columns: list[Column], opts, tick: Callable[[str], Non
                     runs[who.key].append(runner.column(who, warm.get(who)))
         if _tree(runner.cwd) != listing:
             runner.notes.append("the command changed its working directory")
+        runner.notes += [f"stderr differs from qemu's ({', '.join(labels)}): {line}"
+                         for line, labels in runner.stderr.items()]
     return _summary(job, job_columns, qemu, native, runs, fills, runner.notes, opts)
 
 

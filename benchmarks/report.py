@@ -332,7 +332,7 @@ def console_summary(doc: dict) -> None:
     for suite, programs in doc["suites"].items():
         table = Table(title=f"{suite}: dbt-vm s / qemu s ({doc['options']['statistic']} of "
                             f"{doc['options']['repeat']}; interp at the interp scale)")
-        for col in ["program", "cat", *keys, *groups]:
+        for col in ["program", "category", *keys, *groups]:
             table.add_column(col, justify="right" if col in keys else "left")
         for p in programs:
             table.add_row(p["name"], p["category"],
