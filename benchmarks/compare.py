@@ -238,7 +238,7 @@ def steps(job_columns: list[Column], opts, native: bool) -> int:
 def measure(job: Job, job_columns: list[Column], opts, tick: Callable[[str], None]) -> dict:
     """Every run of JOB: qemu, native (if it has a build) and each column, opts.repeat times
     (a column whose first run took more than opts.no_repeat_above times qemu's runs once).
-    TICK(what) is called before each process."""
+    TICK(what) is called before each process, and for each run left out."""
     with tempfile.TemporaryDirectory(prefix=f"dbt-modes-{job.name}-") as tmp:
         runner = _Runner(job, opts, Path(tmp))
         tick("qemu")
@@ -262,7 +262,9 @@ def measure(job: Job, job_columns: list[Column], opts, tick: Callable[[str], Non
                 elif who == "native":
                     tick("native")
                     native.append(runner.native())
-                elif not _enough(runs[who.key], qemu, opts):
+                elif _enough(runs[who.key], qemu, opts):
+                    tick(f"{who.key}: once is enough")
+                else:
                     tick(who.key)
                     runs[who.key].append(runner.column(who, warm.get(who)))
         if _tree(runner.cwd) != listing:
