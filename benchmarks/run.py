@@ -70,7 +70,7 @@ CATEGORY = {
     "bintrees": "calls", "qsort": "libc", "textproc": "libc", "malloc": "libc",
     "nbody": "fp", "matmul": "fp", "mandelbrot": "fp", "montecarlo": "fp",
     "vm_big": "code", "regex": "code", "compress": "code", "image": "code", "crypto": "code",
-    "json": "code", "minilang": "code", "chess": "code",
+    "json": "code", "minilang": "code", "chess": "code", "forth": "code", "query": "code",
 }
 
 # argv[1] per program. "dynamic" (used for every translating mode, and for qemu and native in
@@ -86,7 +86,7 @@ SCALES = {
         "bintrees": "16", "qsort": "140", "textproc": "260", "malloc": "470",
         "nbody": "1550", "matmul": "180", "mandelbrot": "125", "montecarlo": "400",
         "vm_big": "64", "regex": "120", "compress": "150", "image": "150", "crypto": "1800",
-        "json": "150", "minilang": "45", "chess": "50",
+        "json": "150", "minilang": "45", "chess": "50", "forth": "250", "query": "400",
     },
     "interp": {
         "intloop": "8", "sieve": "2", "memstream": "14", "hashtable": "8",
@@ -94,7 +94,7 @@ SCALES = {
         "bintrees": "10", "qsort": "1", "textproc": "2", "malloc": "4",
         "nbody": "7", "matmul": "1", "mandelbrot": "2", "montecarlo": "2",
         "vm_big": "1", "regex": "1", "compress": "1", "image": "1", "crypto": "6",
-        "json": "3", "minilang": "1", "chess": "1",
+        "json": "3", "minilang": "1", "chess": "1", "forth": "1", "query": "1",
     },
 }
 QUICK_SCALES = {
@@ -104,7 +104,7 @@ QUICK_SCALES = {
         "bintrees": "13", "qsort": "18", "textproc": "32", "malloc": "60",
         "nbody": "200", "matmul": "22", "mandelbrot": "16", "montecarlo": "50",
         "vm_big": "8", "regex": "15", "compress": "19", "image": "19", "crypto": "225",
-        "json": "19", "minilang": "6", "chess": "6",
+        "json": "19", "minilang": "6", "chess": "6", "forth": "30", "query": "50",
     },
     "interp": {
         "intloop": "3", "sieve": "1", "memstream": "5", "hashtable": "3",
@@ -112,7 +112,7 @@ QUICK_SCALES = {
         "bintrees": "8", "qsort": "1", "textproc": "1", "malloc": "1",
         "nbody": "3", "matmul": "1", "mandelbrot": "1", "montecarlo": "1",
         "vm_big": "1", "regex": "1", "compress": "1", "image": "1", "crypto": "2",
-        "json": "1", "minilang": "1", "chess": "1",
+        "json": "1", "minilang": "1", "chess": "1", "forth": "1", "query": "1",
     },
 }
 # Targets: (suite, cache) -> {category or "all": geometric mean of dbt-vm s / qemu s}.
