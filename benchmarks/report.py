@@ -208,6 +208,24 @@ def _summary_md(doc: dict) -> list[str]:
 
 
 def _suite_md(suite: str, programs: list[dict], keys: list[str], charts: list[str]) -> list[str]:
+    """The sections of one suite: ratios, seconds, costs, notes, charts."""
+    lines = ["", f"## {suite}: ratio to qemu per program", "", *_ratio_md(programs, keys),
+             "", f"## {suite}: dbt-vm seconds", "", *_seconds_md(programs, keys),
+             "", f"## {suite}: where the time goes (seconds of the picked run)", "",
+             "From `dbt-vm run --stats-json`: the four costs of binary translation and the "
+             "syscall layer (dbt/stats.py); outside = wall - their sum: Python's start-up, "
+             "dbt-vm's imports, exit. In `static cold` translation includes the whole timed "
+             "`dbt-vm translate` process.", "", *_costs_md(programs, keys)]
+    notes = [f"- {p['name']}: {n}" for p in programs for n in p["notes"]]
+    if notes:
+        lines += ["", f"## {suite}: notes", "", *notes]
+    if charts:
+        lines += ["", f"## {suite}: charts", ""]
+        lines += [f"![{Path(c).stem}]({c})" for c in charts]
+    return lines
+
+
+def _ratio_md(programs: list[dict], keys: list[str]) -> list[str]:
     scales = [s for s in ("dynamic", "interp") if any(s in p["scales"] for p in programs)]
     groups = fastest_groups(keys)
     header = ["program", "category", *(f"arg {s}" for s in scales),
@@ -219,7 +237,10 @@ def _suite_md(suite: str, programs: list[dict], keys: list[str], charts: list[st
                      *(_fmt(sc[s]["qemu"]["seconds"], 3) if s in sc else "-" for s in scales),
                      *(_ratio_text(p["cells"].get(k)) for k in keys),
                      *(fastest(p, g) for g in groups.values())])
-    lines = ["", f"## {suite}: ratio to qemu per program", ""] + _table(header, rows)
+    return _table(header, rows)
+
+
+def _seconds_md(programs: list[dict], keys: list[str]) -> list[str]:
     has_native = any("native" in s for p in programs for s in p["scales"].values())
     header = ["program", *keys] + (["native s", "qemu/native"] if has_native else [])
     rows = []
@@ -231,12 +252,10 @@ def _suite_md(suite: str, programs: list[dict], keys: list[str], charts: list[st
                     + ([_fmt(nat["seconds"], 3) if nat else "-",
                         _fmt(qemu_s / nat["seconds"], 1) if nat and qemu_s else "-"]
                        if has_native else []))
-    lines += ["", f"## {suite}: dbt-vm seconds", ""] + _table(header, rows)
-    lines += ["", f"## {suite}: where the time goes (seconds of the picked run)", "",
-              "From `dbt-vm run --stats-json`: the four costs of binary translation and the "
-              "syscall layer (dbt/stats.py); outside = wall - their sum: Python's start-up, "
-              "dbt-vm's imports, exit. In `static cold` translation includes the whole timed "
-              "`dbt-vm translate` process.", ""]
+    return _table(header, rows)
+
+
+def _costs_md(programs: list[dict], keys: list[str]) -> list[str]:
     rows = []
     for p in programs:
         for k in keys:
@@ -247,14 +266,7 @@ def _suite_md(suite: str, programs: list[dict], keys: list[str], charts: list[st
             rows.append([p["name"], k, _fmt(cell["seconds"]),
                          *(_fmt(c.get(name)) for name in CHART_COSTS),
                          _int(stats.get("guest instructions")), _fmt(stats.get("MIPS"), 1)])
-    lines += _table(["program", "column", "wall s", *CHART_COSTS, "guest insns", "MIPS"], rows)
-    notes = [f"- {p['name']}: {n}" for p in programs for n in p["notes"]]
-    if notes:
-        lines += ["", f"## {suite}: notes", "", *notes]
-    if charts:
-        lines += ["", f"## {suite}: charts", ""]
-        lines += [f"![{Path(c).stem}]({c})" for c in charts]
-    return lines
+    return _table(["program", "column", "wall s", *CHART_COSTS, "guest insns", "MIPS"], rows)
 
 
 def _picked_stats(cell: dict) -> dict:

@@ -1,5 +1,6 @@
-"""Benchmark runner: dbt-vm's modes side by side, against qemu-riscv64 (and native x86-64), on
-the C programs of benchmarks/programs and on real Debian riscv64 programs (debian.py).
+"""Benchmark runner: dbt-vm's modes side by side, against qemu-riscv64 and native x86-64.
+
+On the C programs of benchmarks/programs and on real Debian riscv64 programs (debian.py):
 
     python benchmarks/run.py [--modes interp,static,dynamic,auto] [--cache cold|warm|both]
                              [--suite kernels|real|all] [--quick] [--repeat N] [--best]
@@ -219,40 +220,41 @@ def real_job(deb, root: Path, cmd, scale: str, size: str) -> Job:
                prepare=cmd.prepare)
 
 
-def plan(args, cols: list, names: list[str], real_names: list[str], scales: dict) -> list:
-    """[(suite, name, category, [(job, its columns), ...]), ...]: one job per distinct scale
-    of a program (interp's and the translating modes' may coincide); raises SystemExit with
-    one line when the real programs' sysroot cannot be had."""
-    out = []
-    by_scale = {}
+def _share(cols: list, value_of) -> dict:
+    """The columns grouped by what VALUE_OF(scale) gives (an argv[1], a size): one job serves
+    the columns of a value, interp's included when its scale is the same."""
+    groups = {}
     for col in cols:
-        by_scale.setdefault(col.scale, []).append(col)
-    if names:
-        binaries = build_all(names, args.native)
-        for name in names:
-            groups = {}
-            for scale, scale_cols in by_scale.items():
-                arg = scales[scale].get(name, "1")
-                groups.setdefault(arg, (scale, []))[1].extend(scale_cols)
-            jobs = [(kernel_job(name, arg, scale, binaries), c)
-                    for arg, (scale, c) in groups.items()]
+        groups.setdefault(value_of(col.scale), (col.scale, []))[1].append(col)
+    return groups
+
+
+def plan(args, cols: list) -> list:
+    """[(suite, name, category, [(job, its columns), ...]), ...] of args.kernels and
+    args.real; SystemExit with one line when the real programs' sysroot cannot be had."""
+    out = []
+    if args.kernels:
+        binaries = build_all(args.kernels, args.native)
+        for name in args.kernels:
+            jobs = [(kernel_job(name, arg, scale, binaries), c) for arg, (scale, c) in
+                    _share(cols, lambda scale: args.scales[scale].get(name, "1")).items()]
             out.append(("kernels", name, CATEGORY.get(name, "other"), jobs))
-    if real_names:
+    if args.real:
         deb = _debian()
         try:
             root = deb.sysroot(log=lambda msg: print(f"debian: {msg}", file=sys.stderr))
         except deb.Unavailable as exc:
             raise SystemExit(f"run.py: no Debian sysroot for the real programs: {exc}")
-        sizes = {scale: "test" if args.quick or scale == "interp" else "bench"
-                 for scale in by_scale}
-        tables = {size: {c.name: c for c in deb.commands(size)} for size in set(sizes.values())}
-        for name in real_names:
-            groups = {}
-            for scale, scale_cols in by_scale.items():
-                groups.setdefault(sizes[scale], (scale, []))[1].extend(scale_cols)
-            jobs = [(real_job(deb, root, tables[size][name], scale, size), c)
-                    for size, (scale, c) in groups.items()]
-            category = "start-up" if tables[sizes[cols[0].scale]][name].startup_only else "work"
+
+        def size(scale: str) -> str:
+            return "test" if args.quick or scale == "interp" else "bench"
+        # the bench size's files are large (hundreds of MB): made only when a column needs it
+        tables = {s: {c.name: c for c in deb.commands(s)} for s in {size(c.scale) for c in cols}}
+        for name in args.real:
+            jobs = [(real_job(deb, root, tables[sz][name], scale, sz), c)
+                    for sz, (scale, c) in _share(cols, size).items()]
+            category = ("start-up" if next(iter(tables.values()))[name].startup_only
+                        else "work")
             out.append(("real", name, category, jobs))
     return out
 
@@ -282,15 +284,16 @@ def run_plan(todo: list, args) -> dict:
                                                 if k in result}
                 program["cells"].update(result["cells"])
                 program["notes"] += result["notes"]
-                _check_band(program, result, args)
+                _check_band(suite, program, result, args)
             program["same"] = all(c["same"] for c in program["cells"].values())
             progress.console.print(_line(program))
             suites.setdefault(suite, []).append(program)
     return suites
 
 
-def _check_band(program: dict, result: dict, args) -> None:
-    if (program["category"] != "start-up" and result["scale"] == "dynamic"
+def _check_band(suite: str, program: dict, result: dict, args) -> None:
+    """A note when qemu's time of a C program at the full scale is outside QEMU_BAND."""
+    if (suite == "kernels" and result["scale"] == "dynamic"
             and not (args.quick or args.scale)
             and not QEMU_BAND[0] <= result["qemu"]["seconds"] <= QEMU_BAND[1]):
         program["notes"].append(f"qemu took {result['qemu']['seconds']:.2f} s, outside the "
@@ -356,7 +359,7 @@ def check_out(folder: str) -> Path:
 def parse(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
-                                 epilog="\n".join(__doc__.splitlines()[6:]))
+                                 epilog=__doc__.split("\n\n", 3)[3])
     ap.add_argument("--modes", "--mode", dest="modes", default="dynamic", metavar="M[,M...]",
                     help="dbt-vm modes, comma-separated, e.g. interp,static,dynamic,auto "
                          "(default: dynamic; --mode M is --modes M)")
@@ -440,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
                              "compared with")
         caches = ("cold", "warm") if args.cache == "both" else (args.cache,)
         cols = columns(modes, caches)
-        todo = plan(args, cols, args.kernels, args.real, args.scales)
+        todo = plan(args, cols)
     except SystemExit as exc:
         print(exc, file=sys.stderr)
         return 1
