@@ -131,6 +131,8 @@ def test_bench_runner_bad_input_is_one_line(tmp_path):
     assert proc.stderr.startswith("run.py: mode 'warp' is unknown (dbt-vm run --mode accepts "
                                   "interp, ")
     assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
+    alias = runner("--mode", "warp", "--out", str(tmp_path), "fib")      # --mode M = --modes M
+    assert (alias.returncode, alias.stderr) == (1, proc.stderr)
     blocker = tmp_path / "file"
     blocker.write_text("")
     proc = runner("--out", str(blocker / "out"), "fib")
