@@ -1,31 +1,42 @@
-"""Benchmark runner: dbt-vm against qemu-riscv64 (and native x86-64) on the programs in
-benchmarks/programs.
+"""Benchmark runner: dbt-vm's modes side by side, against qemu-riscv64 and native x86-64.
 
-    python benchmarks/run.py [--mode dynamic] [--repeat N] [--quick] [--json FILE]
-                             [--scale NAME=ARG] [--no-native] [--best] [--list]
-                             [--cache cold|warm] [--suite kernels|real|all] [NAME ...]
+On the C programs of benchmarks/programs and on real Debian riscv64 programs (debian.py):
 
-Builds every program with zig (riscv64-linux-musl and x86_64-linux-musl, static, -O2; cached
-in benchmarks/build/ by a hash of the source, the flags and the zig version), then runs each one
-N times under `dbt-vm run --mode M --stats-json`, under qemu-riscv64 and natively, alternating
-the order, and takes the median wall time of each (or the best with --best). Wall time is the
-whole process: Python start-up, imports, loading, translation, execution, exit. With
-`--cache cold` (the default) every dbt-vm run starts with an empty translation cache; with
-`--cache warm` each program gets a cache filled before the timed runs (`dbt-vm translate` in
-the static mode, one untimed run in the others: the "prepare s" column).
-dbt-vm's modules are byte-compiled first, as an installed package's are.
+    python benchmarks/run.py [--modes interp,static,dynamic,auto] [--cache cold|warm|both]
+                             [--suite kernels|real|all] [--quick] [--repeat N] [--best]
+                             [--out DIR] [--json FILE] [--scale NAME=ARG] [--no-native]
+                             [--list] [NAME ...]
+
+Builds every C program with zig (riscv64-linux-musl and x86_64-linux-musl, static, -O2;
+cached in benchmarks/build/ by a hash of the source, the flags and the zig version), then runs
+each program N times under qemu-riscv64, natively, and under `dbt-vm run --mode M
+--stats-json` in every mode M of --modes, rotating the order, and takes the median wall time
+of each (or the best with --best). Wall time is the whole process: Python start-up, imports,
+loading, translation, execution, exit. Each mode but interp gets two columns:
+  cold  every run starts with an empty translation cache (static: `dbt-vm translate` into it
+        and the run, both timed);
+  warm  a cache filled first, untimed (static: by `dbt-vm translate`; the others: by one run).
+interp has no cache (one column) and runs at its own small scale, as does the qemu run it is
+compared with. dbt-vm's modules are byte-compiled first, as an installed package's are; the
+dbt-vm measured is the one of this checkout (it goes first on PYTHONPATH).
 
 Every run's stdout and exit status must equal qemu's: a mismatch fails the run (exit status 1).
 The native build is only a reference (a differing native output is reported, not a failure).
 
-The performance target of the translating modes (`dynamic`, `static`, `auto`), for the full
-scales (each program takes 1-3 s under qemu-riscv64 on the reference machine):
-    geometric mean of dbt-vm s / qemu s   <= 1.5 over all benchmarks
-                                          <= 0.5 over the double-precision FP benchmarks
-    with --cache warm (a warm cache, or after translate in the static mode): <= 0.5 over all
-The runner prints both against their targets; exit status 2 means the outputs all matched but
-a target was not met (only for a full-scale run of the whole suite; --quick or a subset of the
-names reports the geometric means as indicative).
+Written to --out (default benchmarks/results/): results.md (ratio to qemu per program and
+column, the fastest column per program, geometric means per category and suite, dbt-vm's
+seconds, the four costs of each picked run), results.json (every run's raw figures and the
+summary) and charts (ratio-SUITE.png: ratios on a log scale; costs-SUITE.png: the four costs
+stacked, per program and column). Both files record the host, Python, llvmlite/LLVM, qemu,
+zig and dbt-vm (git commit). A progress bar goes to stderr, a summary to stdout.
+
+The performance targets of the translating modes, for the full scales (each C program takes
+1-3 s under qemu-riscv64 on the reference machine), as geometric means of dbt-vm s / qemu s:
+    C programs, cold: <= 1.5 over all, <= 0.5 over the double-precision FP programs
+    C programs, warm: <= 0.5 over all
+    real programs, warm: <= 1.5 over all
+Exit status 2 means the outputs all matched but a target was not met (only for a full-scale
+run of the whole suite; --quick, --scale or names make the verdicts indicative).
 """
 
 from __future__ import annotations
@@ -33,20 +44,18 @@ from __future__ import annotations
 import argparse
 import hashlib
 import importlib.util
-import json
-import math
 import os
-import platform
 import re
-import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))   # compare.py, report.py
+import report  # noqa: E402
+from compare import Job, columns, dbt_command, measure, steps  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 PROGRAMS = HERE / "programs"
@@ -62,7 +71,7 @@ CATEGORY = {
     "bintrees": "calls", "qsort": "libc", "textproc": "libc", "malloc": "libc",
     "nbody": "fp", "matmul": "fp", "mandelbrot": "fp", "montecarlo": "fp",
     "vm_big": "code", "regex": "code", "compress": "code", "image": "code", "crypto": "code",
-    "json": "code", "minilang": "code", "chess": "code",
+    "json": "code", "minilang": "code", "chess": "code", "forth": "code", "query": "code",
 }
 
 # argv[1] per program. "dynamic" (used for every translating mode, and for qemu and native in
@@ -78,7 +87,7 @@ SCALES = {
         "bintrees": "16", "qsort": "140", "textproc": "260", "malloc": "470",
         "nbody": "1550", "matmul": "180", "mandelbrot": "125", "montecarlo": "400",
         "vm_big": "64", "regex": "120", "compress": "150", "image": "150", "crypto": "1800",
-        "json": "150", "minilang": "45", "chess": "50",
+        "json": "150", "minilang": "45", "chess": "50", "forth": "250", "query": "400",
     },
     "interp": {
         "intloop": "8", "sieve": "2", "memstream": "14", "hashtable": "8",
@@ -86,7 +95,7 @@ SCALES = {
         "bintrees": "10", "qsort": "1", "textproc": "2", "malloc": "4",
         "nbody": "7", "matmul": "1", "mandelbrot": "2", "montecarlo": "2",
         "vm_big": "1", "regex": "1", "compress": "1", "image": "1", "crypto": "6",
-        "json": "3", "minilang": "1", "chess": "1",
+        "json": "3", "minilang": "1", "chess": "1", "forth": "1", "query": "1",
     },
 }
 QUICK_SCALES = {
@@ -96,7 +105,7 @@ QUICK_SCALES = {
         "bintrees": "13", "qsort": "18", "textproc": "32", "malloc": "60",
         "nbody": "200", "matmul": "22", "mandelbrot": "16", "montecarlo": "50",
         "vm_big": "8", "regex": "15", "compress": "19", "image": "19", "crypto": "225",
-        "json": "19", "minilang": "6", "chess": "6",
+        "json": "19", "minilang": "6", "chess": "6", "forth": "30", "query": "50",
     },
     "interp": {
         "intloop": "3", "sieve": "1", "memstream": "5", "hashtable": "3",
@@ -104,18 +113,13 @@ QUICK_SCALES = {
         "bintrees": "8", "qsort": "1", "textproc": "1", "malloc": "1",
         "nbody": "3", "matmul": "1", "mandelbrot": "1", "montecarlo": "1",
         "vm_big": "1", "regex": "1", "compress": "1", "image": "1", "crypto": "2",
-        "json": "1", "minilang": "1", "chess": "1",
+        "json": "1", "minilang": "1", "chess": "1", "forth": "1", "query": "1",
     },
 }
-TARGET_ALL, TARGET_FP = 1.5, 0.5
-TARGET_WARM = 0.5               # all programs, warm cache (dynamic) or after translate (static)
-
-
-def targets(args) -> tuple[float, float]:
-    """The targets (all programs, FP programs) of the run's mode and cache."""
-    return (TARGET_WARM, TARGET_WARM) if args.cache == "warm" else (TARGET_ALL, TARGET_FP)
+# Targets: (suite, cache) -> {category or "all": geometric mean of dbt-vm s / qemu s}.
+SPEED_TARGETS = {("kernels", "cold"): {"all": 1.5, "fp": 0.5},
+                 ("kernels", "warm"): {"all": 0.5}, ("real", "warm"): {"all": 1.5}}
 QEMU_BAND = (1.0, 3.0)          # seconds under qemu that the full scales aim at
-FIXED_COST_PROBE = ("fib", "1")  # a run that does almost nothing: dbt-vm's fixed cost
 
 
 # -- building ----------------------------------------------------------------------------------
@@ -176,289 +180,8 @@ def byte_compile_dbt() -> None:
             compileall.compile_dir(path, quiet=1)
 
 
-# -- running -----------------------------------------------------------------------------------
 
-class Run:
-    """One process: wall seconds, CPU seconds (user + sys of the child), stdout, status."""
-
-    def __init__(self, cmd: list[str], env: dict, timeout: float, stdin: bytes | None = None,
-                 cwd: Path | None = None):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        try:
-            proc = subprocess.run(cmd, capture_output=True, env=env, timeout=timeout,
-                                  input=stdin, cwd=cwd)
-            self.stdout, self.stderr, self.status = proc.stdout, proc.stderr, proc.returncode
-        except subprocess.TimeoutExpired as exc:
-            self.stdout, self.stderr, self.status = exc.stdout or b"", b"timeout", "timeout"
-        self.seconds = time.perf_counter() - start
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        self.cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-
-
-def run_dbt(binary: Path, arg: str, mode: str, env: dict, timeout: float,
-            options: tuple = (), cache: Path | None = None) -> tuple[Run, dict]:
-    """One `dbt-vm run`: with the translation cache `cache`, else an empty one."""
-    with tempfile.TemporaryDirectory(prefix="dbt-bench-") as tmp:
-        stats_path = Path(tmp) / "stats.json"
-        run = Run([sys.executable, "-m", "dbt", "run", "--mode", mode, *options,
-                   "--stats-json", str(stats_path), str(binary), arg],
-                  {**env, "XDG_CACHE_HOME": tmp, "DBT_VM_CACHE_DIR": str(cache or tmp)},
-                  timeout)
-        try:
-            stats = json.loads(stats_path.read_text())
-        except (OSError, ValueError):
-            stats = {}
-    return run, stats
-
-
-def prepare_cache(binary: Path, arg: str, args, env: dict, cache: Path) -> tuple[float, str]:
-    """Fill `cache` for warm runs (--cache warm): `dbt-vm translate` for the static mode, one
-    run of the program for the others. (seconds it took, what it was)."""
-    if args.mode == "static":
-        run = Run([sys.executable, "-m", "dbt", "translate", "--cache-dir", str(cache),
-                   str(binary)], {**env, "XDG_CACHE_HOME": str(cache)}, args.timeout)
-        return run.seconds, "translate"
-    run, _stats = run_dbt(binary, arg, args.mode, env, args.timeout, args.dbt_option, cache)
-    return run.seconds, "first run"
-
-
-def _pick(values: list[float], best: bool) -> float:
-    return min(values) if best else statistics.median(values)
-
-
-def _first_difference(a: bytes, b: bytes) -> str:
-    la, lb = a.decode(errors="replace").splitlines(), b.decode(errors="replace").splitlines()
-    for i, (x, y) in enumerate(zip(la, lb)):
-        if x != y:
-            return f"line {i + 1}: {x[:60]!r} vs qemu {y[:60]!r}"
-    return f"{len(la)} lines vs qemu {len(lb)} lines"
-
-
-def bench(name: str, arg: str, binaries: dict, args, env: dict) -> dict:
-    if args.cache == "warm":
-        with tempfile.TemporaryDirectory(prefix=f"dbt-bench-{name}-") as cache:
-            prep_seconds, prep = prepare_cache(binaries[(name, "riscv64")], arg, args, env,
-                                               Path(cache))
-            row = _bench(name, arg, binaries, args, env, Path(cache))
-        row["prepare_seconds"], row["prepare"] = prep_seconds, prep
-        return row
-    return _bench(name, arg, binaries, args, env, None)
-
-
-def _bench(name: str, arg: str, binaries: dict, args, env: dict, cache: Path | None) -> dict:
-    rv, native = binaries[(name, "riscv64")], binaries.get((name, "x86_64"))
-    dbt_runs, qemu_runs, native_runs, all_stats = [], [], [], []
-    notes, same = [], True
-    for rep in range(args.repeat):
-        # alternate who goes first, so slow drifts of the machine hit both sides alike
-        order = ["dbt", "qemu"] if rep % 2 == 0 else ["qemu", "dbt"]
-        for who in order:
-            if who == "dbt" and dbt_runs and dbt_runs[0].seconds > args.no_repeat_above * (
-                    qemu_runs[0].seconds if qemu_runs else float("inf")):
-                continue                # far from any target: another run cannot change that
-            if who == "dbt":
-                run, stats = run_dbt(rv, arg, args.mode, env, args.timeout, args.dbt_option,
-                                     cache)
-                dbt_runs.append(run)
-                all_stats.append(stats)
-            else:
-                qemu_runs.append(Run([QEMU, str(rv), arg], env, args.timeout))
-        if native:
-            native_runs.append(Run([str(native), arg], env, args.timeout))
-    ref = qemu_runs[0]
-    for q in qemu_runs[1:]:
-        if (q.stdout, q.status) != (ref.stdout, ref.status):
-            same = False
-            notes.append("qemu's own runs differ (output is not deterministic)")
-    for d in dbt_runs:
-        if (d.stdout, d.status) != (ref.stdout, ref.status):
-            same = False
-            if d.status != ref.status:
-                notes.append(f"exit status {d.status} vs qemu {ref.status}")
-            if d.stdout != ref.stdout:
-                notes.append("stdout differs, " + _first_difference(d.stdout, ref.stdout))
-            err = d.stderr.decode(errors="replace").strip().splitlines()
-            if err:
-                notes.append("dbt-vm stderr: " + err[-1][:120])
-            break
-    if len(dbt_runs) < len(qemu_runs):
-        notes.append(f"dbt-vm ran once: more than {args.no_repeat_above:g}x qemu's time "
-                     "(--no-repeat-above)")
-    if native_runs and (native_runs[0].stdout, native_runs[0].status) != (ref.stdout, ref.status):
-        notes.append("native x86-64 output differs from riscv64 (reference only)")
-    dbt_s = _pick([r.seconds for r in dbt_runs], args.best)
-    qemu_s = _pick([r.seconds for r in qemu_runs], args.best)
-    # the figures of the dbt-vm run whose time was picked
-    stats = all_stats[min(range(len(dbt_runs)), key=lambda i: abs(dbt_runs[i].seconds - dbt_s))]
-    row = {
-        "name": name, "category": CATEGORY.get(name, "other"), "arg": arg,
-        "same": same, "status": ref.status, "notes": notes,
-        "dbt_seconds": dbt_s, "qemu_seconds": qemu_s, "ratio": dbt_s / qemu_s,
-        "dbt_runs": [r.seconds for r in dbt_runs], "qemu_runs": [r.seconds for r in qemu_runs],
-        "dbt_cpu": _pick([r.cpu for r in dbt_runs], args.best),
-        "qemu_cpu": _pick([r.cpu for r in qemu_runs], args.best),
-        "stats": stats,
-    }
-    if native_runs:
-        row["native_seconds"] = _pick([r.seconds for r in native_runs], args.best)
-        row["native_runs"] = [r.seconds for r in native_runs]
-    return row
-
-
-def fixed_cost(binaries: dict, args, env: dict) -> float | None:
-    """dbt-vm's cost for a program that does next to nothing (start-up, load, libc start-up)."""
-    name, arg = FIXED_COST_PROBE
-    if not (PROGRAMS / f"{name}.c").exists():
-        return None
-    binary = binaries.get((name, "riscv64")) or build(name, "riscv64")
-    with tempfile.TemporaryDirectory(prefix="dbt-bench-fixed-") as tmp:
-        cache = None
-        if args.cache == "warm":
-            cache = Path(tmp)
-            prepare_cache(binary, arg, args, env, cache)
-        runs = [run_dbt(binary, arg, args.mode, env, args.timeout, args.dbt_option, cache)[0]
-                for _ in range(max(1, min(args.repeat, 3)))]
-    if any(r.status != 0 for r in runs):
-        return None
-    return _pick([r.seconds for r in runs], args.best)
-
-
-# -- report ------------------------------------------------------------------------------------
-
-def geomean(values: list[float]) -> float | None:
-    values = [v for v in values if v and v > 0]
-    return math.exp(sum(map(math.log, values)) / len(values)) if values else None
-
-
-def _exits(stats: dict) -> int:
-    return sum(v for k, v in stats.items() if k.startswith("exits to Python"))
-
-
-def _fmt_int(value) -> str:
-    return f"{value:,}" if isinstance(value, int) else "-"
-
-
-def _fmt_s(value, digits: int = 2) -> str:
-    return f"{value:.{digits}f}" if isinstance(value, (int, float)) else "-"
-
-
-def report(rows: list[dict], summary: dict, args) -> None:
-    from rich.console import Console
-    from rich.table import Table
-    console = Console(width=None if sys.stdout.isatty() else 200)
-    translating = args.mode != "interp"
-    has_native = any("native_seconds" in r for r in rows)
-    has_dyn = any("compile s" in r["stats"] for r in rows)
-
-    table = Table(title=f"dbt-vm --mode {args.mode}, {args.cache} cache, vs {QEMU}"
-                        f"{' and native x86-64' if has_native else ''} "
-                        f"({'median' if not args.best else 'best'} of {args.repeat}"
-                        f"{', quick scales' if args.quick else ''})")
-    cols = ["benchmark", "cat", "arg", "guest insns", "dbt-vm s", "qemu s"]
-    cols += ["native s"] if has_native else []
-    cols += ["dbt/qemu"] + (["qemu/nat", "dbt/nat"] if has_native else [])
-    cols += ["compile s", "transl. insns"] if has_dyn else []
-    has_prep = any("prepare_seconds" in r for r in rows)
-    cols += ["prepare s"] if has_prep else []
-    cols += ["same"]
-    for col in cols:
-        table.add_column(col, justify="left" if col in ("benchmark", "cat") else "right")
-    check_band = translating and not args.quick and not args.scale
-    for r in rows:
-        s = r["stats"]
-        target = targets(args)[1] if r["category"] == "fp" else targets(args)[0]
-        ratio_style = ("green" if r["ratio"] <= target else "red") if translating else ""
-        qemu_text = _fmt_s(r["qemu_seconds"], 3)
-        if check_band and not QEMU_BAND[0] <= r["qemu_seconds"] <= QEMU_BAND[1]:
-            qemu_text = f"[yellow]{qemu_text}*[/]"
-        cells = [r["name"], r["category"], r["arg"], _fmt_int(s.get("guest instructions")),
-                 _fmt_s(r["dbt_seconds"]), qemu_text]
-        if has_native:
-            cells.append(_fmt_s(r.get("native_seconds"), 3))
-        cells.append(f"[{ratio_style}]{r['ratio']:.2f}[/]" if ratio_style else f"{r['ratio']:.2f}")
-        if has_native:
-            nat = r.get("native_seconds")
-            cells += [f"{r['qemu_seconds'] / nat:.1f}" if nat else "-",
-                      f"{r['dbt_seconds'] / nat:.1f}" if nat else "-"]
-        if has_dyn:
-            cells += [_fmt_s(s.get("compile s")), _fmt_int(s.get("guest insns translated"))]
-        if has_prep:
-            cells.append(_fmt_s(r.get("prepare_seconds")))
-        cells.append("yes" if r["same"] else "[bold red]NO[/]")
-        table.add_row(*cells)
-    console.print(table)
-
-    if has_dyn or translating:
-        t = Table(title="where dbt-vm's time goes (figures of the picked run, from --stats-json)")
-        for col in ("benchmark", "wall s", "outside s", "load s", "translate s", "compile s",
-                    "execute s", "syscalls s", "MIPS", "regions", "hot", "exits to Py",
-                    "deopts", "interp blocks", "flushes"):
-            t.add_column(col, justify="left" if col == "benchmark" else "right")
-        for r in rows:
-            s = r["stats"]
-            inside = sum(s.get(k, 0.0) for k in ("load s", "decode+lift s", "execute s",
-                                                  "syscalls s"))
-            t.add_row(r["name"], _fmt_s(r["dbt_seconds"]), _fmt_s(r["dbt_seconds"] - inside),
-                      _fmt_s(s.get("load s")), _fmt_s(s.get("decode+lift s")),
-                      _fmt_s(s.get("compile s")), _fmt_s(s.get("execute s")),
-                      _fmt_s(s.get("syscalls s")), _fmt_s(s.get("MIPS"), 0),
-                      _fmt_int(s.get("regions compiled")),
-                      _fmt_int(s.get("regions recompiled hot")), _fmt_int(_exits(s)),
-                      _fmt_int(s.get("exits to Python: deopt", 0 if has_dyn else None)),
-                      _fmt_int(s.get("blocks interpreted")), _fmt_int(s.get("code cache flushes")))
-        console.print(t)
-        console.print("  outside = wall - (load + translate + execute + syscalls): Python "
-                      "start-up, imports, exit; translate includes compile; execute includes "
-                      "interpreted blocks and exits to Python")
-
-    for r in rows:
-        for note in r["notes"]:
-            console.print(f"  [yellow]{r['name']}[/]: {note}")
-    if check_band and any(
-            not QEMU_BAND[0] <= r["qemu_seconds"] <= QEMU_BAND[1] for r in rows):
-        console.print(f"  [yellow]*[/] qemu time outside the {QEMU_BAND[0]:g}-{QEMU_BAND[1]:g} s "
-                      "band the full scales aim at (machine load, or the scale needs a new "
-                      "measurement)")
-    if summary.get("fixed_cost") is not None:
-        probe = " ".join(FIXED_COST_PROBE)
-        console.print(f"  dbt-vm fixed cost (`{probe}`: start-up, load, libc start-up "
-                      f"translated): {summary['fixed_cost']:.2f} s")
-
-    def verdict(value, target):
-        if value is None:
-            return "n/a"
-        if not translating:
-            return f"{value:.2f}"
-        met = value <= target and not summary["n_failed"]
-        word = "[bold green]met[/]" if met else "[bold red]NOT met[/]"
-        tail = "" if summary["conclusive"] else " (indicative: not a full-scale run of the suite)"
-        if summary["n_failed"]:
-            tail += f" ({summary['n_failed']} failed benchmark(s) left out: not met)"
-        return f"{value:.2f}  (target <= {target}: {word}){tail}"
-    console.print(f"geometric mean dbt-vm/qemu, all {summary['n_all']} benchmarks: "
-                  + verdict(summary["geomean_all"], targets(args)[0]))
-    console.print(f"geometric mean dbt-vm/qemu, {summary['n_fp']} FP benchmarks:   "
-                  + verdict(summary["geomean_fp"], targets(args)[1]))
-    if summary.get("geomean_cpu_all"):
-        console.print(f"  same ratios on CPU time (user + sys; less sensitive to a busy machine): "
-                      f"all {summary['geomean_cpu_all']:.2f}, FP "
-                      + (f"{summary['geomean_cpu_fp']:.2f}" if summary["geomean_cpu_fp"] else "n/a")
-                      + f"; load average at the end {summary['load_average'][0]:.1f} on "
-                        f"{os.cpu_count()} cpus")
-    if summary.get("geomean_qemu_native"):
-        console.print(f"geometric mean qemu/native {summary['geomean_qemu_native']:.2f}, "
-                      f"dbt-vm/native {summary['geomean_dbt_native']:.2f}")
-    bad = [r["name"] for r in rows if not r["same"]]
-    if bad:
-        console.print(f"[bold red]FAILED[/]: output or exit status differs from qemu: "
-                      f"{', '.join(bad)}")
-
-
-# -- real programs (Debian riscv64: benchmarks/debian.py) ---------------------------------------
-
-TARGET_REAL_WARM = 1.5          # geometric mean of dbt-vm warm s / qemu s over the real programs
-
+# -- the programs as jobs ----------------------------------------------------------------------
 
 def _debian():
     """benchmarks/debian.py, imported by path (as tests/debian does)."""
@@ -470,179 +193,119 @@ def _debian():
     return sys.modules[name]
 
 
-def _tree(folder: Path) -> list:
-    return sorted((str(p.relative_to(folder)), p.stat().st_size) for p in folder.rglob("*"))
+def kernel_job(name: str, arg: str, scale: str, binaries: dict) -> Job:
+    """The C program NAME with argv[1] = ARG."""
+    rv, native = str(binaries[(name, "riscv64")]), binaries.get((name, "x86_64"))
+    env = dict(os.environ)
+
+    def dbt_env(cache: Path) -> dict:
+        return {**env, "XDG_CACHE_HOME": str(cache), "DBT_VM_CACHE_DIR": str(cache)}
+    return Job("kernels", name, CATEGORY.get(name, "other"), scale, arg, [QEMU, rv, arg],
+               dbt=lambda mode, opts: [*dbt_command(), "run", "--mode", mode, *opts, rv, arg],
+               translate=lambda cache: [*dbt_command(), "translate", "--cache-dir", str(cache),
+                                        rv],
+               env=dbt_env, qemu_env=env, native=[str(native), arg] if native else None,
+               stdin=b"")
 
 
-def _picked_stats(runs: list, stats: list, seconds: float) -> dict:
-    """The --stats-json figures of the run whose time was picked."""
-    return stats[min(range(len(runs)), key=lambda i: abs(runs[i].seconds - seconds))]
+def real_job(deb, root: Path, cmd, scale: str, size: str) -> Job:
+    """The Debian command CMD (of the table of SIZE) in the sysroot ROOT."""
+    program = str(root / cmd.program)
+    return Job("real", cmd.name, "start-up" if cmd.startup_only else "work", scale, size,
+               deb.qemu_command(root, cmd, QEMU),
+               dbt=lambda mode, opts: deb.dbt_command(root, cmd, mode, opts),
+               translate=lambda cache: [*dbt_command(), "translate", "-L", str(root),
+                                        "--cache-dir", str(cache), program],
+               env=lambda cache: deb.dbt_env(cmd, cache), qemu_env=cmd.env, stdin=cmd.stdin,
+               prepare=cmd.prepare)
 
 
-def bench_real(deb, root: Path, cmd, args) -> dict:
-    """One command: qemu-riscv64 -L, dbt-vm cold (a fresh cache directory per run) and dbt-vm
-    warm (one cache directory, filled by a first untimed run), N runs each, rotating the
-    order; all in one working directory holding the command's files."""
-    runs, stats = {"qemu": [], "cold": [], "warm": []}, {"cold": [], "warm": []}
-    with tempfile.TemporaryDirectory(prefix=f"dbt-real-{cmd.name}-") as tmp:
-        tmp = Path(tmp)
-        cwd, warm_cache = tmp / "cwd", tmp / "warm-cache"
-        cwd.mkdir()
-        warm_cache.mkdir()
-        cmd.prepare(cwd)
-        listing = _tree(cwd)
-
-        def dbt(cache: Path) -> tuple[Run, dict]:
-            stats_path = tmp / "stats.json"
-            stats_path.unlink(missing_ok=True)
-            options = ("--stats-json", str(stats_path), *args.dbt_option)
-            run = Run(deb.dbt_command(root, cmd, args.mode, options), deb.dbt_env(cmd, cache),
-                      args.timeout, stdin=cmd.stdin, cwd=cwd)
-            try:
-                return run, json.loads(stats_path.read_text())
-            except (OSError, ValueError):
-                return run, {}
-
-        fill = dbt(warm_cache)[0]
-        for rep in range(args.repeat):
-            order = ["qemu", "cold", "warm"][rep % 3:] + ["qemu", "cold", "warm"][:rep % 3]
-            for who in order:
-                if who == "qemu":
-                    runs["qemu"].append(Run(deb.qemu_command(root, cmd), cmd.env, args.timeout,
-                                            stdin=cmd.stdin, cwd=cwd))
-                    continue
-                if runs[who] and runs[who][0].seconds > args.no_repeat_above * min(
-                        r.seconds for r in runs["qemu"]):
-                    continue
-                if who == "cold":
-                    with tempfile.TemporaryDirectory(prefix="cold-", dir=tmp) as cache:
-                        run, st = dbt(Path(cache))
-                else:
-                    run, st = dbt(warm_cache)
-                runs[who].append(run)
-                stats[who].append(st)
-        changed = _tree(cwd) != listing
-    return _real_row(cmd, runs, stats, fill, changed, args)
+def _share(cols: list, value_of) -> dict:
+    """The columns grouped by what VALUE_OF(scale) gives (an argv[1], a size): one job serves
+    the columns of a value, interp's included when its scale is the same."""
+    groups = {}
+    for col in cols:
+        groups.setdefault(value_of(col.scale), (col.scale, []))[1].append(col)
+    return groups
 
 
-def _real_row(cmd, runs: dict, stats: dict, fill: Run, changed: bool, args) -> dict:
-    ref, notes = runs["qemu"][0], []
-    if any((q.stdout, q.status) != (ref.stdout, ref.status) for q in runs["qemu"][1:]):
-        notes.append("qemu's own runs differ (output is not deterministic)")
-    same = not notes
-    for label, run in [("fill", fill), *((w, r) for w in ("cold", "warm") for r in runs[w])]:
-        if (run.stdout, run.status) != (ref.stdout, ref.status):
-            same = False
-            notes.append(f"{label} run: " + (f"exit status {run.status} vs qemu {ref.status}"
-                                             if run.status != ref.status else
-                                             "stdout differs, " + _first_difference(
-                                                 run.stdout, ref.stdout)))
-            break
-    err = next((r.stderr for r in runs["cold"] + runs["warm"] if r.stderr != ref.stderr), None)
-    if err is not None:
-        notes.append("stderr differs from qemu's: "
-                     + (err.decode(errors="replace").strip().splitlines() or ["(empty)"])[0][:100])
-    if changed:
-        notes.append("the command changed its working directory")
-    row = {"name": cmd.name, "program": Path(cmd.program).name, "same": same, "notes": notes,
-           "status": ref.status}
-    for who in ("qemu", "cold", "warm"):
-        row[f"{who}_seconds"] = _pick([r.seconds for r in runs[who]], args.best)
-        row[f"{who}_cpu"] = _pick([r.cpu for r in runs[who]], args.best)
-        row[f"{who}_runs"] = [r.seconds for r in runs[who]]
-    for who in ("cold", "warm"):
-        row[f"{who}_ratio"] = row[f"{who}_seconds"] / row["qemu_seconds"]
-        row[f"{who}_stats"] = _picked_stats(runs[who], stats[who], row[f"{who}_seconds"])
-        if len(runs[who]) < len(runs["qemu"]):
-            notes.append(f"dbt-vm {who} ran once: more than {args.no_repeat_above:g}x qemu's "
-                         "time (--no-repeat-above)")
-    return row
-
-
-def report_real(rows: list[dict], summary: dict, args) -> None:
-    from rich.console import Console
-    from rich.table import Table
-    console = Console(width=None if sys.stdout.isatty() else 200)
-    table = Table(title=f"real programs (Debian {summary['suite']} riscv64, {summary['size']} "
-                        f"size): dbt-vm --mode {args.mode} cold and warm vs {QEMU} -L "
-                        f"({'best' if args.best else 'median'} of {args.repeat})")
-    for col in ("command", "program", "guest insns", "qemu s", "cold s", "warm s", "cold/qemu",
-                "warm/qemu", "translate s cold", "translate s warm", "same"):
-        table.add_column(col, justify="left" if col in ("command", "program") else "right")
-    for r in rows:
-        style = "green" if r["warm_ratio"] <= TARGET_REAL_WARM else "red"
-        table.add_row(r["name"], r["program"],
-                      _fmt_int(r["cold_stats"].get("guest instructions")),
-                      _fmt_s(r["qemu_seconds"], 3), _fmt_s(r["cold_seconds"]),
-                      _fmt_s(r["warm_seconds"]), f"{r['cold_ratio']:.2f}",
-                      f"[{style}]{r['warm_ratio']:.2f}[/]",
-                      _fmt_s(r["cold_stats"].get("decode+lift s")),
-                      _fmt_s(r["warm_stats"].get("decode+lift s")),
-                      "yes" if r["same"] else "[bold red]NO[/]")
-    console.print(table)
-    console.print("  cold: an empty translation cache directory (DBT_VM_CACHE_DIR) per run; warm: "
-                  "the directory of an untimed first run of the same command; translate "
-                  "includes compile")
-    for r in rows:
-        for note in r["notes"]:
-            console.print(f"  [yellow]{r['name']}[/]: {note}")
-    n = summary["n_ok"]
-    console.print(f"geometric mean dbt-vm/qemu, {n} real programs, cold: "
-                  + (f"{summary['geomean_cold']:.2f}" if summary["geomean_cold"] else "n/a"))
-    warm = summary["geomean_warm"]
-    if warm is None:
-        text = "n/a"
-    else:
-        met = warm <= TARGET_REAL_WARM and not summary["n_failed"]
-        text = (f"{warm:.2f}  (target <= {TARGET_REAL_WARM}: "
-                f"{'[bold green]met[/]' if met else '[bold red]NOT met[/]'})"
-                + ("" if summary["conclusive"] else " (indicative: not a full run of the suite)"))
-    console.print(f"geometric mean dbt-vm/qemu, {n} real programs, warm: {text}")
-    bad = [r["name"] for r in rows if not r["same"]]
-    if bad:
-        console.print(f"[bold red]FAILED[/]: output or exit status differs from qemu: "
-                      f"{', '.join(bad)}")
-
-
-def run_real(names: list[str], args) -> int:
-    """The real-program suite: exit status 0, 1 (an output differs) or 2 (warm target missed
-    in a full run)."""
-    deb = _debian()
-    size = "test" if args.quick else "bench"
-    try:
-        root = deb.sysroot(log=lambda msg: print(f"debian: {msg}", file=sys.stderr, flush=True))
-    except deb.Unavailable as exc:
-        print(f"run.py: no Debian sysroot for the real programs: {exc}", file=sys.stderr)
-        return 1
-    byte_compile_dbt()
-    table, rows = deb.commands(size), []          # bench size: ~280 MB of files, made once
-    for cmd in (c for c in table if c.name in names):
-        row = bench_real(deb, root, cmd, args)
-        print(f"{cmd.name}: qemu {row['qemu_seconds']:.3f} s, dbt-vm cold "
-              f"{row['cold_seconds']:.2f} s, warm {row['warm_seconds']:.2f} s"
-              f"{'' if row['same'] else ', OUTPUT DIFFERS'}", file=sys.stderr, flush=True)
-        rows.append(row)
-    ok = [r for r in rows if r["same"]]
-    summary = {"suite": deb.SUITE, "size": size, "mode": args.mode, "repeat": args.repeat,
-               "packages": (deb.read_stamp() or {}).get("packages", {}),
-               "load_average": os.getloadavg(), "n_ok": len(ok), "n_failed": len(rows) - len(ok),
-               "geomean_cold": geomean([r["cold_ratio"] for r in ok]),
-               "geomean_warm": geomean([r["warm_ratio"] for r in ok]),
-               "target_warm": TARGET_REAL_WARM,
-               "conclusive": not args.quick and len(rows) == len(table)}
-    report_real(rows, summary, args)
-    if args.json:
-        path = Path(args.json)
+def plan(args, cols: list) -> list:
+    """[(suite, name, category, [(job, its columns), ...]), ...] of args.kernels and
+    args.real; SystemExit with one line when the real programs' sysroot cannot be had."""
+    out = []
+    if args.kernels:
+        binaries = build_all(args.kernels, args.native)
+        for name in args.kernels:
+            jobs = [(kernel_job(name, arg, scale, binaries), c) for arg, (scale, c) in
+                    _share(cols, lambda scale: args.scales[scale].get(name, "1")).items()]
+            out.append(("kernels", name, CATEGORY.get(name, "other"), jobs))
+    if args.real:
+        deb = _debian()
         try:
-            doc = json.loads(path.read_text()) if args.suite == "all" else {}
-        except (OSError, ValueError):
-            doc = {}
-        doc["real"] = {"summary": summary, "rows": rows}
-        path.write_text(json.dumps(doc, indent=1, default=str))
-    if len(ok) < len(rows):
-        return 1
-    warm = summary["geomean_warm"]
-    return 2 if summary["conclusive"] and warm is not None and warm > TARGET_REAL_WARM else 0
+            root = deb.sysroot(log=lambda msg: print(f"debian: {msg}", file=sys.stderr))
+        except deb.Unavailable as exc:
+            raise SystemExit(f"run.py: no Debian sysroot for the real programs: {exc}")
+
+        def size(scale: str) -> str:
+            return "test" if args.quick or scale == "interp" else "bench"
+        # the bench size's files are large (hundreds of MB): made only when a column needs it
+        tables = {s: {c.name: c for c in deb.commands(s)} for s in {size(c.scale) for c in cols}}
+        for name in args.real:
+            jobs = [(real_job(deb, root, tables[sz][name], scale, sz), c)
+                    for sz, (scale, c) in _share(cols, size).items()]
+            category = ("start-up" if next(iter(tables.values()))[name].startup_only
+                        else "work")
+            out.append(("real", name, category, jobs))
+    return out
+
+
+# -- running the plan --------------------------------------------------------------------------
+
+def run_plan(todo: list, args) -> dict:
+    """Measure every job, with a progress bar on stderr: {suite: [program, ...]}."""
+    from rich.console import Console
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                               TimeElapsedColumn)
+    total = sum(steps(c, args, bool(job.native)) for *_, jobs in todo for job, c in jobs)
+    suites = {}
+    with Progress(TextColumn("{task.description:<44}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=Console(stderr=True)) as progress:
+        task = progress.add_task("", total=total)
+        for suite, name, category, jobs in todo:
+            program = {"name": name, "category": category, "scales": {}, "cells": {},
+                       "notes": []}
+            for job, job_cols in jobs:
+                def tick(what: str, _job=job) -> None:
+                    progress.update(task, description=f"{suite} {name} {_job.arg}: {what}"[:44])
+                    progress.advance(task)
+                result = measure(job, job_cols, args, tick)
+                for scale in {c.scale for c in job_cols}:
+                    program["scales"][scale] = {k: result[k] for k in ("arg", "qemu", "native")
+                                                if k in result}
+                program["cells"].update(result["cells"])
+                program["notes"] += result["notes"]
+                _check_band(suite, program, result, args)
+            program["same"] = all(c["same"] for c in program["cells"].values())
+            progress.console.print(_line(program))
+            suites.setdefault(suite, []).append(program)
+    return suites
+
+
+def _check_band(suite: str, program: dict, result: dict, args) -> None:
+    """A note when qemu's time of a C program at the full scale is outside QEMU_BAND."""
+    if (suite == "kernels" and result["scale"] == "dynamic"
+            and not (args.quick or args.scale)
+            and not QEMU_BAND[0] <= result["qemu"]["seconds"] <= QEMU_BAND[1]):
+        program["notes"].append(f"qemu took {result['qemu']['seconds']:.2f} s, outside the "
+                                f"{QEMU_BAND[0]:g}-{QEMU_BAND[1]:g} s band the full scales aim "
+                                "at (machine load, or the scale needs a new measurement)")
+
+
+def _line(program: dict) -> str:
+    """One line per program as it ends: its ratios."""
+    cells = ", ".join(f"{k} {c['ratio']:.2f}{'' if c['same'] else ' (OUTPUT DIFFERS)'}"
+                      for k, c in program["cells"].items())
+    return f"{program['name']}: dbt-vm s / qemu s: {cells}"
 
 
 # -- main --------------------------------------------------------------------------------------
@@ -653,35 +316,81 @@ def _header(name: str) -> str:
     return " ".join(line.strip(" *") for line in m.group(1).splitlines()).strip() if m else ""
 
 
-def main(argv: list[str] | None = None) -> int:
+def dbt_root() -> Path:
+    """The dbt-vm to measure: this checkout's, put first on sys.path and PYTHONPATH (for the
+    dbt-vm processes, the real programs' included); else the installed one."""
+    root = HERE.parent
+    if (root / "dbt" / "__init__.py").is_file():
+        sys.path.insert(0, str(root))
+        paths = [str(root), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+        os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+        return root
+    import dbt
+    return Path(dbt.__file__).resolve().parent.parent
+
+
+def check_modes(text: str) -> list[str]:
+    """The modes of --modes, each one `dbt-vm run --mode` accepts, or SystemExit (one line)."""
+    from dbt import runtime
+    modes = [m.strip() for m in text.split(",") if m.strip()]
+    if not modes:
+        raise SystemExit("run.py: --modes needs at least one mode")
+    for mode in modes:
+        if mode not in runtime.MODES:
+            planned = mode in getattr(runtime, "PLANNED_MODES", ())
+            why = "is not implemented yet in this dbt-vm" if planned else "is unknown"
+            raise SystemExit(f"run.py: mode {mode!r} {why} (dbt-vm run --mode accepts "
+                             f"{', '.join(runtime.MODES)})")
+    return list(dict.fromkeys(modes))
+
+
+def check_out(folder: str) -> Path:
+    """The output folder, created and writable, or SystemExit (one line)."""
+    out = Path(folder)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        raise SystemExit(f"run.py: cannot write to --out {folder}: {exc.strerror or exc}")
+    return out
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
-                                 epilog="\n".join(__doc__.splitlines()[5:]))
-    ap.add_argument("--mode", default="dynamic", help="dbt-vm mode (default: dynamic)")
+                                 epilog=__doc__.split("\n\n", 3)[3])
+    ap.add_argument("--modes", "--mode", dest="modes", default="dynamic", metavar="M[,M...]",
+                    help="dbt-vm modes, comma-separated, e.g. interp,static,dynamic,auto "
+                         "(default: dynamic; --mode M is --modes M)")
+    ap.add_argument("--cache", choices=("cold", "warm", "both"), default="both",
+                    help="the columns of every mode but interp: cold (an empty translation "
+                         "cache per run), warm (a cache per program filled first, untimed), "
+                         "or both (default)")
+    ap.add_argument("--suite", choices=("kernels", "real", "all"), default="kernels",
+                    help="kernels: the C programs (default); real: Debian riscv64 programs "
+                         "(benchmarks/debian.py); all: both, in one report")
+    ap.add_argument("--out", default=str(HERE / "results"), metavar="DIR",
+                    help="folder for results.md, results.json and the charts "
+                         "(default: benchmarks/results)")
+    ap.add_argument("--json", metavar="FILE", help="also write results.json to FILE")
     ap.add_argument("--dbt-option", action="append", default=[], metavar="OPT",
                     help="pass OPT to `dbt-vm run` (repeatable), e.g. --dbt-option=--speculate=off")
     ap.add_argument("--repeat", type=int, default=None, metavar="N",
-                    help="runs per program and engine (default 3, 1 with --quick)")
+                    help="runs per program and column (default 3, 1 with --quick)")
     ap.add_argument("--best", action="store_true", help="take the best run instead of the median")
-    ap.add_argument("--quick", action="store_true", help="about 1/8 of the full scales")
+    ap.add_argument("--quick", action="store_true",
+                    help="about 1/8 of the full scales (real programs: the test size)")
     ap.add_argument("--scale", action="append", default=[], metavar="NAME=ARG",
-                    help="override argv[1] of one program")
+                    help="argv[1] of one C program, in every mode")
     ap.add_argument("--no-native", dest="native", action="store_false",
                     help="skip the native x86-64 builds and runs")
     ap.add_argument("--no-repeat-above", type=float, default=10.0, metavar="RATIO",
-                    help="run dbt-vm only once on a program where its first run took more than "
-                         "RATIO times qemu's (default 10; 0 repeats everything)")
+                    help="run a column only once on a program where its first run took more "
+                         "than RATIO times qemu's (default 10; 0 repeats everything)")
     ap.add_argument("--timeout", type=float, default=3600.0, metavar="S",
                     help="seconds before a run counts as failed (default 3600)")
-    ap.add_argument("--json", metavar="FILE", help="also write the rows and summary as JSON")
     ap.add_argument("--list", action="store_true", help="list the programs and their scales")
-    ap.add_argument("--cache", choices=("cold", "warm"), default="cold",
-                    help="cold: every dbt-vm run starts with an empty translation cache "
-                         "(default); warm: a cache per program filled first (untimed) by "
-                         "`dbt-vm translate` in the static mode, by one run in the others")
-    ap.add_argument("--suite", choices=("kernels", "real", "all"), default="kernels",
-                    help="kernels: the C programs (default); real: Debian riscv64 programs, "
-                         "cold and warm (benchmarks/debian.py); all: both")
     ap.add_argument("names", nargs="*", metavar="NAME")
     args = ap.parse_args(argv)
     if args.repeat is None:
@@ -690,92 +399,75 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--repeat must be at least 1")
     if args.no_repeat_above <= 0:
         args.no_repeat_above = float("inf")
-
     available = sorted(p.stem for p in PROGRAMS.glob("*.c"))
     real = [c.name for c in _debian().commands()] if args.suite != "kernels" else []
     kernels = available if args.suite != "real" else []
     unknown = [n for n in args.names if n not in kernels and n not in real]
     if unknown:
         ap.error(f"no such program: {', '.join(unknown)} (have: {', '.join(kernels + real)})")
-    names = [n for n in args.names if n in kernels] if args.names else kernels
-    real_names = [n for n in args.names if n in real] if args.names else real
-    kind = "interp" if args.mode == "interp" else "dynamic"
-    scales = dict((QUICK_SCALES if args.quick else SCALES)[kind])
+    args.kernels = [n for n in args.names if n in kernels] if args.names else kernels
+    args.real = [n for n in args.names if n in real] if args.names else real
+    args.scales = {kind: dict((QUICK_SCALES if args.quick else SCALES)[kind])
+                   for kind in ("dynamic", "interp")}
     for item in args.scale:
         name, sep, value = item.partition("=")
         if not sep or name not in available:
             ap.error(f"--scale expects NAME=ARG with a known NAME, got {item!r}")
-        scales[name] = value
+        for table in args.scales.values():
+            table[name] = value
+    return args
 
+
+def list_programs(args) -> None:
+    for c in _debian().commands("bench") if args.real else ():
+        line = " ".join([Path(c.program).name, *c.args]).replace("\n", "; ")
+        print(f"{c.name:15} real   {line[:100]}")
+    for n in args.kernels:
+        print(f"{n:11} {CATEGORY.get(n, 'other'):6} dynamic {SCALES['dynamic'].get(n, '-'):>5}"
+              f"  interp {SCALES['interp'].get(n, '-'):>3}  quick "
+              f"{QUICK_SCALES['dynamic'].get(n, '-'):>4}/{QUICK_SCALES['interp'].get(n, '-')}"
+              f"\n            {_header(n)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
     if args.list:
-        for c in _debian().commands("bench") if real else ():
-            line = " ".join([Path(c.program).name, *c.args]).replace("\n", "; ")
-            print(f"{c.name:15} real   {line[:100]}")
-        for n in kernels:
-            print(f"{n:11} {CATEGORY.get(n, 'other'):6} dynamic {SCALES['dynamic'].get(n, '-'):>5}"
-                  f"  interp {SCALES['interp'].get(n, '-'):>3}  quick "
-                  f"{QUICK_SCALES['dynamic'].get(n, '-'):>4}/{QUICK_SCALES['interp'].get(n, '-')}"
-                  f"\n            {_header(n)}")
+        list_programs(args)
         return 0
-    if not shutil.which(QEMU):
-        print(f"run.py: {QEMU} not found; it is the reference every run is compared with",
-              file=sys.stderr)
+    root = dbt_root()
+    try:
+        modes = check_modes(args.modes)
+        out = check_out(args.out)
+        if not shutil.which(QEMU):
+            raise SystemExit(f"run.py: {QEMU} not found; it is the reference every run is "
+                             "compared with")
+        caches = ("cold", "warm") if args.cache == "both" else (args.cache,)
+        cols = columns(modes, caches)
+        todo = plan(args, cols)
+    except SystemExit as exc:
+        print(exc, file=sys.stderr)
         return 1
-    statuses = [run_kernels(names, scales, args)] if names else []
-    if real_names:
-        statuses.append(run_real(real_names, args))
-    return 1 if 1 in statuses else max(statuses, default=0)
-
-
-def run_kernels(names: list[str], scales: dict, args) -> int:
-    """The C programs: exit status 0, 1 (an output differs) or 2 (a target missed)."""
-    binaries = build_all(names, args.native)
+    meta = report.describe(root, QEMU, _zig_version())
     byte_compile_dbt()
-    env = dict(os.environ)
-    rows = []
-    for name in names:
-        arg = scales.get(name, "1")
-        row = bench(name, arg, binaries, args, env)
-        nat = f", native {row['native_seconds']:.3f} s" if "native_seconds" in row else ""
-        print(f"{name} {arg}: dbt-vm {row['dbt_seconds']:.2f} s, qemu {row['qemu_seconds']:.3f} s"
-              f"{nat}, ratio {row['ratio']:.2f}{'' if row['same'] else ', OUTPUT DIFFERS'}",
-              file=sys.stderr, flush=True)
-        rows.append(row)
-
-    ok = [r for r in rows if r["same"]]           # a failed run has no meaningful time
-    fp = [r for r in ok if r["category"] == "fp"]
-    with_native = [r for r in ok if r.get("native_seconds")]
-    summary = {
-        "mode": args.mode, "repeat": args.repeat, "statistic": "best" if args.best else "median",
-        "quick": args.quick, "host": f"{platform.node()} {platform.machine()} "
-                                     f"{os.cpu_count()} cpus",
-        "load_average": os.getloadavg(),
-        "n_all": len(ok), "n_fp": len(fp), "n_failed": len(rows) - len(ok),
-        "geomean_all": geomean([r["ratio"] for r in ok]),
-        "geomean_fp": geomean([r["ratio"] for r in fp]),
-        "geomean_cpu_all": geomean([r["dbt_cpu"] / r["qemu_cpu"] for r in ok if r["qemu_cpu"]]),
-        "geomean_cpu_fp": geomean([r["dbt_cpu"] / r["qemu_cpu"] for r in fp if r["qemu_cpu"]]),
-        "geomean_qemu_native": geomean([r["qemu_seconds"] / r["native_seconds"]
-                                        for r in with_native]),
-        "geomean_dbt_native": geomean([r["dbt_seconds"] / r["native_seconds"]
-                                       for r in with_native]),
-        "cache": args.cache, "targets": {"all": targets(args)[0], "fp": targets(args)[1]},
-        "conclusive": not args.quick and not args.names and not args.scale,
-        "fixed_cost": fixed_cost(binaries, args, env),
-    }
-    summary["all_same"] = all(r["same"] for r in rows)
-    summary["targets_met"] = (summary["all_same"] and summary["geomean_all"] is not None
-                              and summary["geomean_all"] <= targets(args)[0]
-                              and (summary["geomean_fp"] is None
-                                   or summary["geomean_fp"] <= targets(args)[1]))
-    report(rows, summary, args)
-    if args.json:
-        Path(args.json).write_text(json.dumps({"summary": summary, "rows": rows}, indent=1))
-    if not summary["all_same"]:
+    doc = {"meta": meta, "columns": [c.key for c in cols],
+           "options": {"modes": modes, "cache": args.cache, "suite": args.suite,
+                       "repeat": args.repeat, "statistic": "best" if args.best else "median",
+                       "quick": args.quick, "scales": args.scales,
+                       "dbt_options": args.dbt_option, "native": args.native}}
+    doc["suites"] = run_plan(todo, args)
+    doc["summary"] = report.summarize(doc, SPEED_TARGETS, conclusive=not (
+        args.quick or args.names or args.scale))
+    try:
+        written = report.write(doc, out, args.json)
+    except OSError as exc:
+        print(f"run.py: cannot write the report: {exc}", file=sys.stderr)
         return 1
-    if args.mode != "interp" and summary["conclusive"] and not summary["targets_met"]:
-        return 2
-    return 0
+    report.console_summary(doc)
+    print(f"report: {', '.join(str(p) for p in written)}", file=sys.stderr)
+    if any(not p["same"] for programs in doc["suites"].values() for p in programs):
+        return 1
+    summary = doc["summary"]
+    return 2 if summary["conclusive"] and not all(v["met"] for v in summary["verdicts"]) else 0
 
 
 if __name__ == "__main__":
