@@ -88,8 +88,8 @@ class DynamicStats:
     __slots__ = ("regions", "hot_regions", "blocks_translated", "insns_translated",
                  "compile_seconds", "lift_seconds", "flushes", "exits", "interp_blocks",
                  "speculated", "speculated_used", "hot_ahead", "tier0_seconds",
-                 "warm_requests", "warm_seconds", "traces", "trace_blocks", "trace_insns", "traces_closed",
-                 "record_seconds")
+                 "warm_requests", "warm_seconds", "traces", "trace_blocks", "trace_insns",
+                 "traces_closed", "record_seconds")
 
     def __init__(self):
         self.regions = 0
@@ -228,14 +228,12 @@ class DynamicEngine:
             pc = regs[_PC]
             if left == 0:
                 self.stats.exits["miss"] += 1
-                if self.tier_up is not None and (pc in self.runs and self.code.get(pc) is None
-                                                 or not self._miss(pc)):
+                if self.tier_up is None:
+                    self._miss(pc)
+                elif pc in self.runs and self.code.get(pc) is None or not self._miss(pc):
                     reason, pc = self._tier0(pc)    # (a block tier 0 knows: straight there)
                     if reason != "jump":
                         return reason, pc
-                    continue
-                if self.tier_up is None:
-                    self._miss(pc)
                 continue
             if regs[_REASON] == REASON_HOT:
                 self.stats.exits["hot"] += 1
@@ -614,21 +612,13 @@ class DynamicEngine:
         keeps to one unit's code and stops at hot code (which it reaches through the
         dispatcher: traces link to each other there)."""
         key = None if self.units is None else self.units.key_of(pc)
-
-        def stop(p: int) -> bool:
-            if p in self.interp_only or p in self.pending_blocks:
-                return True
-            found = self.region_at(p)
-            return (found is not None and found.hot
-                    or self.units is not None and self.units.key_of(p) != key)
-
         interp = self.interp
 
         def step(p: int) -> tuple:
             reason, next_pc = self._interpret(p)
             return reason, next_pc, interp.debug[p][0]
         start = time.perf_counter()
-        trace = record_trace(pc, step, stop)
+        trace = record_trace(pc, step, lambda p: self._hot_stop(p, key))
         self.stats.record_seconds += time.perf_counter() - start
         blocks = trace.blocks
         region_id = self.store.new_id()
@@ -683,13 +673,7 @@ class DynamicEngine:
             key = None if self.units is None else self.units.key_of(pc)
 
             def stop(p):        # a block that never ran: if it ever does, the dispatcher finds
-                if p in self.interp_only or p not in ran or p in self.pending_blocks:
-                    return True  # it in tier 1 (or in a hot region being compiled); a hot
-                entry = self.region_at(p)   # block is reached through the dispatcher
-                # (measured: compiling hot blocks again into every hot region that reaches
-                # them costs more); and a region keeps to one unit's code
-                return (entry is not None and entry.hot
-                        or self.units is not None and self.units.key_of(p) != key)
+                return p not in ran or self._hot_stop(p, key)   # it in tier 1
 
             def lift(p):
                 block = known.get(p)
@@ -703,6 +687,17 @@ class DynamicEngine:
             return form_region(pc, lift, stop, limit, budget)
         finally:
             self.stats.lift_seconds += time.perf_counter() - start
+
+    def _hot_stop(self, p: int, key) -> bool:
+        """Whether hot code formed in the unit `key` leaves `p` to the dispatcher: a block the
+        interpreter runs, one in a hot region being compiled, a hot block (measured: compiling
+        hot blocks again into every hot region or trace that reaches them costs more), or
+        another unit's code."""
+        if p in self.interp_only or p in self.pending_blocks:
+            return True
+        entry = self.region_at(p)
+        return (entry is not None and entry.hot
+                or self.units is not None and self.units.key_of(p) != key)
 
     def _lift_traced(self, pc: int) -> Block:
         interp = self._interp
