@@ -10,9 +10,10 @@ are emitted (`dbt.ir.fold`): `b.add(x, 0)` returns x itself.
 from __future__ import annotations
 
 import keyword
+from typing import NamedTuple
 
 from ..state import LAYOUT
-from .block import Block, Const, Op, Temp, Value
+from .block import Block, Const, Op, Temp, Value, temp
 from .fold import fold_rule
 from .ops import FPENV, OPS, PURE, OpDef, TERMINATORS
 from .types import I64, Type, by_name
@@ -48,7 +49,7 @@ class IRBuilder:
     def get(self, field: str) -> Temp:
         """Read a state field (the most frequent op, so it skips the generic checks)."""
         t = LAYOUT[field].type
-        return self._append(Op("get", (), {"field": field, "type": t}, Temp(self.ntemps, t)))
+        return self._append(Op("get", (), {"field": field, "type": t}, temp(self.ntemps, t)))
 
     def set(self, value: Value, *, field: str) -> None:
         """Write a state field (frequent, so a Value operand skips the generic checks)."""
@@ -60,6 +61,54 @@ class IRBuilder:
         if not self.closed:
             raise IRError(f"block at {self.pc:#x} has no terminator")
         return Block(self.pc, self.ops, self.ninsns, self.end_pc, self.ntemps)
+
+    # -- templates: the ops of one guest instruction, made once, replayed -----------------------
+    def mark(self) -> tuple[int, int]:
+        """Where the ops of what is emitted next start (for `record`)."""
+        return len(self.ops), self.ntemps
+
+    def record(self, mark: tuple[int, int]) -> Template | None:
+        """The ops emitted since `mark` as a template that `replay` emits again in another
+        block (its temporaries renumbered), or None when they use a temporary made before
+        `mark` (they are not self-contained)."""
+        start, first = mark
+        ops, results = [], first
+        for op in self.ops[start:]:
+            if op.result is not None:
+                if op.result.id != results:
+                    return None                  # (results are numbered in order: never)
+                results += 1
+            args, remap = op.args, False
+            for arg in args:
+                if arg.__class__ is Temp:
+                    if arg.id < first:
+                        return None
+                    remap = True
+            if remap:       # a temporary as its index among the template's results
+                args = tuple([a.id - first if a.__class__ is Temp else a for a in args])
+            ops.append((op.name, args, op.attrs, None if op.result is None else op.result.type,
+                        remap))
+        return Template(tuple(ops), self.closed)
+
+    def replay(self, template: Template) -> None:
+        """Emit a template's ops (sharing its constants and attribute dicts, which no one
+        changes): what emitting them one by one gives, without the checks and the folding
+        that were done when it was recorded."""
+        if self.closed:
+            raise IRError(f"ops after the terminator of block {self.pc:#x}")
+        ops, first = self.ops, self.ntemps
+        temps: list[Temp] = []
+        for name, args, attrs, rtype, remap in template.ops:
+            if remap:
+                args = tuple([temps[a] if a.__class__ is int else a for a in args])
+            if rtype is None:
+                ops.append(Op(name, args, attrs, None))
+            else:
+                result = temp(first + len(temps), rtype)
+                temps.append(result)
+                ops.append(Op(name, args, attrs, result))
+        self.ntemps = first + len(temps)
+        self.closed = template.closes
 
     # -- generic emission ----------------------------------------------------------------------
     def emit(self, name: str, *args, **attrs) -> Temp | None:
@@ -88,7 +137,7 @@ class IRBuilder:
             rtype = attrs["type"]
         else:
             rtype = sig.result            # a fixed type, or None (no result)
-        op = Op(sig.name, values, attrs, None if rtype is None else Temp(self.ntemps, rtype))
+        op = Op(sig.name, values, attrs, None if rtype is None else temp(self.ntemps, rtype))
         if sig.fold is not None:
             value = sig.fold(op)
             if value is not None and value.type is rtype:
@@ -112,6 +161,14 @@ class IRBuilder:
         if op.name in TERMINATORS:
             self.closed = True
         return op.result
+
+
+class Template(NamedTuple):
+    """Ops recorded by `IRBuilder.record`: (name, args, attrs, result type or None, remap)
+    each, where a temporary argument is the index of the template op result it is (remap
+    says the args hold one), and whether the last one ends the block."""
+    ops: tuple
+    closes: bool
 
 
 _MISSING = object()

@@ -26,14 +26,36 @@ _F_FIELDS = tuple(f"f{r}" for r in range(32))
 
 
 class Ctx:
-    """What a `trans_*` function sees: the builder and the instruction's address."""
+    """What a `trans_*` function sees: the builder and the instruction's address.
 
-    __slots__ = ("b", "pc", "next_pc")
+    Reading `pc` or `next_pc` sets `pc_read`: the lifter reuses the IR of an instruction
+    word whose translation did not depend on where it stands (lifter.py, templates)."""
+
+    __slots__ = ("b", "_pc", "_next_pc", "pc_read")
 
     def __init__(self, b: IRBuilder):
         self.b = b
-        self.pc = 0
-        self.next_pc = 0
+        self._pc = 0
+        self._next_pc = 0
+        self.pc_read = False
+
+    @property
+    def pc(self) -> int:
+        self.pc_read = True
+        return self._pc
+
+    @pc.setter
+    def pc(self, value: int) -> None:
+        self._pc = value
+
+    @property
+    def next_pc(self) -> int:
+        self.pc_read = True
+        return self._next_pc
+
+    @next_pc.setter
+    def next_pc(self, value: int) -> None:
+        self._next_pc = value
 
     # -- integer registers ---------------------------------------------------------------------
     def x(self, r: int) -> Value:
