@@ -14,7 +14,7 @@ have put in its place.
 
 from __future__ import annotations
 
-from ..ir.block import Block, substitute
+from ..ir.block import Block, Temp, substitute
 from ..ir.fold import fold_address, fold_exit, fold_rule
 from ..ir.ops import OPS
 from .state_forwarding import _ACCRUES_FLAGS, _FLAGS_FIELD, drop_dead_sets
@@ -27,13 +27,22 @@ def optimize(block: Block) -> Block:
     known: dict[str, object] = {}         # state field -> the value it holds
     replace: dict[int, object] = {}       # temp id -> the value that replaces it
     addrs: dict[int, int] = {}            # temp id -> the guest code address it holds
+    written: set[str] = set()             # fields set so far
     out = []
-    sets = False
+    overwritten = False                   # a field set twice: only then can a set be dead
     rules = _RULES
     for op in block.ops:
-        if replace and op.args:
-            op = substitute(op, replace)
         name = op.name
+        if name == "insn":
+            out.append(op)
+            continue
+        args = op.args
+        if args and replace:
+            for arg in args:
+                if arg.__class__ is Temp and arg.id in replace:
+                    op = substitute(op, replace)
+                    args = op.args
+                    break
         if name == "get":
             field = op.attrs["field"]
             value = known.get(field)
@@ -42,10 +51,11 @@ def optimize(block: Block) -> Block:
                 continue
             known[field] = op.result
         elif name == "set":
-            known[op.attrs["field"]] = op.args[0]
-            sets = True
-        elif name == "insn":
-            pass
+            field = op.attrs["field"]
+            known[field] = args[0]
+            if field in written:
+                overwritten = True
+            written.add(field)
         else:
             if name in _ACCRUES_FLAGS:
                 known.pop(_FLAGS_FIELD, None)
@@ -65,6 +75,6 @@ def optimize(block: Block) -> Block:
                         replace[result.id] = value
                         continue
         out.append(op)
-    if sets:
+    if overwritten:
         out = drop_dead_sets(out)
     return Block(block.pc, out, block.ninsns, block.end_pc, block.ntemps)

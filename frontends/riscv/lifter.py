@@ -11,10 +11,13 @@ is done in two stages that cost little per instruction and can be timed apart:
   each instruction word is looked up in a memo of what the lifter made of it before (its
   `trans_` function and fields: a `Decoded`); a word seen for the first time goes through the
   decode tables. Decoding stops after an instruction that always ends a block (ENDS_BLOCK).
-- `lift_decoded`: each instruction's `trans_` function emits its IR. The IR of an instruction
-  whose `trans_` did not read its pc depends on its word alone: it is recorded once as a
-  template (IRBuilder.record) and replayed for the same word anywhere else (most words of real
-  code recur: a library's stack adjustments, moves, loads and stores of the same registers).
+- `lift_decoded`: each instruction's `trans_` function emits its IR, which depends on the
+  word alone but for attributes that are its pc plus a constant (branch targets, return
+  addresses: `Ctx.pc` is a `PcRelative`): it is recorded once as a template (IRBuilder.settle,
+  record) and replayed for the same word anywhere else, with those attributes recomputed
+  (most words of real code recur: a library's stack adjustments, moves, loads and stores of
+  the same registers, short branches). A `trans_` that reads its pc as a plain int
+  (`Ctx.exact_pc`) is run anew each time.
 """
 
 from __future__ import annotations
@@ -62,7 +65,7 @@ _decode = DEFAULT.decode          # all of RV64GC (the same as `decode.decode`)
 class Decoded:
     """What the lifter makes of one instruction word: its `trans_` function (None: illegal,
     or unfetchable when length is 0) and fields, whether it always ends a block, and the
-    template of its IR once it is known not to depend on the instruction's pc."""
+    template of its IR once it has been made (see `_translate`)."""
 
     __slots__ = ("trans", "args", "length", "ends", "template")
 
@@ -171,7 +174,7 @@ def lift_decoded(fetch: Fetch, decoded: DecodedBlock) -> Block:
             b.trap(kind=TRAP_FETCH if length == 0 else TRAP_ILLEGAL, pc=cur)
             break
         if entry.template is not None:
-            b.replay(entry.template)
+            b.replay(entry.template, cur)
         else:
             _translate(ctx, entry, cur)
         if b.closed:
@@ -184,14 +187,16 @@ def lift_decoded(fetch: Fetch, decoded: DecodedBlock) -> Block:
 
 
 def _translate(ctx: Ctx, entry: Decoded, pc: int) -> None:
-    """Run the instruction's `trans_`; keep its IR as the word's template if it did not
-    read the pc."""
+    """Run the instruction's `trans_`; keep its IR as the word's template unless it read
+    the pc as a plain int."""
     b = ctx.b
     mark = b.mark()
-    ctx._pc, ctx._next_pc, ctx.pc_read = pc, pc + entry.length, False
+    ctx._pc, ctx._next_pc = pc, pc + entry.length
+    ctx.pc_read = ctx.pc_relative = False
     entry.trans(ctx, entry.args)
+    patches = b.settle(mark) if ctx.pc_relative else None
     if not ctx.pc_read:
-        entry.template = b.record(mark)
+        entry.template = b.record(mark, patches)
 
 
 def lift_block(fetch: Fetch, pc: int, max_insns: int = MAX_INSNS) -> Block:

@@ -98,3 +98,54 @@ def test_constants_are_normalised_to_their_width():
     assert Const(1 << 64, I64).value == 0
     assert Const(1, I1) == Const(3, I1)
     assert Const(0x3FF0000000000000, F64).value == 0x3FF0000000000000
+
+
+# --- templates: record the ops of one guest instruction, replay them in another block ------------
+
+def test_replay_renumbers_temporaries_and_shares_constants():
+    from dbt.ir.builder import PcRelative
+    b = IRBuilder(0x1000)
+    b.insn(0x1000, 4)
+    mark = b.mark()
+    x = b.get("x5")
+    b.set(b.add(x, 7), field="x6")
+    b.pc_addr(addr=PcRelative(0x1000, 0) + 8)          # this pc + 8
+    template = b.record(mark, b.settle(mark))
+    assert template is not None and not template.closes
+    b.insn(0x1004, 4)
+    b.replay(template, 0x1004)
+    b.jump(target=0x1008)
+    text = repr(b.finish()).splitlines()
+    # the replayed copy: temporaries numbered on from the block's, attribute at its pc + 8
+    assert text[2:5] == ["    %0:i64 = get field=x5", "    %1:i64 = add %0, 7:i64",
+                         "    set %1, field=x6"]
+    assert text[5] == "    %2:i64 = pc_addr addr=0x1008"
+    assert text[7:10] == ["    %3:i64 = get field=x5", "    %4:i64 = add %3, 7:i64",
+                          "    set %4, field=x6"]
+    assert text[10] == "    %5:i64 = pc_addr addr=0x100c"
+
+
+def test_record_refuses_ops_that_use_earlier_temporaries():
+    b = IRBuilder(0x1000)
+    b.insn(0x1000, 4)
+    x = b.get("x5")
+    mark = b.mark()
+    b.set(b.add(x, 1), field="x5")
+    assert b.record(mark) is None
+
+
+def test_pc_relative_values_refuse_what_cannot_be_replayed():
+    from dbt.ir.builder import PcRelative
+    pc = PcRelative(0x1000, 0)
+    target = (pc + -8) & ((1 << 64) - 1)
+    assert isinstance(target, PcRelative) and (target.offset, target.masked) == (2**64 - 8, True)
+    for use in (lambda: pc & ~0xFFF, lambda: pc | 1, lambda: pc >> 12, lambda: pc < 5,
+                lambda: int(pc), lambda: f"{pc:#x}", lambda: pc == 0x1000, lambda: pc * 2):
+        with pytest.raises(TypeError):
+            use()
+    b = IRBuilder(0x1000)
+    b.insn(0x1000, 4)
+    mark = b.mark()
+    b.set(b.const(pc + 4), field="x1")           # (a constant cannot move with the code)
+    with pytest.raises(IRError):
+        b.settle(mark)
