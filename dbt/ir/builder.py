@@ -10,7 +10,6 @@ are emitted (`dbt.ir.fold`): `b.add(x, 0)` returns x itself.
 from __future__ import annotations
 
 import keyword
-from typing import NamedTuple
 
 from ..state import LAYOUT
 from .block import Block, Const, Op, Temp, Value, temp
@@ -77,79 +76,6 @@ class IRBuilder:
             raise IRError(f"block at {self.pc:#x} has no terminator")
         return Block(self.pc, self.ops, self.ninsns, self.end_pc, self.ntemps)
 
-    # -- templates: the ops of one guest instruction, made once, replayed -----------------------
-    def mark(self) -> tuple[int, int]:
-        """Where the ops of what is emitted next start (for `record`)."""
-        return len(self.ops), self.ntemps
-
-    def settle(self, mark: tuple[int, int]) -> dict[int, tuple]:
-        """Turn the `PcRelative` attribute values of the ops emitted since `mark` into plain
-        ints; returns, by op index from `mark`, the (attribute, offset, masked) of each, for
-        `record`. A pc-relative value in a constant is a frontend bug (use `pc_addr`)."""
-        start = mark[0]
-        patches: dict[int, tuple] = {}
-        for index, op in enumerate(self.ops[start:]):
-            for arg in op.args:
-                if arg.__class__ is Const and arg.value.__class__ is PcRelative:
-                    raise IRError(f"{op.name}: a pc-relative value in a constant")
-            attrs = op.attrs
-            found = [(key, v.offset, v.masked) for key, v in attrs.items()
-                     if v.__class__ is PcRelative]
-            if found:
-                for key, _, _ in found:
-                    attrs[key] = _plain(attrs[key])
-                patches[index] = tuple(found)
-        return patches
-
-    def record(self, mark: tuple[int, int], patches: dict | None = None) -> Template | None:
-        """The ops emitted since `mark` as a template that `replay` emits again in another
-        block (its temporaries renumbered, the attributes in `patches` (from `settle`)
-        computed from the pc it is replayed at), or None when they use a temporary made
-        before `mark` (they are not self-contained)."""
-        start, first = mark
-        ops, results = [], first
-        for index, op in enumerate(self.ops[start:]):
-            if op.result is not None:
-                if op.result.id != results:
-                    return None                  # (results are numbered in order: never)
-                results += 1
-            args, remap = op.args, False
-            for arg in args:
-                if arg.__class__ is Temp:
-                    if arg.id < first:
-                        return None
-                    remap = True
-            if remap:       # a temporary as its index among the template's results
-                args = tuple([a.id - first if a.__class__ is Temp else a for a in args])
-            ops.append((op.name, args, op.attrs, None if op.result is None else op.result.type,
-                        remap, patches.get(index) if patches else None))
-        return Template(tuple(ops), self.closed)
-
-    def replay(self, template: Template, pc: int = 0) -> None:
-        """Emit a template's ops (sharing its constants and attribute dicts, which no one
-        changes): what emitting them one by one gives, without the checks and the folding
-        that were done when it was recorded. Its pc-relative attributes are computed from
-        `pc`, the address of the instruction it is replayed for."""
-        if self.closed:
-            raise IRError(f"ops after the terminator of block {self.pc:#x}")
-        ops, first = self.ops, self.ntemps
-        temps: list[Temp] = []
-        for name, args, attrs, rtype, remap, patches in template.ops:
-            if remap:
-                args = tuple([temps[a] if a.__class__ is int else a for a in args])
-            if patches is not None:
-                attrs = dict(attrs)
-                for key, offset, masked in patches:
-                    attrs[key] = (pc + offset) & _MASK64 if masked else pc + offset
-            if rtype is None:
-                ops.append(Op(name, args, attrs, None))
-            else:
-                result = temp(first + len(temps), rtype)
-                temps.append(result)
-                ops.append(Op(name, args, attrs, result))
-        self.ntemps = first + len(temps)
-        self.closed = template.closes
-
     # -- generic emission ----------------------------------------------------------------------
     def emit(self, name: str, *args, **attrs) -> Temp | None:
         sig = _SIGNATURES.get(name)
@@ -190,71 +116,6 @@ class IRBuilder:
         elif sig.terminates:
             self.closed = True
         return op.result
-
-
-class Template(NamedTuple):
-    """Ops recorded by `IRBuilder.record`: (name, args, attrs, result type or None, remap,
-    patches) each, where a temporary argument is the index of the template op result it is
-    (remap says the args hold one) and patches are the pc-relative attributes
-    ((name, offset, masked), ...) or None; and whether the last op ends the block."""
-    ops: tuple
-    closes: bool
-
-
-_MASK64 = (1 << 64) - 1
-
-
-class PcRelative(int):
-    """An attribute value that is a guest instruction's pc plus a constant (a branch target,
-    a return address), as a frontend gives it its pc: then the instruction's IR can be
-    recorded once and replayed at any pc (`settle`, `record`, `replay`). Adding or
-    subtracting an int and masking to 64 bits keep it one; any other use raises TypeError,
-    as a value that is some other function of the pc could not be replayed (a frontend
-    that needs one reads the pc as a plain int, and the instruction gets no template)."""
-
-    def __new__(cls, value: int, offset: int, masked: bool = False):
-        self = super().__new__(cls, value)
-        self.offset, self.masked = offset, masked
-        return self
-
-    def __add__(self, other):
-        if other.__class__ is not int:
-            return _opaque(self)
-        return PcRelative(_plain(self) + other, self.offset + other, False)
-
-    __radd__ = __add__
-
-    def __sub__(self, other):
-        if other.__class__ is not int:
-            return _opaque(self)
-        return PcRelative(_plain(self) - other, self.offset - other, False)
-
-    def __and__(self, other):
-        if other.__class__ is not int or other != _MASK64:
-            return _opaque(self)
-        return PcRelative(_plain(self) & _MASK64, self.offset & _MASK64, True)
-
-    __rand__ = __and__
-
-
-_plain = int.__int__                    # the int a PcRelative is (its own __int__ raises)
-
-
-def _opaque(value: PcRelative, *args):
-    raise TypeError(f"a pc-relative value ({_plain(value):#x}) can only be offset by an int "
-                    f"or masked to 64 bits (read the pc as an int for anything else)")
-
-
-for _dunder in ("__rsub__", "__or__", "__ror__", "__xor__", "__rxor__", "__lshift__",
-                "__rlshift__", "__rshift__", "__rrshift__", "__mul__", "__rmul__",
-                "__floordiv__", "__rfloordiv__", "__mod__", "__rmod__", "__truediv__",
-                "__rtruediv__", "__pow__", "__rpow__", "__neg__", "__pos__", "__invert__",
-                "__abs__", "__lt__", "__le__", "__gt__", "__ge__", "__divmod__",
-                "__rdivmod__", "__eq__", "__ne__", "__hash__", "__bool__", "__int__",
-                "__index__", "__float__", "__format__", "__str__", "__round__", "__trunc__",
-                "__floor__", "__ceil__"):
-    setattr(PcRelative, _dunder, _opaque)
-
 
 
 _GET_ATTRS: dict[str, dict] = {}     # field -> the attrs of its `get`s

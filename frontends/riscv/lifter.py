@@ -11,13 +11,10 @@ is done in two stages that cost little per instruction and can be timed apart:
   each instruction word is looked up in a memo of what the lifter made of it before (its
   `trans_` function and fields: a `Decoded`); a word seen for the first time goes through the
   decode tables. Decoding stops after an instruction that always ends a block (ENDS_BLOCK).
-- `lift_decoded`: each instruction's `trans_` function emits its IR, which depends on the
-  word alone but for attributes that are its pc plus a constant (branch targets, return
-  addresses: `Ctx.pc` is a `PcRelative`): it is recorded once as a template (IRBuilder.settle,
-  record) and replayed for the same word anywhere else, with those attributes recomputed
-  (most words of real code recur: a library's stack adjustments, moves, loads and stores of
-  the same registers, short branches). A `trans_` that reads its pc as a plain int
-  (`Ctx.exact_pc`) is run anew each time.
+- `lift_decoded`: each instruction's `trans_` function emits its IR through the builder.
+
+(Replaying a recorded template of each word's IR instead of running its `trans_` again was
+tried and measured slower: the cost is in making the IR objects, which a replay makes too.)
 """
 
 from __future__ import annotations
@@ -64,14 +61,12 @@ _decode = DEFAULT.decode          # all of RV64GC (the same as `decode.decode`)
 
 class Decoded:
     """What the lifter makes of one instruction word: its `trans_` function (None: illegal,
-    or unfetchable when length is 0) and fields, whether it always ends a block, and the
-    template of its IR once it has been made (see `_translate`)."""
+    or unfetchable when length is 0) and fields, and whether it always ends a block."""
 
-    __slots__ = ("trans", "args", "length", "ends", "template")
+    __slots__ = ("trans", "args", "length", "ends")
 
     def __init__(self, trans, args, length: int, ends: bool):
         self.trans, self.args, self.length, self.ends = trans, args, length, ends
-        self.template = None
 
 
 class DecodedBlock(NamedTuple):
@@ -87,7 +82,7 @@ _WORD = struct.Struct("<I").unpack_from
 
 
 def reset_caches() -> None:
-    """Forget every word's decoding and template (as a new process starts)."""
+    """Forget every word's decoding (as a new process starts)."""
     _MEMO.clear()
 
 
@@ -173,10 +168,8 @@ def lift_decoded(fetch: Fetch, decoded: DecodedBlock) -> Block:
         if entry.trans is None:
             b.trap(kind=TRAP_FETCH if length == 0 else TRAP_ILLEGAL, pc=cur)
             break
-        if entry.template is not None:
-            b.replay(entry.template, cur)
-        else:
-            _translate(ctx, entry, cur)
+        ctx.pc, ctx.next_pc = cur, cur + length
+        entry.trans(ctx, entry.args)
         if b.closed:
             break
         cur += length
@@ -184,19 +177,6 @@ def lift_decoded(fetch: Fetch, decoded: DecodedBlock) -> Block:
             b.jump(target=cur)
             break
     return b.finish()
-
-
-def _translate(ctx: Ctx, entry: Decoded, pc: int) -> None:
-    """Run the instruction's `trans_`; keep its IR as the word's template unless it read
-    the pc as a plain int."""
-    b = ctx.b
-    mark = b.mark()
-    ctx._pc, ctx._next_pc = pc, pc + entry.length
-    ctx.pc_read = ctx.pc_relative = False
-    entry.trans(ctx, entry.args)
-    patches = b.settle(mark) if ctx.pc_relative else None
-    if not ctx.pc_read:
-        entry.template = b.record(mark, patches)
 
 
 def lift_block(fetch: Fetch, pc: int, max_insns: int = MAX_INSNS) -> Block:

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from dbt.ir.block import Const, Value
-from dbt.ir.builder import IRBuilder, PcRelative
+from dbt.ir.builder import IRBuilder
 from dbt.ir.types import F32, F64, I32, I64, Type
 
 XLEN_MASK = (1 << 64) - 1
@@ -27,43 +27,14 @@ _ZERO = Const(0, I64)                    # (constants are immutable: one serves 
 
 
 class Ctx:
-    """What a `trans_*` function sees: the builder and the instruction's address.
+    """What a `trans_*` function sees: the builder and the instruction's address."""
 
-    `pc` and `next_pc` are `PcRelative` ints: offset by an int and masked to 64 bits they
-    stay attribute values that the lifter's template of the word recomputes wherever it is
-    replayed (lifter.py). `exact_pc()` is the address as a plain int, for any other use;
-    reading it sets `pc_read`, and the instruction's IR is then made anew at each pc."""
-
-    __slots__ = ("b", "_pc", "_next_pc", "pc_read", "pc_relative")
+    __slots__ = ("b", "pc", "next_pc")
 
     def __init__(self, b: IRBuilder):
         self.b = b
-        self._pc = 0
-        self._next_pc = 0
-        self.pc_read = False
-        self.pc_relative = False
-
-    @property
-    def pc(self) -> int:
-        self.pc_relative = True
-        return PcRelative(self._pc, 0)
-
-    @pc.setter
-    def pc(self, value: int) -> None:
-        self._pc = value
-
-    @property
-    def next_pc(self) -> int:
-        self.pc_relative = True
-        return PcRelative(self._next_pc, self._next_pc - self._pc)
-
-    @next_pc.setter
-    def next_pc(self, value: int) -> None:
-        self._next_pc = value
-
-    def exact_pc(self) -> int:
-        self.pc_read = True
-        return self._pc
+        self.pc = 0
+        self.next_pc = 0
 
     # -- integer registers ---------------------------------------------------------------------
     def x(self, r: int) -> Value:

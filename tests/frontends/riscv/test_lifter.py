@@ -84,10 +84,9 @@ def test_unfetchable_code_traps_only_when_reached():
     assert block.exit.name == "trap" and block.exit.attrs["kind"] == TRAP_FETCH
 
 
-# --- the two stages, the word memo and the templates -------------------------------------------
-# A word's IR is made once by its trans_ function and replayed from a template afterwards
-# (lifter.py): the oracle of every test below is the same block lifted with the memo emptied
-# first, i.e. every instruction translated by its trans_ function as written.
+# --- the two stages and the word memo -----------------------------------------------------------
+# What the lifter makes of each instruction word is remembered (lifter.py): the oracle of the
+# tests below is the same block lifted with the memo emptied first, every word decoded anew.
 
 HELLO = Path(__file__).resolve().parents[3] / "examples" / "hello-rv64"
 
@@ -98,10 +97,8 @@ def _fresh(fetch, pc: int) -> str:
 
 
 @pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: p.name)
-def test_a_replayed_template_gives_what_trans_gives(pattern):
-    # the same instruction twice in a block, then in another block at another pc: the
-    # second and later copies come from the template (or, if its IR reads the pc, are
-    # translated again), with their temporaries numbered on from the block's
+def test_a_remembered_word_lifts_as_a_new_one(pattern):
+    # the same instruction twice in a block, then in another block at another pc
     word, _ = _decode_tests().canonical_encoding(pattern)
     length = 2 if pattern in rv.DEFAULT.dec16.patterns.values() else 4
     code = word.to_bytes(length, "little") * 2 + (0x13).to_bytes(4, "little") * 2
@@ -127,9 +124,9 @@ def test_random_code_lifts_the_same_with_a_warm_memo(words):
         assert repr(optimize(block)) == repr(fold_block(forward_state(block)))
 
 
-def test_templates_renumber_temporaries():
-    # addi a0,a0,1 twice: the second is the first's template, its temporaries numbered
-    # after the first's (each reads a0 afresh: forwarding is the passes' job)
+def test_a_word_twice_in_a_block_numbers_its_temporaries_on():
+    # addi a0,a0,1 twice (the second from the memo): its temporaries numbered after the
+    # first's, and each reads a0 afresh (forwarding is the passes' job)
     code = bytes.fromhex("13051500") * 2 + bytes.fromhex("67800000")      # ... ; ret
     reset_caches()
     text = repr(lift_block(_fetcher(code), PC))
