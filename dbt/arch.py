@@ -20,8 +20,9 @@ MACHINE_NAMES = {3: "x86 (EM_386)", 8: "MIPS", 20: "PowerPC", 40: "ARM (EM_ARM)"
 
 
 class Arch(namedtuple("Arch", "name elf_machine lift decode_at disasm_line syscall_abi "
-                             "stack_pointer hwcap initial_fields sysroot multiarch",
-                       defaults=((), None, ""))):
+                             "stack_pointer hwcap initial_fields sysroot multiarch "
+                             "decode_block lift_decoded",
+                       defaults=((), None, "", None, None))):
     """A guest ISA:
 
     name             e.g. "riscv64"
@@ -35,6 +36,9 @@ class Arch(namedtuple("Arch", "name elf_machine lift decode_at disasm_line sysca
     initial_fields   (field, value) pairs set before the first instruction
     sysroot          the Debian cross sysroot of dynamically linked programs
     multiarch        Debian's multiarch triplet (library folders of a sysroot)
+    decode_block     decode_block(fetch, pc) -> the decoded instructions of the block at pc
+    lift_decoded     lift_decoded(fetch, decoded) -> Block: `lift` in two stages, which the
+                     runtime times apart (--stats); None: `lift` in one
     """
     __slots__ = ()
 

@@ -10,7 +10,8 @@ start-up and dbt-vm's imports come before):
   syscalls (mmap, munmap, mprotect, brk, mremap, madvise); the check of each guest access
   is inline in generated code (or in the interpreter's) and is part of execution;
 - translation: decoding, lifting, IR passes, lowering, LLVM, linking and placing code (in
-  the static mode also what was translated before the run, if it was translated then);
+  the static mode also what was translated before the run, if it was translated then); the
+  first three are also given apart, per guest instruction lifted;
 - execution: running guest code (native or interpreted), and the dispatcher;
 - syscalls: the syscall layer, but the memory-management syscalls.
 """
@@ -45,11 +46,33 @@ def collect(machine) -> dict:
         "execute s": execute,
         "syscalls s": kernel.stats.seconds,
         "syscalls": kernel.stats.calls,
+        **_frontend(stats),
         **_dynamic(engine),
     }
     if "tier 0 execution s" in out:             # (the auto mode: the rest ran natively)
         out["native code execution s"] = max(execute - out["tier 0 execution s"], 0.0)
     return out
+
+
+def _frontend(stats) -> dict:
+    """The start of every translation, in every mode: decoding guest instructions, lifting
+    them to IR and the IR passes (blocks lifted in this process; part of translation s), and
+    the one-time cost of making the frontend ready (imports, building its decode tables)."""
+    insns = stats.lifted_insns
+
+    def per_insn(seconds: float) -> float:
+        return seconds / insns * 1e6 if insns else 0.0
+    return {
+        "frontend set-up s": stats.setup_seconds,
+        "blocks lifted": stats.lifted_blocks,
+        "guest insns lifted": insns,
+        "decode s": stats.decode_seconds,
+        "decode us per guest insn": per_insn(stats.decode_seconds),
+        "lift s": stats.lift_seconds,
+        "lift us per guest insn": per_insn(stats.lift_seconds),
+        "IR passes s": stats.pass_seconds,
+        "IR passes us per guest insn": per_insn(stats.pass_seconds),
+    }
 
 
 def _dynamic(engine) -> dict:
@@ -138,8 +161,9 @@ def _tiers(engine, stats) -> dict:
 # = the syscall layer with guest memory).
 _JSON_ONLY = frozenset({"load s", "decode+lift s", "execute s", "syscalls s"})
 # The first key of each group of the table (a line goes before it).
-_GROUPS = frozenset({"guest instructions", "regions compiled", "guest files run",
-                     "static coverage %", "tier 0 threshold (runs)", "traces formed"})
+_GROUPS = frozenset({"guest instructions", "frontend set-up s", "regions compiled",
+                     "guest files run", "static coverage %", "tier 0 threshold (runs)",
+                     "traces formed"})
 
 
 def print_stats(machine, stream) -> None:

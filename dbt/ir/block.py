@@ -53,6 +53,21 @@ class Temp(Value):
         return f"%{self.id}"
 
 
+def temp(id: int, type: Type) -> Temp:
+    """Temporary `id` of `type`, one shared object per (id, type): a temporary is immutable
+    and known by its id, so blocks can share them, which spares an allocation per op and the
+    garbage collector the work of tracking it (every lifted block's IR lives on)."""
+    try:
+        return _TEMPS[type][id]
+    except (KeyError, IndexError):
+        pool = _TEMPS.setdefault(type, [])
+        pool.extend(Temp(i, type) for i in range(len(pool), id + 1))
+        return pool[id]
+
+
+_TEMPS: dict[Type, list[Temp]] = {}
+
+
 class Op:
     """One IR operation. `attrs` holds the static attributes named by the op table."""
 

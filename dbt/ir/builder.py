@@ -12,7 +12,7 @@ from __future__ import annotations
 import keyword
 
 from ..state import LAYOUT
-from .block import Block, Const, Op, Temp, Value
+from .block import Block, Const, Op, Temp, Value, temp
 from .fold import fold_rule
 from .ops import FPENV, OPS, PURE, OpDef, TERMINATORS
 from .types import I64, Type, by_name
@@ -38,7 +38,9 @@ class IRBuilder:
     # -- structure ------------------------------------------------------------------------------
     def insn(self, pc: int, length: int) -> None:
         """Open a guest instruction: every op until the next marker belongs to it."""
-        self._append(Op("insn", (), {"pc": pc, "length": length}, None))
+        if self.closed:
+            raise IRError(f"op insn after the terminator of block {self.pc:#x}")
+        self.ops.append(Op("insn", (), {"pc": pc, "length": length}, None))
         self.ninsns += 1
         self.end_pc = pc + length
 
@@ -46,15 +48,28 @@ class IRBuilder:
         return Const(value, type)
 
     def get(self, field: str) -> Temp:
-        """Read a state field (the most frequent op, so it skips the generic checks)."""
-        t = LAYOUT[field].type
-        return self._append(Op("get", (), {"field": field, "type": t}, Temp(self.ntemps, t)))
+        """Read a state field (the most frequent op, so it skips the generic checks; the ops
+        of a field share one attribute dict, as ops never change theirs)."""
+        attrs = _GET_ATTRS.get(field)
+        if attrs is None:
+            attrs = _GET_ATTRS[field] = {"field": field, "type": LAYOUT[field].type}
+        if self.closed:
+            raise IRError(f"op get after the terminator of block {self.pc:#x}")
+        result = temp(self.ntemps, attrs["type"])
+        self.ops.append(Op("get", (), attrs, result))
+        self.ntemps += 1
+        return result
 
     def set(self, value: Value, *, field: str) -> None:
         """Write a state field (frequent, so a Value operand skips the generic checks)."""
-        if not isinstance(value, Value):
+        if not isinstance(value, Value) or field not in LAYOUT:
             return self._emit(_SIGNATURES["set"], (value,), {"field": field})   # (an error)
-        self._append(Op("set", (value,), {"field": field}, None))
+        attrs = _SET_ATTRS.get(field)
+        if attrs is None:
+            attrs = _SET_ATTRS[field] = {"field": field}
+        if self.closed:
+            raise IRError(f"op set after the terminator of block {self.pc:#x}")
+        self.ops.append(Op("set", (value,), attrs, None))
 
     def finish(self) -> Block:
         if not self.closed:
@@ -88,12 +103,12 @@ class IRBuilder:
             rtype = attrs["type"]
         else:
             rtype = sig.result            # a fixed type, or None (no result)
-        op = Op(sig.name, values, attrs, None if rtype is None else Temp(self.ntemps, rtype))
+        op = Op(sig.name, values, attrs, None if rtype is None else temp(self.ntemps, rtype))
         if sig.fold is not None:
             value = sig.fold(op)
             if value is not None and value.type is rtype:
                 return value
-        if self.closed:                   # (as `_append`, written out: this is the hot path)
+        if self.closed:
             raise IRError(f"op {op.name} after the terminator of block {self.pc:#x}")
         self.ops.append(op)
         if rtype is not None:
@@ -102,18 +117,9 @@ class IRBuilder:
             self.closed = True
         return op.result
 
-    def _append(self, op: Op) -> Temp | None:
-        """Add an op (its result is the next temporary); returns its result."""
-        if self.closed:
-            raise IRError(f"op {op.name} after the terminator of block {self.pc:#x}")
-        self.ops.append(op)
-        if op.result is not None:
-            self.ntemps += 1
-        if op.name in TERMINATORS:
-            self.closed = True
-        return op.result
 
-
+_GET_ATTRS: dict[str, dict] = {}     # field -> the attrs of its `get`s
+_SET_ATTRS: dict[str, dict] = {}     # field -> the attrs of its `set`s
 _MISSING = object()
 _DEFAULT_ATTRS = {"align": False}
 

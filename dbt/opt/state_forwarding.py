@@ -19,7 +19,7 @@ _FLAGS_FIELD = "fpflags"
 
 def forward_state(block: Block) -> Block:
     ops = _forward_gets(block.ops)
-    ops = _drop_dead_sets(ops)
+    ops = drop_dead_sets(ops)
     return Block(block.pc, ops, block.ninsns, block.end_pc, block.ntemps)
 
 
@@ -49,7 +49,7 @@ def _forward_gets(ops: list[Op]) -> list[Op]:
     return out
 
 
-def _drop_dead_sets(ops: list[Op]) -> list[Op]:
+def drop_dead_sets(ops: list[Op]) -> list[Op]:
     dead: set[int] = set()
     pending: dict[str, int] = {}          # field -> index of its last set not yet read
     for index, op in enumerate(ops):

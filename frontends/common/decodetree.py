@@ -363,10 +363,12 @@ def _make_pattern(p: _Parser, loc: Loc, name: str, trans: str, bits: str | None,
         raise DecodeTreeError(f"{loc}: pattern {name}: bit {missing} is '.' but no field "
                               f"reads it (use '-' for ignored bits)")
     argtype = _argtype(argset or f"{name}_args", args)
-    getters = [_getter(fields[a], p.functions) for a in args]
-    may_reject = any(isinstance(fields[a], Field) and fields[a].func is not None for a in args)
+    layout = tuple(fields[a] if isinstance(fields[a], int)
+                   else (fields[a].pieces, fields[a].signed, fields[a].func) for a in args)
+    extract = _extractor(argtype, layout, tuple(p.functions.get(f[2]) if type(f) is tuple
+                                                else None for f in layout))
     return Pattern(name, trans, loc, mask, value, ignored, {a: fields[a] for a in args},
-                   argset or "", argtype, _extractor(argtype, getters, may_reject))
+                   argset or "", argtype, extract)
 
 
 def _check_args(p: _Parser, loc: Loc, name: str, fields: dict, argset: str | None):
@@ -392,50 +394,43 @@ def _split_function(spec) -> tuple[Callable, Callable | None]:
     return tuple(spec) if isinstance(spec, (tuple, list)) else (spec, None)
 
 
-def _getter(spec: Field | int, functions: Mapping[str, object]) -> Callable[[int], int | None]:
-    if isinstance(spec, int):
-        return lambda insn, c=spec: c
-    raw = _compile_raw(spec)
-    if spec.func is None:
-        return raw
-    fn = _split_function(functions[spec.func])[0]
-    return lambda insn: fn(raw(insn))
+@functools.lru_cache(maxsize=None)
+def _extractor(argtype: type, layout: tuple, functions: tuple) -> Callable[[int], tuple | None]:
+    """The function that extracts a pattern's arguments from a word (None if a post-function
+    rejects it), generated as Python source: every field inline, no call per field. Patterns
+    of one format share it (`layout`: per argument a constant or (pieces, signed, function
+    name); `functions`: the post-functions, by position)."""
+    ns: dict[str, object] = {"new": tuple.__new__, "argtype": argtype}
+    body, values = ["def extract(insn):"], []
+    for i, spec in enumerate(layout):
+        if isinstance(spec, int):
+            values.append(repr(spec))
+            continue
+        pieces, signed, func = spec
+        body.append(f"    v{i} = {_raw_source(pieces, signed)}")
+        if func is not None:
+            ns[f"f{i}"] = _split_function(functions[i])[0]
+            body += [f"    v{i} = f{i}(v{i})", f"    if v{i} is None:", "        return None"]
+        values.append(f"v{i}")
+    body.append(f"    return new(argtype, ({''.join(v + ', ' for v in values)}))")
+    exec("\n".join(body), ns)
+    return ns["extract"]
 
 
-def _compile_raw(field: Field) -> Callable[[int], int]:
-    """A fast extractor of the field's raw value (the same as ``field.raw``)."""
-    width = field.width
-    sign = 1 << (width - 1) if field.signed else 0
-    if len(field.pieces) == 1:
-        pos, length = field.pieces[0]
-        ones = (1 << length) - 1
-        if not sign:
-            return lambda insn: (insn >> pos) & ones
-        return lambda insn: (((insn >> pos) & ones) ^ sign) - sign
-    # each piece lands at the total length of the pieces after it
-    parts, dest = [], width
-    for pos, length in field.pieces:
+def _raw_source(pieces: tuple, signed: bool) -> str:
+    """An expression of `insn` for a field's raw value (the same as ``Field.raw``): each
+    piece lands at the total length of the pieces after it."""
+    parts, dest = [], sum(length for _, length in pieces)
+    width = dest
+    for pos, length in pieces:
         dest -= length
-        parts.append((pos, (1 << length) - 1, dest))
-    parts = tuple(parts)
-
-    def raw(insn: int) -> int:
-        value = 0
-        for pos, ones, dest in parts:
-            value |= ((insn >> pos) & ones) << dest
-        return (value ^ sign) - sign
-    return raw
-
-
-def _extractor(argtype: type, getters: list, may_reject: bool) -> Callable[[int], tuple | None]:
-    make = functools.partial(tuple.__new__, argtype)     # argtype._make, without its checks
-    if not may_reject:
-        return lambda insn: make([g(insn) for g in getters])
-
-    def extract(insn: int):
-        values = [g(insn) for g in getters]
-        return None if None in values else make(values)
-    return extract
+        part = f"((insn >> {pos}) & {(1 << length) - 1:#x})"
+        parts.append(f"({part} << {dest})" if dest else part)
+    value = " | ".join(parts)
+    if not signed:
+        return value
+    sign = 1 << (width - 1)
+    return f"((({value}) ^ {sign:#x}) - {sign:#x})"
 
 
 # --------------------------------------------------------------------------- checking

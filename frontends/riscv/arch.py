@@ -13,6 +13,16 @@ def lift_block(fetch, pc):
     return lift_block(fetch, pc)
 
 
+def decode_block(fetch, pc):
+    from .lifter import decode_block
+    return decode_block(fetch, pc)
+
+
+def lift_decoded(fetch, decoded):
+    from .lifter import lift_decoded
+    return lift_decoded(fetch, decoded)
+
+
 def fetch_insn(fetch, pc):
     from .lifter import fetch_insn
     return fetch_insn(fetch, pc)
@@ -40,4 +50,6 @@ ARCH = Arch(
     hwcap=_hwcap("imafdc"),
     sysroot="/usr/riscv64-linux-gnu",       # Debian's libc6-riscv64-cross (gcc-riscv64-linux-gnu)
     multiarch="riscv64-linux-gnu",
+    decode_block=decode_block,
+    lift_decoded=lift_decoded,
 )

@@ -131,6 +131,13 @@ class RiscvDecoder:
         name, mnemonic, args = decoded
         return Insn(name, mnemonic, args, length, word, pc)
 
+    def decode_fields(self, word: int, length: int) -> tuple | None:
+        """(name, mnemonic, args) of a 2- or 4-byte word (bits above ``8 * length`` clear),
+        None for illegal or reserved encodings; not remembered (the lifter keeps its own
+        memo of what it makes of each word)."""
+        dec = self.dec32 if length == 4 else self.dec16 if length == 2 else None
+        return None if dec is None else self._decode_word(dec, word)
+
     def _decode_word(self, dec: decodetree.Decoder, word: int) -> tuple | None:
         """(name, mnemonic, args) of a word, None for illegal or reserved encodings."""
         hit = dec.decode(word)

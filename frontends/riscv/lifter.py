@@ -3,11 +3,24 @@
 A block ends at the first control transfer, syscall or trap, or after MAX_INSNS instructions.
 An instruction that cannot be fetched (unmapped or non-executable page) or decoded ends the
 block with a trap, which only fires if execution really reaches it.
+
+Lifting is on the start-up path of every program (tens of thousands of distinct blocks), so it
+is done in two stages that cost little per instruction and can be timed apart:
+
+- `decode_block`: the block's bytes are fetched a chunk at a time (never across a page) and
+  each instruction word is looked up in a memo of what the lifter made of it before (its
+  `trans_` function and fields: a `Decoded`); a word seen for the first time goes through the
+  decode tables. Decoding stops after an instruction that always ends a block (ENDS_BLOCK).
+- `lift_decoded`: each instruction's `trans_` function emits its IR through the builder.
+
+(Replaying a recorded template of each word's IR instead of running its `trans_` again was
+tried and measured slower: the cost is in making the IR objects, which a replay makes too.)
 """
 
 from __future__ import annotations
 
-from typing import Callable
+import struct
+from typing import Callable, NamedTuple
 
 from dbt.ir.block import Block
 from dbt.ir.builder import IRBuilder
@@ -19,6 +32,15 @@ from .regs import Ctx
 
 MAX_INSNS = 64
 Fetch = Callable[[int, int], "bytes | None"]
+
+#: Instructions whose `trans_` always ends the block: decoding stops after them. (Others may
+#: end it too, e.g. an access to a CSR that does not exist: the lifter stops there and the
+#: rest of what was decoded goes unused; one named here that did not would be decoded on.)
+ENDS_BLOCK = frozenset({"jal", "jalr", "beq", "bne", "blt", "bge", "bltu", "bgeu",
+                        "ecall", "ebreak", "fence_i"})
+_PAGE = 4096              # a chunk of code is fetched within one page: the next may be unmapped
+_CHUNK = 64               # bytes fetched at a time (a block is 4-5 instructions on average)
+_MEMO_LIMIT = 1 << 17     # words remembered before the memo starts over
 
 
 def _handlers() -> dict:
@@ -37,6 +59,130 @@ TRANS = _handlers()
 _decode = DEFAULT.decode          # all of RV64GC (the same as `decode.decode`)
 
 
+class Decoded:
+    """What the lifter makes of one instruction word: its `trans_` function (None: illegal,
+    or unfetchable when length is 0) and fields, and whether it always ends a block."""
+
+    __slots__ = ("trans", "args", "length", "ends")
+
+    def __init__(self, trans, args, length: int, ends: bool):
+        self.trans, self.args, self.length, self.ends = trans, args, length, ends
+
+
+class DecodedBlock(NamedTuple):
+    pc: int
+    insns: list           # Decoded, one per instruction from pc on
+    max_insns: int
+
+
+_ILLEGAL = {2: Decoded(None, None, 2, True), 4: Decoded(None, None, 4, True)}
+_UNFETCHABLE = Decoded(None, None, 0, True)
+_MEMO: dict[int, Decoded] = {}    # instruction word (2 or 4 bytes, told by its low bits) -> it
+_WORD = struct.Struct("<I").unpack_from
+
+
+def reset_caches() -> None:
+    """Forget every word's decoding (as a new process starts)."""
+    _MEMO.clear()
+
+
+def _decoded(word: int) -> Decoded:
+    """The Decoded of a word not in the memo yet (bits above its length clear)."""
+    length = 4 if word & 3 == 3 else 2
+    hit = DEFAULT.decode_fields(word, length)
+    if hit is None:
+        entry = _ILLEGAL[length]
+    else:
+        entry = Decoded(TRANS[hit[0]], hit[2], length, hit[0] in ENDS_BLOCK)
+    if len(_MEMO) >= _MEMO_LIMIT:
+        _MEMO.clear()
+    _MEMO[word] = entry
+    return entry
+
+
+def _decode_one(fetch: Fetch, pc: int) -> Decoded:
+    """The instruction at pc fetched on its own (at the end of a page or of what the fetch
+    function gives): the rules of `fetch_insn`."""
+    raw = fetch(pc, 4)
+    if raw is None:
+        raw = fetch(pc, 2)              # a compressed instruction may end the code
+        if raw is None:
+            return _UNFETCHABLE
+    word = int.from_bytes(raw, "little")
+    if insn_length(word & 0xFFFF) == 2:
+        word &= 0xFFFF
+    elif len(raw) < 4:
+        return _UNFETCHABLE
+    else:
+        word &= 0xFFFFFFFF
+    return _MEMO.get(word) or _decoded(word)
+
+
+def decode_block(fetch: Fetch, pc: int, max_insns: int = MAX_INSNS) -> DecodedBlock:
+    """The instructions of the block at pc, up to one that ends a block (or one that cannot
+    be fetched or decoded), at most max_insns."""
+    insns: list[Decoded] = []
+    memo = _MEMO
+    cur = base = pc
+    code = b""
+    while len(insns) < max_insns:
+        off = cur - base
+        if off + 4 > len(code):          # a new chunk, up to the end of the page
+            base, off = cur, 0
+            size = min(_CHUNK, _PAGE - (cur & (_PAGE - 1)))
+            code = (fetch(cur, size) or b"") if size >= 4 else b""
+        if len(code) >= off + 4:
+            word = _WORD(code, off)[0]
+            if word & 3 != 3:
+                word &= 0xFFFF
+            entry = memo.get(word) or _decoded(word)
+        else:
+            entry = _decode_one(fetch, cur)
+            code = b""
+        insns.append(entry)
+        if entry.ends:
+            break
+        cur += entry.length
+    return DecodedBlock(pc, insns, max_insns)
+
+
+def lift_decoded(fetch: Fetch, decoded: DecodedBlock) -> Block:
+    """The IR block of decoded instructions (`fetch` decodes on if their last instruction
+    did not end the block after all)."""
+    pc, insns, max_insns = decoded
+    b = IRBuilder(pc)
+    ctx = Ctx(b)
+    cur = pc
+    count, i = len(insns), 0
+    while True:
+        if i < count:
+            entry = insns[i]
+            i += 1
+        else:
+            entry = _decode_one(fetch, cur)
+        length = entry.length
+        if length == 0 and b.ninsns:
+            b.jump(target=cur)          # let the fetch fault happen in its own block
+            break
+        b.insn(cur, length or 2)
+        if entry.trans is None:
+            b.trap(kind=TRAP_FETCH if length == 0 else TRAP_ILLEGAL, pc=cur)
+            break
+        ctx.pc, ctx.next_pc = cur, cur + length
+        entry.trans(ctx, entry.args)
+        if b.closed:
+            break
+        cur += length
+        if b.ninsns >= max_insns:
+            b.jump(target=cur)
+            break
+    return b.finish()
+
+
+def lift_block(fetch: Fetch, pc: int, max_insns: int = MAX_INSNS) -> Block:
+    return lift_decoded(fetch, decode_block(fetch, pc, max_insns))
+
+
 def fetch_insn(fetch: Fetch, pc: int):
     """Decode the instruction at pc: (Insn or None, length), or (None, 0) if it can't be fetched."""
     raw = fetch(pc, 4)                  # one fetch for the common case of 4 fetchable bytes
@@ -53,27 +199,3 @@ def fetch_insn(fetch: Fetch, pc: int):
     if len(raw) < 4:
         return None, 0
     return _decode(word, 4, pc), 4
-
-
-def lift_block(fetch: Fetch, pc: int, max_insns: int = MAX_INSNS) -> Block:
-    b = IRBuilder(pc)
-    ctx = Ctx(b)
-    cur = pc
-    while True:
-        insn, length = fetch_insn(fetch, cur)
-        if length == 0 and b.ninsns:
-            b.jump(target=cur)          # let the fetch fault happen in its own block
-            break
-        b.insn(cur, length or 2)
-        if insn is None:
-            b.trap(kind=TRAP_FETCH if length == 0 else TRAP_ILLEGAL, pc=cur)
-            break
-        ctx.pc, ctx.next_pc = cur, cur + length
-        TRANS[insn.name](ctx, insn.args)
-        if b.closed:
-            break
-        cur += length
-        if b.ninsns >= max_insns:
-            b.jump(target=cur)
-            break
-    return b.finish()

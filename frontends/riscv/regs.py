@@ -23,6 +23,7 @@ FP_ABI_NAMES = ("ft0 ft1 ft2 ft3 ft4 ft5 ft6 ft7 fs0 fs1 fa0 fa1 fa2 fa3 fa4 fa5
 DYNAMIC_RM = 7
 _X_FIELDS = tuple(f"x{r}" for r in range(32))
 _F_FIELDS = tuple(f"f{r}" for r in range(32))
+_ZERO = Const(0, I64)                    # (constants are immutable: one serves every x0 read)
 
 
 class Ctx:
@@ -37,7 +38,7 @@ class Ctx:
 
     # -- integer registers ---------------------------------------------------------------------
     def x(self, r: int) -> Value:
-        return Const(0, I64) if r == 0 else self.b.get(_X_FIELDS[r])
+        return _ZERO if r == 0 else self.b.get(_X_FIELDS[r])
 
     def set_x(self, r: int, value: Value) -> None:
         if r != 0:

@@ -98,3 +98,4 @@ def test_constants_are_normalised_to_their_width():
     assert Const(1 << 64, I64).value == 0
     assert Const(1, I1) == Const(3, I1)
     assert Const(0x3FF0000000000000, F64).value == 0x3FF0000000000000
+
