@@ -160,7 +160,9 @@ class _Runner:
         """One `dbt-vm run` with the translation cache CACHE: its record and its process."""
         stats_path = self.tmp / "stats.json"
         stats_path.unlink(missing_ok=True)
-        options = ("--stats-json", str(stats_path), *self.opts.dbt_option)
+        mode, _, hot = mode.partition("+")          # "auto+traces": --hot traces
+        options = ("--stats-json", str(stats_path), *(("--hot", hot) if hot else ()),
+                   *self.opts.dbt_option)
         run = self.process(self.job.dbt(mode, options), self.job.env(cache))
         try:
             stats = json.loads(stats_path.read_text())

@@ -2,7 +2,8 @@
 
 On the C programs of benchmarks/programs and on real Debian riscv64 programs (debian.py):
 
-    python benchmarks/run.py [--modes interp,static,dynamic,auto] [--cache cold|warm|both]
+    python benchmarks/run.py [--modes interp,static,dynamic,auto,auto+traces]
+                             [--cache cold|warm|both]
                              [--suite kernels|real|all] [--quick] [--repeat N] [--best]
                              [--out DIR] [--json FILE] [--scale NAME=ARG] [--no-native]
                              [--list] [NAME ...]
@@ -10,7 +11,8 @@ On the C programs of benchmarks/programs and on real Debian riscv64 programs (de
 Builds every C program with zig (riscv64-linux-musl and x86_64-linux-musl, static, -O2;
 cached in benchmarks/build/ by a hash of the source, the flags and the zig version), then runs
 each program N times under qemu-riscv64, natively, and under `dbt-vm run --mode M
---stats-json` in every mode M of --modes, rotating the order, and takes the median wall time
+--stats-json` in every mode M of --modes (M+traces: with `--hot traces`, the hot tier's
+traces instead of its regions), rotating the order, and takes the median wall time
 of each (or the best with --best). Wall time is the whole process: Python start-up, imports,
 loading, translation, execution, exit. Each mode but interp gets two columns:
   cold  every run starts with an empty translation cache (static: `dbt-vm translate` into it
@@ -329,14 +331,25 @@ def dbt_root() -> Path:
     return Path(dbt.__file__).resolve().parent.parent
 
 
+# The modes with a hot tier, and its formers (`dbt-vm run --hot`): "auto+traces" is the auto
+# mode with --hot traces, so that regions and traces are measured side by side.
+HOT_MODES = ("dynamic", "auto")
+HOT_FORMERS = ("regions", "traces")
+
+
 def check_modes(text: str) -> list[str]:
-    """The modes of --modes, each one `dbt-vm run --mode` accepts, or SystemExit (one line)."""
+    """The modes of --modes, each one `dbt-vm run --mode` accepts (or one of HOT_MODES with
+    +FORMER, FORMER one of HOT_FORMERS), or SystemExit (one line)."""
     from dbt import runtime
     modes = [m.strip() for m in text.split(",") if m.strip()]
     if not modes:
         raise SystemExit("run.py: --modes needs at least one mode")
     for mode in modes:
-        if mode not in runtime.MODES:
+        base, plus, hot = mode.partition("+")
+        if plus and (base not in HOT_MODES or hot not in HOT_FORMERS):
+            raise SystemExit(f"run.py: mode {mode!r} is unknown (a hot-code former goes after "
+                             f"{' or '.join(HOT_MODES)}: +{', +'.join(HOT_FORMERS)})")
+        if base not in runtime.MODES:
             planned = mode in getattr(runtime, "PLANNED_MODES", ())
             why = "is not implemented yet in this dbt-vm" if planned else "is unknown"
             raise SystemExit(f"run.py: mode {mode!r} {why} (dbt-vm run --mode accepts "
@@ -361,7 +374,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
                                  epilog=__doc__.split("\n\n", 3)[3])
     ap.add_argument("--modes", "--mode", dest="modes", default="dynamic", metavar="M[,M...]",
-                    help="dbt-vm modes, comma-separated, e.g. interp,static,dynamic,auto "
+                    help="dbt-vm modes, comma-separated, e.g. interp,static,dynamic,auto,auto+traces "
                          "(default: dynamic; --mode M is --modes M)")
     ap.add_argument("--cache", choices=("cold", "warm", "both"), default="both",
                     help="the columns of every mode but interp: cold (an empty translation "

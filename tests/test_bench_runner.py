@@ -125,6 +125,24 @@ def check_markdown(doc: dict, text: str) -> None:
         assert overall[key] == f"**{mean:.2f}** (2)"
 
 
+def test_bench_runner_hot_former_variant(tmp_path):
+    """`auto+traces` is the auto mode with --hot traces: its runs report traces, the plain
+    auto mode's do not; a former after a mode without a hot tier is one line of error."""
+    out = tmp_path / "report"
+    proc = runner("--modes", "auto,auto+traces", "--cache", "cold", "--no-native",
+                  "--repeat", "1", "--scale", "fib=18", "--out", str(out), "fib")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    doc = json.loads((out / "results.json").read_text())
+    assert doc["columns"] == ["auto cold", "auto+traces cold"]
+    cells = doc["suites"]["kernels"][0]["cells"]
+    assert "traces formed" in cells["auto+traces cold"]["runs"][0]["stats"]
+    assert "traces formed" not in cells["auto cold"]["runs"][0]["stats"]
+    bad = runner("--modes", "interp+traces", "--out", str(tmp_path), "fib")
+    assert bad.returncode == 1 and bad.stderr.startswith("run.py: mode 'interp+traces' is "
+                                                         "unknown (a hot-code former goes after")
+    assert bad.stderr.strip().splitlines() == [bad.stderr.strip()]
+
+
 def test_bench_runner_bad_input_is_one_line(tmp_path):
     proc = runner("--modes", "interp,warp", "--out", str(tmp_path), "fib")
     assert proc.returncode == 1
