@@ -88,13 +88,13 @@ class InterpEngine:
         R[_PC] = pc & PC_MASK
         return CODE_NAMES[pc >> EXIT_SHIFT], pc & PC_MASK
 
-    def run_counted(self, pc: int, runs: dict, limit: int, native, force: bool = False
-                    ) -> tuple[str, int]:
+    def run_counted(self, pc: int, runs: dict, limit: int, native, force: bool = False,
+                    every: int = 1) -> tuple[str, int]:
         """`run` as a first tier under a JIT (the auto mode): count each block's runs in
-        `runs`, and stop with ("jump", pc) before a block that ran `limit` times already
-        (unless it is the first one and `force`) or for which `native(pc)` says that there
-        is native code. (`run`'s loop with counting added: the interp mode's own loop stays
-        free of it.)"""
+        `runs`, and stop with ("jump", pc) before a block that ran `limit` times already,
+        and after that before every `every`-th run of it (unless it is the first block and
+        `force`), or before a block for which `native(pc)` says that there is native code.
+        (`run`'s loop with counting added: the interp mode's own loop stays free of it.)"""
         R = self.state.regs
         get = self.code.entries.get
         translate = self.translate
@@ -103,7 +103,7 @@ class InterpEngine:
         try:
             while True:
                 n = runs.get(pc, 0)
-                if n >= limit and not force:
+                if n >= limit and not force and (n == limit or n % every == 0):
                     break
                 force = False
                 runs[pc] = n + 1

@@ -341,7 +341,7 @@ class DynamicEngine:
         try:
             force = False
             while True:
-                reason, pc = interp.run_counted(pc, runs, tier_up, native, force)
+                reason, pc = interp.run_counted(pc, runs, tier_up, native, force, POLL_RUNS)
                 if reason != "jump" or code.get(pc) is not None:
                     return reason, pc
                 count = runs.get(pc, 0)
