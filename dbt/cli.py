@@ -76,7 +76,8 @@ def _parser() -> argparse.ArgumentParser:
                           "whenever it is busy, which makes what it does deterministic)")
     run.add_argument("--tier-up", type=_count, default=None, metavar="N",
                      help="runs of a block in the interpreter before LLVM compiles it (auto "
-                          "mode; default 50)")
+                          "mode; default 50; LLVM starts once the interpreter has run 200 "
+                          "times N blocks in all)")
     run.add_argument("--hot-threshold", type=_count, default=None, metavar="N",
                      help="counts of LLVM-compiled code (entries and loop iterations) before "
                           "it is compiled again optimized (auto and dynamic modes; default "

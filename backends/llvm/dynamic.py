@@ -58,10 +58,14 @@ if TYPE_CHECKING:
 # first needed, not here.
 
 TIER_UP = 50                           # tier-0 runs of a block before tier 1 (auto mode)
-TIER_UP_ALONE = 4                      # ... and this many times as many before a block that
-                                       # the helper has not compiled yet is compiled here
+TIER_UP_ALONE = 4                      # ... and this many times as many (counted from when the
+                                       # helper was asked) before a block that the helper has
+                                       # not compiled yet is compiled here
 POLL_RUNS = 8                          # a warm block looks for the helper's results every
                                        # this many runs
+JIT_START = 200                        # LLVM (and the helper process) start once tier 0 has
+                                       # run this many times TIER_UP blocks in all: starting
+                                       # them costs 0.1-0.2 s, what tier 0 runs in that time
 FINISH_SECONDS = 300                   # a background translation after the run stops then
 HOT_THRESHOLD = 400_000                # tier-1 counts (entries and backward branches,
                                        # weighted by FP ops) before the hot tier
@@ -136,6 +140,9 @@ class DynamicEngine:
         self.threshold = hot_threshold             # tier-1 counts before the hot tier
         self.tier_up = tier_up                     # tier-0 runs before tier 1 (None: no tier 0)
         self.runs: dict[int, int] = {}             # tier 0: block pc -> runs there so far
+        self.jit_started = False                   # tier 0 has run enough for LLVM (auto)
+        self.warm_sent: dict[int, int] = {}        # warm pc -> its runs when the helper
+                                                   # was asked for its tier-1 code
         self.background = background               # auto: translate tier 0's code after
         self.traces = traces                       # hot code: recorded traces, not regions
         self._compilers: dict[int, object] = {}    # opt level -> Compiler (made when needed)
@@ -364,13 +371,21 @@ class DynamicEngine:
     def _warm(self, pc: int, count: int) -> bool:
         """A block ran `tier_up` times in tier 0: have the helper process compile its tier-1
         region while tier 0 runs on (True once it is there), or compile it here when there is
-        no helper, or the helper has not got to it within TIER_UP_ALONE times as many runs."""
+        no helper, or the helper has not got to it within TIER_UP_ALONE times as many runs.
+        Nothing before tier 0 has run JIT_START times `tier_up` blocks: a short program (hello)
+        never pays for starting LLVM and the helper."""
+        if not self.jit_started:
+            if sum(self.runs.values()) < JIT_START * self.tier_up:
+                return False
+            self.jit_started = True
         if self.spec is None:
             self._start_helper()
         spec = self.spec
+        asked = self.warm_sent.get(pc, count)      # (its count when the helper was asked)
         if (spec is not None and not spec.sync       # (sync: the same in every run)
-                and count < TIER_UP_ALONE * self.tier_up):
-            if count == self.tier_up:
+                and count - asked < (TIER_UP_ALONE - 1) * self.tier_up):
+            if pc not in self.warm_sent:
+                self.warm_sent[pc] = count
                 self.stats.warm_requests += 1
                 spec.hint([pc], [])
             elif count % POLL_RUNS == 0:
