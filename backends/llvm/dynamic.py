@@ -119,6 +119,20 @@ class DynamicStats:
         self.record_seconds = 0.0      # recording them (interpreting the path)
 
 
+class _Deferred:
+    """Stands in for an object until it is first used: then `make()` makes it (and the
+    owner rebinds its own reference; others keep going through this one)."""
+
+    def __init__(self, make: Callable[[], object]):
+        self._make = make
+        self._made = None
+
+    def __getattr__(self, name: str):
+        if self._made is None:
+            self._made = self._make()
+        return getattr(self._made, name)
+
+
 class DynamicEngine:
     name = "dynamic"
 
@@ -150,7 +164,10 @@ class DynamicEngine:
         if cache is not None:                        # (the runtime's code comes from it too)
             config = config_key(self.window_bits(), self.threshold, cache)
             rtcache.use_cache(cache, config)
-        self.native = NativeRuntime(runtime_arena(), memory.base, memory.size)
+        # the native dispatcher (LLVM-compiled when the cache does not hold it): in the auto
+        # mode, made when the first native code is (a run that stays in tier 0 needs none)
+        self.native = _Deferred(self._make_native) if tier_up is not None else NativeRuntime(
+            runtime_arena(), memory.base, memory.size)
         self.store = CodeStore(self.native, code_cache_size + ARENA_SLACK)
         self.code = self.store.code              # block pc -> the Region that enters there
         # The guest state lives in one buffer that native code uses in place; the Python side
@@ -177,6 +194,13 @@ class DynamicEngine:
         self.cache_summary: dict = {}                # what cache_figures said at the end
         if cache is not None:                        # the hot tier needed its blocks
             self.units = Units(memory, self.native, cache, config, SYMBOLS)
+
+    def _make_native(self) -> NativeRuntime:
+        """The native runtime, made now (it replaces the _Deferred standing in for it)."""
+        native = self.native = NativeRuntime(runtime_arena(), self.memory.base,
+                                             self.memory.size)
+        native.install_handler()
+        return native
 
     def compiler(self, opt_level: int):
         """The LLVM compiler at `opt_level` (LLVM is loaded at the first translation)."""
@@ -223,10 +247,17 @@ class DynamicEngine:
     # -- running --------------------------------------------------------------------------------------
     def run(self, pc: int) -> tuple[str, int]:
         regs = self.state.regs
-        self.native.install_handler()          # (once: it stays until close)
+        if not isinstance(self.native, _Deferred):
+            self.native.install_handler()      # (once: it stays until close)
         while True:
             if pc in self.interp_only:
                 reason, pc = self._interpret(pc)
+                if reason != "jump":
+                    return reason, pc
+                continue
+            if (isinstance(self.native, _Deferred)     # (auto: no native code yet)
+                    and self.code.get(pc) is None and not self._miss(pc)):
+                reason, pc = self._tier0(pc)
                 if reason != "jump":
                     return reason, pc
                 continue
@@ -396,7 +427,8 @@ class DynamicEngine:
     def close(self) -> None:
         """Stop the helper process, if any, and keep what this run translated in the
         persistent cache (the runtime calls this when the guest is done)."""
-        self.native.restore_handler()
+        if not isinstance(self.native, _Deferred):
+            self.native.restore_handler()
         if self.spec is not None:
             if self.pending and self.units is not None:   # hot code the helper is making:
                 self.spec.finish_hot(min(END_WAIT, END_WAIT_SHARE * (time.perf_counter()
