@@ -19,8 +19,12 @@ native code yet runs in tier 0, the interpreter (backends/interp), which counts 
 each block ran there; a block that ran `tier_up` times is warm and gets a tier-1 region
 (compiled by the helper process while tier 0 goes on, or here), and tier 1's own counters
 lead on to the hot tier as in the dynamic mode. Most blocks of a real program run a few times
-(start-up code): they never cost an LLVM compile. Code in the persistent cache runs natively
-at once, whatever its counts.
+(start-up code): they never cost an LLVM compile in this process. As in the dynamic mode, the
+helper also translates the exits of each tier-1 region ahead, on the second CPU: a block it
+has made by the time the guest first gets there runs natively from its first run (two
+interleaved runs of 9-10 code-heavy, kernel and real programs, cold: 0.82 and 0.93 of the time
+without it, geometric mean; chess was 1.25-1.35 times slower, fib 0.4-0.6). Code in the
+persistent cache runs natively at once, whatever its counts.
 """
 
 from __future__ import annotations
@@ -533,8 +537,7 @@ class DynamicEngine:
             self.flush()
         blocks = self._form_region(pc)
         if self.spec is not None:         # the helper starts on what follows while we compile
-            self.spec.hint(region_exits(blocks) if self.tier_up is None else [],
-                           [(b.pc, b.end_pc) for b in blocks])
+            self.spec.hint(region_exits(blocks), [(b.pc, b.end_pc) for b in blocks])
         region_id = self.store.new_id()
         while blocks:
             name = f"r{region_id}_{pc:x}"
@@ -811,8 +814,7 @@ class DynamicEngine:
         blocks = [BlockSpan(pc, end, n) for pc, end, n, _ in got.blocks]
         self._place(self.store.new_id(), got.name, got.obj, blocks, helpers=got.helpers)
         self.stats.speculated_used += 1
-        if self.tier_up is None:
-            self.spec.hint(got.exits, [])
+        self.spec.hint(got.exits, [])
         return True
 
     def _count_region(self, blocks: list) -> None:

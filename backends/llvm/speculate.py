@@ -351,7 +351,7 @@ class _Helper:
         _send(self.results, ("region", self.epoch, pc, region))
         for b in blocks:
             self.engine.code.insert(b.pc, b.pc, b.end_pc, _ELSEWHERE)
-        if depth < MAX_DEPTH and self.engine.tier_up is None:   # (auto: what tier 0 asks)
+        if depth < MAX_DEPTH:
             self.stack.extend((p, depth + 1, hint) for p in reversed(region.exits))
 
     def _compile_hot(self, epoch: int, name: str, module: str) -> None:
