@@ -374,7 +374,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
                                  epilog=__doc__.split("\n\n", 3)[3])
     ap.add_argument("--modes", "--mode", dest="modes", default="dynamic", metavar="M[,M...]",
-                    help="dbt-vm modes, comma-separated, e.g. interp,static,dynamic,auto,auto+traces "
+                    help="dbt-vm modes, comma-separated, e.g. "
+                         "interp,static,dynamic,auto,auto+traces "
                          "(default: dynamic; --mode M is --modes M)")
     ap.add_argument("--cache", choices=("cold", "warm", "both"), default="both",
                     help="the columns of every mode but interp: cold (an empty translation "

@@ -65,8 +65,8 @@ class Stats:
                  "decode_seconds", "lift_seconds", "pass_seconds", "lifted_blocks",
                  "lifted_insns")
 
-    def __init__(self, load_seconds: float = 0.0):
-        self.load_seconds = load_seconds
+    def __init__(self):
+        self.load_seconds = 0.0
         self.total_seconds = 0.0
         self.translate_seconds = 0.0    # static translation done before the run (--mode static)
         # the frontend's stages and the IR passes, over every block lifted in this process

@@ -259,17 +259,15 @@ class DynamicEngine:
                 if reason != "jump":
                     return reason, pc
                 continue
-            if (isinstance(self.native, _Deferred)     # (auto: no native code yet)
-                    and self.code.get(pc) is None and not self._miss(pc)):
-                reason, pc = self._tier0(pc)
-                if reason != "jump":
-                    return reason, pc
-                continue
-            regs[_PC] = pc
-            left = self.native.run(self.buffer, self.memory.base)
-            pc = regs[_PC]
+            if isinstance(self.native, _Deferred):     # (auto: no native code yet, so
+                left = 0                                # the dispatcher would miss)
+            else:
+                regs[_PC] = pc
+                left = self.native.run(self.buffer, self.memory.base)
+                pc = regs[_PC]
+                if left == 0:
+                    self.stats.exits["miss"] += 1
             if left == 0:
-                self.stats.exits["miss"] += 1
                 if self.tier_up is None:
                     self._miss(pc)
                 elif pc in self.runs and self.code.get(pc) is None or not self._miss(pc):
