@@ -283,4 +283,4 @@ def stitch(shape: str, nlits: int) -> tuple[CodeType, list[int]] | None:
         co_code=bytes(code), co_consts=tuple(consts), co_names=tuple(names),
         co_varnames=tuple(varnames), co_nlocals=len(varnames), co_argcount=1,
         co_stacksize=stack, co_linetable=bytes(table), co_exceptiontable=b"",
-        co_firstlineno=1, co_flags=_FLAGS), slots
+        co_firstlineno=1, co_flags=_FLAGS, co_filename="<block>"), slots
