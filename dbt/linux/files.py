@@ -256,6 +256,36 @@ def sys_fdatasync(k, fd):
     return 0
 
 
+def sys_fadvise64(k, fd, offset, length, advice):
+    """Advice only: the host's answer (0, or EBADF, ESPIPE for a pipe, EINVAL), as qemu."""
+    host_syscall("fadvise64", k.fds.host(fd), offset, length, s32(advice))
+    return 0
+
+
+# struct statfs of the 64-bit generic ABI and of x86-64: f_type, f_bsize, f_blocks, f_bfree,
+# f_bavail, f_files, f_ffree (8 bytes each), f_fsid (two ints), f_namelen, f_frsize, f_flags,
+# f_spare[4] (8 bytes each): the host's, with f_spare zeroed as qemu does.
+STATFS_SIZE = 120
+STATFS_SPARE = 88
+
+
+def _statfs(k, call: str, target, buf) -> int:
+    out = ctypes.create_string_buffer(STATFS_SIZE)
+    host_syscall(call, target, out)
+    k.memory.write(buf, out.raw[:STATFS_SPARE] + bytes(STATFS_SIZE - STATFS_SPARE))
+    return 0
+
+
+def sys_statfs(k, path, buf):
+    """The path is looked up in the sysroot first, as qemu-user's statfs does."""
+    where, _ = resolve(k, AT_FDCWD, read_path(k, path), sysroot=True)
+    return _statfs(k, "statfs", where, buf)
+
+
+def sys_fstatfs(k, fd, buf):
+    return _statfs(k, "fstatfs", k.fds.host(fd), buf)
+
+
 # -- stat -----------------------------------------------------------------------------------------
 def sys_fstat(k, fd, statbuf):
     info = os.fstat(k.fds.host(fd))
@@ -538,6 +568,7 @@ HANDLERS = {
     "pread64": sys_pread64, "pwrite64": sys_pwrite64,
     "openat": sys_openat, "close": sys_close, "lseek": sys_lseek,
     "ftruncate": sys_ftruncate, "fsync": sys_fsync, "fdatasync": sys_fdatasync,
+    "fadvise64": sys_fadvise64, "statfs": sys_statfs, "fstatfs": sys_fstatfs,
     "fstat": sys_fstat, "newfstatat": sys_newfstatat, "statx": sys_statx,
     "faccessat": sys_faccessat, "faccessat2": sys_faccessat2, "readlinkat": sys_readlinkat,
     "getdents64": sys_getdents64, "mkdirat": sys_mkdirat, "unlinkat": sys_unlinkat,

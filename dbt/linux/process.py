@@ -124,6 +124,19 @@ def sys_getegid(k):
     return os.getegid()
 
 
+def sys_getgroups(k, size, groups):
+    """The supplementary group ids (32-bit each); with size 0 only their count, as Linux."""
+    size, ids = s32(size), os.getgroups()
+    if size < 0:
+        fail(errno.EINVAL)
+    if size == 0:
+        return len(ids)
+    if size < len(ids):
+        fail(errno.EINVAL)
+    k.memory.write(groups, struct.pack(f"<{len(ids)}I", *ids))
+    return len(ids)
+
+
 def sys_set_tid_address(k, tidptr):
     k.tid_address = tidptr
     return k.pid
@@ -465,6 +478,7 @@ HANDLERS = {
     "exit": sys_exit, "exit_group": sys_exit,
     "getpid": sys_getpid, "gettid": sys_getpid, "getppid": sys_getppid,
     "getuid": sys_getuid, "geteuid": sys_geteuid, "getgid": sys_getgid, "getegid": sys_getegid,
+    "getgroups": sys_getgroups,
     "set_tid_address": sys_set_tid_address, "set_robust_list": sys_set_robust_list,
     "rt_sigaction": sys_rt_sigaction, "rt_sigprocmask": sys_rt_sigprocmask,
     "kill": sys_kill, "tkill": sys_tkill, "tgkill": sys_tgkill,

@@ -59,13 +59,9 @@ COMMANDS = {c.name: c for c in debian.commands("test")}
 INTERP_COMMANDS = ("expr", "head_tail", "busybox_md5sum")
 
 # Syscalls that dbt-vm answers with -ENOSYS and a warning on stderr, by command (measured in
-# both modes on commit 1067420; the output is otherwise qemu's).
+# both modes; the output is otherwise qemu's).
 PENDING = {
-    "ls": ("prctl", "statfs", "llistxattr", "lgetxattr"),
-    "cat": ("fadvise64",), "sort": ("fadvise64",), "wc": ("fadvise64",),
-    "md5sum": ("fadvise64",), "sha256sum": ("fadvise64",), "tr": ("fadvise64",),
-    "sed": ("statfs",),
-    "gawk_words": ("getgroups",), "gawk_primes": ("getgroups",),
+    "ls": ("prctl", "llistxattr", "lgetxattr"),
     "sqlite3": ("socket",),
 }
 WARNING = re.compile(rb"dbt-vm: warning: unsupported syscall \d+ \((\w+)\)\n")

@@ -563,3 +563,56 @@ def test_utimensat(guest, tmp_path):
     assert os.stat(path).st_mtime_ns > 7 * 10**9
     assert guest.call("utimensat", AT_FDCWD, guest.cstr(str(path)), UNMAPPED, 0) == -errno.EFAULT
     del now
+
+
+# -- statfs, fstatfs, fadvise64 -----------------------------------------------------------------
+def _statfs_fields(raw: bytes) -> dict:
+    """struct statfs (64-bit generic ABI): seven 8-byte counts, f_fsid, namelen, frsize,
+    flags, spare[4]."""
+    (f_type, bsize, blocks, bfree, bavail, files, ffree, fsid0, fsid1, namelen, frsize, flags,
+     *spare) = struct.unpack("<7q2i7q", raw)
+    return dict(type=f_type, bsize=bsize, blocks=blocks, files=files, namelen=namelen,
+                frsize=frsize, spare=spare)
+
+
+def test_statfs_and_fstatfs_give_the_hosts_figures(guest, tmp_path):
+    # oracle: the host's statvfs of the same file system (glibc fills it from statfs)
+    host = os.statvfs(tmp_path)
+    buf = guest.alloc(120)
+    assert guest.call("statfs", guest.cstr(str(tmp_path)), buf) == 0
+    got = _statfs_fields(guest.read(buf, 120))
+    assert (got["bsize"], got["blocks"], got["files"], got["namelen"], got["frsize"]) == (
+        host.f_bsize, host.f_blocks, host.f_files, host.f_namemax, host.f_frsize)
+    assert got["type"] != 0 and got["spare"] == [0, 0, 0, 0]
+    fd = open_file(guest, tmp_path, O_DIRECTORY)
+    buf2 = guest.alloc(120)
+    assert guest.call("fstatfs", fd, buf2) == 0
+    assert _statfs_fields(guest.read(buf2, 120))["blocks"] == got["blocks"]
+    assert guest.call("statfs", guest.cstr(str(tmp_path / "missing")), buf) == -errno.ENOENT
+    assert guest.call("statfs", guest.cstr(str(tmp_path)), RO_PAGE) == -errno.EFAULT
+    assert guest.call("statfs", UNMAPPED, buf) == -errno.EFAULT
+    assert guest.call("fstatfs", 77, buf) == -errno.EBADF
+
+
+def test_statfs_looks_in_the_sysroot_first(make_guest, tmp_path):
+    root = tmp_path / "sysroot"
+    (root / "only-here").mkdir(parents=True)
+    g = make_guest(sysroot=str(root))
+    buf = g.alloc(120)
+    assert g.call("statfs", g.cstr("/only-here"), buf) == 0     # qemu: statfs(path(p))
+    assert g.call("statfs", g.cstr("/no-such-dir-anywhere"), buf) == -errno.ENOENT
+
+
+def test_fadvise64_is_the_hosts_answer(guest, tmp_path):
+    path = tmp_path / "f"
+    path.write_bytes(b"x" * 100)
+    fd = open_file(guest, path)
+    POSIX_FADV_SEQUENTIAL, POSIX_FADV_DONTNEED = 2, 4
+    assert guest.call("fadvise64", fd, 0, 0, POSIX_FADV_SEQUENTIAL) == 0
+    assert guest.call("fadvise64", fd, 10, 50, POSIX_FADV_DONTNEED) == 0
+    assert guest.call("fadvise64", fd, 0, 0, 99) == -errno.EINVAL
+    assert guest.call("fadvise64", 77, 0, 0, POSIX_FADV_SEQUENTIAL) == -errno.EBADF
+    pipe = guest.alloc(8)
+    assert guest.call("pipe2", pipe, 0) == 0
+    read_end = struct.unpack("<i", guest.read(pipe, 4))[0]
+    assert guest.call("fadvise64", read_end, 0, 0, POSIX_FADV_SEQUENTIAL) == -errno.ESPIPE

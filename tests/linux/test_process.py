@@ -47,6 +47,19 @@ def test_ids(guest):
     assert guest.call("set_robust_list", 0x100000, 16) == -errno.EINVAL
 
 
+def test_getgroups(guest):
+    ids = os.getgroups()                               # oracle: the host process's groups
+    assert guest.call("getgroups", 0, 0) == len(ids)
+    buf = guest.alloc(4 * (len(ids) + 1))
+    assert guest.call("getgroups", len(ids) + 1, buf) == len(ids)
+    assert list(struct.unpack(f"<{len(ids)}I", guest.read(buf, 4 * len(ids)))) == ids
+    assert guest.call("getgroups", -1 & (1 << 64) - 1, buf) == -errno.EINVAL
+    if len(ids) > 1:                                   # a list too small for them
+        assert guest.call("getgroups", len(ids) - 1, buf) == -errno.EINVAL
+    if ids:                                            # an unwritable one
+        assert guest.call("getgroups", len(ids), UNMAPPED) == -errno.EFAULT
+
+
 # -- signals --------------------------------------------------------------------------------------
 def sigaction_riscv(guest, handler, flags=0, mask=0):
     return guest.alloc(struct.pack("<QQQ", handler, flags, mask))
