@@ -286,6 +286,54 @@ def sys_fstatfs(k, fd, buf):
     return _statfs(k, "fstatfs", k.fds.host(fd), buf)
 
 
+# -- extended attributes: the host's, read only (host paths as given, as in qemu-user) ----------
+def _xattr_reply(k, data: bytes, buf, size) -> int:
+    """Linux's contract for a list or value: size 0 asks for its length; a smaller buffer is
+    ERANGE."""
+    if size == 0:
+        return len(data)
+    if len(data) > size:
+        fail(errno.ERANGE)
+    k.memory.write(buf, data)
+    return len(data)
+
+
+def _listxattr(k, target, buf, size, follow: bool = True) -> int:
+    names = os.listxattr(target, follow_symlinks=follow)
+    return _xattr_reply(k, b"".join(os.fsencode(n) + b"\0" for n in names), buf, size)
+
+
+def _getxattr(k, target, name, buf, size, follow: bool = True) -> int:
+    key = k.memory.read_cstring(name, 256)
+    if not key:
+        fail(errno.ERANGE)
+    return _xattr_reply(k, os.getxattr(target, key, follow_symlinks=follow), buf, size)
+
+
+def sys_listxattr(k, path, buf, size):
+    return _listxattr(k, read_path(k, path), buf, size)
+
+
+def sys_llistxattr(k, path, buf, size):
+    return _listxattr(k, read_path(k, path), buf, size, follow=False)
+
+
+def sys_flistxattr(k, fd, buf, size):
+    return _listxattr(k, k.fds.host(fd), buf, size)
+
+
+def sys_getxattr(k, path, name, buf, size):
+    return _getxattr(k, read_path(k, path), name, buf, size)
+
+
+def sys_lgetxattr(k, path, name, buf, size):
+    return _getxattr(k, read_path(k, path), name, buf, size, follow=False)
+
+
+def sys_fgetxattr(k, fd, name, buf, size):
+    return _getxattr(k, k.fds.host(fd), name, buf, size)
+
+
 # -- stat -----------------------------------------------------------------------------------------
 def sys_fstat(k, fd, statbuf):
     info = os.fstat(k.fds.host(fd))
@@ -569,6 +617,8 @@ HANDLERS = {
     "openat": sys_openat, "close": sys_close, "lseek": sys_lseek,
     "ftruncate": sys_ftruncate, "fsync": sys_fsync, "fdatasync": sys_fdatasync,
     "fadvise64": sys_fadvise64, "statfs": sys_statfs, "fstatfs": sys_fstatfs,
+    "listxattr": sys_listxattr, "llistxattr": sys_llistxattr, "flistxattr": sys_flistxattr,
+    "getxattr": sys_getxattr, "lgetxattr": sys_lgetxattr, "fgetxattr": sys_fgetxattr,
     "fstat": sys_fstat, "newfstatat": sys_newfstatat, "statx": sys_statx,
     "faccessat": sys_faccessat, "faccessat2": sys_faccessat2, "readlinkat": sys_readlinkat,
     "getdents64": sys_getdents64, "mkdirat": sys_mkdirat, "unlinkat": sys_unlinkat,

@@ -15,7 +15,7 @@ import signal
 import struct
 import time
 
-from ..memory import PROT_WRITE
+from ..memory import PROT_WRITE, GuestFault
 from .abi import ProcessExit, fail, host_syscall, s32, u32
 from .mm import accessible, user_range
 from .structs import (RLIM_INFINITY, RLIMIT, SIGSET_SIZE, SYSINFO_SIZE, TIMESPEC, NSEC,
@@ -122,6 +122,35 @@ def sys_getgid(k):
 
 def sys_getegid(k):
     return os.getegid()
+
+
+PR_SET_NAME, PR_GET_NAME, PR_CAPBSET_READ = 15, 16, 23
+PR_GET_DUMPABLE = 3
+TASK_COMM_LEN = 16
+
+
+def sys_prctl(k, option, arg2, arg3, arg4, arg5):
+    """The options that only read or name the process, answered by the host as qemu-user
+    does (the capability bounding set, dumpable, the thread's name); the others are EINVAL,
+    Linux's answer to an option it does not know."""
+    option = s32(option)
+    if option == PR_CAPBSET_READ:
+        return host_syscall("prctl", option, arg2)
+    if option == PR_GET_DUMPABLE:
+        return host_syscall("prctl", option)
+    if option == PR_GET_NAME:
+        name = ctypes.create_string_buffer(TASK_COMM_LEN)
+        host_syscall("prctl", option, name)
+        k.memory.write(arg2, name.raw)
+        return 0
+    if option == PR_SET_NAME:
+        try:                              # (Linux copies at most TASK_COMM_LEN - 1 bytes)
+            name = k.memory.read_cstring(arg2, TASK_COMM_LEN)
+        except GuestFault:
+            name = k.memory.read(arg2, TASK_COMM_LEN - 1)
+        host_syscall("prctl", option, name[:TASK_COMM_LEN - 1] + b"\0")
+        return 0
+    fail(errno.EINVAL)
 
 
 def sys_getgroups(k, size, groups):
@@ -478,7 +507,7 @@ HANDLERS = {
     "exit": sys_exit, "exit_group": sys_exit,
     "getpid": sys_getpid, "gettid": sys_getpid, "getppid": sys_getppid,
     "getuid": sys_getuid, "geteuid": sys_geteuid, "getgid": sys_getgid, "getegid": sys_getegid,
-    "getgroups": sys_getgroups,
+    "getgroups": sys_getgroups, "prctl": sys_prctl,
     "set_tid_address": sys_set_tid_address, "set_robust_list": sys_set_robust_list,
     "rt_sigaction": sys_rt_sigaction, "rt_sigprocmask": sys_rt_sigprocmask,
     "kill": sys_kill, "tkill": sys_tkill, "tgkill": sys_tgkill,

@@ -61,7 +61,6 @@ INTERP_COMMANDS = ("expr", "head_tail", "busybox_md5sum")
 # Syscalls that dbt-vm answers with -ENOSYS and a warning on stderr, by command (measured in
 # both modes; the output is otherwise qemu's).
 PENDING = {
-    "ls": ("prctl", "llistxattr", "lgetxattr"),
     "sqlite3": ("socket",),
 }
 WARNING = re.compile(rb"dbt-vm: warning: unsupported syscall \d+ \((\w+)\)\n")

@@ -616,3 +616,30 @@ def test_fadvise64_is_the_hosts_answer(guest, tmp_path):
     assert guest.call("pipe2", pipe, 0) == 0
     read_end = struct.unpack("<i", guest.read(pipe, 4))[0]
     assert guest.call("fadvise64", read_end, 0, 0, POSIX_FADV_SEQUENTIAL) == -errno.ESPIPE
+
+
+def test_xattrs_are_the_hosts(guest, tmp_path):
+    path = tmp_path / "f"
+    path.write_bytes(b"")
+    try:
+        os.setxattr(path, "user.dbt", b"value")
+    except OSError:
+        pytest.skip("the host file system of tmp_path has no user xattrs")
+    names = b"".join(os.fsencode(n) + b"\0" for n in os.listxattr(path))   # oracle: the host
+    buf = guest.alloc(256)
+    p = guest.cstr(str(path))
+    for call in ("listxattr", "llistxattr"):
+        assert guest.call(call, p, 0, 0) == len(names)
+        assert guest.call(call, p, buf, 256) == len(names) and guest.read(buf, len(names)) == names
+        assert guest.call(call, p, buf, 1) == -errno.ERANGE
+    fd = open_file(guest, path)
+    assert guest.call("flistxattr", fd, buf, 256) == len(names)
+    key = guest.cstr("user.dbt")
+    for call, target in (("getxattr", p), ("lgetxattr", p), ("fgetxattr", fd)):
+        assert guest.call(call, target, key, 0, 0) == 5
+        assert guest.call(call, target, key, buf, 256) == 5 and guest.read(buf, 5) == b"value"
+        assert guest.call(call, target, key, buf, 2) == -errno.ERANGE
+    assert guest.call("getxattr", p, guest.cstr("user.none"), buf, 256) == -errno.ENODATA
+    assert guest.call("getxattr", p, guest.cstr(""), buf, 256) == -errno.ERANGE
+    assert guest.call("getxattr", p, key, UNMAPPED, 256) == -errno.EFAULT
+    assert guest.call("listxattr", guest.cstr(str(tmp_path / "missing")), buf, 256) == -errno.ENOENT

@@ -316,3 +316,27 @@ def test_sigaltstack_recorded(guest):
     assert guest.call("sigaltstack", small, 0) == -errno.ENOMEM
     assert guest.call("sigaltstack", guest.alloc(struct.pack("<Qi4xQ", 0, 8, 0)), 0) == \
         -errno.EINVAL
+
+
+def test_prctl(guest):
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    PR_CAPBSET_READ, PR_GET_DUMPABLE, PR_SET_NAME, PR_GET_NAME = 23, 3, 16 - 1, 16
+    # oracle: the host's prctl for the same options
+    for cap in (0, 21, 40, 63, 1000):
+        want = libc.prctl(PR_CAPBSET_READ, cap, 0, 0, 0)
+        want = want if want >= 0 else -ctypes.get_errno()
+        assert guest.call("prctl", PR_CAPBSET_READ, cap) == want
+    assert guest.call("prctl", PR_GET_DUMPABLE) == libc.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0)
+    name = guest.alloc(16)
+    assert guest.call("prctl", PR_GET_NAME, name) == 0
+    before = guest.read(name, 16)
+    try:
+        assert guest.call("prctl", PR_SET_NAME, guest.cstr("a-guest-name-that-is-long")) == 0
+        assert guest.call("prctl", PR_GET_NAME, name) == 0
+        assert guest.read(name, 16) == b"a-guest-name-th\0"      # TASK_COMM_LEN - 1 bytes
+    finally:
+        guest.call("prctl", PR_SET_NAME, guest.cstr(before.split(b"\0")[0]))
+    assert guest.call("prctl", PR_GET_NAME, UNMAPPED) == -errno.EFAULT
+    assert guest.call("prctl", PR_SET_NAME, UNMAPPED) == -errno.EFAULT
+    assert guest.call("prctl", 0x7fff) == -errno.EINVAL              # an unknown option
