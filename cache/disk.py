@@ -127,20 +127,24 @@ class DiskCache:
         return True
 
     # -- background translation ------------------------------------------------------------------
-    def finishing(self) -> int | None:
-        """A lock held by a process that translates into this cache in the background (an
-        open file descriptor: the lock goes with the process), or None."""
+    def finishing(self) -> tuple[int, str] | None:
+        """A lock for a process that will translate into this cache in the background: (an
+        open file descriptor, its file), or None. It is taken before that process is made, so
+        that `wait_for_background` never misses it; the descriptor goes with the process (a
+        child inherits the lock with it)."""
         folder = os.path.join(self.root, "finishing")
+        path = os.path.join(folder, f"{os.getpid()}-{time.monotonic_ns()}")
         try:
             os.makedirs(folder, exist_ok=True)
-            fd = os.open(os.path.join(folder, str(os.getpid())), os.O_RDWR | os.O_CREAT, 0o600)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError:
             return None
         fcntl.flock(fd, fcntl.LOCK_EX)
-        return fd
+        return fd, path
 
-    def done_finishing(self, fd: int) -> None:
-        _unlink(os.path.join(self.root, "finishing", str(os.getpid())))
+    def done_finishing(self, lock: tuple[int, str]) -> None:
+        fd, path = lock
+        _unlink(path)
         os.close(fd)
 
     def wait_for_background(self) -> int:

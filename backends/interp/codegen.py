@@ -16,6 +16,7 @@ traps raise; the engine maps the raising source line back to the guest instructi
 from __future__ import annotations
 
 import re
+from itertools import repeat
 from types import CodeType, FunctionType
 
 from dbt import fp
@@ -109,7 +110,8 @@ def compile_block(block: Block, namespace: dict) -> tuple:
 _LITERAL = re.compile(r"\b(0x[0-9a-f]+|[1-9][0-9]*)\b")
 _SENTINEL = SENTINEL            # sentinel i is _SENTINEL + i (the body's own numbers are all
                                 # replaced; what compile() folds from two is out of range)
-_SHAPES: dict[str, tuple | None] = {}   # body with "#" for each literal -> (code, slots)
+_SHAPES: dict[str, tuple | None] = {}   # body with "#" for each literal -> (code, slots, tail)
+_BASE = repeat(0)                       # int(literal, 0): decimal or hex
 
 
 def _function(name: str, body: str, namespace: dict):
@@ -119,19 +121,23 @@ def _function(name: str, body: str, namespace: dict):
     key = "#".join(parts[::2])
     shape = _SHAPES.get(key, False)
     if shape is False:
-        shape = _SHAPES[key] = (STITCH and stitch(key, len(values))) or _shape(parts)
+        stitched = STITCH and stitch(key, len(values))
+        shape = _SHAPES[key] = (stitched[0], None, stitched[1]) if stitched else _shape(parts)
     if shape is None:                           # (a shape whose numbers compile() folds)
         local: dict = {}
         exec(compile(f"def {name}(R):\n{body}\n", f"<{name}>", "exec"), namespace, local)
         return local[name]
-    code, slots = shape
-    consts = tuple(c if i < 0 else int(values[i], 0) for c, i in zip(code.co_consts, slots))
+    code, slots, tail = shape
+    if slots is None:                           # stitched: the literals first, in order
+        consts = (*map(int, values, _BASE), *tail)
+    else:
+        consts = tuple(c if i < 0 else int(values[i], 0) for c, i in zip(code.co_consts, slots))
     return FunctionType(code.replace(co_consts=consts, co_name=name, co_qualname=name),
                         namespace, name)
 
 
 def _shape(parts: list[str]) -> tuple | None:
-    """(code object, for each of its constants the index of the literal it holds or -1) of a
+    """(code object, for each of its constants the index of the literal it holds or -1, None) of a
     body compiled with sentinels, or None when the code is not one constant per literal: the
     compiler folded one (`-5`, `3 >> 1`, a constant condition), which no sentinel can stand
     in for. Zero is never replaced: its truth value decides what the compiler makes of it."""
@@ -149,13 +155,15 @@ def _shape(parts: list[str]) -> tuple | None:
             slots.append(-1)
         else:
             return None
-    return (code, slots) if len(seen) == count else None
+    return (code, slots, None) if len(seen) == count else None
+
+
+_INLINABLE = frozenset(name for name, opdef in OPS.items()
+                       if opdef.has(PURE) and not opdef.has(FPENV))
 
 
 def _inlinable(op: Op, uses: dict[int, int]) -> bool:
-    opdef = OPS[op.name]
-    return (opdef.has(PURE) and not opdef.has(FPENV)
-            and uses.get(op.result.id, 0) == 1)
+    return op.name in _INLINABLE and uses.get(op.result.id, 0) == 1
 
 
 def _operand(value, exprs: dict[int, str]) -> str:

@@ -197,11 +197,11 @@ def _line(text: str) -> tuple:
     return piece, tuple(names)
 
 
-def stitch(shape: str, nlits: int) -> tuple[CodeType, list[int]] | None:
+def stitch(shape: str, nlits: int) -> tuple[CodeType, tuple] | None:
     """The code object of `def blk(R):` over the lines of `shape` (a block's body, each line
-    indented by 4, its `nlits` literals written "#"), and for each of its constants the
-    index of the literal it holds or -1 (codegen's shape form); None when a line does not
-    fit (see above)."""
+    indented by 4, its `nlits` literals written "#"), whose constants are the literals, in
+    order, then the other constants (returned second); None when a line does not fit (see
+    above)."""
     code = bytearray((_RESUME, 0))
     table = bytearray()
     _entries(table, 1, 0)                 # RESUME on the def line (co_firstlineno 1)
@@ -278,9 +278,8 @@ def stitch(shape: str, nlits: int) -> tuple[CodeType, list[int]] | None:
         i = j
     if not terminal or base != nlits:
         return None
-    slots = list(range(nlits)) + [-1] * (len(consts) - nlits)
     return _BLOCK.replace(
         co_code=bytes(code), co_consts=tuple(consts), co_names=tuple(names),
         co_varnames=tuple(varnames), co_nlocals=len(varnames), co_argcount=1,
         co_stacksize=stack, co_linetable=bytes(table), co_exceptiontable=b"",
-        co_firstlineno=1, co_flags=_FLAGS, co_filename="<block>"), slots
+        co_firstlineno=1, co_flags=_FLAGS, co_filename="<block>"), tuple(consts[nlits:])

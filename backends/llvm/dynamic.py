@@ -463,12 +463,17 @@ class DynamicEngine:
                and units.key_of(pc) is not None and units.function(pc) is None]
         if not pcs:
             return
+        lock = self.cache.finishing()           # (held from now: `cache wait` sees it)
         try:
             pid = os.fork()
         except OSError:
+            if lock is not None:
+                self.cache.done_finishing(lock)
             return
         if pid:
             os.waitpid(pid, 0)                  # (the middle process ends at once)
+            if lock is not None:
+                os.close(lock[0])               # (the finisher holds the lock on)
             return
         try:                                    # the middle process: detach the finisher
             os.setsid()
@@ -477,15 +482,16 @@ class DynamicEngine:
             null = os.open(os.devnull, os.O_RDWR)
             for fd in (0, 1, 2):
                 os.dup2(null, fd)
-            os.closerange(3, _max_fd())         # (a pipe of the guest's stays closable)
+            keep = lock[0] if lock is not None else _max_fd()
+            os.closerange(3, keep)              # (a pipe of the guest's stays closable)
+            os.closerange(keep + 1, _max_fd())
             os.nice(10)
-            self._finish(pcs)
+            self._finish(pcs, lock)
         finally:
             os._exit(0)
 
-    def _finish(self, pcs: list[int]) -> None:
+    def _finish(self, pcs: list[int], lock) -> None:
         """The background process's work (see _finish_in_background)."""
-        lock = self.cache.finishing()
         self.spec, self.speculate, self.on_asm = None, "off", None
         deadline = time.monotonic() + FINISH_SECONDS
         try:

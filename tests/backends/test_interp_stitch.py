@@ -34,9 +34,9 @@ def _stitched(body: str) -> CodeType | None:
     shape = S.stitch("#".join(parts[::2]), len(values))
     if shape is None:
         return None
-    code, slots = shape
-    return code.replace(co_consts=tuple(c if i < 0 else int(values[i], 0)
-                                        for c, i in zip(code.co_consts, slots)))
+    code, others = shape                 # (its constants: the literals, then `others`)
+    assert len(code.co_consts) == len(values) + len(others)
+    return code.replace(co_consts=(*(int(v, 0) for v in values), *others))
 
 
 def _compiled(body: str) -> CodeType:

@@ -124,3 +124,29 @@ def test_where_the_cache_lives():
     assert parse_size("64M") == 64 << 20 and parse_size("100") == 100
     with pytest.raises(ValueError):
         parse_size("lots")
+
+
+def test_cache_wait_waits_for_a_lock_taken_before_the_finisher_exists(tmp_path):
+    """The auto mode takes the background lock before it forks the finisher, so that a
+    `dbt-vm cache wait` right after the guest's exit cannot miss it (it once could: the
+    finisher took it itself, a moment later)."""
+    disk = DiskCache(tmp_path)
+    lock = disk.finishing()
+    go_r, go_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:                                   # the finisher: its work, then the lock
+        try:
+            os.close(go_w)
+            os.read(go_r, 1)
+            time.sleep(0.1)
+            (tmp_path / "done").write_bytes(b"")
+            disk.done_finishing(lock)
+        finally:
+            os._exit(0)
+    os.close(go_r)
+    os.close(lock[0])                              # the parent lets go of its descriptor
+    os.write(go_w, b"x")
+    assert disk.wait_for_background() == 1
+    assert (tmp_path / "done").exists()            # returned only once the finisher was done
+    os.waitpid(pid, 0)
+    assert disk.wait_for_background() == 0        # (its lock file is gone)
