@@ -139,6 +139,10 @@ class DiskCache:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError:
             return None
+        if fd < 3:                        # (the guest closed a standard stream: the finisher
+            high = fcntl.fcntl(fd, fcntl.F_DUPFD, 3)   # points 0-2 at /dev/null)
+            os.close(fd)
+            fd = high
         fcntl.flock(fd, fcntl.LOCK_EX)
         return fd, path
 

@@ -150,3 +150,20 @@ def test_cache_wait_waits_for_a_lock_taken_before_the_finisher_exists(tmp_path):
     assert (tmp_path / "done").exists()            # returned only once the finisher was done
     os.waitpid(pid, 0)
     assert disk.wait_for_background() == 0        # (its lock file is gone)
+
+
+def test_the_background_lock_is_never_a_standard_stream(tmp_path):
+    """A guest that closed its stdout and stderr (coreutils do) leaves host fds 1 and 2 free;
+    the finisher points 0-2 at /dev/null, which must not drop the lock."""
+    saved = os.dup(1), os.dup(2)
+    try:
+        os.close(1)
+        os.close(2)
+        lock = DiskCache(tmp_path).finishing()
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in saved:
+            os.close(fd)
+    assert lock is not None and lock[0] > 2
+    DiskCache(tmp_path).done_finishing(lock)
