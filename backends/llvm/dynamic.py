@@ -372,10 +372,10 @@ class DynamicEngine:
         reaches a block with native code (("jump", its pc): the dispatcher goes on there) or
         leaves to the runtime (syscall, flush, trap: as `run` returns them)."""
         regs, interp, runs, code = self.state.regs, self.interp, self.runs, self.code
-        tier_up, interp_only = self.tier_up, self.interp_only
+        tier_up, interp_only, entries = self.tier_up, self.interp_only, code.entries
 
-        def native(p: int) -> bool:
-            return code.get(p) is not None or p not in runs and self._miss(p)
+        def native(p: int) -> bool:             # (called after every block: kept lean)
+            return p in entries or p not in runs and self._miss(p)
         interp.icount, regs[_ICOUNT] = regs[_ICOUNT], 0   # (instret reads see every tier)
         start = time.perf_counter()
         try:
