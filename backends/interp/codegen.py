@@ -65,10 +65,11 @@ class Gen:
 
 def _count_uses(block: Block) -> dict[int, int]:
     uses: dict[int, int] = {}
+    get = uses.get
     for op in block.ops:
         for arg in op.args:
-            if isinstance(arg, Temp):
-                uses[arg.id] = uses.get(arg.id, 0) + 1
+            if arg.__class__ is Temp:
+                uses[arg.id] = get(arg.id, 0) + 1
     return uses
 
 
@@ -76,23 +77,28 @@ def compile_block(block: Block, namespace: dict) -> tuple:
     """Return (function, source, linemap) for `block`, its globals being `namespace`."""
     g = Gen(block)
     exprs: dict[int, str] = {}
-    for op in block.ops:
-        if op.name == "insn":
+    uses, stmt, inlinable = g.uses, g.stmt, _INLINABLE
+    for op in block.ops:                      # (every block of tier 0 comes here: kept lean)
+        name = op.name
+        if name == "insn":
             g.pc = op.attrs["pc"]
             continue
-        args = [_operand(a, exprs) for a in op.args]
-        code = EXEC[op.name](g, op, args)
-        if op.result is None:
+        args = [exprs[a.id] if a.__class__ is Temp else _operand(a, exprs) for a in op.args]
+        code = EXEC[name](g, op, args)
+        result = op.result
+        if result is None:
             if code:
-                g.stmt(code)
-        elif code is None:                    # the template assigned t<id> itself
-            exprs[op.result.id] = f"t{op.result.id}"
-        elif _inlinable(op, g.uses):
-            exprs[op.result.id] = f"({code})"
+                stmt(code)
+            continue
+        rid = result.id
+        if code is None:                      # the template assigned t<id> itself
+            exprs[rid] = f"t{rid}"
+        elif name in inlinable and uses.get(rid, 0) == 1:
+            exprs[rid] = f"({code})"
         else:
-            name = f"t{op.result.id}"
-            g.stmt(f"{name} = {code}")
-            exprs[op.result.id] = name
+            local = f"t{rid}"
+            stmt(f"{local} = {code}")
+            exprs[rid] = local
     body = "\n".join(g.lines)
     name = f"blk_{block.pc:x}"
     return _function(name, body, namespace), f"def {name}(R):\n{body}\n", g.linemap
@@ -160,10 +166,6 @@ def _shape(parts: list[str]) -> tuple | None:
 
 _INLINABLE = frozenset(name for name, opdef in OPS.items()
                        if opdef.has(PURE) and not opdef.has(FPENV))
-
-
-def _inlinable(op: Op, uses: dict[int, int]) -> bool:
-    return op.name in _INLINABLE and uses.get(op.result.id, 0) == 1
 
 
 def _operand(value, exprs: dict[int, str]) -> str:
