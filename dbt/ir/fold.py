@@ -1,7 +1,8 @@
 """Folding: the algebraic identities that guest idioms produce (li, mv, nop, `addi x0`).
 
 Only rules whose result is obvious from the op table's definitions: an op with an identity
-operand becomes that operand, and add/sub/and/or/xor/extensions of constants become constants.
+operand becomes that operand, and add/sub/mul/and/or/xor/shl/shr_u/extensions of constants
+become constants.
 `fold_block` also folds arithmetic on guest code addresses (`pc_addr`), which stay addresses.
 The builder applies `fold` to every op it emits; `fold_block` reapplies it after passes such
 as state forwarding have exposed new constants.
@@ -15,8 +16,9 @@ _IDENTITY_RIGHT = {"add": 0, "sub": 0, "or": 0, "xor": 0, "shl": 0, "shr_u": 0, 
 _IDENTITY_LEFT = {"add": 0, "or": 0, "xor": 0}
 _FOLD = {
     "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "and": lambda a, b: a & b,
-    "or": lambda a, b: a | b, "xor": lambda a, b: a ^ b,
+    "or": lambda a, b: a | b, "xor": lambda a, b: a ^ b, "mul": lambda a, b: a * b,
 }
+_SHIFTS = {"shl": lambda a, n: a << n, "shr_u": lambda a, n: a >> n}   # n: modulo the width
 
 
 def fold(op: Op):
@@ -30,6 +32,9 @@ def _fold_binary(op: Op):
     if isinstance(b, Const):
         if isinstance(a, Const) and op.name in _FOLD:
             return Const(_FOLD[op.name](a.value, b.value), op.result.type)
+        if isinstance(a, Const) and op.name in _SHIFTS:
+            t = op.result.type
+            return Const(_SHIFTS[op.name](a.value, b.value & (t.bits - 1)), t)
         if _IDENTITY_RIGHT.get(op.name) == b.value:
             return a
         if op.name == "and" and b.value == op.result.type.mask:

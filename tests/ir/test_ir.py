@@ -99,3 +99,20 @@ def test_constants_are_normalised_to_their_width():
     assert Const(1, I1) == Const(3, I1)
     assert Const(0x3FF0000000000000, F64).value == 0x3FF0000000000000
 
+
+
+@pytest.mark.parametrize("name,a,b,t,want", [
+    # shift amounts are modulo the width (the op table's rule): 65 on i64 is 1, 33 on i32 is 1
+    ("shl", 5, 12, I64, 0x5000), ("shl", 1, 65, I64, 2), ("shl", 0x8000_0001, 1, I32, 2),
+    ("shl", 1, 33, I32, 2), ("shr_u", 1 << 63, 63, I64, 1), ("shr_u", 0xF0, 68, I64, 0xF),
+    # products wrap at the width
+    ("mul", 1 << 63, 2, I64, 0), ("mul", 0x1_0000, 0x1_0001, I32, 0x1_0000),
+    ("mul", (1 << 64) - 1, 3, I64, (1 << 64) - 3),
+])
+def test_constant_shifts_and_products_fold_as_the_op_table_defines(name, a, b, t, want):
+    builder = IRBuilder(0x1000)
+    builder.insn(0x1000, 4)
+    value = builder.emit(name, Const(a, t), Const(b, t))
+    assert isinstance(value, Const) and value.type is t and value.value == want
+    assert not [op for op in builder.ops if op.name == name]     # no op was emitted
+
