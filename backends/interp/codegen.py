@@ -298,8 +298,16 @@ def exec_cmp_u(g, op, a):
 @_exec("lt_s", "le_s")
 def exec_cmp_s(g, op, a):
     sym = {"lt_s": "<", "le_s": "<="}[op.name]
-    s = _sign(op.args[0].type)
-    return f"({a[0]} ^ {s}) {sym} ({a[1]} ^ {s})"
+    sign = 1 << (op.args[0].type.bits - 1)
+    x, y = (_literal(arg.value ^ sign) if isinstance(arg, Const) else f"({text} ^ {sign:#x})"
+            for arg, text in zip(op.args, a))
+    return f"{x} {sym} {y}"
+
+
+def _literal(value: int) -> str:
+    """A number as `_operand` writes it (small ones, zero above all, stay decimal: the shape
+    cache leaves 0 in the code)."""
+    return str(value) if value < 10 else hex(value)
 
 
 @_exec("select")
@@ -384,9 +392,32 @@ def _check_align(g, op, addr: str, size: int) -> None:
         g.stmt(f"if {addr} & {size - 1}: MISALIGNED({addr})")
 
 
+def _fixed_access(g, op, addr: str, size: int, access: str) -> tuple[str, str] | None:
+    """For an access at a constant address: the checks made here (a misaligned atomic
+    access traps; a misaligned one never takes the fast path), and the view index and page
+    as literals, or None when the fast path is out; the code holds no constant expression
+    (Python would fold it, and the shape and stitching caches could not share the code)."""
+    value = op.args[0].value
+    misaligned = size > 1 and value & (size - 1)
+    if misaligned and op.attrs.get("align"):
+        g.stmt(f"MISALIGNED({addr})", addr, access)
+    if misaligned:
+        return None
+    return f"{_VIEW[size]}[{_literal(value >> _SHIFT[size])}]", _literal(value >> 12)
+
+
 @_exec("load")
 def exec_load(g, op, a):
     size = op.result.type.bits // 8
+    if isinstance(op.args[0], Const):
+        name, addr = f"t{op.result.id}", a[0]
+        fast = _fixed_access(g, op, addr, size, "read")
+        if fast is None:
+            g.stmt(f"{name} = LD({addr}, {size})", addr, "read")
+        else:
+            g.stmt(f"{name} = {fast[0]} if P[{fast[1]}] & 1 else LD({addr}, {size})",
+                   addr, "read")
+        return None
     addr = g.simple(a[0])
     _check_align(g, op, addr, size)
     view, shift = _VIEW[size], _SHIFT[size]
@@ -400,6 +431,15 @@ def exec_load(g, op, a):
 @_exec("store")
 def exec_store(g, op, a):
     size = op.args[1].type.bits // 8
+    if isinstance(op.args[0], Const):
+        addr = a[0]
+        fast = _fixed_access(g, op, addr, size, "write")
+        if fast is None:
+            g.stmt(f"ST({addr}, {size}, {a[1]})", addr, "write")
+        else:
+            g.stmt(f"if P[{fast[1]}] & 2: {fast[0]} = {a[1]}", addr, "write")
+            g.stmt(f"else: ST({addr}, {size}, {a[1]})", addr, "write")
+        return None
     addr = g.simple(a[0])
     _check_align(g, op, addr, size)
     view, shift = _VIEW[size], _SHIFT[size]
