@@ -157,10 +157,6 @@ class RegionLowerer:
         if self.tally:
             out += [f"@{self.name}.entries = internal global i64 0",
                     f"@{self.name}.exits = internal global i64 0"]
-        # the loader finds and writes them by name: no pass may fold them away as constants
-        data = [line.split(" = ")[0] for line in out]
-        out.append(f"@llvm.compiler.used = appending global [{len(data)} x ptr] "
-                   f"[{', '.join(f'ptr {d}' for d in data)}], section \"llvm.metadata\"")
         return out
 
     def _tally(self, what: str) -> None:
