@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -764,9 +765,15 @@ class DynamicEngine:
 
     @staticmethod
     def module_text(text: str, triple: str) -> str:
-        """A region's function text as a whole LLVM module."""
+        """A region's function text as a whole LLVM module. Its data globals are
+        @llvm.compiler.used: the loader finds and writes them by name, so no pass may fold
+        them away as constants (the full -O2 pipeline's globalopt would, DBT_HOT_PIPELINE)."""
         from .lower import declarations_for
-        return f'target triple = "{triple}"\n{text}\n{declarations_for(text)}\n'
+        data = _DATA_GLOBAL.findall(text)
+        used = (f'@llvm.compiler.used = appending global [{len(data)} x ptr] '
+                f'[{", ".join(f"ptr @{name}" for name in data)}], section "llvm.metadata"\n'
+                if data else "")
+        return f'target triple = "{triple}"\n{text}\n{used}{declarations_for(text)}\n'
 
     def _emit(self, name: str, text: str, opt_level: int, hot: bool = False) -> bytes:
         """Compile a region's text into an object file (the FP helpers it calls are made
@@ -850,6 +857,9 @@ class DynamicEngine:
             self.image_regions.clear()
         if self.store.invalidate(addr, length) and self.pending:
             self._forget_pending()
+
+
+_DATA_GLOBAL = re.compile(r"^@(\S+) = internal global", re.M)
 
 
 def _max_fd() -> int:
