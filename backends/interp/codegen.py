@@ -108,14 +108,13 @@ def compile_block(block: Block, namespace: dict) -> tuple:
 # Python's compile() costs about 100-200 us for a block's few lines, and most blocks of a real
 # program are made of the same lines with other numbers (pcs, offsets, immediates): measured on
 # python3 -c 'print(1)', 31,438 blocks have 9,284 shapes. So a block's function is compiled once
-# per shape, with each nonzero number literal replaced by a unique sentinel constant, and each
+# per shape, with each nonzero number literal replaced by a unique sentinel constant (stitch's
+# SENTINEL + i: what compile() folds from two of them is out of range), and each
 # block of the shape gets that code object with its own numbers in their constant slots. A new
 # shape's code object is stitched from the bytecode of its lines, each compiled once
 # (stitch.py: ~30 us a block instead of compile()'s ~190 us on those of python3's start-up);
 # what stitching does not cover is compiled from source.
 _LITERAL = re.compile(r"\b(0x[0-9a-f]+|[1-9][0-9]*)\b")
-_SENTINEL = SENTINEL            # sentinel i is _SENTINEL + i (the body's own numbers are all
-                                # replaced; what compile() folds from two is out of range)
 _SHAPES: dict[str, tuple | None] = {}   # body with "#" for each literal -> (code, slots, tail)
 _BASE = repeat(0)                       # int(literal, 0): decimal or hex
 
@@ -148,15 +147,15 @@ def _shape(parts: list[str]) -> tuple | None:
     compiler folded one (`-5`, `3 >> 1`, a constant condition), which no sentinel can stand
     in for. Zero is never replaced: its truth value decides what the compiler makes of it."""
     count = len(parts) // 2
-    source = "".join(part if i % 2 == 0 else str(_SENTINEL + i // 2)
+    source = "".join(part if i % 2 == 0 else str(SENTINEL + i // 2)
                      for i, part in enumerate(parts))
     module = compile(f"def blk(R):\n{source}\n", "<block>", "exec")
     code = next(c for c in module.co_consts if isinstance(c, CodeType))
     slots, seen = [], set()
     for c in code.co_consts:
-        if type(c) is int and _SENTINEL <= c < _SENTINEL + count:
-            slots.append(c - _SENTINEL)
-            seen.add(c - _SENTINEL)
+        if type(c) is int and SENTINEL <= c < SENTINEL + count:
+            slots.append(c - SENTINEL)
+            seen.add(c - SENTINEL)
         elif c is None or type(c) in (bool, str) or type(c) is int and c == 0:
             slots.append(-1)
         else:
@@ -172,7 +171,7 @@ def _operand(value, exprs: dict[int, str]) -> str:
     if isinstance(value, Const):
         if value.type.bits == 1:
             return "True" if value.value else "False"
-        return str(value.value) if value.value < 10 else hex(value.value)
+        return _literal(value.value)
     return exprs[value.id]
 
 

@@ -67,8 +67,7 @@ _BLOCK = _template()
 
 class Piece:
     """One line's code: its body (without RESUME and trailer), where to relocate it, and its
-    line table as (first entry's code units, line offset in the piece, the rest of its
-    entries) per run of code units of one line."""
+    line table as (code units, line offset in the piece) per run of code units of one line."""
     __slots__ = ("code", "locals", "lits", "vals", "globals", "attrs", "nlits", "stack",
                  "lines", "terminal")
 
@@ -156,13 +155,8 @@ def compile_piece(key: str, nlocals: int, nlits: int) -> Piece | None:
                 runs[-1][0] += (stop - start) // 2
             else:
                 runs.append([(stop - start) // 2, offset])
-    lines = []
-    for units, offset in runs:
-        rest = bytearray()
-        _entries(rest, units - min(units, 8), 0)
-        lines.append((min(units, 8), offset, bytes(rest)))
     return Piece(body, tuple(locs), tuple(lits), tuple(vals), tuple(globs), tuple(attrs),
-                 nlits, code.co_stacksize, tuple(lines), terminal)
+                 nlits, code.co_stacksize, tuple(map(tuple, runs)), terminal)
 
 
 def _entries(out: bytearray, units: int, delta: int) -> None:
@@ -260,16 +254,9 @@ def stitch(shape: str, nlits: int) -> tuple[CodeType, tuple] | None:
         except ValueError:
             return None                   # (an index above 255: one byte holds none)
         code += body
-        for units, offset, rest in piece.lines:
+        for units, offset in piece.lines:
             line = i + 2 + offset
-            delta = line - prev_line
-            table.append(0xe8 | (units - 1))      # 0x80 | 13 << 3: no column
-            value = (-delta << 1 | 1) if delta < 0 else delta << 1
-            while value >= 0x40:
-                table.append(0x40 | value & 0x3f)
-                value >>= 6
-            table.append(value)
-            table += rest
+            _entries(table, units, line - prev_line)
             prev_line = line
         if piece.stack > stack:
             stack = piece.stack

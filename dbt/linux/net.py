@@ -14,7 +14,7 @@ import errno
 
 from .abi import fail, host_syscall, s32, u32
 
-SOCK_NONBLOCK, SOCK_CLOEXEC = 0o4000, 0o2000000
+SOCK_CLOEXEC = 0o2000000
 SOCKADDR_MAX = 128                       # sizeof(struct sockaddr_storage)
 
 
