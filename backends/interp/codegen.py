@@ -303,6 +303,20 @@ def exec_cmp_s(g, op, a):
     return f"{x} {sym} {y}"
 
 
+@_exec("add_carry")
+def exec_add_carry(g, op, a):
+    return f"({a[0]} + {a[1]} + {a[2]}) >> {op.args[0].type.bits} != 0"
+
+
+@_exec("add_overflow")
+def exec_add_overflow(g, op, a):
+    # a + b + c overflows iff its signed value (a^S) - S + (b^S) - S + c is outside [-S, S),
+    # that is iff (a^S) + (b^S) + c - S is outside [0, 2S)
+    t = op.args[0].type
+    s = _sign(t)
+    return f"(({a[0]} ^ {s}) + ({a[1]} ^ {s}) + {a[2]} - {s}) >> {t.bits} != 0"
+
+
 def _literal(value: int) -> str:
     """A number as `_operand` writes it (small ones, zero above all, stay decimal: the shape
     cache leaves 0 in the code)."""
@@ -454,6 +468,13 @@ def exec_cmpxchg(g, op, a):
     size = op.result.type.bits // 8
     addr = g.simple(a[0])
     return f"CMPXCHG({addr}, {a[1]}, {a[2]}, {a[3]}, {size}, {bool(op.attrs.get('align'))})"
+
+
+@_exec("atomic_rmw")
+def exec_atomic_rmw(g, op, a):
+    size = op.result.type.bits // 8
+    return (f"RMW({op.attrs['kind']!r}, {g.simple(a[0])}, {a[1]}, {size}, "
+            f"{bool(op.attrs.get('align'))})")
 
 
 @_exec("fence")

@@ -2,7 +2,7 @@
 
 Everything here is ISA-neutral: slow-path memory accesses with page checks, total signed
 division, rotations, and wrappers that run an IEEE op from `dbt.fp` and accrue its exception
-flags into the `fpflags` slot.
+flags into the FP_FLAGS_FIELD slot.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 import time
 
 from dbt import fp
-from dbt.ir.ops import TRAP_ILLEGAL
+from dbt.ir.ops import FP_FLAGS_FIELD
 from dbt.memory import PROT_READ, PROT_WRITE, GuestFault, GuestMemory
 from dbt.state import slot
 from dbt.traps import GuestTrap
@@ -46,11 +46,33 @@ def _rotr(a: int, n: int, bits: int) -> int:
     return _rotl(a, bits - n % bits, bits)
 
 
+def _min_max(signed: bool, pick_max: bool):
+    def combine(old: int, value: int, bits: int) -> int:
+        key = old, value
+        if signed:
+            sign = 1 << (bits - 1)
+            key = (old ^ sign), (value ^ sign)     # signed order as unsigned order
+        return old if (key[0] > key[1]) == pick_max else value
+    return combine
+
+
+# atomic_rmw: kind -> combine(old, value, bits) -> the new memory value
+_RMW = {
+    "swap": lambda old, value, bits: value,
+    "add": lambda old, value, bits: (old + value) & ((1 << bits) - 1),
+    "and": lambda old, value, bits: old & value,
+    "or": lambda old, value, bits: old | value,
+    "xor": lambda old, value, bits: old ^ value,
+    "min_s": _min_max(True, False), "max_s": _min_max(True, True),
+    "min_u": _min_max(False, False), "max_u": _min_max(False, True),
+}
+
+
 def make_namespace(regs: list, memory: GuestMemory, engine) -> dict:
     """The globals of every block function compiled for one guest."""
     view = memory.view
     perms = memory.perms
-    flags_slot = slot("fpflags")
+    flags_slot = slot(FP_FLAGS_FIELD)
 
     def load_slow(addr: int, size: int) -> int:
         if not memory.check(addr, size, PROT_READ):
@@ -74,6 +96,15 @@ def make_namespace(regs: list, memory: GuestMemory, engine) -> dict:
             store_slow(addr, size, new)
         return old
 
+    def rmw(kind: str, addr: int, value: int, size: int, align: bool) -> int:
+        if align and addr & (size - 1):
+            misaligned(addr)
+        if not memory.check(addr, size, PROT_WRITE):
+            raise GuestFault(memory._fault_addr(addr, size, PROT_WRITE), "write")
+        old = int.from_bytes(view[addr:addr + size], "little")
+        view[addr:addr + size] = _RMW[kind](old, value, size * 8).to_bytes(size, "little")
+        return old
+
     def misaligned(addr: int) -> None:
         raise GuestFault(addr, "misaligned", signal="SIGBUS")
 
@@ -88,6 +119,7 @@ def make_namespace(regs: list, memory: GuestMemory, engine) -> dict:
     ns = {
         "P": perms, "MB": view, "MH": view.cast("H"), "MI": view.cast("I"),
         "MQ": memory.view64, "LD": load_slow, "ST": store_slow, "CMPXCHG": cmpxchg,
+        "RMW": rmw,
         "MISALIGNED": misaligned, "TRAP": trap, "COUNTER": counter,
         "DIV_S": _div_s, "REM_S": _rem_s, "ROTL": _rotl, "ROTR": _rotr,
     }
@@ -96,13 +128,11 @@ def make_namespace(regs: list, memory: GuestMemory, engine) -> dict:
 
 
 def _fp_helpers(regs: list, flags_slot: int) -> dict:
-    """Each IR FP op runs its dbt.fp function; the wrapper rejects a reserved rounding mode
-    (an illegal-instruction trap) and accrues the exception flags into R[fpflags]."""
+    """Each IR FP op runs its dbt.fp function; the wrapper accrues the exception flags into
+    the flags slot."""
 
-    def accrue(fn, rm_at: int | None = -1):
+    def accrue(fn):
         def op(*args):
-            if rm_at is not None and args[rm_at] > 4:
-                raise GuestTrap(TRAP_ILLEGAL)
             result, flags = fn(*args)
             if flags:
                 regs[flags_slot] |= flags
@@ -112,11 +142,10 @@ def _fp_helpers(regs: list, flags_slot: int) -> dict:
     return {
         "FADD": accrue(fp.add), "FSUB": accrue(fp.sub), "FMUL": accrue(fp.mul),
         "FDIV": accrue(fp.div), "FSQRT": accrue(fp.sqrt), "FMA": accrue(fp.fma),
-        "FMIN": accrue(fp.fmin, None), "FMAX": accrue(fp.fmax, None),
-        "FEQ": accrue(fp.eq, None), "FLT": accrue(fp.lt, None), "FLE": accrue(fp.le, None),
-        "FCLASS": accrue(fp.classify, None),
-        "FCVT_TO_INT": accrue(fp.to_int, 2),        # (fmt, value, rm, width, signed)
+        "FMIN": accrue(fp.fmin), "FMAX": accrue(fp.fmax),
+        "FEQ": accrue(fp.eq), "FLT": accrue(fp.lt), "FLE": accrue(fp.le),
+        "FCLASS": accrue(fp.classify),
+        "FCVT_TO_INT": accrue(fp.to_int),           # (fmt, value, rm, width, signed)
         "FCVT_FROM_INT": accrue(fp.from_int),       # (fmt, value, width, signed, rm)
         "FCVT_F": accrue(fp.convert),               # (from_fmt, to_fmt, value, rm)
     }
-

@@ -20,7 +20,7 @@ Tier-1 code calls a helper for every rounded op. Hot code speculates (`speculate
 that RegionLowerer._speculate forms and checks once): in RNE with NX already set, a result that
 is normal (or an exact zero) is the host's and raises nothing new; a segment where that fails
 redoes its ops with the helpers. Hot rounded ops it does not take (the mode is not RNE
-statically, or is `frm` in a region that writes it) test that common case per op and
+statically, or is read from a field the region writes) test that common case per op and
 otherwise call the helper. The helper, `dbt_fp_<op>_f<width>(operands, rm) -> {bits, flags}`,
 is compiled once per process (on first use) and resolved by name; it handles the rest natively:
 the directed modes move the RNE result one ulp (+-1 on its bits) towards the exact value when
@@ -28,16 +28,13 @@ the directed modes move the RNE result one ulp (+-1 on its bits) towards the exa
 zeros) take the host's exact result, the canonical NaN and NV/DZ from the operand bits. What
 it cannot do natively -- a tiny (subnormal-range) result or operand where the error would
 underflow, an overflow, RMM -- it hands to `dbt.fp`'s exact code through a callback into Python
-(rare, and it never leaves the region, so a hot region has no exit per FP op). A reserved mode
-5-7 makes the instruction an illegal-instruction trap: the region deopts before the op (the
-interpreter raises it); a region that reads `frm` and never writes it checks that once, on
-entry.
+(rare, and it never leaves the region, so a hot region has no exit per FP op). The mode is
+always one of the IR's five (a frontend traps on its ISA's reserved ones before the op).
 
 Conversions from integers are inline when exact (|n| <= 2**prec) and otherwise round the
 integer in integer arithmetic (helper); float -> int rounds to an integral value with the LLVM
 intrinsic of the mode (RMM is `llvm.round`) and saturates in float, inline; f32 -> f64 is exact.
-Comparisons, min/max and fclass never deopt. Flags are ORed into the region's `fpflags` only
-after the deopt test, so an instruction that deopts has not touched them.
+No FP op deopts. Flags are ORed into the region's copy of the flags field (FP_FLAGS_FIELD).
 """
 
 from __future__ import annotations
@@ -286,8 +283,7 @@ EXACT_NAMES = sorted(n for n in HELPERS if "_from_" not in n)    # the helpers t
 
 
 def _helper_text(name: str) -> str:
-    """The helper's function: a reserved mode is refused (flags -1) before anything else;
-    what the native code cannot do exactly (RMM, a tiny result, an overflow: `slow`) goes to
+    """The helper's function: what the native code cannot do exactly (RMM, a tiny result, an overflow: `slow`) goes to
     `dbt.fp` through the exact-path callback EXACT_CALLBACK(op index, a, b, c, rm), which
     answers the result's bits and leaves the flags in the cell EXACT_FLAGS (both are external
     symbols that fp_runtime defines in each process)."""
@@ -297,10 +293,6 @@ def _helper_text(name: str) -> str:
     em = Emit(fb, F)
     args = [f"%x{i}" for i in range(len(types))]
     rm = Mode(em, "%rm")
-    fb.emit(f"br i1 {rm.above(RM_RMM)}, label %refuse, label %native")
-    fb.start("refuse")
-    fb.emit("ret {i64, i64} { i64 0, i64 -1 }")
-    fb.start("native")
     bits, flags, slow = body(em, rm, *args)
     if slow == "false":
         _ret_pair(em, bits, flags)

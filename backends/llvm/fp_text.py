@@ -187,7 +187,7 @@ class Emit:
 
 
 class Mode:
-    """The rounding-mode operand: a constant (static rm) or an i64 value (dynamic frm)."""
+    """The rounding-mode operand: a constant (a static mode) or an i64 value (a dynamic one)."""
 
     def __init__(self, em: Emit, text: str, const: int | None = None):
         self.em, self.text, self.const = em, text, const
@@ -196,9 +196,3 @@ class Mode:
         if self.const is not None:
             return "true" if self.const == mode else "false"
         return self.em(f"icmp eq i64 {self.text}, {mode}")
-
-    def above(self, highest: int) -> str:
-        """The mode is above `highest`: RMM or reserved (deopt)."""
-        if self.const is not None:
-            return "true" if self.const > highest else "false"
-        return self.em(f"icmp ugt i64 {self.text}, {highest}")

@@ -28,7 +28,7 @@ import functools
 import re
 
 from dbt.ir.block import Block, Const, Op, Temp
-from dbt.ir.ops import FLAG_NX, FPENV, OPS, PURE, RM_RMM, RM_RNE
+from dbt.ir.ops import FLAG_NX, FP_FLAGS_FIELD, FPENV, OPS, PURE, RM_RNE
 from dbt.memory import WINDOW_GUARD
 from dbt.state import LAYOUT
 
@@ -44,10 +44,11 @@ from .optable import (EXIT_SENTINEL, JC_BITS, LOWER, REASON_HOT, REASON_INTERP,
 # (measured, min of 3 runs: montecarlo 2.23 -> 1.92 s CPU, nbody 1.27 -> 1.16 s, matmul and
 # mandelbrot unchanged; with 4 instead of 8, montecarlo 1.87 s but nbody 1.27 s again).
 FP_OPS_PER_COUNT = 8
-_COMMITS = frozenset({"set", "store", "cmpxchg"})    # ops whose effect a deopt cannot undo
+_COMMITS = frozenset({"set", "store", "cmpxchg", "atomic_rmw"})    # ops whose effect a deopt cannot undo
 _PURE_ONLY = frozenset(name for name, d in OPS.items() if d.flags == {PURE})
-_FP_ENV_FIELDS = frozenset({"fpflags", "frm"})
 _FPENV_OPS = frozenset(name for name, d in OPS.items() if d.has(FPENV))
+_ROUNDED_OPS = frozenset(name for name, d in OPS.items()     # (a rounding-mode operand last)
+                         if d.has(FPENV) and d.operands[-1] == "i64")
 
 
 def slot_ptr(fb: FnBuilder, field: str) -> str:
@@ -83,19 +84,25 @@ class RegionLowerer:
         self.v = self.fb.value          # the operand text of an IR value
         implicit = {"icount"}                   # written by the region itself
         read, written = set(), set()
+        rm_fields: set[str | None] = set()      # the fields dynamic rounding modes come from
         for b in blocks:
+            gets = {}
             for op in b.ops:
                 if op.name == "get":
                     read.add(op.attrs["field"])
+                    gets[op.result.id] = op.attrs["field"]
                 elif op.name == "set":
                     written.add(op.attrs["field"])
                 elif op.name in _FPENV_OPS:
-                    implicit.add("fpflags")     # FP ops accrue their exception flags
+                    implicit.add(FP_FLAGS_FIELD)    # FP ops accrue their exception flags
+                    if op.name in _ROUNDED_OPS and isinstance(op.args[-1], Temp):
+                        rm_fields.add(gets.get(op.args[-1].id))     # (None: computed)
         self.fields = sorted(read | written | implicit, key=lambda f: LAYOUT[f].slot)
         self.written = [f for f in self.fields if f in implicit or f in written]
         self.weight = count_weight(blocks)              # tier-1 counts per entry/back edge
-        # a region that only reads frm checks it on entry, not at each FP op (lower_fp)
-        self.frm_checked = "frm" in read and "frm" not in written
+        # every dynamic rounding mode is one field's, never written here: one value throughout
+        self.rm_invariant = bool(rm_fields) and not rm_fields & (written | {None})
+        self.fpenv_fields = rm_fields - {None} | {FP_FLAGS_FIELD}
         self.block = None
         self.insn_pcs = None
         self.pc = 0                                   # guest pc of the op being lowered
@@ -123,12 +130,6 @@ class RegionLowerer:
             self._tally("entries")
         if self.threshold is not None:
             self._count("%pc")
-        if self.frm_checked:            # a reserved frm: the interpreter runs the block
-            bad = fb.assign(f"icmp ugt i64 {fb.assign('load i64, ptr %f.frm')}, {RM_RMM}")
-            fb.emit(f"br i1 {bad}, label %frm_reserved, label %frm_ok, !prof !1")
-            fb.start("frm_reserved")
-            self.leave(REASON_INTERP, "%pc")
-            fb.start("frm_ok")
         self.branch_on("%pc", [(b.pc, self.labels[b.pc]) for b in self.blocks], "nomatch")
         fb.start("nomatch")
         fb.emit("store i64 %pc, ptr %next")
@@ -199,14 +200,14 @@ class RegionLowerer:
 
     # -- speculative FP segments (hot code) -------------------------------------------------------
     def _speculate(self, op: Op) -> bool:
-        """Hot code runs rounded FP ops in RNE as the host's instruction alone, when frm is RNE
-        and NX is set (it is sticky): their result is then exact unless it is not normal (a
+        """Hot code runs rounded FP ops in RNE as the host's instruction alone, when the mode is
+        RNE and NX is set (it is sticky): their result is then exact unless it is not normal (a
         NaN, an overflow, a tiny result), and no flag but NX can arise. A segment of such ops,
         with the pure ops, register writes and independent memory accesses between them, ends
         at one check: if the mode was not RNE, NX was clear or a result was not normal, its
         slow path redoes the segment's FP ops exactly (the helpers, flags included) and what
         depends on them, and the values join in phis. An op that would observe a speculative
-        value any other way (a store or address, a compare, a read of fpflags, a branch, a
+        value any other way (a store or address, a compare, a read of the flags field, a branch, a
         deopt) ends the segment first. Only a guest fault inside a segment sees its flags
         unfinished: a fault ends the process, which never reads them.
 
@@ -220,7 +221,7 @@ class RegionLowerer:
             return False
         uses = any(isinstance(a, Temp) and a.id in self.spec_ids for a in op.args)
         name, field = op.name, op.attrs.get("field")
-        if uses and (name in _PURE_ONLY or name == "set" and field not in _FP_ENV_FIELDS):
+        if uses and (name in _PURE_ONLY or name == "set" and field not in self.fpenv_fields):
             LOWER[name](self, op)               # now, and again on the slow path
             self.spec_ops.append(op)
             if name == "set":
@@ -233,7 +234,7 @@ class RegionLowerer:
         # a field the segment set is read or set again (the slow path's store would come
         # after this one), or the FP environment is: the segment ends first
         if name in ("get", "set") and field not in self.spec_fields \
-                and field not in (_FP_ENV_FIELDS if name == "set" else ("fpflags",)):
+                and field not in (self.fpenv_fields if name == "set" else (FP_FLAGS_FIELD,)):
             return False
         self.end_segment()
         return False
@@ -241,7 +242,7 @@ class RegionLowerer:
     def end_segment(self) -> None:
         """The segment's check, its slow path and the joins (see `_speculate`)."""
         fb = self.fb
-        flags = fb.assign("load i64, ptr %f.fpflags")
+        flags = fb.assign(f"load i64, ptr %f.{FP_FLAGS_FIELD}")
         conds = [fb.assign(f"icmp ne i64 {fb.assign(f'and i64 {flags}, {FLAG_NX}')}, 0")]
         conds += [fb.assign(f"icmp eq i64 {rm}, {RM_RNE}") for rm in sorted(self.spec_rms)]
         conds.append(fb.assign(f"xor i1 {self.spec_bad}, true"))

@@ -5,16 +5,15 @@ exact path) is in fp_kernels.py. Tier-1 code calls a helper for every rounded op
 speculates (`speculate`, in segments that RegionLowerer._speculate forms and checks once): in
 RNE with NX already set, a result that is normal (or an exact zero) is the host's and raises
 nothing new; a segment where that fails redoes its ops with the helpers. Hot rounded ops it
-does not take (the mode is not RNE statically, or is `frm` in a region that writes it) test
-that common case per op and otherwise call the helper. A reserved mode 5-7 makes the
-instruction an illegal-instruction trap: the region deopts before the op (the interpreter
-raises it); a region that reads `frm` and never writes it checks that once, on entry.
+does not take (the mode is not RNE statically, or is read from a state field the region
+writes) test that common case per op and otherwise call the helper. The rounding-mode operand
+is always a valid IR mode (0-4): a frontend whose ISA has reserved modes traps before the op.
 
 Conversions from integers are inline when exact (|n| <= 2**prec) and otherwise round the
 integer in integer arithmetic (helper); float -> int rounds to an integral value with the LLVM
 intrinsic of the mode (RMM is `llvm.round`) and saturates in float, inline; f32 -> f64 is exact.
-Comparisons, min/max and fclass never deopt. Flags are ORed into the region's `fpflags` only
-after the deopt test, so an instruction that deopts has not touched them.
+No FP op deopts: what native code cannot do exactly, the helper's exact path does. Flags are
+ORed into the region's copy of the flags field, FP_FLAGS_FIELD.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dbt.ir.block import Const, Op
-from dbt.ir.ops import FLAG_NV, FLAG_NX, RM_RDN, RM_RMM, RM_RNE, RM_RTZ, RM_RUP
+from dbt.ir.ops import FLAG_NV, FLAG_NX, FP_FLAGS_FIELD, RM_RDN, RM_RMM, RM_RNE, RM_RTZ, RM_RUP
 
 from .fp_kernels import (HELPER_DECLARATIONS, HELPERS, INTEGRAL, INTRINSICS, KERNELS, Kernel,
                          k_narrow, normal_or_zero)
@@ -32,6 +31,8 @@ from .optable import lowers
 
 if TYPE_CHECKING:
     from .lower import RegionLowerer
+
+FLAGS_PTR = f"%f.{FP_FLAGS_FIELD}"      # the region's copy of the accrued-flags field
 
 
 def _setup(r: RegionLowerer, op: Op, t=None):
@@ -45,29 +46,14 @@ def _accrue(r: RegionLowerer, flags: str) -> None:
     if flags == "0":
         return
     fb = r.fb
-    old = fb.assign("load i64, ptr %f.fpflags")
-    fb.emit(f"store i64 {fb.assign(f'or i64 {old}, {flags}')}, ptr %f.fpflags")
-
-
-def _deopt(r: RegionLowerer, op: Op, cond: str) -> None:
-    if cond != "false":
-        r.deopt_if(cond, op)
-
-
-def _check_rm(r: RegionLowerer, op: Op, rm: Mode) -> None:
-    """A reserved rounding mode makes the instruction illegal: the interpreter's business.
-    A region that reads `frm` and never writes it has checked it once, at its entry."""
-    if rm.const is None and r.frm_checked:
-        return
-    _deopt(r, op, rm.above(RM_RMM))
+    old = fb.assign(f"load i64, ptr {FLAGS_PTR}")
+    fb.emit(f"store i64 {fb.assign(f'or i64 {old}, {flags}')}, ptr {FLAGS_PTR}")
 
 
 def _call(r: RegionLowerer, op: Op, em: Emit, name: str, args: list, rm: Mode):
-    """Call a helper (a reserved mode deopts first, the helper would refuse it):
-    (result bits, flags). The process that loads the region links the helper (fp_runtime);
+    """Call a helper: (result bits, flags). The process that loads the region links the helper (fp_runtime);
     lowering does not, so that a process that only makes object files does not compile
     them in vain."""
-    _check_rm(r, op, rm)
     types = HELPERS[name][1]
     params = ", ".join(f"{t} {a}" for t, a in zip(types, args))
     pair = em(f"call {{i64, i64}} @{name}({params}, i64 {rm.text})")
@@ -86,7 +72,7 @@ def _inline(r: RegionLowerer, op: Op, em: Emit, rm: Mode, name: str, k: Kernel, 
     rne = rm.is_(RM_RNE)
     nx_set = "false"
     if rne != "false":
-        flags = em(f"and i64 {r.fb.assign('load i64, ptr %f.fpflags')}, {FLAG_NX}")
+        flags = em(f"and i64 {r.fb.assign(f'load i64, ptr {FLAGS_PTR}')}, {FLAG_NX}")
         nx_set = em(f"icmp ne i64 {flags}, 0")
     _paths(r, op, em, rm, [(em.and_(rne, normal_or_zero(em, k), nx_set),
                             lambda: (em.bits(k.res), "0"))],
@@ -147,11 +133,12 @@ def lower_rounded(r: RegionLowerer, op: Op) -> None:
 
 # -- speculation in hot code (RegionLowerer._speculate) --------------------------------------------
 def speculative(r: RegionLowerer, op: Op) -> bool:
-    """A rounded op whose mode is RNE, or dynamic and checked on entry (never reserved)."""
+    """A rounded op whose mode is RNE, or dynamic and the same throughout the region (the
+    segment's check tests that it is RNE)."""
     if op.name not in _ROUNDED:
         return False
     rm = op.args[-1]
-    return rm.value == RM_RNE if isinstance(rm, Const) else r.frm_checked
+    return rm.value == RM_RNE if isinstance(rm, Const) else r.rm_invariant
 
 
 def speculate(r: RegionLowerer, op: Op) -> None:
@@ -201,7 +188,6 @@ def lower_fcvt_f(r: RegionLowerer, op: Op) -> None:
         _inline(r, op, em, rm, "dbt_fp_narrow_f32", k_narrow(em, rm, a), [a])
         return
     narrow = Emit(r.fb, SINGLE)    # binary32 -> binary64: exact; NaNs become canonical
-    _check_rm(r, op, rm)
     _accrue(r, em.flags((narrow.is_snan(narrow.bits(a)), FLAG_NV)))
     out = em.canonical(em.bits(em(f"fpext float {a} to double")))
     r.define(op, f"bitcast i64 {out} to double")
@@ -227,7 +213,6 @@ def lower_fcvt_to_int(r: RegionLowerer, op: Op) -> None:
     it = f"i{bits}"
     signed = op.name == "fcvt_to_si"
     x = r.v(op.args[0])
-    _check_rm(r, op, rm)
     t = _integral(em, x, rm)
     lo, hi = (-(2.0 ** (bits - 1)), 2.0 ** (bits - 1)) if signed else (0.0, 2.0 ** bits)
     low = em(f"fcmp olt {F.ft} {t}, {float_literal(lo)}")
@@ -252,7 +237,6 @@ def lower_fcvt_from_int(r: RegionLowerer, op: Op) -> None:
         n = em(f"{'sext' if signed else 'zext'} i{src} {n} to i64")
     limit = 1 << F.prec
     if src <= F.prec:                                    # always exact
-        _check_rm(r, op, rm)
         small = "true"
     elif signed:
         small = em(f"icmp ule i64 {em(f'add i64 {n}, {limit}')}, {2 * limit}")
@@ -262,8 +246,7 @@ def lower_fcvt_from_int(r: RegionLowerer, op: Op) -> None:
     def exact():
         return em.bits(em(f"{'sitofp' if signed else 'uitofp'} i64 {n} to {F.ft}")), "0"
 
-    fast = small if small == "true" else em.and_(small, em.not_(rm.above(RM_RMM)))
-    _paths(r, op, em, rm, [(fast, exact)],
+    _paths(r, op, em, rm, [(small, exact)],
            f"dbt_fp_from_{'si' if signed else 'ui'}_f{F.width}", [n])
 
 

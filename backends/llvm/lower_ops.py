@@ -196,6 +196,37 @@ def lower_cmpxchg(r: RegionLowerer, op: Op) -> None:
     r.define(op, f"phi {t} [ {old}, %{done} ], [ {failed}, %{skip} ]")
 
 
+_RMW = {"swap": "xchg", "add": "add", "and": "and", "or": "or", "xor": "xor",
+        "min_s": "min", "max_s": "max", "min_u": "umin", "max_u": "umax"}
+
+
+@lowers("atomic_rmw")
+def lower_atomic_rmw(r: RegionLowerer, op: Op) -> None:
+    t = _ty(op)
+    value = r.v(op.args[1])
+    ptr = r.address(op.args[0], op.result.type.bits // 8, write=True,
+                    align=op.attrs.get("align", False))
+    r.define(op, f"atomicrmw volatile {_RMW[op.attrs['kind']]} ptr {ptr}, {t} {value} seq_cst"
+             + r.pc_note())
+
+
+@lowers("add_carry", "add_overflow")
+def lower_add_carry(r: RegionLowerer, op: Op) -> None:
+    """In a type one bit wider: the carry is its top bit; a signed overflow is a sum that its
+    own type cannot hold (the wide sign extension of its truncation differs)."""
+    fb, bits = r.fb, op.args[0].type.bits
+    t, wide = LLTYPES[op.args[0].type], f"i{bits + 1}"
+    ext = "zext" if op.name == "add_carry" else "sext"
+    a, b = (fb.assign(f"{ext} {t} {r.v(x)} to {wide}") for x in op.args[:2])
+    carry_in = fb.assign(f"zext i1 {r.v(op.args[2])} to {wide}")
+    total = fb.assign(f"add {wide} {fb.assign(f'add {wide} {a}, {b}')}, {carry_in}")
+    if op.name == "add_carry":
+        r.define(op, f"trunc {wide} {fb.assign(f'lshr {wide} {total}, {bits}')} to i1")
+        return
+    back = fb.assign(f"sext {t} {fb.assign(f'trunc {wide} {total} to {t}')} to {wide}")
+    r.define(op, f"icmp ne {wide} {back}, {total}")
+
+
 @lowers("fence")
 def lower_fence(r: RegionLowerer, op: Op) -> None:
     r.fb.emit("fence seq_cst")

@@ -2,7 +2,7 @@
 
 Only rules whose result is obvious from the op table's definitions: an op with an identity
 operand becomes that operand, and add/sub/mul/and/or/xor/shl/shr_u/extensions of constants
-become constants.
+become constants, as do the carry and overflow of an addition of constants.
 `fold_block` also folds arithmetic on guest code addresses (`pc_addr`), which stay addresses.
 The builder applies `fold` to every op it emits; `fold_block` reapplies it after passes such
 as state forwarding have exposed new constants.
@@ -58,9 +58,22 @@ def _fold_select(op: Op):
     return if_true if cond.value else if_false
 
 
+def _fold_carry(op: Op):
+    a, b, carry = op.args
+    if not (isinstance(a, Const) and isinstance(b, Const) and isinstance(carry, Const)):
+        return None
+    bits = a.type.bits
+    if op.name == "add_carry":
+        out = (a.value + b.value + carry.value) >> bits
+    else:
+        total = a.signed() + b.signed() + carry.value
+        out = not -(1 << (bits - 1)) <= total < 1 << (bits - 1)
+    return Const(int(out), op.result.type)
+
+
 _RULES = {**{name: _fold_binary for name in (*_IDENTITY_RIGHT, *_IDENTITY_LEFT, *_FOLD)},
           "zext": _fold_extension, "trunc": _fold_extension, "sext": _fold_extension,
-          "select": _fold_select}
+          "select": _fold_select, "add_carry": _fold_carry, "add_overflow": _fold_carry}
 
 
 def fold_rule(name: str):

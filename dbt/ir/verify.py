@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..state import LAYOUT
 from .block import Block, Const, Temp
 from .builder import IRError
-from .ops import MARK, OPS, TERMINATORS
+from .ops import MARK, OPS, RMW_KINDS, TERMINATORS
 
 
 def verify(block: Block) -> None:
@@ -31,6 +31,8 @@ def verify(block: Block) -> None:
             defined.add(op.result.id)
         if op.name in ("get", "set") and op.attrs["field"] not in LAYOUT:
             raise IRError(f"{where}: unknown state field {op.attrs['field']}")
+        if op.name == "atomic_rmw" and op.attrs["kind"] not in RMW_KINDS:
+            raise IRError(f"{where}: unknown atomic_rmw kind {op.attrs['kind']!r}")
         if opdef.has(MARK) and op.result is not None:
             raise IRError(f"{where}: a marker has no result")
 

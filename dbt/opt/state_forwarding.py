@@ -6,15 +6,14 @@
   them may leave the block early (a memory access, a trap): the state stays precise at every
   point where a guest fault or trap can be observed.
 
-FP ops accrue exception flags into `fpflags`, so they count as a read and a write of it.
+FP ops accrue exception flags into FP_FLAGS_FIELD, so they count as a read and a write of it.
 """
 
 from __future__ import annotations
 
 from ..ir.block import Block, Op, substitute
+from ..ir.ops import FP_FLAGS_FIELD as _FLAGS_FIELD
 from ..ir.ops import FPENV, MEM, OPS, TRAPS
-
-_FLAGS_FIELD = "fpflags"
 
 
 def forward_state(block: Block) -> Block:

@@ -4,13 +4,15 @@
 * `*W` instructions write a 32-bit result sign-extended to 64 bits (`set_x_w`);
 * single-precision values live NaN-boxed in the 64-bit f registers: reads of an improperly
   boxed value see the canonical NaN (`get_f(…, F32)`), writes box (`set_f(…, F32)`);
-  the transfer instructions (flw/fsw/fmv) use `get_f_raw`/`set_f_raw` and move bits unchecked.
+  the transfer instructions (flw/fsw/fmv) use `get_f_raw`/`set_f_raw` and move bits unchecked;
+* a dynamic rounding mode is `frm`, and a reserved one (5-7) is an illegal instruction (`rm`).
 """
 
 from __future__ import annotations
 
 from dbt.ir.block import Const, Value
 from dbt.ir.builder import IRBuilder
+from dbt.ir.ops import RM_RMM, TRAP_ILLEGAL
 from dbt.ir.types import F32, F64, I32, I64, Type
 
 XLEN_MASK = (1 << 64) - 1
@@ -29,12 +31,13 @@ _ZERO = Const(0, I64)                    # (constants are immutable: one serves 
 class Ctx:
     """What a `trans_*` function sees: the builder and the instruction's address."""
 
-    __slots__ = ("b", "pc", "next_pc")
+    __slots__ = ("b", "pc", "next_pc", "frm_checked")
 
     def __init__(self, b: IRBuilder):
         self.b = b
         self.pc = 0
         self.next_pc = 0
+        self.frm_checked = False        # has the block tested frm since it last wrote it?
 
     # -- integer registers ---------------------------------------------------------------------
     def x(self, r: int) -> Value:
@@ -82,10 +85,18 @@ class Ctx:
             self.set_f_raw(r, box(b, b.bitcast(value, type=I32)))
 
     def rm(self, rm: int) -> Value:
-        """The rounding-mode operand: the static field, or `frm` when it says dynamic."""
-        if rm == DYNAMIC_RM:
-            return self.b.get("frm")
-        return self.b.const(rm, I64)
+        """The rounding-mode operand: the static field, or `frm` when it says dynamic. A
+        reserved `frm` (5-7) makes the instruction illegal: the first FP instruction of a
+        block with a dynamic mode tests it, and the next after a write of frm (the IR's FP ops
+        take one of the five modes only)."""
+        if rm != DYNAMIC_RM:
+            return self.b.const(rm, I64)
+        b = self.b
+        frm = b.get("frm")
+        if not self.frm_checked:
+            b.trap_if(b.lt_u(b.const(RM_RMM, I64), frm), kind=TRAP_ILLEGAL)
+            self.frm_checked = True
+        return frm
 
 
 def box(b: IRBuilder, bits32: Value) -> Value:

@@ -49,27 +49,15 @@ def gen_sc(ctx: Ctx, a, t) -> None:
     ctx.set_x(a.rd, b.zext(b.ne(old, expected), type=I64))
 
 
-def gen_amo(ctx: Ctx, a, t, combine) -> None:
-    """rd = M[rs1]; M[rs1] = combine(M[rs1], rs2) — both accesses aligned."""
-    b = ctx.b
-    addr = ctx.x(a.rs1)
-    src = _src2(ctx, a, t)
-    old = b.load(addr, type=t, align=True)
-    b.store(addr, combine(b, old, src), align=True)
+def gen_amo(ctx: Ctx, a, t, kind: str) -> None:
+    """rd = M[rs1]; M[rs1] = kind(M[rs1], rs2), atomically, naturally aligned."""
+    old = ctx.b.atomic_rmw(ctx.x(a.rs1), _src2(ctx, a, t), kind=kind, align=True)
     _result(ctx, a, t, old)
 
 
-_COMBINE = {
-    "swap": lambda b, old, src: src,
-    "add": lambda b, old, src: b.add(old, src),
-    "xor": lambda b, old, src: b.xor(old, src),
-    "and": lambda b, old, src: b.and_(old, src),
-    "or": lambda b, old, src: b.or_(old, src),
-    "min": lambda b, old, src: b.select(b.lt_s(old, src), old, src),
-    "max": lambda b, old, src: b.select(b.lt_s(src, old), old, src),
-    "minu": lambda b, old, src: b.select(b.lt_u(old, src), old, src),
-    "maxu": lambda b, old, src: b.select(b.lt_u(src, old), old, src),
-}
+# AMO name -> atomic_rmw kind
+_KINDS = {"swap": "swap", "add": "add", "xor": "xor", "and": "and", "or": "or",
+          "min": "min_s", "max": "max_s", "minu": "min_u", "maxu": "max_u"}
 
 
 def _define() -> dict:
@@ -77,9 +65,9 @@ def _define() -> dict:
     for suffix, t in _TYPES.items():
         handlers[f"trans_lr_{suffix}"] = lambda ctx, a, t=t: gen_lr(ctx, a, t)
         handlers[f"trans_sc_{suffix}"] = lambda ctx, a, t=t: gen_sc(ctx, a, t)
-        for name, combine in _COMBINE.items():
+        for name, kind in _KINDS.items():
             handlers[f"trans_amo{name}_{suffix}"] = (
-                lambda ctx, a, t=t, c=combine: gen_amo(ctx, a, t, c))
+                lambda ctx, a, t=t, k=kind: gen_amo(ctx, a, t, k))
     return handlers
 
 

@@ -24,6 +24,7 @@ def _write_fflags(ctx: Ctx, value) -> None:
 
 def _write_frm(ctx: Ctx, value) -> None:
     ctx.b.set(ctx.b.and_(value, 0x7), field="frm")
+    ctx.frm_checked = False             # (the next dynamic-mode FP instruction tests it)
 
 
 def _write_fcsr(ctx: Ctx, value) -> None:

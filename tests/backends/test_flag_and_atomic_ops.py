@@ -1,0 +1,220 @@
+"""The ISA-neutral ops that no RISC-V instruction needs alone -- the carry and signed overflow of
+an addition with carry-in (Arm's C and V flags) -- and `atomic_rmw` (RISC-V's AMOs, Arm's LSE
+atomics), in both backends, against a reference written from the op table's documentation
+(dbt/ir/ops.py) with Python's unbounded integers:
+
+- add_carry(a, b, c) is 1 exactly when a + b + c (unsigned) is 2**bits or more;
+- add_overflow(a, b, c) is 1 exactly when a + b + c, with a and b read as signed numbers, is
+  outside [-2**(bits-1), 2**(bits-1));
+- atomic_rmw stores kind(old, value) and returns old: swap gives value, add wraps, min/max
+  compare as signed (_s) or unsigned (_u) numbers.
+
+The interpreter runs each block as tier 0 compiles it; the LLVM backend as tier 1 (-O0, state in
+place) and as hot code (-O2, state promoted to registers).
+"""
+
+from __future__ import annotations
+
+import ctypes
+from functools import lru_cache
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from dbt.backends.interp.codegen import compile_block
+from dbt.backends.interp.helpers import make_namespace
+from dbt.ir.builder import IRBuilder
+from dbt.ir.ops import RMW_KINDS
+from dbt.ir.types import I1, I8, I16, I32, I64
+from dbt.memory import PROT_READ, PROT_WRITE, GuestMemory
+from dbt.state import NSLOTS, GuestState, slot
+
+PC = 0x1000
+TYPES = {8: I8, 16: I16, 32: I32, 64: I64}
+ADDR = 0x100                            # the atomic's address: in the first page either way
+EDGES = [0, 1, 2, 0x7F, 0x80, 0xFF, 0x7FFF, 0x8000, 0xFFFF, 0x7FFFFFFF, 0x80000000,
+         0xFFFFFFFF, (1 << 63) - 1, 1 << 63, (1 << 64) - 1]
+VALUES = st.one_of(st.sampled_from(EDGES), st.integers(0, (1 << 64) - 1))
+
+
+def signed(v: int, bits: int) -> int:
+    return v - (1 << bits) if v >> (bits - 1) else v
+
+
+def ref_flags(a: int, b: int, c: int, bits: int) -> tuple[int, int]:
+    carry = int(a + b + c >= 1 << bits)
+    total = signed(a, bits) + signed(b, bits) + c
+    overflow = int(not -(1 << (bits - 1)) <= total < 1 << (bits - 1))
+    return carry, overflow
+
+
+def ref_rmw(kind: str, old: int, value: int, bits: int) -> int:
+    so, sv = signed(old, bits), signed(value, bits)
+    return {"swap": value, "add": (old + value) % (1 << bits), "and": old & value,
+            "or": old | value, "xor": old ^ value,
+            "min_s": old if so <= sv else value, "max_s": old if so >= sv else value,
+            "min_u": min(old, value), "max_u": max(old, value)}[kind]
+
+
+# -- the blocks -------------------------------------------------------------------------------------
+def _operand(b, field: str, t):
+    value = b.get(field)
+    return value if t is I64 else b.trunc(value, type=t)
+
+
+def flags_block(bits: int, const_b: bool, b_value: int = 0):
+    """x4 = add_carry(x1, x2 or a constant, x3), x5 = add_overflow(...)."""
+    t = TYPES[bits]
+    b = IRBuilder(PC)
+    b.insn(PC, 4)
+    x = _operand(b, "x1", t)
+    y = b.const(b_value & t.mask, t) if const_b else _operand(b, "x2", t)
+    c = b.trunc(b.get("x3"), type=I1)
+    b.set(b.zext(b.add_carry(x, y, c), type=I64), field="x4")
+    b.set(b.zext(b.add_overflow(x, y, c), type=I64), field="x5")
+    b.jump(target=PC + 4)
+    return b.finish()
+
+
+def rmw_block(kind: str, bits: int):
+    """x4 = atomic_rmw.kind(x1, x2) (an aligned atomic of `bits`)."""
+    t = TYPES[bits]
+    b = IRBuilder(PC)
+    b.insn(PC, 4)
+    old = b.atomic_rmw(b.get("x1"), _operand(b, "x2", t), kind=kind, align=True)
+    b.set(old if t is I64 else b.zext(old, type=I64), field="x4")
+    b.jump(target=PC + 4)
+    return b.finish()
+
+
+# -- running them -----------------------------------------------------------------------------------
+class Interp:
+    def __init__(self):
+        self.memory = GuestMemory(window_bits=24)
+        self.memory.map_anonymous(0, 0x1000, PROT_READ | PROT_WRITE)
+        self.state = GuestState()
+        self.ns = make_namespace(self.state.regs, self.memory, engine=None)
+
+    def run(self, block, regs: dict, memory: bytes = b"") -> tuple[dict, bytes]:
+        self.memory.view[ADDR:ADDR + len(memory)] = memory
+        for field, value in regs.items():
+            self.state[field] = value
+        fn, _, _ = compile_block(block, self.ns)
+        assert fn(self.state.regs) == PC + 4
+        return ({f: self.state[f] for f in ("x4", "x5")},
+                bytes(self.memory.view[ADDR:ADDR + len(memory)]))
+
+
+_FN = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint64)
+
+
+@lru_cache(maxsize=None)
+def llvm_function(key: tuple, opt: int):
+    """The block `key` names (("flags", bits, const_b, b) or ("rmw", kind, bits)), lowered
+    as tier 1 (opt 0) or hot code (opt 2) compiles it."""
+    from dbt.backends.llvm.compiler import LLVMJit
+    from dbt.backends.llvm.lower import DECLARATIONS, lower_region
+    block = flags_block(*key[1:]) if key[0] == "flags" else rmw_block(*key[1:])
+    if opt == 0:
+        text = lower_region("f", [block], 12, 1 << 62, promote=False)
+    else:
+        text = lower_region("f", [block], 12)
+    jit = LLVMJit(opt_level=opt)
+    module = f'target triple = "{jit.triple}"\n{text}\n{DECLARATIONS}'
+    address = jit.compile(module, ["f"], hot=opt > 0)["f"]
+    llvm_function.jits.append(jit)             # keep the code alive
+    return _FN(address)
+
+
+llvm_function.jits = []
+
+
+def run_llvm(key: tuple, opt: int, regs: dict, memory: bytes = b"") -> tuple[dict, bytes]:
+    state = (ctypes.c_uint64 * NSLOTS)()
+    for field, value in regs.items():
+        state[slot(field)] = value
+    mem = ctypes.create_string_buffer(1 << 12)
+    mem[ADDR:ADDR + len(memory)] = memory
+    assert llvm_function(key, opt)(ctypes.addressof(state), ctypes.addressof(mem), PC) == PC + 4
+    return {f: state[slot(f)] for f in ("x4", "x5")}, mem.raw[ADDR:ADDR + len(memory)]
+
+
+@pytest.fixture(scope="module")
+def interp():
+    return Interp()
+
+
+OPTS = [0, 2]
+
+
+# -- tests ------------------------------------------------------------------------------------------
+@settings(max_examples=300, deadline=None)
+@given(bits=st.sampled_from(sorted(TYPES)), a=VALUES, b=VALUES, c=st.integers(0, 1),
+       const_b=st.booleans())
+@example(bits=64, a=(1 << 63) - 1, b=0, c=1, const_b=False)        # overflow from the carry-in
+@example(bits=32, a=0xFFFFFFFF, b=0, c=1, const_b=True)            # carry from the carry-in
+@example(bits=8, a=0x80, b=0x7F, c=1, const_b=False)               # -128 + 127 + 1 = 0: none
+def test_add_carry_and_overflow(interp, bits, a, b, c, const_b):
+    t = TYPES[bits]
+    a, b = a & t.mask, b & t.mask
+    carry, overflow = ref_flags(a, b, c, bits)
+    want = {"x4": carry, "x5": overflow}
+    regs = {"x1": a, "x2": b, "x3": c}
+    key = ("flags", bits, const_b, b if const_b else 0)
+    got, _ = interp.run(flags_block(*key[1:]), regs)
+    assert got == want, "interp"
+    if const_b:                        # (compiling a region per constant costs too much here)
+        return
+    for opt in OPTS:
+        got, _ = run_llvm(key, opt, regs)
+        assert got == want, f"llvm -O{opt}"
+
+
+def test_subtraction_flags_are_arms():
+    """a - b as a + not(b) + 1: C is 'no borrow' (a >= b unsigned), V the signed overflow; the
+    conditions Arm derives from them after `cmp a, b` (here: 32-bit lt and hs)."""
+    interp = Interp()
+    for a, b in [(0, 0), (0, 1), (1, 0), (0x80000000, 1), (0x7FFFFFFF, 0xFFFFFFFF),
+                 (5, 0xFFFFFFFB)]:
+        got, _ = interp.run(flags_block(32, False), {"x1": a, "x2": b ^ 0xFFFFFFFF, "x3": 1})
+        n = (a - b) >> 31 & 1
+        assert got["x4"] == int(a >= b)                                   # hs
+        assert (n != got["x5"]) == (signed(a, 32) < signed(b, 32))        # lt
+
+
+def test_carry_and_overflow_of_constants_fold():
+    b = IRBuilder(PC)
+    assert b.add_carry(b.const(0xFF, I8), b.const(1, I8), b.const(0, I1)).value == 1
+    assert b.add_overflow(b.const(0x7F, I8), b.const(0, I8), b.const(1, I1)).value == 1
+    assert b.add_overflow(b.const(0x80, I8), b.const(0x7F, I8), b.const(1, I1)).value == 0
+    assert b.ops == []
+
+
+@pytest.mark.parametrize("kind", RMW_KINDS)
+@pytest.mark.parametrize("bits", [32, 64])
+def test_atomic_rmw(interp, kind, bits):
+    mask = (1 << bits) - 1
+    pairs = [(0, 0), (1, mask), (mask, 1), (1 << (bits - 1), (1 << (bits - 1)) - 1),
+             (0x0123456789ABCDEF & mask, 0xFEDCBA9876543210 & mask), (5, 5)]
+    for old, value in pairs:
+        memory = old.to_bytes(bits // 8, "little")
+        want_mem = ref_rmw(kind, old, value, bits).to_bytes(bits // 8, "little")
+        regs = {"x1": ADDR, "x2": value | (0xAAAA << 48 if bits == 32 else 0)}  # (high bits: junk)
+        got, mem = interp.run(rmw_block(kind, bits), regs, memory)
+        assert (got["x4"], mem) == (old, want_mem), ("interp", old, value)
+        for opt in OPTS:
+            got, mem = run_llvm(("rmw", kind, bits), opt, regs, memory)
+            assert (got["x4"], mem) == (old, want_mem), (f"llvm -O{opt}", old, value)
+
+
+def test_atomic_rmw_faults_as_a_write(interp):
+    """A read-only page: nothing stored, a write fault (RISC-V's store/AMO page fault)."""
+    from dbt.memory import GuestFault
+    interp.memory.map_anonymous(0x3000, 0x1000, PROT_READ)
+    interp.state["x1"], interp.state["x2"] = 0x3008, 7
+    fn, _, _ = compile_block(rmw_block("add", 64), interp.ns)
+    with pytest.raises(GuestFault) as info:
+        fn(interp.state.regs)
+    assert (info.value.access, info.value.addr) == ("write", 0x3008)
+    assert bytes(interp.memory.view[0x3008:0x3010]) == bytes(8)
