@@ -1,9 +1,13 @@
 """Bit-exact IEEE-754 binary32/binary64 arithmetic for the IR's floating-point ops.
 
 Values are raw bit patterns (Python ints); every op is a pure function returning
-``(result, flags)``.  The behaviour is the RISC-V F/D extensions' (SoftFloat's RISC-V
-``specialize``): any NaN result is the canonical NaN, a signalling NaN operand raises NV,
-tininess is detected after rounding, and UF needs a tiny AND inexact result.
+``(result, flags)``.  With a bare rounding mode the behaviour is the RISC-V F/D
+extensions' (SoftFloat's RISC-V ``specialize``): any NaN result is the canonical NaN, a
+signalling NaN operand raises NV, tininess is detected after rounding, and UF needs a tiny
+AND inexact result. A mode may carry the bits of :mod:`dbt.fp_convert` above the rounding
+mode (DN, FZ, PROPAGATE, TINY_BEFORE, NAN_TO_ZERO: Arm's rules); such a mode takes the slow
+path. min/max take a mode of their own: 0 is minimumNumber (RISC-V), PROPAGATE a NaN
+operand's NaN (Arm FMIN/FMAX), MIN_NUM a quiet NaN losing to a number (Arm FMINNM/FMAXNM).
 
 Each arithmetic op has two paths:
 
@@ -24,8 +28,8 @@ is the frontend's business).  The ops, also in :data:`OPS` by name:
     add(fmt, a, b, rm)  sub  mul  div      -> (bits, flags)
     sqrt(fmt, a, rm)                       -> (bits, flags)
     fma(fmt, a, b, c, rm)                  -> (bits, flags)    a*b + c, one rounding
-    fmin(fmt, a, b)  fmax                  -> (bits, flags)    OPS 'min' / 'max'
-    eq(fmt, a, b)  lt  le                  -> (0 or 1, flags)
+    fmin(fmt, a, b, mode=0)  fmax          -> (bits, flags)    OPS 'min' / 'max'
+    eq(fmt, a, b, mode=0)  lt  le          -> (0 or 1, flags)
     classify(fmt, a)                       -> (10-bit one-hot mask, 0)
     to_int(fmt, a, rm, width, signed)      -> (unsigned width-bit pattern, flags)
     from_int(fmt, value, width, signed, rm) -> (bits, flags)
@@ -37,13 +41,15 @@ import struct
 
 from dbt.fp_convert import (
     F32, F64, FORMATS, Format, RNE, RTZ, RDN, RUP, RMM, ROUNDING_MODES,
-    NV, DZ, OF, UF, NX, FINITE, INF, QNAN, SNAN,
-    decode, nan_result, round_pack, convert, from_int, to_int,
+    NV, DZ, OF, UF, NX, ID, FINITE, INF, QNAN, SNAN,
+    RM_BITS, DN, FZ, PROPAGATE, TINY_BEFORE, NAN_TO_ZERO,
+    decode, flush, nan_of, nan_result, round_pack, convert, from_int, to_int,
 )
 
 __all__ = [
     'F32', 'F64', 'FORMATS', 'Format', 'RNE', 'RTZ', 'RDN', 'RUP', 'RMM', 'ROUNDING_MODES',
-    'NV', 'DZ', 'OF', 'UF', 'NX', 'FINITE', 'INF', 'QNAN', 'SNAN',
+    'NV', 'DZ', 'OF', 'UF', 'NX', 'ID', 'FINITE', 'INF', 'QNAN', 'SNAN',
+    'RM_BITS', 'DN', 'FZ', 'PROPAGATE', 'TINY_BEFORE', 'NAN_TO_ZERO', 'MIN_NUM',
     'decode', 'round_pack', 'OPS', 'SLOW_OPS',
     'add', 'sub', 'mul', 'div', 'sqrt', 'fma', 'fmin', 'fmax', 'eq', 'lt', 'le', 'classify',
     'to_int', 'from_int', 'convert',
@@ -111,16 +117,34 @@ def sub(fmt, a, b, rm):
                 p = _pack_f(r)
                 return (_from_bytes(p, 'little'),
                         0 if _unpack_f(p)[0] == r and x - r == y and r + y == x else NX)
-    return add_slow(fmt, a, b ^ FORMATS[fmt].sign, rm)
+    return sub_slow(fmt, a, b, rm)
 
 
+def _flushing(slow):
+    """A slow path that flushes subnormal operands first under FZ (flag ID)."""
+    def op(fmt, *args):
+        rm = args[-1]
+        if rm <= RM_BITS or not rm & FZ:
+            return slow(fmt, *args)
+        F, flags, operands = FORMATS[fmt], 0, []
+        for a in args[:-1]:
+            a, more = flush(F, a)
+            operands.append(a)
+            flags |= more
+        bits, more = slow(fmt, *operands, rm)
+        return bits, flags | more
+    op.__name__, op.__doc__ = slow.__name__, slow.__doc__
+    return op
+
+
+@_flushing
 def add_slow(fmt, a, b, rm):
     F = FORMATS[fmt]
     sa, ma, ea, ka = decode(F, a)
     sb, mb, eb, kb = decode(F, b)
     if ka or kb:
         if ka >= QNAN or kb >= QNAN:
-            return F.qnan, nan_result(ka, kb)
+            return nan_of(F, rm, (a, ka), (b, kb))
         if ka == kb == INF and sa != sb:
             return F.qnan, NV                 # inf - inf
         return ((sa if ka == INF else sb) << (F.width - 1)) | F.inf, 0
@@ -128,7 +152,10 @@ def add_slow(fmt, a, b, rm):
 
 
 def sub_slow(fmt, a, b, rm):
-    return add_slow(fmt, a, b ^ FORMATS[fmt].sign, rm)
+    F = FORMATS[fmt]
+    if a & F.mag > F.inf or b & F.mag > F.inf:
+        return add_slow(fmt, a, b, rm)        # a NaN result: of the operands as they are
+    return add_slow(fmt, a, b ^ F.sign, rm)
 
 
 def _exact_sum(F, sa, ma, ea, sb, mb, eb, rm):
@@ -138,7 +165,7 @@ def _exact_sum(F, sa, ma, ea, sb, mb, eb, rm):
             return round_pack(F, sa, ma, ea, rm)
         if mb:
             return round_pack(F, sb, mb, eb, rm)
-        sign = sa if sa == sb else int(rm == RDN)
+        sign = sa if sa == sb else int(rm & RM_BITS == RDN)
         return sign << (F.width - 1), 0
     if ea > eb:
         ma <<= ea - eb
@@ -147,7 +174,7 @@ def _exact_sum(F, sa, ma, ea, sb, mb, eb, rm):
         mb <<= eb - ea
     v = (-ma if sa else ma) + (-mb if sb else mb)
     if not v:                                 # exact cancellation: +0, or -0 in RDN
-        return int(rm == RDN) << (F.width - 1), 0
+        return int(rm & RM_BITS == RDN) << (F.width - 1), 0
     return round_pack(F, v < 0, abs(v), ea, rm)
 
 
@@ -179,6 +206,7 @@ def mul(fmt, a, b, rm):
     return mul_slow(fmt, a, b, rm)
 
 
+@_flushing
 def mul_slow(fmt, a, b, rm):
     F = FORMATS[fmt]
     sa, ma, ea, ka = decode(F, a)
@@ -186,7 +214,7 @@ def mul_slow(fmt, a, b, rm):
     sign = sa ^ sb
     if ka or kb:
         if ka >= QNAN or kb >= QNAN:
-            return F.qnan, nan_result(ka, kb)
+            return nan_of(F, rm, (a, ka), (b, kb))
         if (ka == FINITE and not ma) or (kb == FINITE and not mb):
             return F.qnan, NV                 # inf * 0
         return (sign << (F.width - 1)) | F.inf, 0
@@ -222,6 +250,7 @@ def div(fmt, a, b, rm):
     return div_slow(fmt, a, b, rm)
 
 
+@_flushing
 def div_slow(fmt, a, b, rm):
     F = FORMATS[fmt]
     sa, ma, ea, ka = decode(F, a)
@@ -229,7 +258,7 @@ def div_slow(fmt, a, b, rm):
     sign = sa ^ sb
     if ka or kb:
         if ka >= QNAN or kb >= QNAN:
-            return F.qnan, nan_result(ka, kb)
+            return nan_of(F, rm, (a, ka), (b, kb))
         if ka == INF:
             if kb == INF:
                 return F.qnan, NV             # inf / inf
@@ -268,11 +297,12 @@ def sqrt(fmt, a, rm):
     return sqrt_slow(fmt, a, rm)
 
 
+@_flushing
 def sqrt_slow(fmt, a, rm):
     F = FORMATS[fmt]
     sign, m, e, kind = decode(F, a)
     if kind >= QNAN:
-        return F.qnan, nan_result(kind)
+        return nan_of(F, rm, (a, kind))
     if kind == FINITE and not m:
         return a, 0                           # sqrt(-0) = -0
     if sign:
@@ -342,12 +372,18 @@ def _fma64_rne(a, b, c):
     return None
 
 
+@_flushing
 def fma_slow(fmt, a, b, c, rm):
     F = FORMATS[fmt]
     sa, ma, ea, ka = decode(F, a)
     sb, mb, eb, kb = decode(F, b)
     sc, mc, ec, kc = decode(F, c)
     sp = sa ^ sb
+    if rm & PROPAGATE and (ka >= QNAN or kb >= QNAN or kc >= QNAN):
+        if kc == QNAN and ka < QNAN and kb < QNAN and (
+                ka == INF and kb == FINITE and not mb or kb == INF and ka == FINITE and not ma):
+            return F.qnan, NV                 # inf * 0 + a quiet NaN: invalid
+        return nan_of(F, rm, (c, kc), (a, ka), (b, kb))
     if ka or kb or kc:
         if ka >= QNAN or kb >= QNAN:
             return F.qnan, nan_result(ka, kb, kc)
@@ -381,56 +417,95 @@ def _before(F, a, b):
     return a > b if sa else a < b
 
 
-def fmin(fmt, a, b):
-    """minimumNumber (RISC-V fmin): a NaN operand yields the other one."""
+MIN_NUM = 256                                # min/max mode: Arm's FMINNM/FMAXNM (see above)
+
+
+def fmin(fmt, a, b, mode=0):
+    """minimum: by `mode` (module doc), minimumNumber (RISC-V fmin) by default."""
     F = FORMATS[fmt]
+    flags = 0
+    if mode & FZ:
+        a, b, flags = _flush2(F, a, b)
     if (a & F.mag) > F.inf or (b & F.mag) > F.inf:
-        return _nan_min_max(F, a, b)
-    return (a if _before(F, a, b) else b), 0
+        bits, more = _nan_min_max(F, a, b, mode, F.inf)
+        return bits, flags | more
+    return (a if _before(F, a, b) else b), flags
 
 
-def fmax(fmt, a, b):
-    """maximumNumber (RISC-V fmax): a NaN operand yields the other one."""
+def fmax(fmt, a, b, mode=0):
+    """maximum: by `mode` (module doc), maximumNumber (RISC-V fmax) by default."""
     F = FORMATS[fmt]
+    flags = 0
+    if mode & FZ:
+        a, b, flags = _flush2(F, a, b)
     if (a & F.mag) > F.inf or (b & F.mag) > F.inf:
-        return _nan_min_max(F, a, b)
-    return (b if _before(F, a, b) else a), 0
+        bits, more = _nan_min_max(F, a, b, mode, F.sign | F.inf)
+        return bits, flags | more
+    return (b if _before(F, a, b) else a), flags
 
 
-def _nan_min_max(F, a, b):
-    flags = NV if _is_snan(F, a) or _is_snan(F, b) else 0
-    a_nan, b_nan = (a & F.mag) > F.inf, (b & F.mag) > F.inf
-    if a_nan and b_nan:
+def _flush2(F, a, b):
+    a, fa = flush(F, a)
+    b, fb = flush(F, b)
+    return a, b, fa | fb
+
+
+def _nan_min_max(F, a, b, mode, loser):
+    """min/max with a NaN operand; `loser` is the infinity a quiet NaN stands for under
+    MIN_NUM (Arm's FPMinNum: +inf for min, -inf for max, so a number wins over one quiet
+    NaN)."""
+    ka = SNAN if _is_snan(F, a) else QNAN if (a & F.mag) > F.inf else FINITE
+    kb = SNAN if _is_snan(F, b) else QNAN if (b & F.mag) > F.inf else FINITE
+    if mode & MIN_NUM:
+        if ka == QNAN and kb != QNAN:
+            a, ka = loser, INF
+        elif kb == QNAN and ka != QNAN:
+            b, kb = loser, INF
+        if ka < QNAN and kb < QNAN:           # (a number and the stand-in infinity)
+            return (a if (loser == F.inf) == _before(F, a, b) else b), 0
+    if mode & (PROPAGATE | MIN_NUM):
+        return nan_of(F, mode | PROPAGATE, (a, ka), (b, kb))
+    flags = NV if ka == SNAN or kb == SNAN else 0
+    if ka >= QNAN and kb >= QNAN:
         return F.qnan, flags
-    return (b if a_nan else a), flags
+    return (b if ka >= QNAN else a), flags
 
 
-def eq(fmt, a, b):
+def eq(fmt, a, b, mode=0):
     """Quiet equality: (1 or 0, flags); NV only for a signalling NaN."""
     F = FORMATS[fmt]
+    flags = 0
+    if mode & FZ:
+        a, b, flags = _flush2(F, a, b)
     if (a & F.mag) > F.inf or (b & F.mag) > F.inf:
-        return 0, (NV if _is_snan(F, a) or _is_snan(F, b) else 0)
-    return (1 if a == b or not (a | b) & F.mag else 0), 0
+        return 0, flags | (NV if _is_snan(F, a) or _is_snan(F, b) else 0)
+    return (1 if a == b or not (a | b) & F.mag else 0), flags
 
 
-def lt(fmt, a, b):
+def lt(fmt, a, b, mode=0):
     """Signalling a < b: (1 or 0, flags); NV for any NaN."""
     F = FORMATS[fmt]
+    flags = 0
+    if mode & FZ:
+        a, b, flags = _flush2(F, a, b)
     if (a & F.mag) > F.inf or (b & F.mag) > F.inf:
-        return 0, NV
+        return 0, flags | NV
     if not (a | b) & F.mag:
-        return 0, 0                           # +0 and -0 are equal
-    return (1 if _before(F, a, b) else 0), 0
+        return 0, flags                       # +0 and -0 are equal
+    return (1 if _before(F, a, b) else 0), flags
 
 
-def le(fmt, a, b):
+def le(fmt, a, b, mode=0):
     """Signalling a <= b: (1 or 0, flags); NV for any NaN."""
     F = FORMATS[fmt]
+    flags = 0
+    if mode & FZ:
+        a, b, flags = _flush2(F, a, b)
     if (a & F.mag) > F.inf or (b & F.mag) > F.inf:
-        return 0, NV
+        return 0, flags | NV
     if not (a | b) & F.mag:
-        return 1, 0
-    return (0 if _before(F, b, a) else 1), 0
+        return 1, flags
+    return (0 if _before(F, b, a) else 1), flags
 
 
 # classify bits: 0 -inf, 1 -normal, 2 -subnormal, 3 -0, 4 +0, 5 +subnormal, 6 +normal,

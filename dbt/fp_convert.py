@@ -4,15 +4,27 @@ This module is the lower half of :mod:`dbt.fp` (which is the public entry point 
 re-exports everything here).  It owns
 
 * the two formats and their derived constants (:data:`F32`, :data:`F64`, :data:`FORMATS`),
-* the rounding-mode and flag encodings (RISC-V's ``frm`` and ``fflags``),
+* the rounding-mode and flag encodings (the IR's: RISC-V's ``frm`` and ``fflags``), and the
+  mode bits above the rounding mode that select the rules other ISAs follow (below),
 * :func:`decode` (bits -> sign, integer significand, exponent, kind),
 * :func:`round_pack`, the single exact rounding routine used by every op in every mode:
   it takes an exact value ``(-1)**sign * m * 2**e`` and returns ``(bits, flags)``,
 * the conversions ``to_int``, ``from_int`` and ``convert``.
 
 Values are raw bit patterns (Python ints); every function returns ``(bits, flags)``.
-The behaviour is RISC-V's (Berkeley SoftFloat's RISC-V ``specialize``): NaN results are
-the canonical NaN, tininess is detected after rounding, float->int conversions saturate.
+With a bare rounding mode the behaviour is RISC-V's (Berkeley SoftFloat's RISC-V
+``specialize``): NaN results are the canonical NaN, tininess is detected after rounding,
+float->int conversions saturate and NaN converts to the largest integer. A mode is the
+rounding mode ORed with these bits (Arm's rules, from its pseudocode FPProcessNaN(s),
+FPUnpack, FPRound and FPToFixed):
+
+* ``DN`` (FPCR.DN) any NaN result is the canonical ("default") NaN, even under PROPAGATE;
+* ``FZ`` (FPCR.FZ) a subnormal operand counts as a zero of its sign (flag ``ID``), and a
+  result below 2**emin before rounding becomes a zero of its sign (flag ``UF`` alone);
+* ``PROPAGATE`` a NaN result is the first signalling NaN operand, quietened, else the first
+  quiet NaN operand (fma: the addend first), else (an invalid operation) the canonical NaN;
+* ``TINY_BEFORE`` tininess is detected before rounding;
+* ``NAN_TO_ZERO`` float -> int converts a NaN to 0.
 """
 
 import math
@@ -27,8 +39,13 @@ F64 = 1
 RNE, RTZ, RDN, RUP, RMM = 0, 1, 2, 3, 4
 ROUNDING_MODES = (RNE, RTZ, RDN, RUP, RMM)
 
-# Exception flags (RISC-V ``fflags``).
+# Exception flags (RISC-V ``fflags``), and Arm's input-denormal flag (FPSR.IDC) above them.
 NV, DZ, OF, UF, NX = 16, 8, 4, 2, 1
+ID = 32
+
+# Mode bits above the rounding mode (see the module doc).
+RM_BITS = 7
+DN, FZ, PROPAGATE, TINY_BEFORE, NAN_TO_ZERO = 8, 16, 32, 64, 128
 
 # Kinds returned by decode().
 FINITE, INF, QNAN, SNAN = 0, 1, 2, 3
@@ -90,6 +107,30 @@ def nan_result(*kinds):
     return NV if SNAN in kinds else 0
 
 
+def nan_of(F, mode, *operands):
+    """(bits, flags) of an op whose result is a NaN: `operands` are its ``(bits, kind)`` in
+    the order of precedence; the canonical NaN unless the mode PROPAGATEs (and not DN)."""
+    flags = 0
+    for _, kind in operands:
+        if kind == SNAN:
+            flags = NV
+    if mode & (PROPAGATE | DN) == PROPAGATE:
+        for bits, kind in operands:
+            if kind == SNAN:
+                return bits | F.quiet, flags
+        for bits, kind in operands:
+            if kind == QNAN:
+                return bits, flags
+    return F.qnan, flags
+
+
+def flush(F, a):
+    """FZ on an operand: (a subnormal becomes a zero of its sign, flags: ID if it did)."""
+    if a & F.mag < F.hidden and a & F.mag:
+        return a & F.sign, ID
+    return a, 0
+
+
 def round_up(rm, sign, odd, rem, half):
     """Whether a magnitude with nonzero discarded part ``rem`` (``half`` = one half ulp)
     rounds away from zero in mode ``rm``; ``odd`` is the lsb of the kept part."""
@@ -116,9 +157,17 @@ def round_pack(F, sign, m, e, rm):
     """Round ``(-1)**sign * m * 2**e`` (``m > 0``) to format ``F``: ``(bits, flags)``.
 
     An inexact caller (division, square root) may pass a truncated significand with a
-    sticky 1 ORed into its lsb, provided ``m`` has at least ``F.prec + 2`` bits.
+    sticky 1 ORed into its lsb, provided ``m`` has at least ``F.prec + 2`` bits. ``rm`` is
+    a mode: the rounding mode, and the FZ and TINY_BEFORE bits apply here.
     """
     top = e + m.bit_length() - 1              # floor(log2(magnitude))
+    if rm > RM_BITS:
+        if top < F.emin and rm & FZ:
+            return sign << (F.width - 1), UF  # flushed before rounding: UF alone
+        before = rm & TINY_BEFORE
+        rm &= RM_BITS
+    else:
+        before = 0
     q = top - F.fbits                         # exponent of the result's lsb ...
     if q < F.qmin:
         q = F.qmin                            # ... which is fixed for subnormals
@@ -131,7 +180,7 @@ def round_pack(F, sign, m, e, rm):
             flags = NX
             if round_up(rm, sign, mr & 1, rem, 1 << (sh - 1)):
                 mr += 1
-            if top < F.emin and _tiny_after_rounding(F, sign, m, e, top, rm):
+            if top < F.emin and (before or _tiny_after_rounding(F, sign, m, e, top, rm)):
                 flags = NX | UF
         if mr >> F.prec:                      # rounding carried into a new binade
             mr >>= 1
@@ -191,6 +240,14 @@ def to_int(fmt, a, rm, width, signed):
     +/-inf or an out-of-range rounded value the bound, all with NV only; an in-range
     inexact result raises NX.
     """
+    if rm > RM_BITS:
+        F, flags = FORMATS[fmt], 0
+        if rm & FZ:
+            a, flags = flush(F, a)
+        if rm & NAN_TO_ZERO and a & F.mag > F.inf:
+            return 0, NV
+        n, more = to_int(fmt, a, rm & RM_BITS, width, signed)
+        return n, flags | more
     lo, hi = _RANGES[width, bool(signed)]
     x = _unpack_d(_pack_Q(a))[0] if fmt else _unpack_f(_pack_I(a))[0]
     if not -_TWO64 < x < _TWO64:              # +/-inf, NaN, or far out of range
@@ -222,6 +279,7 @@ def to_int(fmt, a, rm, width, signed):
 
 def from_int(fmt, value, width, signed, rm):
     """Integer (an unsigned ``width``-bit pattern) -> float, rounded by ``rm``."""
+    rm &= RM_BITS                             # (no integer rounds to a tiny value)
     n = value & ((1 << width) - 1)
     if signed and n >> (width - 1):
         n -= 1 << width
@@ -238,6 +296,8 @@ def from_int(fmt, value, width, signed, rm):
 
 def convert(from_fmt, to_fmt, a, rm):
     """Float -> float of another (or the same) format."""
+    if rm > RM_BITS:
+        return _convert_mode(from_fmt, to_fmt, a, rm)
     if from_fmt == F32 and to_fmt == F64:     # widening: exact
         ef = (a >> 23) & 0xFF
         if 0 < ef < 0xFF:
@@ -256,3 +316,26 @@ def convert(from_fmt, to_fmt, a, rm):
     if kind == INF:
         return (sign << (T.width - 1)) | T.inf, 0
     return T.qnan, nan_result(kind)
+
+
+def _convert_mode(from_fmt, to_fmt, a, mode):
+    """`convert` with mode bits: FZ on the operand and the result, a propagated NaN keeps
+    its sign and the top of its payload (quietened)."""
+    S, T = FORMATS[from_fmt], FORMATS[to_fmt]
+    flags = 0
+    if mode & FZ:
+        a, flags = flush(S, a)
+    sign, m, e, kind = decode(S, a)
+    if kind >= QNAN:
+        if mode & (PROPAGATE | DN) != PROPAGATE:
+            return T.qnan, flags | nan_result(kind)
+        frac = a & S.fmask
+        frac = frac << (T.fbits - S.fbits) if T.fbits > S.fbits else frac >> (S.fbits - T.fbits)
+        return ((sign << (T.width - 1)) | T.inf | T.quiet | frac,
+                flags | nan_result(kind))
+    if kind == INF:
+        return (sign << (T.width - 1)) | T.inf, flags
+    if not m:
+        return sign << (T.width - 1), flags
+    bits, more = round_pack(T, sign, m, e, mode)
+    return bits, flags | more
