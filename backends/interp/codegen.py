@@ -359,8 +359,39 @@ def _fmt(t) -> int:
     return fp.F64 if t is F64 else fp.F32
 
 
-@_exec("fadd", "fsub", "fmul", "fdiv", "fsqrt", "fma", "fmin", "fmax", "feq", "flt", "fle",
-       "fclass")
+# The static FP rules of an op (ops.FP_DEFAULTS: RISC-V's, no bits) as dbt.fp's mode bits,
+# ORed into the control operand (the IR's control bits are dbt.fp's: FP_DN/FP_FZ = DN/FZ).
+_RULE_BITS = {("nan", "propagate"): fp.PROPAGATE, ("tiny", "before"): fp.TINY_BEFORE,
+              ("nan_to", "zero"): fp.NAN_TO_ZERO}
+_MINMAX_BITS = {"number": 0, "propagate": fp.PROPAGATE, "quiet_number": fp.MIN_NUM}
+
+
+def _control(op, text: str) -> str:
+    """The mode dbt.fp takes: the control operand with the op's static rule bits."""
+    bits = sum(_RULE_BITS.get((rule, op.attrs.get(rule)), 0) for rule in ("nan", "tiny",
+                                                                          "nan_to"))
+    if not bits:
+        return text
+    control = op.args[-1]
+    if isinstance(control, Const):
+        return _literal(control.value | bits)
+    return f"({text} | {bits:#x})"
+
+
+@_exec("fadd", "fsub", "fmul", "fdiv", "fsqrt", "fma")
+def exec_fp_rounded(g, op, a):
+    operands = ", ".join(a[:-1])
+    return f"{op.name.upper()}({_fmt(op.args[0].type)}, {operands}, {_control(op, a[-1])})"
+
+
+@_exec("fmin", "fmax")
+def exec_fp_min_max(g, op, a):
+    mode = _MINMAX_BITS[op.attrs.get("minmax", "number")]
+    extra = f", {mode:#x}" if mode else ""
+    return f"{op.name.upper()}({_fmt(op.args[0].type)}, {', '.join(a)}{extra})"
+
+
+@_exec("feq", "flt", "fle", "fclass")
 def exec_fp(g, op, a):
     return f"{op.name.upper()}({_fmt(op.args[0].type)}, {', '.join(a)})"
 
@@ -368,7 +399,7 @@ def exec_fp(g, op, a):
 @_exec("fcvt_to_si", "fcvt_to_ui")
 def exec_fcvt_to_int(g, op, a):
     signed = op.name == "fcvt_to_si"
-    return (f"FCVT_TO_INT({_fmt(op.args[0].type)}, {a[0]}, {a[1]}, "
+    return (f"FCVT_TO_INT({_fmt(op.args[0].type)}, {a[0]}, {_control(op, a[1])}, "
             f"{op.result.type.bits}, {signed})")
 
 
@@ -376,12 +407,37 @@ def exec_fcvt_to_int(g, op, a):
 def exec_fcvt_from_int(g, op, a):
     signed = op.name == "fcvt_from_si"
     return (f"FCVT_FROM_INT({_fmt(op.result.type)}, {a[0]}, {op.args[0].type.bits}, "
-            f"{signed}, {a[1]})")
+            f"{signed}, {_control(op, a[1])})")
 
 
 @_exec("fcvt_f")
 def exec_fcvt_f(g, op, a):
-    return f"FCVT_F({_fmt(op.args[0].type)}, {_fmt(op.result.type)}, {a[0]}, {a[1]})"
+    return (f"FCVT_F({_fmt(op.args[0].type)}, {_fmt(op.result.type)}, {a[0]}, "
+            f"{_control(op, a[1])})")
+
+
+@_exec("vbin")
+def exec_vbin(g, op, a):
+    return f"VBIN({op.attrs['kind']!r}, {op.attrs['lane']}, {a[0]}, {a[1]})"
+
+
+@_exec("vdup")
+def exec_vdup(g, op, a):
+    lane = op.attrs["lane"]
+    return f"({a[0]} & {(1 << lane) - 1:#x}) * {sum(1 << i for i in range(0, 128, lane)):#x}"
+
+
+@_exec("vextract")
+def exec_vextract(g, op, a):
+    lane = op.attrs["lane"]
+    return f"{a[0]} >> {op.attrs['index'] * lane} & {(1 << lane) - 1:#x}"
+
+
+@_exec("vinsert")
+def exec_vinsert(g, op, a):
+    lane, shift = op.attrs["lane"], op.attrs["index"] * op.attrs["lane"]
+    keep = ((1 << 128) - 1) ^ ((1 << lane) - 1) << shift
+    return f"{a[0]} & {keep:#x} | ({a[1]} & {(1 << lane) - 1:#x}) << {shift}"
 
 
 @_exec("pc_addr")
@@ -422,6 +478,11 @@ def _fixed_access(g, op, addr: str, size: int, access: str) -> tuple[str, str] |
 @_exec("load")
 def exec_load(g, op, a):
     size = op.result.type.bits // 8
+    if size not in _VIEW:                        # (i128, v128: the helper alone)
+        addr = g.simple(a[0])
+        _check_align(g, op, addr, size)
+        g.stmt(f"t{op.result.id} = LD({addr}, {size})", addr, "read")
+        return None
     if isinstance(op.args[0], Const):
         name, addr = f"t{op.result.id}", a[0]
         fast = _fixed_access(g, op, addr, size, "read")
@@ -444,6 +505,11 @@ def exec_load(g, op, a):
 @_exec("store")
 def exec_store(g, op, a):
     size = op.args[1].type.bits // 8
+    if size not in _VIEW:                        # (i128, v128: the helper alone)
+        addr = g.simple(a[0])
+        _check_align(g, op, addr, size)
+        g.stmt(f"ST({addr}, {size}, {a[1]})", addr, "write")
+        return None
     if isinstance(op.args[0], Const):
         addr = a[0]
         fast = _fixed_access(g, op, addr, size, "write")

@@ -68,6 +68,27 @@ _RMW = {
 }
 
 
+def _vbin(kind: str, lane: int, a: int, b: int) -> int:
+    """vbin: `kind` over the lanes of two 128-bit values."""
+    mask, sign, out = (1 << lane) - 1, 1 << (lane - 1), 0
+    combine = _LANE_OPS[kind]
+    for shift in range(0, 128, lane):
+        x, y = a >> shift & mask, b >> shift & mask
+        out |= (combine(x, y, sign) & mask) << shift
+    return out
+
+
+_LANE_OPS = {   # (x, y, sign bit) -> lane result; compares give all ones (-1) or 0
+    "add": lambda x, y, s: x + y, "sub": lambda x, y, s: x - y, "mul": lambda x, y, s: x * y,
+    "and": lambda x, y, s: x & y, "or": lambda x, y, s: x | y, "xor": lambda x, y, s: x ^ y,
+    "min_s": lambda x, y, s: x if x ^ s < y ^ s else y,
+    "max_s": lambda x, y, s: x if x ^ s > y ^ s else y,
+    "min_u": lambda x, y, s: min(x, y), "max_u": lambda x, y, s: max(x, y),
+    "eq": lambda x, y, s: -(x == y), "gt_s": lambda x, y, s: -(x ^ s > y ^ s),
+    "gt_u": lambda x, y, s: -(x > y),
+}
+
+
 def make_namespace(regs: list, memory: GuestMemory, engine) -> dict:
     """The globals of every block function compiled for one guest."""
     view = memory.view
@@ -121,7 +142,7 @@ def make_namespace(regs: list, memory: GuestMemory, engine) -> dict:
         "MQ": memory.view64, "LD": load_slow, "ST": store_slow, "CMPXCHG": cmpxchg,
         "RMW": rmw,
         "MISALIGNED": misaligned, "TRAP": trap, "COUNTER": counter,
-        "DIV_S": _div_s, "REM_S": _rem_s, "ROTL": _rotl, "ROTR": _rotr,
+        "VBIN": _vbin, "DIV_S": _div_s, "REM_S": _rem_s, "ROTL": _rotl, "ROTR": _rotr,
     }
     ns.update(_fp_helpers(regs, flags_slot))
     return ns

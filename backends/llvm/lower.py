@@ -28,7 +28,7 @@ import functools
 import re
 
 from dbt.ir.block import Block, Const, Op, Temp
-from dbt.ir.ops import FLAG_NX, FP_FLAGS_FIELD, FPENV, OPS, PURE, RM_RNE
+from dbt.ir.ops import FLAG_NX, FP_DEFAULTS, FP_FLAGS_FIELD, FPENV, OPS, PURE, RM_RNE
 from dbt.memory import WINDOW_GUARD
 from dbt.state import LAYOUT
 
@@ -95,6 +95,9 @@ class RegionLowerer:
                     written.add(op.attrs["field"])
                 elif op.name in _FPENV_OPS:
                     implicit.add(FP_FLAGS_FIELD)    # FP ops accrue their exception flags
+                    if any(op.attrs.get(rule, value) != value
+                           for rule, value in FP_DEFAULTS.items()):
+                        raise Unsupported(op, b.pc)     # (other ISAs' FP rules: tier 0 only)
                     if op.name in _ROUNDED_OPS and isinstance(op.args[-1], Temp):
                         rm_fields.add(gets.get(op.args[-1].id))     # (None: computed)
         self.fields = sorted(read | written | implicit, key=lambda f: LAYOUT[f].slot)

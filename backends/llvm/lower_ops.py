@@ -125,6 +125,72 @@ def lower_convert(r: RegionLowerer, op: Op) -> None:
     r.define(op, f"{op.name} {LLTYPES[src]} {a} to {LLTYPES[dst]}")
 
 
+# -- 128-bit vectors: an i128 in the region, a <lanes x iN> vector for a lane-wise op ----------
+_VBIN = {"add": "add", "sub": "sub", "mul": "mul", "and": "and", "or": "or", "xor": "xor"}
+_VMINMAX = {"min_s": "smin", "max_s": "smax", "min_u": "umin", "max_u": "umax"}
+_VCMP = {"eq": "eq", "gt_s": "sgt", "gt_u": "ugt"}
+
+
+def _vty(op: Op) -> str:
+    lane = op.attrs["lane"]
+    return f"<{128 // lane} x i{lane}>"
+
+
+@lowers("vbin")
+def lower_vbin(r: RegionLowerer, op: Op) -> None:
+    fb, vt, kind = r.fb, _vty(op), op.attrs["kind"]
+    a, b = (fb.assign(f"bitcast i128 {r.v(x)} to {vt}") for x in op.args)
+    if kind in _VBIN:
+        out = fb.assign(f"{_VBIN[kind]} {vt} {a}, {b}")
+    elif kind in _VMINMAX:
+        lanes, lane = 128 // op.attrs["lane"], op.attrs["lane"]
+        out = fb.assign(f"call {vt} @llvm.{_VMINMAX[kind]}.v{lanes}i{lane}({vt} {a}, {vt} {b})")
+    else:
+        mask = fb.assign(f"icmp {_VCMP[kind]} {vt} {a}, {b}")
+        out = fb.assign(f"sext <{128 // op.attrs['lane']} x i1> {mask} to {vt}")
+    r.define(op, f"bitcast {vt} {out} to i128")
+
+
+def _lane_value(r: RegionLowerer, value, lane: int) -> str:
+    """An integer operand as an i<lane>: its low bits, or zero-extended."""
+    src, x = value.type, r.v(value)
+    if src.bits > lane:
+        return r.fb.assign(f"trunc {LLTYPES[src]} {x} to i{lane}")
+    if src.bits < lane:
+        return r.fb.assign(f"zext {LLTYPES[src]} {x} to i{lane}")
+    return x
+
+
+@lowers("vdup")
+def lower_vdup(r: RegionLowerer, op: Op) -> None:
+    fb, vt, lane = r.fb, _vty(op), op.attrs["lane"]
+    x = _lane_value(r, op.args[0], lane)
+    one = fb.assign(f"insertelement {vt} undef, i{lane} {x}, i32 0")
+    splat = fb.assign(f"shufflevector {vt} {one}, {vt} undef, "
+                      f"<{128 // lane} x i32> zeroinitializer")
+    r.define(op, f"bitcast {vt} {splat} to i128")
+
+
+@lowers("vextract")
+def lower_vextract(r: RegionLowerer, op: Op) -> None:
+    fb, vt, lane = r.fb, _vty(op), op.attrs["lane"]
+    v = fb.assign(f"bitcast i128 {r.v(op.args[0])} to {vt}")
+    x = fb.assign(f"extractelement {vt} {v}, i32 {op.attrs['index']}")
+    if op.result.type.bits == lane:
+        r.define(op, f"bitcast i{lane} {x} to {_ty(op)}")
+    else:
+        r.define(op, f"zext i{lane} {x} to {_ty(op)}")
+
+
+@lowers("vinsert")
+def lower_vinsert(r: RegionLowerer, op: Op) -> None:
+    fb, vt, lane = r.fb, _vty(op), op.attrs["lane"]
+    x = _lane_value(r, op.args[1], lane)
+    v = fb.assign(f"bitcast i128 {r.v(op.args[0])} to {vt}")
+    out = fb.assign(f"insertelement {vt} {v}, i{lane} {x}, i32 {op.attrs['index']}")
+    r.define(op, f"bitcast {vt} {out} to i128")
+
+
 @lowers("pc_addr")
 def lower_pc_addr(r: RegionLowerer, op: Op) -> None:
     r.define(op, f"add i64 %bias, {int_literal(op.attrs['addr'] - r.base, 64)}")
@@ -302,4 +368,6 @@ DECLARATIONS = "\n".join(
     + [f"declare {t} @llvm.{fn}.{t}({t}, i1)" for fn in ("ctlz", "cttz")
        for t in ("i8", "i16", "i32", "i64", "i128")]
     + [f"declare {t} @llvm.ctpop.{t}({t})" for t in ("i8", "i16", "i32", "i64", "i128")]
+    + [f"declare <{128 // w} x i{w}> @llvm.{fn}.v{128 // w}i{w}(<{128 // w} x i{w}>, "
+       f"<{128 // w} x i{w}>)" for fn in _VMINMAX.values() for w in (8, 16, 32, 64)]
 )

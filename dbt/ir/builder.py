@@ -14,7 +14,7 @@ import keyword
 from ..state import LAYOUT
 from .block import Block, Const, Op, Temp, Value, temp
 from .fold import fold_rule
-from .ops import FPENV, OPS, PURE, OpDef, TERMINATORS
+from .ops import FP_DEFAULTS, FPENV, OPS, PURE, OpDef, TERMINATORS
 from .types import I64, Type, by_name
 
 
@@ -121,7 +121,7 @@ class IRBuilder:
 _GET_ATTRS: dict[str, dict] = {}     # field -> the attrs of its `get`s
 _SET_ATTRS: dict[str, dict] = {}     # field -> the attrs of its `set`s
 _MISSING = object()
-_DEFAULT_ATTRS = {"align": False}
+_DEFAULT_ATTRS = {"align": False, **FP_DEFAULTS}
 
 
 class _Signature:

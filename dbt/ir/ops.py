@@ -16,12 +16,23 @@ an ISA special case:
 * `shl`/`shr_u`/`shr_s` take the shift amount modulo the width (as RISC-V, AArch64 and x86 do).
 * `div_*`/`rem_*` are total: x/0 gives all ones, x%0 gives x, INT_MIN/-1 gives INT_MIN and
   INT_MIN%-1 gives 0 (the RISC-V rules; other frontends select their own result around them).
-* FP ops take a rounding mode operand in the IR encoding below, always one of the five modes
-  (a frontend whose ISA has reserved modes traps first, with `trap_if`: RISC-V's dynamic `frm`
-  values 5-7). They OR their IEEE exception flags (the IR encoding below) into the state field
-  FP_FLAGS_FIELD, which each frontend maps to and from its own status register, and any NaN
-  they produce is the canonical quiet NaN (0x7fc00000 / 0x7ff8000000000000).
-* `fcvt_to_si`/`fcvt_to_ui` saturate; NaN converts like +infinity (to the largest value).
+* Rounding FP ops (arithmetic and conversions) take a control operand: one of the five
+  rounding modes below (a frontend whose ISA has reserved modes traps first, with `trap_if`:
+  RISC-V's dynamic `frm` values 5-7), and with the attribute control=full also the bits
+  FP_DN (default NaN) and FP_FZ (flush subnormal operands and results to zero, flag FLAG_ID
+  for a flushed operand) that an ISA sets at run time (Arm's FPCR.DN and FZ). FP ops OR their
+  IEEE exception flags (the IR encoding below) into the state field FP_FLAGS_FIELD, which
+  each frontend maps to and from its own status register.
+* What else differs between ISAs is a static attribute, whose default is RISC-V's rule
+  (FP_DEFAULTS): `nan` canonical (any NaN result is the canonical quiet NaN 0x7fc00000 /
+  0x7ff8000000000000) or propagate (the first signalling NaN operand quietened, else the
+  first quiet NaN operand, fma's addend first: Arm); `tiny` after or before (rounding, where
+  tininess is detected); `nan_to` max or zero (what `fcvt_to_*` makes of a NaN); `minmax`
+  number (IEEE 754-2019 minimumNumber: a NaN operand yields the other one), propagate (a NaN
+  operand makes the result a NaN, as `nan` propagate: Arm FMIN) or quiet_number (only a quiet
+  NaN yields the other operand: Arm FMINNM). dbt/fp.py implements every rule.
+* `fcvt_to_si`/`fcvt_to_ui` saturate; NaN converts like +infinity (to the largest value)
+  unless nan_to=zero.
 * `fclass` gives a one-hot 10-bit mask: -inf, -normal, -subnormal, -0, +0, +subnormal,
   +normal, +inf, signalling NaN, quiet NaN (bit 0 .. bit 9).
 """
@@ -43,7 +54,15 @@ TRAPS = "traps"        # may leave the block through a trap (besides memory faul
 # IR rounding modes (operand of FP ops) and exception-flag bits (the FP_FLAGS_FIELD state field).
 RM_RNE, RM_RTZ, RM_RDN, RM_RUP, RM_RMM = 0, 1, 2, 3, 4
 FLAG_NV, FLAG_DZ, FLAG_OF, FLAG_UF, FLAG_NX = 16, 8, 4, 2, 1
+FLAG_ID = 32                    # a subnormal operand was flushed to zero (FP_FZ)
 FP_FLAGS_FIELD = "fpflags"      # the GuestState field FP ops accrue their flags into
+FP_DN, FP_FZ = 8, 16            # control-operand bits above the rounding mode (control=full)
+# The FP rule attributes and their defaults (RISC-V's rules; the module doc lists the others).
+FP_DEFAULTS = {"nan": "canonical", "tiny": "after", "nan_to": "max", "minmax": "number",
+               "control": "rm"}
+FP_RULES = {"nan": ("canonical", "propagate"), "tiny": ("after", "before"),
+            "nan_to": ("max", "zero"), "minmax": ("number", "propagate", "quiet_number"),
+            "control": ("rm", "full")}
 
 # Reasons of an `exit` terminator, and kinds of a `trap` terminator.
 EXIT_SYSCALL = "syscall"
@@ -53,6 +72,11 @@ TRAP_ILLEGAL = "illegal"          # SIGILL
 TRAP_BREAKPOINT = "breakpoint"    # SIGTRAP
 TRAP_FETCH = "fetch"              # instruction fetch from an unmapped/non-executable page: SIGSEGV
 TRAP_KINDS = (TRAP_ILLEGAL, TRAP_BREAKPOINT, TRAP_FETCH)
+
+# Kinds of the `vbin` op, and its lane widths.
+VEC_KINDS = ("add", "sub", "mul", "and", "or", "xor", "min_s", "max_s", "min_u", "max_u",
+             "eq", "gt_s", "gt_u")
+VEC_LANES = (8, 16, 32, 64)
 
 # Kinds of the `atomic_rmw` op.
 RMW_KINDS = ("swap", "add", "and", "or", "xor", "min_s", "max_s", "min_u", "max_u")
@@ -105,26 +129,39 @@ _op("trunc", "I", "@", attrs="type", doc="keep the low bits")
 _op("bitcast", "A", "@", attrs="type", doc="reinterpret bits between int and float of one width")
 
 # Floating point (IEEE-754, flags accrued into FP_FLAGS_FIELD, canonical NaN results)
+_ROUNDED = "nan tiny control"
 for _name in ("fadd", "fsub", "fmul", "fdiv"):
-    _op(_name, "F F i64", "F", (PURE, FPENV), doc="operands a, b, rounding mode")
-_op("fsqrt", "F i64", "F", (PURE, FPENV))
-_op("fma", "F F F i64", "F", (PURE, FPENV), doc="a*b+c rounded once")
-_op("fmin", "F F", "F", (PURE, FPENV), doc="IEEE 754-2019 minimumNumber, -0 < +0")
-_op("fmax", "F F", "F", (PURE, FPENV), doc="IEEE 754-2019 maximumNumber, -0 < +0")
+    _op(_name, "F F i64", "F", (PURE, FPENV), attrs=_ROUNDED, doc="operands a, b, control")
+_op("fsqrt", "F i64", "F", (PURE, FPENV), attrs=_ROUNDED)
+_op("fma", "F F F i64", "F", (PURE, FPENV), attrs=_ROUNDED, doc="a*b+c rounded once")
+_op("fmin", "F F", "F", (PURE, FPENV), attrs="minmax",
+    doc="minimum by `minmax` (default IEEE 754-2019 minimumNumber), -0 < +0")
+_op("fmax", "F F", "F", (PURE, FPENV), attrs="minmax",
+    doc="maximum by `minmax` (default IEEE 754-2019 maximumNumber), -0 < +0")
 _op("feq", "F F", "i1", (PURE, FPENV), doc="quiet compare: NV only on signalling NaN")
 _op("flt", "F F", "i1", (PURE, FPENV), doc="signalling compare: NV on any NaN")
 _op("fle", "F F", "i1", (PURE, FPENV), doc="signalling compare: NV on any NaN")
 _op("fclass", "F", "i64", doc="one-hot class mask (see module doc)")
-_op("fcvt_to_si", "F i64", "@", (PURE, FPENV), attrs="type",
-    doc="float -> signed int, saturating, NaN -> max")
-_op("fcvt_to_ui", "F i64", "@", (PURE, FPENV), attrs="type",
-    doc="float -> unsigned int, saturating, NaN -> max")
-_op("fcvt_from_si", "I i64", "@", (PURE, FPENV), attrs="type",
+_op("fcvt_to_si", "F i64", "@", (PURE, FPENV), attrs="type nan_to control",
+    doc="float -> signed int, saturating, NaN -> max (or 0: nan_to)")
+_op("fcvt_to_ui", "F i64", "@", (PURE, FPENV), attrs="type nan_to control",
+    doc="float -> unsigned int, saturating, NaN -> max (or 0: nan_to)")
+_op("fcvt_from_si", "I i64", "@", (PURE, FPENV), attrs="type control",
     doc="signed int -> float")
-_op("fcvt_from_ui", "I i64", "@", (PURE, FPENV), attrs="type",
+_op("fcvt_from_ui", "I i64", "@", (PURE, FPENV), attrs="type control",
     doc="unsigned int -> float")
-_op("fcvt_f", "F i64", "@", (PURE, FPENV), attrs="type",
+_op("fcvt_f", "F i64", "@", (PURE, FPENV), attrs="type nan tiny control",
     doc="float -> float of the other width")
+
+# 128-bit vectors: a v128 is 128//lane lanes of `lane` bits (8, 16, 32 or 64), lane 0 in the
+# low bits; it converts to and from i128 with `bitcast`.
+_op("vbin", "v128 v128", "v128", attrs="kind lane",
+    doc="lane-wise `kind` (VEC_KINDS), wrapping; a compare gives all-ones or zero lanes")
+_op("vdup", "I", "v128", attrs="lane", doc="every lane the low `lane` bits of the operand")
+_op("vextract", "v128", "@", attrs="type lane index",
+    doc="lane `index`, zero-extended to `type`")
+_op("vinsert", "v128 I", "v128", attrs="lane index",
+    doc="the vector with lane `index` replaced by the low `lane` bits of the operand")
 
 # Guest code addresses
 _op("pc_addr", "", "i64", attrs="addr",
@@ -136,9 +173,10 @@ _op("pc_addr", "", "i64", attrs="addr",
 _op("get", "", "@", (STATE,), attrs="field type", doc="read a GuestState field")
 _op("set", "A", None, (STATE,), attrs="field", doc="write a GuestState field")
 _op("load", "i64", "@", (MEM,), attrs="type align",
-    doc="little-endian load of `type` from a guest address; align=True faults (SIGBUS) "
-        "when misaligned")
-_op("store", "i64 I", None, (MEM,), attrs="align", doc="little-endian store")
+    doc="little-endian load of `type` (an integer, i128 and v128 included) from a guest "
+        "address; align=True faults (SIGBUS) when misaligned")
+_op("store", "i64 A", None, (MEM,), attrs="align",
+    doc="little-endian store of an integer or v128 (a float is bitcast first)")
 _op("cmpxchg", "i64 T T i1", "T", (MEM,), attrs="align",
     doc="addr, expected, new, enable: if enable, atomically compare memory with expected and "
         "store new when equal; returns the old memory value. Disabled: no access, returns "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .ops import FP_DEFAULTS
 from .types import Type
 
 
@@ -17,7 +18,8 @@ def _attr(value) -> str:
 
 def format_op(op) -> str:
     parts = [repr(a) for a in op.args]
-    parts += [f"{k}={_attr(v)}" for k, v in op.attrs.items() if not (k == "type" and op.result)]
+    parts += [f"{k}={_attr(v)}" for k, v in op.attrs.items()      # (FP rules: when not
+              if not (k == "type" and op.result) and FP_DEFAULTS.get(k) != v]   # the default)
     text = f"{op.name} {', '.join(parts)}".rstrip()
     if op.result is not None:
         return f"%{op.result.id}:{op.result.type.name} = {text}"

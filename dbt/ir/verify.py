@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..state import LAYOUT
 from .block import Block, Const, Temp
 from .builder import IRError
-from .ops import MARK, OPS, RMW_KINDS, TERMINATORS
+from .ops import FP_RULES, MARK, OPS, RMW_KINDS, TERMINATORS, VEC_KINDS, VEC_LANES
 
 
 def verify(block: Block) -> None:
@@ -31,10 +31,32 @@ def verify(block: Block) -> None:
             defined.add(op.result.id)
         if op.name in ("get", "set") and op.attrs["field"] not in LAYOUT:
             raise IRError(f"{where}: unknown state field {op.attrs['field']}")
+        for rule, values in FP_RULES.items():
+            if rule in op.attrs and op.attrs[rule] not in values:
+                raise IRError(f"{where}: {rule}={op.attrs[rule]!r} is none of {values}")
+        if op.name in _VECTOR_OPS:
+            _check_vector(op, where)
+        if op.name == "store" and op.args[1].type.is_float:
+            raise IRError(f"{where}: a float is stored as an integer (bitcast)")
         if op.name == "atomic_rmw" and op.attrs["kind"] not in RMW_KINDS:
             raise IRError(f"{where}: unknown atomic_rmw kind {op.attrs['kind']!r}")
         if opdef.has(MARK) and op.result is not None:
             raise IRError(f"{where}: a marker has no result")
+
+
+_VECTOR_OPS = frozenset({"vbin", "vdup", "vextract", "vinsert"})
+
+
+def _check_vector(op, where: str) -> None:
+    lane = op.attrs["lane"]
+    if lane not in VEC_LANES:
+        raise IRError(f"{where}: lane width {lane!r} is none of {VEC_LANES}")
+    if op.name == "vbin" and op.attrs["kind"] not in VEC_KINDS:
+        raise IRError(f"{where}: unknown vbin kind {op.attrs['kind']!r}")
+    if op.name in ("vextract", "vinsert") and not 0 <= op.attrs["index"] < 128 // lane:
+        raise IRError(f"{where}: lane index {op.attrs['index']} out of range")
+    if op.name == "vextract" and op.result.type.bits < lane:
+        raise IRError(f"{where}: a lane of {lane} bits does not fit {op.result.type.name}")
 
 
 def _check_operands(op, opdef, defined: set[int], where: str) -> None:

@@ -1,13 +1,17 @@
 """The ISA-neutral ops that no RISC-V instruction needs alone -- the carry and signed overflow of
-an addition with carry-in (Arm's C and V flags) -- and `atomic_rmw` (RISC-V's AMOs, Arm's LSE
-atomics), in both backends, against a reference written from the op table's documentation
-(dbt/ir/ops.py) with Python's unbounded integers:
+an addition with carry-in (Arm's C and V flags), 128-bit vectors (AdvSIMD) -- and `atomic_rmw`
+(RISC-V's AMOs, Arm's LSE atomics), in both backends, against a reference written from the op
+table's documentation (dbt/ir/ops.py) with Python's unbounded integers:
 
 - add_carry(a, b, c) is 1 exactly when a + b + c (unsigned) is 2**bits or more;
 - add_overflow(a, b, c) is 1 exactly when a + b + c, with a and b read as signed numbers, is
   outside [-2**(bits-1), 2**(bits-1));
 - atomic_rmw stores kind(old, value) and returns old: swap gives value, add wraps, min/max
-  compare as signed (_s) or unsigned (_u) numbers.
+  compare as signed (_s) or unsigned (_u) numbers;
+- a v128 is 128/lane lanes, lane 0 in the low bits (the reference unpacks them with `struct`):
+  vbin applies its kind to each pair of lanes (compares: all ones or zero), vdup repeats the
+  low lane bits, vextract/vinsert read and replace one lane; 128-bit loads and stores move 16
+  little-endian bytes.
 
 The interpreter runs each block as tier 0 compiles it; the LLVM backend as tier 1 (-O0, state in
 place) and as hot code (-O2, state promoted to registers).
@@ -16,6 +20,8 @@ place) and as hot code (-O2, state promoted to registers).
 from __future__ import annotations
 
 import ctypes
+import random
+import struct
 from functools import lru_cache
 
 import pytest
@@ -25,8 +31,8 @@ from hypothesis import strategies as st
 from dbt.backends.interp.codegen import compile_block
 from dbt.backends.interp.helpers import make_namespace
 from dbt.ir.builder import IRBuilder
-from dbt.ir.ops import RMW_KINDS
-from dbt.ir.types import I1, I8, I16, I32, I64
+from dbt.ir.ops import RMW_KINDS, VEC_KINDS
+from dbt.ir.types import I1, I8, I16, I32, I64, V128
 from dbt.memory import PROT_READ, PROT_WRITE, GuestMemory
 from dbt.state import NSLOTS, GuestState, slot
 
@@ -61,6 +67,22 @@ def ref_rmw(kind: str, old: int, value: int, bits: int) -> int:
 def _operand(b, field: str, t):
     value = b.get(field)
     return value if t is I64 else b.trunc(value, type=t)
+
+
+def vector_block(kind: str, lane: int, index: int):
+    """v = M[x1] (v128), w = M[x1 + 16]; M[x1 + 32] = vbin.kind(v, w); x4 = lane `index` of
+    v; M[x1 + 48] = vinsert(vdup(x2), x3 at `index`) (lanes of `lane` bits)."""
+    b = IRBuilder(PC)
+    b.insn(PC, 4)
+    base = b.get("x1")
+    v = b.load(base, type=V128)
+    w = b.load(b.add(base, 16), type=V128)
+    b.store(b.add(base, 32), b.vbin(v, w, kind=kind, lane=lane))
+    b.set(b.vextract(v, type=I64, lane=lane, index=index), field="x4")
+    b.store(b.add(base, 48), b.vinsert(b.vdup(b.get("x2"), lane=lane), b.get("x3"), lane=lane,
+                                       index=index))
+    b.jump(target=PC + 4)
+    return b.finish()
 
 
 def flags_block(bits: int, const_b: bool, b_value: int = 0):
@@ -115,7 +137,7 @@ def llvm_function(key: tuple, opt: int):
     as tier 1 (opt 0) or hot code (opt 2) compiles it."""
     from dbt.backends.llvm.compiler import LLVMJit
     from dbt.backends.llvm.lower import DECLARATIONS, lower_region
-    block = flags_block(*key[1:]) if key[0] == "flags" else rmw_block(*key[1:])
+    block = {"flags": flags_block, "rmw": rmw_block, "vector": vector_block}[key[0]](*key[1:])
     if opt == 0:
         text = lower_region("f", [block], 12, 1 << 62, promote=False)
     else:
@@ -218,3 +240,68 @@ def test_atomic_rmw_faults_as_a_write(interp):
         fn(interp.state.regs)
     assert (info.value.access, info.value.addr) == ("write", 0x3008)
     assert bytes(interp.memory.view[0x3008:0x3010]) == bytes(8)
+
+
+# -- vectors ---------------------------------------------------------------------------------------
+_FORMAT = {8: "b", 16: "h", 32: "i", 64: "q"}
+
+
+def lanes(data: bytes, lane: int, signed: bool) -> list[int]:
+    code = _FORMAT[lane] if signed else _FORMAT[lane].upper()
+    return list(struct.unpack(f"<{128 // lane}{code}", data))
+
+
+def pack(values: list[int], lane: int) -> bytes:
+    return struct.pack(f"<{128 // lane}{_FORMAT[lane].upper()}",
+                       *(v % (1 << lane) for v in values))
+
+
+def ref_vbin(kind: str, lane: int, v: bytes, w: bytes) -> bytes:
+    signed = kind.endswith("_s")
+    out = []
+    for x, y in zip(lanes(v, lane, signed), lanes(w, lane, signed)):
+        out.append({"add": x + y, "sub": x - y, "mul": x * y, "and": x & y, "or": x | y,
+                    "xor": x ^ y, "min_s": min(x, y), "max_s": max(x, y), "min_u": min(x, y),
+                    "max_u": max(x, y), "eq": -(x == y), "gt_s": -(x > y),
+                    "gt_u": -(x > y)}[kind])
+    return pack(out, lane)
+
+
+@pytest.mark.parametrize("kind", VEC_KINDS)
+@pytest.mark.parametrize("lane", [8, 16, 32, 64])
+def test_vector_ops(interp, kind, lane):
+    rng = random.Random(f"{kind}{lane}")
+    index = rng.randrange(128 // lane)
+    for trial in range(4):
+        if trial == 0:                          # equal lanes, sign bits, zero
+            v = w = bytes([0x80, 0x7F, 0xFF, 0x00] * 4)
+        else:
+            v, w = rng.randbytes(16), rng.randbytes(16)
+            if trial == 1:
+                w = v[:8] + w[8:]
+        x2, x3 = rng.getrandbits(64), rng.getrandbits(64)
+        memory = v + w + bytes(32)
+        want_sum = ref_vbin(kind, lane, v, w)
+        want_lane = lanes(v, lane, False)[index]
+        dup = [x2 % (1 << lane)] * (128 // lane)
+        dup[index] = x3 % (1 << lane)
+        want = (want_lane, memory[:32] + want_sum + pack(dup, lane))
+        regs = {"x1": ADDR, "x2": x2, "x3": x3}
+        got, mem = interp.run(vector_block(kind, lane, index), regs, memory)
+        assert (got["x4"], mem) == want, ("interp", v.hex(), w.hex())
+        for opt in OPTS:
+            got, mem = run_llvm(("vector", kind, lane, index), opt, regs, memory)
+            assert (got["x4"], mem) == want, (f"llvm -O{opt}", v.hex(), w.hex())
+
+
+def test_vector_ops_are_verified():
+    from dbt.ir.builder import IRError
+    from dbt.ir.verify import verify
+    for attrs in ({"kind": "add", "lane": 12}, {"kind": "avg", "lane": 8}):
+        b = IRBuilder(PC)
+        b.insn(PC, 4)
+        v = b.load(b.get("x1"), type=V128)
+        b.store(b.get("x1"), b.vbin(v, v, **attrs))
+        b.jump(target=PC + 4)
+        with pytest.raises(IRError):
+            verify(b.finish())
