@@ -421,6 +421,38 @@ def exec_vbin(g, op, a):
     return f"VBIN({op.attrs['kind']!r}, {op.attrs['lane']}, {a[0]}, {a[1]})"
 
 
+@_exec("vshift")
+def exec_vshift(g, op, a):
+    return f"VSHIFT({op.attrs['kind']!r}, {op.attrs['lane']}, {a[0]}, {a[1]})"
+
+
+@_exec("vshuffle")
+def exec_vshuffle(g, op, a):
+    packed = sum(index << (8 * i) for i, index in enumerate(op.attrs["select"]))
+    return f"VSHUFFLE({a[0]}, {a[1]}, {packed:#x})"      # (one literal: shapes share code)
+
+
+@_exec("vtbl")
+def exec_vtbl(g, op, a):
+    return f"VTBL({a[0]}, {a[1]})"
+
+
+@_exec("vreduce")
+def exec_vreduce(g, op, a):
+    return f"VREDUCE({op.attrs['kind']!r}, {op.attrs['lane']}, {a[0]})"
+
+
+@_exec("vwiden")
+def exec_vwiden(g, op, a):
+    half = f"{a[0]} >> 64" if op.attrs["high"] else a[0]
+    return f"VWIDEN({op.attrs['lane']}, {bool(op.attrs['signed'])}, {half})"
+
+
+@_exec("vnarrow")
+def exec_vnarrow(g, op, a):
+    return f"VNARROW({op.attrs['lane']}, {a[0]})"
+
+
 @_exec("vdup")
 def exec_vdup(g, op, a):
     lane = op.attrs["lane"]

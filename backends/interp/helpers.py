@@ -89,6 +89,59 @@ _LANE_OPS = {   # (x, y, sign bit) -> lane result; compares give all ones (-1) o
 }
 
 
+def _lanes(v: int, lane: int) -> list[int]:
+    mask = (1 << lane) - 1
+    return [v >> shift & mask for shift in range(0, 128, lane)]
+
+
+def _join(values, lane: int) -> int:
+    mask, out = (1 << lane) - 1, 0
+    for i, x in enumerate(values):
+        out |= (x & mask) << (i * lane)
+    return out
+
+
+def _vshift(kind: str, lane: int, v: int, n: int) -> int:
+    sign = 1 << (lane - 1)
+    if kind == "shr_s":
+        n = min(n, lane - 1)
+        return _join((((x ^ sign) - sign) >> n for x in _lanes(v, lane)), lane)
+    if n >= lane:
+        return 0
+    return _join(((x << n if kind == "shl" else x >> n) for x in _lanes(v, lane)), lane)
+
+
+def _vshuffle(a: int, b: int, select: int) -> int:
+    """`select`: the 16 byte indices packed as bytes, index 0 lowest."""
+    both = a | b << 128
+    return _join((both >> (8 * i) & 0xFF for i in _lanes(select, 8)), 8)
+
+
+def _vtbl(table: int, index: int) -> int:
+    return _join(((table >> (8 * i) & 0xFF) if i < 16 else 0 for i in _lanes(index, 8)), 8)
+
+
+def _vreduce(kind: str, lane: int, v: int) -> int:
+    values, sign = _lanes(v, lane), 1 << (lane - 1)
+    if kind == "add":
+        return sum(values) & ((1 << lane) - 1)
+    if kind.endswith("_s"):
+        pick = min if kind == "min_s" else max
+        return pick(values, key=lambda x: x ^ sign)
+    return (min if kind == "min_u" else max)(values)
+
+
+def _vwiden(lane: int, signed: bool, half: int) -> int:
+    sign, values = 1 << (lane - 1), _lanes(half & ((1 << 64) - 1), lane)[:64 // lane]
+    if signed:
+        values = [(x ^ sign) - sign for x in values]
+    return _join(values, 2 * lane)
+
+
+def _vnarrow(lane: int, v: int) -> int:
+    return _join(_lanes(v, lane), lane // 2)
+
+
 def make_namespace(regs: list, memory: GuestMemory, engine) -> dict:
     """The globals of every block function compiled for one guest."""
     view = memory.view
@@ -142,7 +195,8 @@ def make_namespace(regs: list, memory: GuestMemory, engine) -> dict:
         "MQ": memory.view64, "LD": load_slow, "ST": store_slow, "CMPXCHG": cmpxchg,
         "RMW": rmw,
         "MISALIGNED": misaligned, "TRAP": trap, "COUNTER": counter,
-        "VBIN": _vbin, "DIV_S": _div_s, "REM_S": _rem_s, "ROTL": _rotl, "ROTR": _rotr,
+        "VBIN": _vbin, "VSHIFT": _vshift, "VSHUFFLE": _vshuffle, "VTBL": _vtbl,
+        "VREDUCE": _vreduce, "VWIDEN": _vwiden, "VNARROW": _vnarrow, "DIV_S": _div_s, "REM_S": _rem_s, "ROTL": _rotl, "ROTR": _rotr,
     }
     ns.update(_fp_helpers(regs, flags_slot))
     return ns

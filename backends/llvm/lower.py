@@ -35,8 +35,8 @@ from dbt.state import LAYOUT
 from . import lower_fp, lower_ops
 from .irtext import LLTYPES, FnBuilder, int_literal
 from .objlink import PC_SECTION
-from .optable import (EXIT_SENTINEL, JC_BITS, LOWER, REASON_HOT, REASON_INTERP,
-                      REASON_MISALIGNED, REASON_READ_FAULT, REASON_WRITE_FAULT, Unsupported)
+from .optable import (EXIT_SENTINEL, LOWER, REASON_HOT, REASON_INTERP, REASON_MISALIGNED,
+                      REASON_READ_FAULT, REASON_WRITE_FAULT, Unsupported, jc_index_text)
 
 # A tier-1 FP op is a call to its out-of-line helper, several times the cost of an integer op:
 # a tier-1 region counts 1 + (its FP ops) // FP_OPS_PER_COUNT per entry and backward branch, so
@@ -118,6 +118,8 @@ class RegionLowerer:
         fb = self.fb
         fb.start("entry")
         fb.emit("%next = alloca i64")
+        if any(op.name == "atomic_rmw" for b in self.blocks for op in b.ops):
+            fb.emit("%rmw.operand = alloca i64")      # (lower_atomic_rmw)
         slots = set(_ENTRY_SLOTS) | (set(self.fields) if self.promote else set())
         for field in sorted(slots, key=lambda f: LAYOUT[f].slot):
             fb.emit(f"%s.{field} = getelementptr inbounds i64, ptr %st, i64 {LAYOUT[field].slot}")
@@ -312,8 +314,7 @@ class RegionLowerer:
         jc = fb.assign(f"load i64, ptr {slot_ptr(fb, 'jcache')}")
         fb.emit(f"br i1 {fb.assign(f'icmp eq i64 {jc}, 0')}, label %ret, label %look")
         fb.start("look")
-        index = fb.assign(f"and i64 {fb.assign(f'lshr i64 {next_pc}, 1')}, "
-                          f"{(1 << JC_BITS) - 1}")
+        index = jc_index_text(fb, next_pc)
         entry = fb.assign(f"add i64 {jc}, {fb.assign(f'shl i64 {index}, 4')}")
         tag = fb.assign(f"load i64, ptr {fb.assign(f'inttoptr i64 {entry} to ptr')}")
         fb.emit(f"br i1 {fb.assign(f'icmp eq i64 {tag}, {next_pc}')}, label %go, label %ret")

@@ -139,7 +139,7 @@ def _vty(op: Op) -> str:
 @lowers("vbin")
 def lower_vbin(r: RegionLowerer, op: Op) -> None:
     fb, vt, kind = r.fb, _vty(op), op.attrs["kind"]
-    a, b = (fb.assign(f"bitcast i128 {r.v(x)} to {vt}") for x in op.args)
+    a, b = (_as_vector(r, x, vt) for x in op.args)
     if kind in _VBIN:
         out = fb.assign(f"{_VBIN[kind]} {vt} {a}, {b}")
     elif kind in _VMINMAX:
@@ -149,6 +149,97 @@ def lower_vbin(r: RegionLowerer, op: Op) -> None:
         mask = fb.assign(f"icmp {_VCMP[kind]} {vt} {a}, {b}")
         out = fb.assign(f"sext <{128 // op.attrs['lane']} x i1> {mask} to {vt}")
     r.define(op, f"bitcast {vt} {out} to i128")
+
+
+def _as_vector(r: RegionLowerer, value, vt: str) -> str:
+    return r.fb.assign(f"bitcast i128 {r.v(value)} to {vt}")
+
+
+@lowers("vshift")
+def lower_vshift(r: RegionLowerer, op: Op) -> None:
+    """A splat amount; LLVM's shift by the width or more is poison: shr_s shifts by at most
+    lane - 1 (the sign in every bit), shl/shr_u select 0."""
+    fb, vt, lane, kind = r.fb, _vty(op), op.attrs["lane"], op.attrs["kind"]
+    n = 128 // lane
+    v = _as_vector(r, op.args[0], vt)
+    amount = r.v(op.args[1])
+    big = fb.assign(f"icmp uge i64 {amount}, {lane}")
+    safe = lane - 1 if kind == "shr_s" else 0          # (shl, shr_u: the result is 0 anyway)
+    amount = fb.assign(f"select i1 {big}, i64 {safe}, i64 {amount}")
+    lane_amount = fb.assign(f"trunc i64 {amount} to i{lane}") if lane < 64 else amount
+    one = fb.assign(f"insertelement {vt} undef, i{lane} {lane_amount}, i32 0")
+    splat = fb.assign(f"shufflevector {vt} {one}, {vt} undef, <{n} x i32> zeroinitializer")
+    inst = {"shl": "shl", "shr_u": "lshr", "shr_s": "ashr"}[kind]
+    out = fb.assign(f"{inst} {vt} {v}, {splat}")
+    if kind != "shr_s":
+        out = fb.assign(f"select i1 {big}, {vt} zeroinitializer, {vt} {out}")
+    r.define(op, f"bitcast {vt} {out} to i128")
+
+
+@lowers("vshuffle")
+def lower_vshuffle(r: RegionLowerer, op: Op) -> None:
+    a, b = (_as_vector(r, x, "<16 x i8>") for x in op.args)
+    mask = ", ".join(f"i32 {i}" for i in op.attrs["select"])
+    out = r.fb.assign(f"shufflevector <16 x i8> {a}, <16 x i8> {b}, <16 x i32> <{mask}>")
+    r.define(op, f"bitcast <16 x i8> {out} to i128")
+
+
+@lowers("vtbl")
+def lower_vtbl(r: RegionLowerer, op: Op) -> None:
+    """Byte by byte: an extract at a dynamic index (masked to 0-15: in range) and a select."""
+    fb = r.fb
+    table, index = (_as_vector(r, x, "<16 x i8>") for x in op.args)
+    out = "zeroinitializer"
+    for i in range(16):
+        idx = fb.assign(f"extractelement <16 x i8> {index}, i32 {i}")
+        inside = fb.assign(f"icmp ult i8 {idx}, 16")
+        byte = fb.assign(f"extractelement <16 x i8> {table}, i8 {fb.assign(f'and i8 {idx}, 15')}")
+        byte = fb.assign(f"select i1 {inside}, i8 {byte}, i8 0")
+        out = fb.assign(f"insertelement <16 x i8> {out}, i8 {byte}, i32 {i}")
+    r.define(op, f"bitcast <16 x i8> {out} to i128")
+
+
+_REDUCE = {"add": "add", "min_s": "smin", "max_s": "smax", "min_u": "umin", "max_u": "umax"}
+
+
+@lowers("vreduce")
+def lower_vreduce(r: RegionLowerer, op: Op) -> None:
+    vt, lane = _vty(op), op.attrs["lane"]
+    fn = f"llvm.vector.reduce.{_REDUCE[op.attrs['kind']]}.v{128 // lane}i{lane}"
+    _define_lane(r, op, r.fb.assign(f"call i{lane} @{fn}({vt} {_as_vector(r, op.args[0], vt)})"))
+
+
+def _define_lane(r: RegionLowerer, op: Op, x: str) -> None:
+    """Define op's result as the i<lane> value x, zero-extended to its type."""
+    lane = op.attrs["lane"]
+    if op.result.type.bits == lane:
+        r.define(op, f"bitcast i{lane} {x} to {_ty(op)}")
+    else:
+        r.define(op, f"zext i{lane} {x} to {_ty(op)}")
+
+
+@lowers("vwiden")
+def lower_vwiden(r: RegionLowerer, op: Op) -> None:
+    fb, vt, lane = r.fb, _vty(op), op.attrs["lane"]
+    n = 64 // lane                                    # lanes of a half
+    first = n if op.attrs["high"] else 0
+    v = _as_vector(r, op.args[0], vt)
+    half = fb.assign(f"shufflevector {vt} {v}, {vt} undef, <{n} x i32> <"
+                     + ", ".join(f"i32 {first + i}" for i in range(n)) + ">")
+    ext = "sext" if op.attrs["signed"] else "zext"
+    wide = fb.assign(f"{ext} <{n} x i{lane}> {half} to <{n} x i{2 * lane}>")
+    r.define(op, f"bitcast <{n} x i{2 * lane}> {wide} to i128")
+
+
+@lowers("vnarrow")
+def lower_vnarrow(r: RegionLowerer, op: Op) -> None:
+    fb, vt, lane = r.fb, _vty(op), op.attrs["lane"]
+    n = 128 // lane
+    narrow = fb.assign(f"trunc {vt} {_as_vector(r, op.args[0], vt)} to <{n} x i{lane // 2}>")
+    both = fb.assign(f"shufflevector <{n} x i{lane // 2}> {narrow}, <{n} x i{lane // 2}> "
+                     f"zeroinitializer, <{2 * n} x i32> <"
+                     + ", ".join(f"i32 {i}" for i in range(2 * n)) + ">")
+    r.define(op, f"bitcast <{2 * n} x i{lane // 2}> {both} to i128")
 
 
 def _lane_value(r: RegionLowerer, value, lane: int) -> str:
@@ -173,20 +264,16 @@ def lower_vdup(r: RegionLowerer, op: Op) -> None:
 
 @lowers("vextract")
 def lower_vextract(r: RegionLowerer, op: Op) -> None:
-    fb, vt, lane = r.fb, _vty(op), op.attrs["lane"]
-    v = fb.assign(f"bitcast i128 {r.v(op.args[0])} to {vt}")
-    x = fb.assign(f"extractelement {vt} {v}, i32 {op.attrs['index']}")
-    if op.result.type.bits == lane:
-        r.define(op, f"bitcast i{lane} {x} to {_ty(op)}")
-    else:
-        r.define(op, f"zext i{lane} {x} to {_ty(op)}")
+    vt = _vty(op)
+    v = _as_vector(r, op.args[0], vt)
+    _define_lane(r, op, r.fb.assign(f"extractelement {vt} {v}, i32 {op.attrs['index']}"))
 
 
 @lowers("vinsert")
 def lower_vinsert(r: RegionLowerer, op: Op) -> None:
     fb, vt, lane = r.fb, _vty(op), op.attrs["lane"]
     x = _lane_value(r, op.args[1], lane)
-    v = fb.assign(f"bitcast i128 {r.v(op.args[0])} to {vt}")
+    v = _as_vector(r, op.args[0], vt)
     out = fb.assign(f"insertelement {vt} {v}, i{lane} {x}, i32 {op.attrs['index']}")
     r.define(op, f"bitcast {vt} {out} to i128")
 
@@ -268,8 +355,14 @@ _RMW = {"swap": "xchg", "add": "add", "and": "and", "or": "or", "xor": "xor",
 
 @lowers("atomic_rmw")
 def lower_atomic_rmw(r: RegionLowerer, op: Op) -> None:
-    t = _ty(op)
+    """An atomicrmw whose operand LLVM cannot see: one it knows to be the kind's identity
+    (add/or/xor 0, and -1, ...) would become a fenced plain load, which does not fault on a
+    read-only page as the guest's atomic must (the operand goes through a volatile slot)."""
+    fb, t = r.fb, _ty(op)
     value = r.v(op.args[1])
+    if op.attrs["kind"] != "swap":            # (the slot: an i64 in the entry block)
+        fb.emit(f"store volatile {t} {value}, ptr %rmw.operand")
+        value = fb.assign(f"load volatile {t}, ptr %rmw.operand")
     ptr = r.address(op.args[0], op.result.type.bits // 8, write=True,
                     align=op.attrs.get("align", False))
     r.define(op, f"atomicrmw volatile {_RMW[op.attrs['kind']]} ptr {ptr}, {t} {value} seq_cst"
@@ -370,4 +463,6 @@ DECLARATIONS = "\n".join(
     + [f"declare {t} @llvm.ctpop.{t}({t})" for t in ("i8", "i16", "i32", "i64", "i128")]
     + [f"declare <{128 // w} x i{w}> @llvm.{fn}.v{128 // w}i{w}(<{128 // w} x i{w}>, "
        f"<{128 // w} x i{w}>)" for fn in _VMINMAX.values() for w in (8, 16, 32, 64)]
+    + [f"declare i{w} @llvm.vector.reduce.{fn}.v{128 // w}i{w}(<{128 // w} x i{w}>)"
+       for fn in _REDUCE.values() for w in (8, 16, 32, 64)]
 )

@@ -31,7 +31,7 @@ from dbt.state import LAYOUT
 from . import rtcache
 from .codemem import SYMBOLS, CodeArena
 from .objlink import Blob
-from .optable import JC_BITS, REASON_HOST_FAULT
+from .optable import JC_BITS, REASON_HOST_FAULT, jc_index
 
 SIGSEGV = 11
 _SA_SIGINFO, _SA_NODEFER = 4, 0x40000000
@@ -209,7 +209,9 @@ start:
   br label %loop
 loop:
   %pc = phi i64 [ %pc0, %start ], [ %next, %call ]
-  %h = lshr i64 %pc, 1
+  %h1 = lshr i64 %pc, 1
+  %h2 = lshr i64 %pc, 2
+  %h = xor i64 %h1, %h2
   %idx = and i64 %h, %mask
   %pt = getelementptr {{ i64, ptr }}, ptr %jc, i64 %idx, i32 0
   %tag = load i64, ptr %pt
@@ -312,12 +314,12 @@ class NativeRuntime:
         ctypes.memset(self.jc, 0xFF, ctypes.sizeof(self.jc))      # odd tags: never a guest pc
 
     def set_entry(self, pc: int, fn: int) -> None:
-        entry = self.jc[(pc >> 1) & self.mask]
+        entry = self.jc[jc_index(pc)]
         entry.pc = pc
         entry.fn = fn
 
     def forget(self, pc: int) -> None:
-        entry = self.jc[(pc >> 1) & self.mask]
+        entry = self.jc[jc_index(pc)]
         if entry.pc == pc:
             entry.pc = (1 << 64) - 1
 

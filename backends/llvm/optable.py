@@ -14,8 +14,25 @@ from dbt.ir.ops import EXIT_ICACHE_FLUSH, EXIT_SYSCALL, TRAP_KINDS
 
 EXIT_SENTINEL = 1
 # The dispatcher's jump cache (native.py): 1 << JC_BITS entries {pc, function} of 16 bytes,
-# entry (pc >> 1) & mask; its address is in the `jcache` state slot while guest code runs.
+# entry jc_index(pc); its address is in the `jcache` state slot while guest code runs.
 JC_BITS = 16
+JC_MASK = (1 << JC_BITS) - 1
+
+
+def jc_index(pc: int) -> int:
+    """The jump-cache entry of a pc: the Gray code of pc / 2, (pc >> 1) ^ (pc >> 2), masked.
+    The Gray code is a bijection, so any 2**JC_BITS consecutive pcs of an aligned window get
+    distinct entries whether instructions are 2-byte aligned (RISC-V C) or 4-byte aligned
+    (Arm), where pc >> 1 alone would leave every other entry unused. (Generated code computes
+    the same: jc_index_text.)"""
+    return ((pc >> 1) ^ (pc >> 2)) & JC_MASK
+
+
+def jc_index_text(fb, pc: str) -> str:
+    """jc_index in LLVM IR: the i64 entry index of the i64 value `pc` (`fb` a FnBuilder)."""
+    half, quarter = fb.assign(f"lshr i64 {pc}, 1"), fb.assign(f"lshr i64 {pc}, 2")
+    gray = fb.assign(f"xor i64 {half}, {quarter}")
+    return fb.assign(f"and i64 {gray}, {JC_MASK}")
 # exit_reason slot values
 REASON_CODES = {EXIT_SYSCALL: 1, EXIT_ICACHE_FLUSH: 2}
 for _i, _kind in enumerate(TRAP_KINDS):

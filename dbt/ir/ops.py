@@ -77,6 +77,8 @@ TRAP_KINDS = (TRAP_ILLEGAL, TRAP_BREAKPOINT, TRAP_FETCH)
 VEC_KINDS = ("add", "sub", "mul", "and", "or", "xor", "min_s", "max_s", "min_u", "max_u",
              "eq", "gt_s", "gt_u")
 VEC_LANES = (8, 16, 32, 64)
+VEC_SHIFTS = ("shl", "shr_u", "shr_s")
+VEC_REDUCTIONS = ("add", "min_s", "max_s", "min_u", "max_u")
 
 # Kinds of the `atomic_rmw` op.
 RMW_KINDS = ("swap", "add", "and", "or", "xor", "min_s", "max_s", "min_u", "max_u")
@@ -157,6 +159,22 @@ _op("fcvt_f", "F i64", "@", (PURE, FPENV), attrs="type nan tiny control",
 # low bits; it converts to and from i128 with `bitcast`.
 _op("vbin", "v128 v128", "v128", attrs="kind lane",
     doc="lane-wise `kind` (VEC_KINDS), wrapping; a compare gives all-ones or zero lanes")
+_op("vshift", "v128 i64", "v128", attrs="kind lane",
+    doc="every lane shifted by the amount (shl, shr_u, shr_s): an amount of `lane` or more "
+        "gives 0, or the lane's sign in every bit for shr_s (Arm's immediate shifts)")
+_op("vshuffle", "v128 v128", "v128", attrs="select",
+    doc="byte i of the result is byte select[i] (0-31) of the 32 bytes a, b (a's byte 0 "
+        "first): EXT, ZIP, UZP, TRN, REV, element moves")
+_op("vtbl", "v128 v128", "v128",
+    doc="byte i of the result is byte b[i] of a, or 0 when b[i] > 15 (TBL of one register; "
+        "more registers: OR of lookups with the indices lowered by 16 each)")
+_op("vreduce", "v128", "@", attrs="type kind lane",
+    doc="the lanes folded by `kind` (add wrapping, min_s, max_s, min_u, max_u), "
+        "zero-extended to `type`")
+_op("vwiden", "v128", "v128", attrs="lane signed high",
+    doc="the lanes of the low (or `high`) 64 bits, sign- or zero-extended to 2 * lane bits")
+_op("vnarrow", "v128", "v128", attrs="lane",
+    doc="every lane's low lane / 2 bits, packed into the low 64 bits; the high 64 bits 0")
 _op("vdup", "I", "v128", attrs="lane", doc="every lane the low `lane` bits of the operand")
 _op("vextract", "v128", "@", attrs="type lane index",
     doc="lane `index`, zero-extended to `type`")

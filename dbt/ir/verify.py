@@ -6,7 +6,8 @@ from __future__ import annotations
 from ..state import LAYOUT
 from .block import Block, Const, Temp
 from .builder import IRError
-from .ops import FP_RULES, MARK, OPS, RMW_KINDS, TERMINATORS, VEC_KINDS, VEC_LANES
+from .ops import (FP_RULES, MARK, OPS, RMW_KINDS, TERMINATORS, VEC_KINDS, VEC_LANES,
+                  VEC_REDUCTIONS, VEC_SHIFTS)
 
 
 def verify(block: Block) -> None:
@@ -44,15 +45,26 @@ def verify(block: Block) -> None:
             raise IRError(f"{where}: a marker has no result")
 
 
-_VECTOR_OPS = frozenset({"vbin", "vdup", "vextract", "vinsert"})
+_VECTOR_OPS = frozenset({"vbin", "vshift", "vreduce", "vwiden", "vnarrow", "vdup",
+                         "vextract", "vinsert", "vshuffle"})
+_VECTOR_KINDS = {"vbin": VEC_KINDS, "vshift": VEC_SHIFTS, "vreduce": VEC_REDUCTIONS}
 
 
 def _check_vector(op, where: str) -> None:
+    if op.name == "vshuffle":
+        select = op.attrs["select"]
+        if len(select) != 16 or not all(0 <= i < 32 for i in select):
+            raise IRError(f"{where}: select must be 16 byte indices below 32")
+        return
     lane = op.attrs["lane"]
-    if lane not in VEC_LANES:
-        raise IRError(f"{where}: lane width {lane!r} is none of {VEC_LANES}")
-    if op.name == "vbin" and op.attrs["kind"] not in VEC_KINDS:
-        raise IRError(f"{where}: unknown vbin kind {op.attrs['kind']!r}")
+    if lane not in VEC_LANES or op.name == "vwiden" and lane == 64 \
+            or op.name == "vnarrow" and lane == 8:
+        raise IRError(f"{where}: lane width {lane!r} does not fit {op.name}")
+    kinds = _VECTOR_KINDS.get(op.name)
+    if kinds is not None and op.attrs["kind"] not in kinds:
+        raise IRError(f"{where}: unknown {op.name} kind {op.attrs['kind']!r}")
+    if op.name == "vreduce" and op.result.type.bits < lane:
+        raise IRError(f"{where}: a lane of {lane} bits does not fit {op.result.type.name}")
     if op.name in ("vextract", "vinsert") and not 0 <= op.attrs["index"] < 128 // lane:
         raise IRError(f"{where}: lane index {op.attrs['index']} out of range")
     if op.name == "vextract" and op.result.type.bits < lane:

@@ -85,6 +85,24 @@ def vector_block(kind: str, lane: int, index: int):
     return b.finish()
 
 
+def vector_op_block(name: str, attrs: tuple):
+    """v = M[x1], w = M[x1 + 16] (v128); M[x1 + 32] = name(v[, w | x2]) with `attrs` (a
+    tuple of pairs), or x4 = it for vreduce."""
+    b = IRBuilder(PC)
+    b.insn(PC, 4)
+    base = b.get("x1")
+    v = b.load(base, type=V128)
+    w = b.load(b.add(base, 16), type=V128)
+    operands = {"vshift": (v, b.get("x2")), "vshuffle": (v, w), "vtbl": (v, w)}.get(name, (v,))
+    out = b.emit(name, *operands, **dict(attrs))
+    if name == "vreduce":
+        b.set(out, field="x4")
+    else:
+        b.store(b.add(base, 32), out)
+    b.jump(target=PC + 4)
+    return b.finish()
+
+
 def flags_block(bits: int, const_b: bool, b_value: int = 0):
     """x4 = add_carry(x1, x2 or a constant, x3), x5 = add_overflow(...)."""
     t = TYPES[bits]
@@ -137,7 +155,8 @@ def llvm_function(key: tuple, opt: int):
     as tier 1 (opt 0) or hot code (opt 2) compiles it."""
     from dbt.backends.llvm.compiler import LLVMJit
     from dbt.backends.llvm.lower import DECLARATIONS, lower_region
-    block = {"flags": flags_block, "rmw": rmw_block, "vector": vector_block}[key[0]](*key[1:])
+    block = {"flags": flags_block, "rmw": rmw_block, "vector": vector_block,
+             "vector_op": vector_op_block}[key[0]](*key[1:])
     if opt == 0:
         text = lower_region("f", [block], 12, 1 << 62, promote=False)
     else:
@@ -305,3 +324,81 @@ def test_vector_ops_are_verified():
         b.jump(target=PC + 4)
         with pytest.raises(IRError):
             verify(b.finish())
+
+
+def ref_vector_op(name: str, attrs: dict, v: bytes, w: bytes, x2: int):
+    """What the op table says `name` makes of v, w (and the amount x2): bytes, or an int."""
+    lane = attrs.get("lane")
+    if name == "vshift":
+        kind, n = attrs["kind"], x2
+        values = lanes(v, lane, kind == "shr_s")
+        if kind == "shr_s":
+            return pack([x >> min(n, lane - 1) for x in values], lane)
+        return pack([0 if n >= lane else x << n if kind == "shl" else x >> n
+                     for x in values], lane)
+    if name == "vshuffle":
+        return bytes((v + w)[i] for i in attrs["select"])
+    if name == "vtbl":
+        return bytes(v[i] if i < 16 else 0 for i in w)
+    if name == "vreduce":
+        kind = attrs["kind"]
+        values = lanes(v, lane, kind.endswith("_s"))
+        if kind == "add":
+            return sum(values) % (1 << lane)
+        return (min if kind.startswith("min") else max)(values) % (1 << lane)
+    if name == "vwiden":
+        half = v[8:] if attrs["high"] else v[:8]
+        code = _FORMAT[lane] if attrs["signed"] else _FORMAT[lane].upper()
+        return pack(list(struct.unpack(f"<{64 // lane}{code}", half)), 2 * lane)
+    if name == "vnarrow":
+        values = lanes(v, lane, False)
+        half = struct.pack(f"<{128 // lane}{_FORMAT[lane // 2].upper()}",
+                           *(x % (1 << (lane // 2)) for x in values))
+        return half + bytes(8)
+    raise AssertionError(name)
+
+
+def _vector_cases():
+    rng = random.Random(11)
+    cases = []
+    for lane in (8, 16, 32, 64):
+        for kind in ("shl", "shr_u", "shr_s"):
+            cases.append(("vshift", (("kind", kind), ("lane", lane))))
+        for kind in ("add", "min_s", "max_s", "min_u", "max_u"):
+            cases.append(("vreduce", (("type", I64), ("kind", kind), ("lane", lane))))
+        if lane < 64:
+            for signed in (False, True):
+                for high in (False, True):
+                    cases.append(("vwiden", (("lane", lane), ("signed", signed),
+                                             ("high", high))))
+        if lane > 8:
+            cases.append(("vnarrow", (("lane", lane),)))
+    for _ in range(3):
+        cases.append(("vshuffle", (("select", tuple(rng.randrange(32) for _ in range(16))),)))
+    cases.append(("vshuffle", (("select", tuple(range(3, 19))),)))       # EXT #3
+    cases.append(("vtbl", ()))
+    return cases
+
+
+VECTOR_CASES = _vector_cases()
+
+
+@pytest.mark.parametrize("name, attrs", VECTOR_CASES,
+                         ids=[f"{name}-{i}" for i, (name, _) in enumerate(VECTOR_CASES)])
+def test_more_vector_ops(interp, name, attrs):
+    rng = random.Random(repr((name, attrs)))
+    lane = dict(attrs).get("lane", 8)
+    for amount in ([0, 1, lane - 1, lane, lane + 3, 200] if name == "vshift" else [0, 0, 0]):
+        v, w = rng.randbytes(16), rng.randbytes(16)
+        if name == "vtbl":
+            w = bytes(rng.choice([rng.randrange(16), rng.randrange(16, 256)]) for _ in range(16))
+        want = ref_vector_op(name, dict(attrs), v, w, amount)
+        memory = v + w + bytes(16)
+        regs = {"x1": ADDR, "x2": amount, "x4": 0}
+        runs = [("interp", lambda: interp.run(vector_op_block(name, attrs), regs, memory))]
+        runs += [(f"llvm -O{opt}", lambda opt=opt: run_llvm(("vector_op", name, attrs), opt,
+                                                             regs, memory)) for opt in OPTS]
+        for label, run in runs:
+            got, mem = run()
+            result = got["x4"] if name == "vreduce" else mem[32:]
+            assert result == want, (label, name, attrs, amount, v.hex(), w.hex())
