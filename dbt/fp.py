@@ -21,7 +21,7 @@ Each arithmetic op has two paths:
   be sure of the result.
 
 Formats are the ints ``F32 = 0`` and ``F64 = 1`` (RISC-V's ``fmt``; the code tests
-``if fmt:``); rounding modes ``RNE RTZ RDN RUP RMM`` = 0..4; flags ``NV DZ OF UF NX`` =
+``if fmt:``), and ``F16 = 2`` for ``convert`` alone; rounding modes ``RNE RTZ RDN RUP RMM`` = 0..4; flags ``NV DZ OF UF NX`` =
 16 8 4 2 1; all as RISC-V encodes them.  Operands must be ``width``-bit patterns (NaN-boxing
 is the frontend's business).  The ops, also in :data:`OPS` by name:
 
@@ -40,14 +40,14 @@ import math
 import struct
 
 from dbt.fp_convert import (
-    F32, F64, FORMATS, Format, RNE, RTZ, RDN, RUP, RMM, ROUNDING_MODES,
+    F32, F64, F16, FORMATS, Format, RNE, RTZ, RDN, RUP, RMM, ROUNDING_MODES,
     NV, DZ, OF, UF, NX, ID, FINITE, INF, QNAN, SNAN,
     RM_BITS, DN, FZ, PROPAGATE, TINY_BEFORE, NAN_TO_ZERO,
     decode, flush, nan_of, nan_result, round_pack, convert, from_int, to_int,
 )
 
 __all__ = [
-    'F32', 'F64', 'FORMATS', 'Format', 'RNE', 'RTZ', 'RDN', 'RUP', 'RMM', 'ROUNDING_MODES',
+    'F32', 'F64', 'F16', 'FORMATS', 'Format', 'RNE', 'RTZ', 'RDN', 'RUP', 'RMM', 'ROUNDING_MODES',
     'NV', 'DZ', 'OF', 'UF', 'NX', 'ID', 'FINITE', 'INF', 'QNAN', 'SNAN',
     'RM_BITS', 'DN', 'FZ', 'PROPAGATE', 'TINY_BEFORE', 'NAN_TO_ZERO', 'MIN_NUM',
     'decode', 'round_pack', 'OPS', 'SLOW_OPS',

@@ -34,6 +34,7 @@ import struct
 # the parameters.  Code tests ``if fmt:`` for binary64.
 F32 = 0
 F64 = 1
+F16 = 2            # binary16: conversions only (`convert`), no arithmetic
 
 # Rounding modes (RISC-V ``frm``).
 RNE, RTZ, RDN, RUP, RMM = 0, 1, 2, 3, 4
@@ -81,7 +82,7 @@ class Format:
         return f'Format({self.name})'
 
 
-FORMATS = (Format('f32', 8, 23), Format('f64', 11, 52))
+FORMATS = (Format('f32', 8, 23), Format('f64', 11, 52), Format('f16', 5, 10))
 
 
 def decode(F, a):
@@ -319,12 +320,15 @@ def convert(from_fmt, to_fmt, a, rm):
 
 
 def _convert_mode(from_fmt, to_fmt, a, mode):
-    """`convert` with mode bits: FZ on the operand and the result, a propagated NaN keeps
-    its sign and the top of its payload (quietened)."""
+    """`convert` with mode bits: FZ on the operand and the result, but not on a binary16 one
+    (Arm's FPUnpackCV and FPRoundCV ignore it there), a propagated NaN keeps its sign and
+    the top of its payload (quietened)."""
     S, T = FORMATS[from_fmt], FORMATS[to_fmt]
     flags = 0
-    if mode & FZ:
+    if mode & FZ and from_fmt != F16:
         a, flags = flush(S, a)
+    if to_fmt == F16:
+        mode &= ~FZ
     sign, m, e, kind = decode(S, a)
     if kind >= QNAN:
         if mode & (PROPAGATE | DN) != PROPAGATE:

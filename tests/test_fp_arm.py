@@ -197,6 +197,22 @@ def test_fp_arm_edges(fpu, text, args, control):
     assert show(want) == show((d0 & mask, flags))
 
 
+HALF = [('fcvt h0, s1', F32, fp.F16), ('fcvt h0, d1', F64, fp.F16),
+        ('fcvt s0, h1', fp.F16, F32), ('fcvt d0, h1', fp.F16, F64)]
+
+
+@pytest.mark.parametrize('text, src, dst', HALF)
+@SETTINGS
+@given(data=st.data(), control=fpcr)
+def test_fp_half_conversions_match_arm(fpu, text, src, dst, data, control):
+    """fcvt to and from binary16 (FPCR.AHP clear: IEEE half); FZ leaves the half side alone
+    (FPUnpackCV, FPRoundCV)."""
+    a = data.draw(bits(src)) & ((1 << fp.FORMATS[src].width) - 1)   # (bits() aims at f32/f64)
+    d0, _, _, flags = fpu.run(text, (a,), rmode=control[0], fz=control[1], dn=control[2])
+    mask = (1 << fp.FORMATS[dst].width) - 1
+    assert show(fp.convert(src, dst, a, mode(*control))) == show((d0 & mask, flags)), hex(a)
+
+
 def test_fp_arm_rules_by_hand():
     """Reasoned from the Arm ARM pseudocode, without the oracle."""
     one, qnan_a, snan_b = 0x3FF0000000000000, 0x7FF8000000000001, 0x7FF0000000000002

@@ -22,7 +22,7 @@ from types import CodeType, FunctionType
 from dbt import fp
 from dbt.ir.block import Block, Const, Op, Temp
 from dbt.ir.ops import EXIT_ICACHE_FLUSH, EXIT_SYSCALL, OPS, PURE, FPENV, TRAP_KINDS
-from dbt.ir.types import F64
+from dbt.ir.types import F16, F64
 from dbt.state import LAYOUT
 
 from .stitch import ENABLED as STITCH, SENTINEL, stitch
@@ -356,7 +356,7 @@ def exec_bitcast(g, op, a):
 # -- floating point: helpers from dbt.fp, flags accrued by the wrappers in helpers.py -----------
 def _fmt(t) -> int:
     """dbt.fp's format number of an IR float type."""
-    return fp.F64 if t is F64 else fp.F32
+    return fp.F64 if t is F64 else fp.F16 if t is F16 else fp.F32
 
 
 # The static FP rules of an op (ops.FP_DEFAULTS: RISC-V's, no bits) as dbt.fp's mode bits,

@@ -7,11 +7,12 @@ instead of thousands of llvmlite.ir objects), and it is what `--trace llvm` prin
 from __future__ import annotations
 
 from dbt.ir.block import Const, Temp, Value
-from dbt.ir.types import ALL_TYPES, F32, F64, V128, Type
+from dbt.ir.types import ALL_TYPES, F16, F32, F64, V128, Type
 
 
 #: The LLVM spelling of each IR type.
-LLTYPES = {t: {F32: "float", F64: "double", V128: "i128"}.get(t, f"i{t.bits}") for t in ALL_TYPES}
+LLTYPES = {t: {F16: "half", F32: "float", F64: "double", V128: "i128"}.get(t, f"i{t.bits}")
+           for t in ALL_TYPES}
 
 
 def lltype(t: Type) -> str:

@@ -22,12 +22,13 @@ from typing import TYPE_CHECKING
 
 from dbt.ir.block import Const, Op
 from dbt.ir.ops import FLAG_NV, FLAG_NX, FP_FLAGS_FIELD, RM_RDN, RM_RMM, RM_RNE, RM_RTZ, RM_RUP
+from dbt.ir.types import F16
 
 from .fp_kernels import (HELPER_DECLARATIONS, HELPERS, INTEGRAL, INTRINSICS, KERNELS, Kernel,
                          k_narrow, normal_or_zero)
 from .fp_text import FORMATS, SINGLE, Emit, Mode, float_literal
 from .irtext import int_literal
-from .optable import lowers
+from .optable import Unsupported, lowers
 
 if TYPE_CHECKING:
     from .lower import RegionLowerer
@@ -182,6 +183,8 @@ def _operands(r: RegionLowerer, op: Op, em: Emit) -> tuple[str, list]:
 
 @lowers("fcvt_f")
 def lower_fcvt_f(r: RegionLowerer, op: Op) -> None:
+    if F16 in (op.result.type, op.args[0].type):        # (binary16: tier 0 only, so far)
+        raise Unsupported(op, r.block.pc)
     em, F, rm = _setup(r, op)
     a = r.v(op.args[0])
     if F is SINGLE:

@@ -371,10 +371,27 @@ def lower_atomic_rmw(r: RegionLowerer, op: Op) -> None:
 
 @lowers("add_carry", "add_overflow")
 def lower_add_carry(r: RegionLowerer, op: Op) -> None:
-    """In a type one bit wider: the carry is its top bit; a signed overflow is a sum that its
-    own type cannot hold (the wide sign extension of its truncation differs)."""
+    """With a constant carry-in, as LLVM's own idioms, which it folds with the compare that a
+    subtraction's flags feed (a - b is a + not(b) + 1: its carry is a >=u b, its overflow
+    ssub's): carry-in 0, uadd/sadd.with.overflow; 1, a >=u not(b) and the overflow of
+    a - not(b), the same sum. Otherwise in a type one bit wider: the carry is its top bit; a
+    signed overflow is a sum its own type cannot hold."""
     fb, bits = r.fb, op.args[0].type.bits
     t, wide = LLTYPES[op.args[0].type], f"i{bits + 1}"
+    carry_in = op.args[2]
+    if isinstance(carry_in, Const):
+        a, b = r.v(op.args[0]), r.v(op.args[1])
+        if carry_in.value:
+            b = fb.assign(f"xor {t} {b}, -1")
+            if op.name == "add_carry":
+                r.define(op, f"icmp uge {t} {a}, {b}")
+                return
+            fn = "ssub"
+        else:
+            fn = "uadd" if op.name == "add_carry" else "sadd"
+        pair = fb.assign(f"call {{{t}, i1}} @llvm.{fn}.with.overflow.{t}({t} {a}, {t} {b})")
+        r.define(op, f"extractvalue {{{t}, i1}} {pair}, 1")
+        return
     ext = "zext" if op.name == "add_carry" else "sext"
     a, b = (fb.assign(f"{ext} {t} {r.v(x)} to {wide}") for x in op.args[:2])
     carry_in = fb.assign(f"zext i1 {r.v(op.args[2])} to {wide}")
@@ -465,4 +482,6 @@ DECLARATIONS = "\n".join(
        f"<{128 // w} x i{w}>)" for fn in _VMINMAX.values() for w in (8, 16, 32, 64)]
     + [f"declare i{w} @llvm.vector.reduce.{fn}.v{128 // w}i{w}(<{128 // w} x i{w}>)"
        for fn in _REDUCE.values() for w in (8, 16, 32, 64)]
+    + [f"declare {{{t}, i1}} @llvm.{fn}.with.overflow.{t}({t}, {t})"
+       for fn in ("uadd", "sadd", "ssub") for t in ("i8", "i16", "i32", "i64")]
 )

@@ -23,7 +23,7 @@ class IRError(Exception):
 
 
 _EXPLICIT = {name: by_name(name) for name in ("i1", "i8", "i16", "i32", "i64", "i128",
-                                              "f32", "f64", "v128")}
+                                              "f16", "f32", "f64", "v128")}
 
 
 class IRBuilder:

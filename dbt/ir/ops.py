@@ -153,7 +153,7 @@ _op("fcvt_from_si", "I i64", "@", (PURE, FPENV), attrs="type control",
 _op("fcvt_from_ui", "I i64", "@", (PURE, FPENV), attrs="type control",
     doc="unsigned int -> float")
 _op("fcvt_f", "F i64", "@", (PURE, FPENV), attrs="type nan tiny control",
-    doc="float -> float of the other width")
+    doc="float -> float of another format (f16 only converts: it has no arithmetic)")
 
 # 128-bit vectors: a v128 is 128//lane lanes of `lane` bits (8, 16, 32 or 64), lane 0 in the
 # low bits; it converts to and from i128 with `bitcast`.

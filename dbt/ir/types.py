@@ -1,4 +1,4 @@
-"""IR value types: integers i1..i128, IEEE floats f32/f64 and the 128-bit vector v128.
+"""IR value types: integers i1..i128, IEEE floats f16/f32/f64 and the 128-bit vector v128.
 
 Signedness is never part of a type: it lives in op names (`div_s`, `shr_u`, `sext`).
 Integer values are carried as unsigned bit patterns; floats as their IEEE bit patterns, so a
@@ -34,13 +34,14 @@ I16 = Type("i16", 16, "int")
 I32 = Type("i32", 32, "int")
 I64 = Type("i64", 64, "int")
 I128 = Type("i128", 128, "int")
+F16 = Type("f16", 16, "float")      # binary16: converted to and from (fcvt_f), no arithmetic
 F32 = Type("f32", 32, "float")
 F64 = Type("f64", 64, "float")
 V128 = Type("v128", 128, "vec")
 
-ALL_TYPES = (I1, I8, I16, I32, I64, I128, F32, F64, V128)
+ALL_TYPES = (I1, I8, I16, I32, I64, I128, F16, F32, F64, V128)
 INT_TYPES = (I1, I8, I16, I32, I64, I128)
-FLOAT_TYPES = (F32, F64)
+FLOAT_TYPES = (F16, F32, F64)
 _BY_NAME = {t.name: t for t in ALL_TYPES}
 _INT_BY_BITS = {t.bits: t for t in INT_TYPES}
 

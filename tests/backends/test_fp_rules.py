@@ -20,7 +20,7 @@ from dbt.backends.llvm.optable import Unsupported
 from dbt.ir.builder import IRBuilder, IRError
 from dbt.ir.ops import FP_DN, FP_FZ
 from dbt.ir.printer import format_op
-from dbt.ir.types import F32, F64, I32, I64
+from dbt.ir.types import F16, F32, F64, I16, I32, I64
 from dbt.ir.verify import verify
 from dbt.memory import GuestMemory
 from dbt.state import GuestState
@@ -129,6 +129,19 @@ def test_convert_propagates_a_nan_payload(interp):
         _get(bld, "f1", F64), bld.const(0, I64), type=F32, nan="propagate"))),
         {"f1": 0xFFF4000012345678})
     assert (got["f0"], got["fpflags"]) == (0xFFE00000, fp.NV)
+
+
+def test_half_precision_conversions(interp):
+    """fcvt_f to and from f16 is dbt.fp.convert with F16 (checked against Unicorn's AArch64
+    FCVT in tests/test_fp_arm.py); the LLVM backend leaves it to the interpreter so far."""
+    def to_half(bld):
+        half = bld.fcvt_f(_get(bld, "f1", F32), bld.const(fp.RNE, I64), type=F16)
+        _put(bld, bld.zext(bld.bitcast(half, type=I16), type=I64))
+    for value in (0x3F800000, 0x477FF000, 0x33800001, 0x7F800001, 0x80000001):
+        got = interp.run(block(to_half), {"f1": value})
+        assert (got["f0"], got["fpflags"]) == fp.convert(fp.F32, fp.F16, value, fp.RNE)
+    with pytest.raises(Unsupported):
+        lower_region("r", [block(to_half)], 16)
 
 
 def test_default_rules_are_invisible_and_bad_ones_rejected():
