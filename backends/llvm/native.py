@@ -31,7 +31,7 @@ from dbt.state import LAYOUT
 from . import rtcache
 from .codemem import SYMBOLS, CodeArena
 from .objlink import Blob
-from .optable import JC_BITS, REASON_HOST_FAULT, jc_index
+from .optable import JC_BITS, JC_SHIFT, REASON_HOST_FAULT, jc_index
 
 SIGSEGV = 11
 _SA_SIGINFO, _SA_NODEFER = 4, 0x40000000
@@ -209,9 +209,7 @@ start:
   br label %loop
 loop:
   %pc = phi i64 [ %pc0, %start ], [ %next, %call ]
-  %h1 = lshr i64 %pc, 1
-  %h2 = lshr i64 %pc, 2
-  %h = xor i64 %h1, %h2
+  %h = lshr i64 %pc, {jc_shift}
   %idx = and i64 %h, %mask
   %pt = getelementptr {{ i64, ptr }}, ptr %jc, i64 %idx, i32 0
   %tag = load i64, ptr %pt
@@ -254,7 +252,7 @@ def base_module_text(triple: str) -> str:
     return f'target triple = "{triple}"\n' + BASE_MODULE.format(
         si_addr=_SI_ADDR, reg_err=_REG_ERR, reg_rip=_REG_RIP, fault_addr=_slot("fault_addr"),
         exit_reason=_slot("exit_reason"), pc=_slot("pc"), host_fault=REASON_HOST_FAULT,
-        jcache=_slot("jcache"))
+        jcache=_slot("jcache"), jc_shift=JC_SHIFT)
 
 
 _libc = ctypes.CDLL(None, use_errno=True)
