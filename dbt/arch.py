@@ -21,8 +21,8 @@ MACHINE_NAMES = {3: "x86 (EM_386)", 8: "MIPS", 20: "PowerPC", 40: "ARM (EM_ARM)"
 
 class Arch(namedtuple("Arch", "name elf_machine lift decode_at disasm_line syscall_abi "
                              "stack_pointer hwcap initial_fields sysroot multiarch "
-                             "decode_block lift_decoded",
-                       defaults=((), None, "", None, None))):
+                             "decode_block lift_decoded insn_align",
+                       defaults=((), None, "", None, None, 4))):
     """A guest ISA:
 
     name             e.g. "riscv64"
@@ -39,6 +39,8 @@ class Arch(namedtuple("Arch", "name elf_machine lift decode_at disasm_line sysca
     decode_block     decode_block(fetch, pc) -> the decoded instructions of the block at pc
     lift_decoded     lift_decoded(fetch, decoded) -> Block: `lift` in two stages, which the
                      runtime times apart (--stats); None: `lift` in one
+    insn_align       the alignment every instruction address has (2 with compressed
+                     instructions): native code hashes pcs by it (the jump cache)
     """
     __slots__ = ()
 

@@ -34,9 +34,9 @@ PLANNED_MODES: tuple = ()
 
 class EngineOptions(namedtuple("EngineOptions", "on_block on_llvm on_asm code_cache_size "
                                                "speculate cache label mode tier_up "
-                                               "hot_threshold background hot",
+                                               "hot_threshold background hot insn_align",
                                defaults=(None, None, None, None, "off", None, "", "", None,
-                                         None, False, None))):
+                                         None, False, None, 4))):
     """What an engine is told besides the guest's state, memory and lifter: trace hooks
     (on_block sees each block as it is lifted, on_llvm the LLVM IR of each compiled module,
     on_asm (function name, host instructions)); the bytes of host code kept before a flush;
@@ -46,7 +46,8 @@ class EngineOptions(namedtuple("EngineOptions", "on_block on_llvm on_asm code_ca
     block in the auto mode's first tier before tier 1, counts in tier 1 before the hot
     tier; whether the auto mode translates what ran only in its first tier into the cache in
     a background process after the run; how hot code is formed ("regions" around a hot pc, or
-    recorded "traces"; None: the engine's default)."""
+    recorded "traces"; None: the engine's default); the guest's instruction alignment
+    (Arch.insn_align)."""
     __slots__ = ()
 
 
@@ -133,7 +134,8 @@ class Machine:
             on_asm=self._trace_asm if "asm" in self.trace else None,
             code_cache_size=code_cache_size, speculate=speculate,
             cache=None if self.trace else cache, label=os.path.basename(path), mode=mode,
-            tier_up=tier_up, hot_threshold=hot_threshold, background=background, hot=hot)
+            tier_up=tier_up, hot_threshold=hot_threshold, background=background, hot=hot,
+            insn_align=self.arch.insn_align)
         backend = importlib.import_module(ENGINES[mode])
         return backend.make_engine(self.state, self.memory, lift, options)
 

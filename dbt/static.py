@@ -112,7 +112,7 @@ def translate(program: str, sysroot: str | None, cache, jobs: int | None = None,
     reports = []
     with _Progress(out) as progress:
         for f in files:
-            if not force and backend.translated(cache, f.path):
+            if not force and backend.translated(cache, f.path, arch):
                 reports.append(backend.FileReport(     # (the count is for the report only)
                     f.path, functions=len(f.code.functions) if out is not None else 0))
                 continue

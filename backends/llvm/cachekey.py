@@ -107,11 +107,13 @@ def host_cpu() -> str:
     return ";".join(f"{k}={fields.get(k, '')}" for k in _CPU_FIELDS)
 
 
-def config_key(window_bits: int, hot_threshold: int, cache=None) -> str:
+def config_key(window_bits: int, hot_threshold: int, cache=None, jc_shift: int = 1) -> str:
     """The key of everything but the guest bytes (see the module docstring); `cache`, if
-    given, remembers the digest of the sources."""
+    given, remembers the digest of the sources; `jc_shift`, the jump cache's, which the
+    code embeds."""
     layout = ",".join(f"{f.name}:{f.slot}:{f.type.name}" for f in LAYOUT.values())
-    options = (f"window={window_bits};hot={hot_threshold};regions={region.MAX_REGION_BLOCKS},"
+    options = (f"window={window_bits};hot={hot_threshold};jc={jc_shift};"
+               f"regions={region.MAX_REGION_BLOCKS},"
                f"{region.HOT_REGION_BLOCKS},{region.HOT_REGION_INSNS}")
     parts = [IMAGE_MAGIC.hex(), source_digest(cache), llvm_identity(), host_cpu(), layout, options,
              os.environ.get("DBT_VM_CACHE_SALT", "")]

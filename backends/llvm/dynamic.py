@@ -51,7 +51,7 @@ from .image import KIND_HOT, KIND_STATIC, NONE
 from .native import NativeRuntime
 from .optable import (REASON_HOST_FAULT, REASON_HOST_FAULT_WRITE, REASON_HOT, REASON_INTERP,
                       REASON_MISALIGNED, REASON_NAMES, REASON_READ_FAULT, REASON_WRITE_FAULT,
-                      Unsupported)
+                      Unsupported, jc_shift)
 from .units import Units
 
 TYPE_CHECKING = False                  # (typing.TYPE_CHECKING without importing typing)
@@ -147,8 +147,9 @@ class DynamicEngine:
                  on_asm: Callable[[str, list], None] | None = None, speculate: str = "off",
                  cache=None, label: str = "", static: bool = False,
                  tier_up: int | None = None, hot_threshold: int = HOT_THRESHOLD,
-                 background: bool = True, traces: bool = False):
+                 background: bool = True, traces: bool = False, jc_shift: int = 1):
         self.state = state
+        self.jc_shift = jc_shift                   # the jump cache's (optable.jc_shift)
         self.memory = memory
         self.lift = lift
         self.started = time.perf_counter()
@@ -167,12 +168,12 @@ class DynamicEngine:
         self._compilers: dict[int, object] = {}    # opt level -> Compiler (made when needed)
         config = None
         if cache is not None:                        # (the runtime's code comes from it too)
-            config = config_key(self.window_bits(), self.threshold, cache)
+            config = config_key(self.window_bits(), self.threshold, cache, jc_shift)
             rtcache.use_cache(cache, config)
         # the native dispatcher (LLVM-compiled when the cache does not hold it): in the auto
         # mode, made when the first native code is (a run that stays in tier 0 needs none)
         self.native = _Deferred(self._make_native) if tier_up is not None else NativeRuntime(
-            runtime_arena(), memory.base, memory.size)
+            runtime_arena(), memory.base, memory.size, jc_shift=jc_shift)
         self.store = CodeStore(self.native, code_cache_size + ARENA_SLACK)
         self.code = self.store.code              # block pc -> the Region that enters there
         # The guest state lives in one buffer that native code uses in place; the Python side
@@ -203,7 +204,7 @@ class DynamicEngine:
     def _make_native(self) -> NativeRuntime:
         """The native runtime, made now (it replaces the _Deferred standing in for it)."""
         native = self.native = NativeRuntime(runtime_arena(), self.memory.base,
-                                             self.memory.size)
+                                             self.memory.size, jc_shift=self.jc_shift)
         native.install_handler()
         return native
 
@@ -564,7 +565,8 @@ class DynamicEngine:
         start = time.perf_counter()
         try:
             from .lower import lower_region
-            return lower_region(name, blocks, self.window_bits(), *args, **kwargs)
+            return lower_region(name, blocks, self.window_bits(), *args,
+                                jc_shift=self.jc_shift, **kwargs)
         finally:
             self.stats.lift_seconds += time.perf_counter() - start
 
@@ -887,4 +889,5 @@ def make_engine(state: GuestState, memory, lift: Callable[[int], Block], options
                          speculate=options.speculate, cache=options.cache,
                          label=options.label, static=options.mode == "static",
                          tier_up=tier_up, hot_threshold=options.hot_threshold or HOT_THRESHOLD,
-                         background=options.background, traces=options.hot == "traces")
+                         background=options.background, traces=options.hot == "traces",
+                         jc_shift=jc_shift(options.insn_align))

@@ -70,8 +70,9 @@ class RegionLowerer:
 
     def __init__(self, name: str, blocks: list[Block], window_bits: int,
                  threshold: int | None = None, promote: bool = True, seen: bool = False,
-                 base: int = 0, tally: bool = False):
+                 base: int = 0, tally: bool = False, jc_shift: int = 1):
         self.name = name
+        self.jc_shift = jc_shift        # the jump cache's hash (optable.jc_index)
         self.tally = tally              # count entries and exits (@<name>.entries, .exits)
         self.seen = seen                # a byte per block, set when it runs (@<name>.seen)
         self.promote = promote          # fields in allocas for SROA (tier 2), or used in place
@@ -314,7 +315,7 @@ class RegionLowerer:
         jc = fb.assign(f"load i64, ptr {slot_ptr(fb, 'jcache')}")
         fb.emit(f"br i1 {fb.assign(f'icmp eq i64 {jc}, 0')}, label %ret, label %look")
         fb.start("look")
-        index = jc_index_text(fb, next_pc)
+        index = jc_index_text(fb, next_pc, self.jc_shift)
         entry = fb.assign(f"add i64 {jc}, {fb.assign(f'shl i64 {index}, 4')}")
         tag = fb.assign(f"load i64, ptr {fb.assign(f'inttoptr i64 {entry} to ptr')}")
         fb.emit(f"br i1 {fb.assign(f'icmp eq i64 {tag}, {next_pc}')}, label %go, label %ret")
@@ -535,14 +536,16 @@ def _declarations(declarations: str, callees: frozenset) -> str:
 
 def lower_region(name: str, blocks: list[Block], window_bits: int,
                  threshold: int | None = None, promote: bool = True, seen: bool = False,
-                 base: int = 0, tally: bool = False) -> str:
+                 base: int = 0, tally: bool = False, jc_shift: int = 1) -> str:
     """The LLVM IR text of a region function and its data (raises Unsupported). With a
     `threshold`, the region counts its executions in `@<name>.counter` and leaves with
     REASON_HOT from there on; `promote` keeps guest state in allocas (for -O2) instead of
     using the state array in place; with `seen`, block i of `blocks` sets byte i of
     `@<name>.seen` each time it runs. Guest pcs are `@<name>.bias + (pc - base)`: the
     loader writes the bias, so the same code serves wherever the guest code is mapped. With
-    `tally`, it counts its entries and exits in `@<name>.entries` and `.exits`."""
+    `tally`, it counts its entries and exits in `@<name>.entries` and `.exits`. `jc_shift`
+    is the jump cache's (optable.jc_shift of the guest's alignment; 1, 2-byte alignment,
+    serves every guest, only less densely than its own)."""
     return RegionLowerer(name, blocks, window_bits, threshold, promote, seen, base,
-                         tally).lower()
+                         tally, jc_shift).lower()
 

@@ -31,7 +31,7 @@ from dbt.state import LAYOUT
 from . import rtcache
 from .codemem import SYMBOLS, CodeArena
 from .objlink import Blob
-from .optable import JC_BITS, JC_SHIFT, REASON_HOST_FAULT, jc_index
+from .optable import JC_BITS, REASON_HOST_FAULT, jc_index
 
 SIGSEGV = 11
 _SA_SIGINFO, _SA_NODEFER = 4, 0x40000000
@@ -59,7 +59,7 @@ class UnitEntry(ctypes.Structure):
 class Context(ctypes.Structure):
     """What the dispatcher reads besides the state and the guest window."""
     _fields_ = [("jc", ctypes.c_void_p), ("mask", ctypes.c_uint64), ("units", ctypes.c_void_p),
-                ("nunits", ctypes.c_uint64)]
+                ("nunits", ctypes.c_uint64), ("shift", ctypes.c_uint64)]
 
 
 class _Sigaction(ctypes.Structure):          # glibc's struct sigaction on x86-64
@@ -204,12 +204,14 @@ start:
   store ptr %jc, ptr %pjs
   %pm = getelementptr inbounds {{ ptr, i64, ptr, i64 }}, ptr %ctx, i64 0, i32 1
   %mask = load i64, ptr %pm
+  %psh = getelementptr inbounds {{ ptr, i64, ptr, i64, i64 }}, ptr %ctx, i64 0, i32 4
+  %shift = load i64, ptr %psh
   %ppc = getelementptr inbounds i64, ptr %st, i64 {pc}
   %pc0 = load i64, ptr %ppc
   br label %loop
 loop:
   %pc = phi i64 [ %pc0, %start ], [ %next, %call ]
-  %h = lshr i64 %pc, {jc_shift}
+  %h = lshr i64 %pc, %shift
   %idx = and i64 %h, %mask
   %pt = getelementptr {{ i64, ptr }}, ptr %jc, i64 %idx, i32 0
   %tag = load i64, ptr %pt
@@ -252,7 +254,7 @@ def base_module_text(triple: str) -> str:
     return f'target triple = "{triple}"\n' + BASE_MODULE.format(
         si_addr=_SI_ADDR, reg_err=_REG_ERR, reg_rip=_REG_RIP, fault_addr=_slot("fault_addr"),
         exit_reason=_slot("exit_reason"), pc=_slot("pc"), host_fault=REASON_HOST_FAULT,
-        jcache=_slot("jcache"), jc_shift=JC_SHIFT)
+        jcache=_slot("jcache"))
 
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -285,7 +287,7 @@ class NativeRuntime:
     unit tables."""
 
     def __init__(self, arena: CodeArena, window_base: int, window_size: int,
-                 blob: Blob | None = None):
+                 blob: Blob | None = None, jc_shift: int = 1):
         blob = blob or base_blob()
         at = arena.place(blob, SYMBOLS)
         self.dispatch = DispatchFn(at.address(blob.symbols["dbt_dispatch"]))
@@ -299,7 +301,9 @@ class NativeRuntime:
         self.jc = (JumpEntry * (1 << JC_BITS))()
         self.mask = (1 << JC_BITS) - 1
         self.units = (UnitEntry * MAX_UNITS)()
-        self.ctx = Context(ctypes.addressof(self.jc), self.mask, ctypes.addressof(self.units), 0)
+        self.jc_shift = jc_shift          # (optable.jc_shift of the guest's alignment)
+        self.ctx = Context(ctypes.addressof(self.jc), self.mask, ctypes.addressof(self.units), 0,
+                           jc_shift)
         self._ctx_address = ctypes.addressof(self.ctx)
         self.clear_jump_cache()
 
@@ -312,12 +316,12 @@ class NativeRuntime:
         ctypes.memset(self.jc, 0xFF, ctypes.sizeof(self.jc))      # odd tags: never a guest pc
 
     def set_entry(self, pc: int, fn: int) -> None:
-        entry = self.jc[jc_index(pc)]
+        entry = self.jc[jc_index(pc, self.jc_shift)]
         entry.pc = pc
         entry.fn = fn
 
     def forget(self, pc: int) -> None:
-        entry = self.jc[jc_index(pc)]
+        entry = self.jc[jc_index(pc, self.jc_shift)]
         if entry.pc == pc:
             entry.pc = (1 << 64) - 1
 

@@ -17,22 +17,26 @@ EXIT_SENTINEL = 1
 # entry jc_index(pc); its address is in the `jcache` state slot while guest code runs.
 JC_BITS = 16
 JC_MASK = (1 << JC_BITS) - 1
-JC_SHIFT = 1                    # (instructions are 2-byte aligned or more: see jc_index)
 
 
-def jc_index(pc: int) -> int:
-    """The jump-cache entry of a pc: pc / 2, masked, so that any 2**JC_BITS consecutive
-    2-byte aligned pcs of an aligned window get entries of their own. (4-byte aligned code
-    would use half of them: the Gray code of pc / 2, which spreads both, cost 10% on
-    dispatch-bound kernels -- brainfuck 0.97 -> 1.07 s, bytecode 1.45 -> 1.62 s, interleaved
-    runs -- so the shift is to come from the guest's instruction alignment instead.)
-    Generated code computes the same: jc_index_text, and the dispatcher (native.py)."""
-    return (pc >> JC_SHIFT) & JC_MASK
+def jc_shift(insn_align: int) -> int:
+    """The jump cache's shift for a guest whose instructions are `insn_align`-byte aligned
+    (Arch.insn_align: 2 for RISC-V with C, 4 for Arm)."""
+    return insn_align.bit_length() - 1
 
 
-def jc_index_text(fb, pc: str) -> str:
+def jc_index(pc: int, shift: int) -> int:
+    """The jump-cache entry of a pc: pc >> shift, masked, so that any 2**JC_BITS consecutive
+    instructions of an aligned window get entries of their own. (A hash that assumed no
+    alignment, the Gray code (pc >> 1) ^ (pc >> 2), cost 10% on dispatch-bound kernels:
+    brainfuck 0.97 -> 1.07 s, bytecode 1.45 -> 1.62 s, interleaved runs.) Generated code
+    computes the same: jc_index_text, and the dispatcher (native.py)."""
+    return (pc >> shift) & JC_MASK
+
+
+def jc_index_text(fb, pc: str, shift: int) -> str:
     """jc_index in LLVM IR: the i64 entry index of the i64 value `pc` (`fb` a FnBuilder)."""
-    return fb.assign(f"and i64 {fb.assign(f'lshr i64 {pc}, {JC_SHIFT}')}, {JC_MASK}")
+    return fb.assign(f"and i64 {fb.assign(f'lshr i64 {pc}, {shift}')}, {JC_MASK}")
 
 
 # exit_reason slot values

@@ -283,7 +283,7 @@ def translate_ahead(engine, tm, pc: int, name: str):
     from .compiler import object_file
     base = engine.base_of(pc)
     text = lower_region(name, blocks, engine.window_bits(), engine.threshold, promote=False,
-                        seen=True, base=base)
+                        seen=True, base=base, jc_shift=engine.jc_shift)
     obj = object_file(tm, engine.module_text(text, tm.triple))
     return Speculated(pc, name, spans, obj, helpers_called(text), region_exits(blocks),
                       base), blocks

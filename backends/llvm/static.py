@@ -28,6 +28,7 @@ from .cachekey import config_key, image_key
 from .dynamic import HOT_THRESHOLD, DynamicEngine
 from .image import KIND_STATIC, Image, ImageError, ImageRegion, build
 from .objlink import link
+from .optable import jc_shift
 
 # What only translating needs (discovery, the lowering to LLVM IR) is imported by
 # translate_file, before its workers fork: a run of the static mode asks `translated` only.
@@ -55,10 +56,10 @@ class FileReport:
     rounds: int = 0
 
 
-def config(cache=None) -> str:
+def config(cache, arch) -> str:
     """The configuration key of the engine's translations (a dynamic engine on a default
-    guest window): static code must be what it would load."""
-    return config_key(WINDOW_BITS, HOT_THRESHOLD, cache)
+    guest window, for `arch`): static code must be what it would load."""
+    return config_key(WINDOW_BITS, HOT_THRESHOLD, cache, jc_shift(arch.insn_align))
 
 
 def file_key(cache, path: str, cfg: str) -> str | None:
@@ -72,9 +73,9 @@ def file_key(cache, path: str, cfg: str) -> str | None:
     return None if digest is None else image_key(cfg, digest)
 
 
-def translated(cache, path: str) -> bool:
+def translated(cache, path: str, arch) -> bool:
     """Whether `path` has been translated statically for this configuration."""
-    key = file_key(cache, path, config(cache))
+    key = file_key(cache, path, config(cache, arch))
     return key is not None and cache.read("st", key) is not None
 
 
@@ -86,7 +87,7 @@ def translate_file(path: str, code: ElfCode, arch, cache, jobs: int = 2,
         importlib.import_module(module)     # once, here, before the workers fork
     start = time.perf_counter()
     report = FileReport(path, functions=len(code.functions))
-    cfg = config(cache)
+    cfg = config(cache, arch)
     key = file_key(cache, path, cfg)
     if key is None:
         return report
@@ -142,7 +143,7 @@ def _compile_all(memory, arch, code: ElfCode, ranges, image_bias: int, bias: int
     fetch = memory.fetch
     _job.update(lift=lambda pc: optimize(arch.lift(fetch, pc)), memory=memory, ranges=ranges,
                 bias=bias, cuts=sorted(f[0] + image_bias for f in code.functions),
-                wbits=memory.size.bit_length() - 1)
+                wbits=memory.size.bit_length() - 1, jshift=jc_shift(arch.insn_align))
     parts = _parts(ranges, code.functions, image_bias)
     roots = [code.entry + image_bias, *_job["cuts"]]
     tasks = [(lo, hi, [r for r in roots if lo <= r < hi], True) for lo, hi in parts]
@@ -216,7 +217,7 @@ def _compile_region(blocks: list, job: dict, stats: dict) -> ImageRegion | None:
     while blocks:
         try:
             text = lower_region(name, blocks, job["wbits"], HOT_THRESHOLD, promote=False,
-                                seen=True, base=bias)
+                                seen=True, base=bias, jc_shift=job["jshift"])
         except Unsupported as exc:
             stats["unsupported"] = stats.get("unsupported", 0) + 1
             blocks = [b for b in blocks if b.pc != exc.block_pc]

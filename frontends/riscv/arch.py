@@ -52,4 +52,5 @@ ARCH = Arch(
     multiarch="riscv64-linux-gnu",
     decode_block=decode_block,
     lift_decoded=lift_decoded,
+    insn_align=2,                           # (the C extension)
 )
