@@ -21,9 +21,10 @@ Each arithmetic op has two paths:
   be sure of the result.
 
 Formats are the ints ``F32 = 0`` and ``F64 = 1`` (RISC-V's ``fmt``; the code tests
-``if fmt:``), and ``F16 = 2`` for ``convert`` alone; rounding modes ``RNE RTZ RDN RUP RMM`` = 0..4; flags ``NV DZ OF UF NX`` =
-16 8 4 2 1; all as RISC-V encodes them.  Operands must be ``width``-bit patterns (NaN-boxing
-is the frontend's business).  The ops, also in :data:`OPS` by name:
+``if fmt:``), and ``F16 = 2`` for ``convert`` alone; rounding modes ``RNE RTZ RDN RUP RMM``
+= 0..4; flags ``NV DZ OF UF NX`` = 16 8 4 2 1; all as RISC-V encodes them.  Operands must be
+``width``-bit patterns (NaN-boxing is the frontend's business).  The ops, also in
+:data:`OPS` by name:
 
     add(fmt, a, b, rm)  sub  mul  div      -> (bits, flags)
     sqrt(fmt, a, rm)                       -> (bits, flags)
@@ -47,7 +48,8 @@ from dbt.fp_convert import (
 )
 
 __all__ = [
-    'F32', 'F64', 'F16', 'FORMATS', 'Format', 'RNE', 'RTZ', 'RDN', 'RUP', 'RMM', 'ROUNDING_MODES',
+    'F32', 'F64', 'F16', 'FORMATS', 'Format', 'RNE', 'RTZ', 'RDN', 'RUP', 'RMM',
+    'ROUNDING_MODES',
     'NV', 'DZ', 'OF', 'UF', 'NX', 'ID', 'FINITE', 'INF', 'QNAN', 'SNAN',
     'RM_BITS', 'DN', 'FZ', 'PROPAGATE', 'TINY_BEFORE', 'NAN_TO_ZERO', 'MIN_NUM',
     'decode', 'round_pack', 'OPS', 'SLOW_OPS',
@@ -422,29 +424,24 @@ MIN_NUM = 256                                # min/max mode: Arm's FMINNM/FMAXNM
 
 def fmin(fmt, a, b, mode=0):
     """minimum: by `mode` (module doc), minimumNumber (RISC-V fmin) by default."""
-    F = FORMATS[fmt]
-    flags = 0
-    if mode & FZ:
-        a, b, flags = _flush2(F, a, b)
-    if (a & F.mag) > F.inf or (b & F.mag) > F.inf:
-        bits, more = _nan_min_max(F, a, b, mode, F.inf)
-        return bits, flags | more
-    return (a if _before(F, a, b) else b), flags
+    return _min_max(FORMATS[fmt], a, b, mode, True)
 
 
 def fmax(fmt, a, b, mode=0):
     """maximum: by `mode` (module doc), maximumNumber (RISC-V fmax) by default."""
-    F = FORMATS[fmt]
-    flags = 0
-    if mode & FZ:
-        a, b, flags = _flush2(F, a, b)
+    return _min_max(FORMATS[fmt], a, b, mode, False)
+
+
+def _min_max(F, a, b, mode, is_min):
+    a, b, flags = _flush2(F, a, b) if mode & FZ else (a, b, 0)
     if (a & F.mag) > F.inf or (b & F.mag) > F.inf:
-        bits, more = _nan_min_max(F, a, b, mode, F.sign | F.inf)
+        bits, more = _nan_min_max(F, a, b, mode, F.inf if is_min else F.sign | F.inf)
         return bits, flags | more
-    return (b if _before(F, a, b) else a), flags
+    return (a if _before(F, a, b) == is_min else b), flags
 
 
 def _flush2(F, a, b):
+    """FZ on two operands: (a, b, flags)."""
     a, fa = flush(F, a)
     b, fb = flush(F, b)
     return a, b, fa | fb
@@ -474,9 +471,7 @@ def _nan_min_max(F, a, b, mode, loser):
 def eq(fmt, a, b, mode=0):
     """Quiet equality: (1 or 0, flags); NV only for a signalling NaN."""
     F = FORMATS[fmt]
-    flags = 0
-    if mode & FZ:
-        a, b, flags = _flush2(F, a, b)
+    a, b, flags = _flush2(F, a, b) if mode & FZ else (a, b, 0)
     if (a & F.mag) > F.inf or (b & F.mag) > F.inf:
         return 0, flags | (NV if _is_snan(F, a) or _is_snan(F, b) else 0)
     return (1 if a == b or not (a | b) & F.mag else 0), flags
@@ -485,9 +480,7 @@ def eq(fmt, a, b, mode=0):
 def lt(fmt, a, b, mode=0):
     """Signalling a < b: (1 or 0, flags); NV for any NaN."""
     F = FORMATS[fmt]
-    flags = 0
-    if mode & FZ:
-        a, b, flags = _flush2(F, a, b)
+    a, b, flags = _flush2(F, a, b) if mode & FZ else (a, b, 0)
     if (a & F.mag) > F.inf or (b & F.mag) > F.inf:
         return 0, flags | NV
     if not (a | b) & F.mag:
@@ -498,9 +491,7 @@ def lt(fmt, a, b, mode=0):
 def le(fmt, a, b, mode=0):
     """Signalling a <= b: (1 or 0, flags); NV for any NaN."""
     F = FORMATS[fmt]
-    flags = 0
-    if mode & FZ:
-        a, b, flags = _flush2(F, a, b)
+    a, b, flags = _flush2(F, a, b) if mode & FZ else (a, b, 0)
     if (a & F.mag) > F.inf or (b & F.mag) > F.inf:
         return 0, flags | NV
     if not (a | b) & F.mag:

@@ -368,8 +368,7 @@ _MINMAX_BITS = {"number": 0, "propagate": fp.PROPAGATE, "quiet_number": fp.MIN_N
 
 def _control(op, text: str) -> str:
     """The mode dbt.fp takes: the control operand with the op's static rule bits."""
-    bits = sum(_RULE_BITS.get((rule, op.attrs.get(rule)), 0) for rule in ("nan", "tiny",
-                                                                          "nan_to"))
+    bits = sum(bit for (rule, value), bit in _RULE_BITS.items() if op.attrs.get(rule) == value)
     if not bits:
         return text
     control = op.args[-1]

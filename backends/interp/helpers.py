@@ -7,6 +7,7 @@ flags into the FP_FLAGS_FIELD slot.
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
 
@@ -46,39 +47,21 @@ def _rotr(a: int, n: int, bits: int) -> int:
     return _rotl(a, bits - n % bits, bits)
 
 
-def _min_max(signed: bool, pick_max: bool):
-    def combine(old: int, value: int, bits: int) -> int:
-        key = old, value
-        if signed:
-            sign = 1 << (bits - 1)
-            key = (old ^ sign), (value ^ sign)     # signed order as unsigned order
-        return old if (key[0] > key[1]) == pick_max else value
-    return combine
-
-
-# atomic_rmw: kind -> combine(old, value, bits) -> the new memory value
-_RMW = {
-    "swap": lambda old, value, bits: value,
-    "add": lambda old, value, bits: (old + value) & ((1 << bits) - 1),
-    "and": lambda old, value, bits: old & value,
-    "or": lambda old, value, bits: old | value,
-    "xor": lambda old, value, bits: old ^ value,
-    "min_s": _min_max(True, False), "max_s": _min_max(True, True),
-    "min_u": _min_max(False, False), "max_u": _min_max(False, True),
-}
+def _rmw_value(kind: str, old: int, value: int, bits: int) -> int:
+    """atomic_rmw: the new memory value (its kinds but swap are vbin's, on one lane)."""
+    if kind == "swap":
+        return value
+    return _LANE_OPS[kind](old, value, 1 << (bits - 1)) & ((1 << bits) - 1)
 
 
 def _vbin(kind: str, lane: int, a: int, b: int) -> int:
     """vbin: `kind` over the lanes of two 128-bit values."""
-    mask, sign, out = (1 << lane) - 1, 1 << (lane - 1), 0
-    combine = _LANE_OPS[kind]
-    for shift in range(0, 128, lane):
-        x, y = a >> shift & mask, b >> shift & mask
-        out |= (combine(x, y, sign) & mask) << shift
-    return out
+    combine, sign = _LANE_OPS[kind], 1 << (lane - 1)
+    return _join((combine(x, y, sign) for x, y in zip(_lanes(a, lane), _lanes(b, lane))), lane)
 
 
-_LANE_OPS = {   # (x, y, sign bit) -> lane result; compares give all ones (-1) or 0
+_LANE_OPS = {   # (x, y, sign bit) -> lane result (wrapping: masked by the caller); compares
+                # give all ones (-1) or 0
     "add": lambda x, y, s: x + y, "sub": lambda x, y, s: x - y, "mul": lambda x, y, s: x * y,
     "and": lambda x, y, s: x & y, "or": lambda x, y, s: x | y, "xor": lambda x, y, s: x ^ y,
     "min_s": lambda x, y, s: x if x ^ s < y ^ s else y,
@@ -122,13 +105,9 @@ def _vtbl(table: int, index: int) -> int:
 
 
 def _vreduce(kind: str, lane: int, v: int) -> int:
-    values, sign = _lanes(v, lane), 1 << (lane - 1)
-    if kind == "add":
-        return sum(values) & ((1 << lane) - 1)
-    if kind.endswith("_s"):
-        pick = min if kind == "min_s" else max
-        return pick(values, key=lambda x: x ^ sign)
-    return (min if kind == "min_u" else max)(values)
+    """vreduce: the lanes folded by vbin's `kind`."""
+    combine, sign, mask = _LANE_OPS[kind], 1 << (lane - 1), (1 << lane) - 1
+    return functools.reduce(lambda x, y: combine(x, y, sign) & mask, _lanes(v, lane))
 
 
 def _vwiden(lane: int, signed: bool, half: int) -> int:
@@ -176,7 +155,7 @@ def make_namespace(regs: list, memory: GuestMemory, engine) -> dict:
         if not memory.check(addr, size, PROT_WRITE):
             raise GuestFault(memory._fault_addr(addr, size, PROT_WRITE), "write")
         old = int.from_bytes(view[addr:addr + size], "little")
-        view[addr:addr + size] = _RMW[kind](old, value, size * 8).to_bytes(size, "little")
+        view[addr:addr + size] = _rmw_value(kind, old, value, size * 8).to_bytes(size, "little")
         return old
 
     def misaligned(addr: int) -> None:
@@ -196,7 +175,8 @@ def make_namespace(regs: list, memory: GuestMemory, engine) -> dict:
         "RMW": rmw,
         "MISALIGNED": misaligned, "TRAP": trap, "COUNTER": counter,
         "VBIN": _vbin, "VSHIFT": _vshift, "VSHUFFLE": _vshuffle, "VTBL": _vtbl,
-        "VREDUCE": _vreduce, "VWIDEN": _vwiden, "VNARROW": _vnarrow, "DIV_S": _div_s, "REM_S": _rem_s, "ROTL": _rotl, "ROTR": _rotr,
+        "VREDUCE": _vreduce, "VWIDEN": _vwiden, "VNARROW": _vnarrow,
+        "DIV_S": _div_s, "REM_S": _rem_s, "ROTL": _rotl, "ROTR": _rotr,
     }
     ns.update(_fp_helpers(regs, flags_slot))
     return ns

@@ -283,10 +283,10 @@ EXACT_NAMES = sorted(n for n in HELPERS if "_from_" not in n)    # the helpers t
 
 
 def _helper_text(name: str) -> str:
-    """The helper's function: what the native code cannot do exactly (RMM, a tiny result, an overflow: `slow`) goes to
-    `dbt.fp` through the exact-path callback EXACT_CALLBACK(op index, a, b, c, rm), which
-    answers the result's bits and leaves the flags in the cell EXACT_FLAGS (both are external
-    symbols that fp_runtime defines in each process)."""
+    """The helper's function: what the native code cannot do exactly (RMM, a tiny result, an
+    overflow: `slow`) goes to `dbt.fp` through the exact-path callback EXACT_CALLBACK(op
+    index, a, b, c, rm), which answers the result's bits and leaves the flags in the cell
+    EXACT_FLAGS (both are external symbols that fp_runtime defines in each process)."""
     F, types, body = HELPERS[name]
     fb = FnBuilder()
     fb.start("entry")

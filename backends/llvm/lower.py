@@ -44,7 +44,7 @@ from .optable import (EXIT_SENTINEL, LOWER, REASON_HOT, REASON_INTERP, REASON_MI
 # (measured, min of 3 runs: montecarlo 2.23 -> 1.92 s CPU, nbody 1.27 -> 1.16 s, matmul and
 # mandelbrot unchanged; with 4 instead of 8, montecarlo 1.87 s but nbody 1.27 s again).
 FP_OPS_PER_COUNT = 8
-_COMMITS = frozenset({"set", "store", "cmpxchg", "atomic_rmw"})    # ops whose effect a deopt cannot undo
+_COMMITS = frozenset({"set", "store", "cmpxchg", "atomic_rmw"})  # effects a deopt cannot undo
 _PURE_ONLY = frozenset(name for name, d in OPS.items() if d.flags == {PURE})
 _FPENV_OPS = frozenset(name for name, d in OPS.items() if d.has(FPENV))
 _ROUNDED_OPS = frozenset(name for name, d in OPS.items()     # (a rounding-mode operand last)
@@ -86,6 +86,7 @@ class RegionLowerer:
         implicit = {"icount"}                   # written by the region itself
         read, written = set(), set()
         rm_fields: set[str | None] = set()      # the fields dynamic rounding modes come from
+        self.atomics = False                    # an atomic_rmw needs its operand slot
         for b in blocks:
             gets = {}
             for op in b.ops:
@@ -94,6 +95,8 @@ class RegionLowerer:
                     gets[op.result.id] = op.attrs["field"]
                 elif op.name == "set":
                     written.add(op.attrs["field"])
+                elif op.name == "atomic_rmw":
+                    self.atomics = True
                 elif op.name in _FPENV_OPS:
                     implicit.add(FP_FLAGS_FIELD)    # FP ops accrue their exception flags
                     if any(op.attrs.get(rule, value) != value
@@ -119,7 +122,7 @@ class RegionLowerer:
         fb = self.fb
         fb.start("entry")
         fb.emit("%next = alloca i64")
-        if any(op.name == "atomic_rmw" for b in self.blocks for op in b.ops):
+        if self.atomics:
             fb.emit("%rmw.operand = alloca i64")      # (lower_atomic_rmw)
         slots = set(_ENTRY_SLOTS) | (set(self.fields) if self.promote else set())
         for field in sorted(slots, key=lambda f: LAYOUT[f].slot):
@@ -213,9 +216,9 @@ class RegionLowerer:
         at one check: if the mode was not RNE, NX was clear or a result was not normal, its
         slow path redoes the segment's FP ops exactly (the helpers, flags included) and what
         depends on them, and the values join in phis. An op that would observe a speculative
-        value any other way (a store or address, a compare, a read of the flags field, a branch, a
-        deopt) ends the segment first. Only a guest fault inside a segment sees its flags
-        unfinished: a fault ends the process, which never reads them.
+        value any other way (a store or address, a compare, a read of the flags field, a
+        branch, a deopt) ends the segment first. Only a guest fault inside a segment sees its
+        flags unfinished: a fault ends the process, which never reads them.
 
         Returns True when the op was lowered here (speculatively)."""
         if lower_fp.speculative(self, op):

@@ -52,9 +52,9 @@ def _accrue(r: RegionLowerer, flags: str) -> None:
 
 
 def _call(r: RegionLowerer, op: Op, em: Emit, name: str, args: list, rm: Mode):
-    """Call a helper: (result bits, flags). The process that loads the region links the helper (fp_runtime);
-    lowering does not, so that a process that only makes object files does not compile
-    them in vain."""
+    """Call a helper: (result bits, flags). The process that loads the region links the
+    helper (fp_runtime); lowering does not, so that a process that only makes object files
+    does not compile them in vain."""
     types = HELPERS[name][1]
     params = ", ".join(f"{t} {a}" for t, a in zip(types, args))
     pair = em(f"call {{i64, i64}} @{name}({params}, i64 {rm.text})")

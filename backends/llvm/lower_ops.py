@@ -143,8 +143,9 @@ def lower_vbin(r: RegionLowerer, op: Op) -> None:
     if kind in _VBIN:
         out = fb.assign(f"{_VBIN[kind]} {vt} {a}, {b}")
     elif kind in _VMINMAX:
-        lanes, lane = 128 // op.attrs["lane"], op.attrs["lane"]
-        out = fb.assign(f"call {vt} @llvm.{_VMINMAX[kind]}.v{lanes}i{lane}({vt} {a}, {vt} {b})")
+        lane = op.attrs["lane"]
+        out = fb.assign(f"call {vt} @llvm.{_VMINMAX[kind]}.v{128 // lane}i{lane}({vt} {a}, "
+                        f"{vt} {b})")
     else:
         mask = fb.assign(f"icmp {_VCMP[kind]} {vt} {a}, {b}")
         out = fb.assign(f"sext <{128 // op.attrs['lane']} x i1> {mask} to {vt}")
@@ -160,15 +161,13 @@ def lower_vshift(r: RegionLowerer, op: Op) -> None:
     """A splat amount; LLVM's shift by the width or more is poison: shr_s shifts by at most
     lane - 1 (the sign in every bit), shl/shr_u select 0."""
     fb, vt, lane, kind = r.fb, _vty(op), op.attrs["lane"], op.attrs["kind"]
-    n = 128 // lane
     v = _as_vector(r, op.args[0], vt)
     amount = r.v(op.args[1])
     big = fb.assign(f"icmp uge i64 {amount}, {lane}")
     safe = lane - 1 if kind == "shr_s" else 0          # (shl, shr_u: the result is 0 anyway)
     amount = fb.assign(f"select i1 {big}, i64 {safe}, i64 {amount}")
     lane_amount = fb.assign(f"trunc i64 {amount} to i{lane}") if lane < 64 else amount
-    one = fb.assign(f"insertelement {vt} undef, i{lane} {lane_amount}, i32 0")
-    splat = fb.assign(f"shufflevector {vt} {one}, {vt} undef, <{n} x i32> zeroinitializer")
+    splat = _splat(fb, vt, lane, lane_amount)
     inst = {"shl": "shl", "shr_u": "lshr", "shr_s": "ashr"}[kind]
     out = fb.assign(f"{inst} {vt} {v}, {splat}")
     if kind != "shr_s":
@@ -199,7 +198,7 @@ def lower_vtbl(r: RegionLowerer, op: Op) -> None:
     r.define(op, f"bitcast <16 x i8> {out} to i128")
 
 
-_REDUCE = {"add": "add", "min_s": "smin", "max_s": "smax", "min_u": "umin", "max_u": "umax"}
+_REDUCE = {"add": "add", **_VMINMAX}
 
 
 @lowers("vreduce")
@@ -255,11 +254,15 @@ def _lane_value(r: RegionLowerer, value, lane: int) -> str:
 @lowers("vdup")
 def lower_vdup(r: RegionLowerer, op: Op) -> None:
     fb, vt, lane = r.fb, _vty(op), op.attrs["lane"]
-    x = _lane_value(r, op.args[0], lane)
-    one = fb.assign(f"insertelement {vt} undef, i{lane} {x}, i32 0")
-    splat = fb.assign(f"shufflevector {vt} {one}, {vt} undef, "
-                      f"<{128 // lane} x i32> zeroinitializer")
+    splat = _splat(fb, vt, lane, _lane_value(r, op.args[0], lane))
     r.define(op, f"bitcast {vt} {splat} to i128")
+
+
+def _splat(fb, vt: str, lane: int, x: str) -> str:
+    """The vector `vt` with the i<lane> value x in every lane."""
+    one = fb.assign(f"insertelement {vt} undef, i{lane} {x}, i32 0")
+    return fb.assign(f"shufflevector {vt} {one}, {vt} undef, "
+                     f"<{128 // lane} x i32> zeroinitializer")
 
 
 @lowers("vextract")
@@ -483,5 +486,5 @@ DECLARATIONS = "\n".join(
     + [f"declare i{w} @llvm.vector.reduce.{fn}.v{128 // w}i{w}(<{128 // w} x i{w}>)"
        for fn in _REDUCE.values() for w in (8, 16, 32, 64)]
     + [f"declare {{{t}, i1}} @llvm.{fn}.with.overflow.{t}({t}, {t})"
-       for fn in ("uadd", "sadd", "ssub") for t in ("i8", "i16", "i32", "i64")]
+       for fn in ("uadd", "sadd", "ssub") for t in ("i8", "i16", "i32", "i64", "i128")]
 )

@@ -41,6 +41,8 @@ from __future__ import annotations
 
 from collections import namedtuple
 
+from .. import fp_convert as _fp       # (dbt.fp's own bits: the interpreter passes them on)
+
 # Op flags ---------------------------------------------------------------------------------
 PURE = "pure"          # no side effect, result depends only on operands
 MEM = "mem"            # accesses guest memory (may fault)
@@ -54,9 +56,9 @@ TRAPS = "traps"        # may leave the block through a trap (besides memory faul
 # IR rounding modes (operand of FP ops) and exception-flag bits (the FP_FLAGS_FIELD state field).
 RM_RNE, RM_RTZ, RM_RDN, RM_RUP, RM_RMM = 0, 1, 2, 3, 4
 FLAG_NV, FLAG_DZ, FLAG_OF, FLAG_UF, FLAG_NX = 16, 8, 4, 2, 1
-FLAG_ID = 32                    # a subnormal operand was flushed to zero (FP_FZ)
+FLAG_ID = _fp.ID                # a subnormal operand was flushed to zero (FP_FZ)
 FP_FLAGS_FIELD = "fpflags"      # the GuestState field FP ops accrue their flags into
-FP_DN, FP_FZ = 8, 16            # control-operand bits above the rounding mode (control=full)
+FP_DN, FP_FZ = _fp.DN, _fp.FZ   # control-operand bits above the rounding mode (control=full)
 # The FP rule attributes and their defaults (RISC-V's rules; the module doc lists the others).
 FP_DEFAULTS = {"nan": "canonical", "tiny": "after", "nan_to": "max", "minmax": "number",
                "control": "rm"}

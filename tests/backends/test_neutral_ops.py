@@ -63,7 +63,7 @@ def ref_rmw(kind: str, old: int, value: int, bits: int) -> int:
             "min_u": min(old, value), "max_u": max(old, value)}[kind]
 
 
-# -- the blocks -------------------------------------------------------------------------------------
+# -- the blocks -----------------------------------------------------------------------------------
 def _operand(b, field: str, t):
     value = b.get(field)
     return value if t is I64 else b.trunc(value, type=t)
@@ -129,7 +129,7 @@ def rmw_block(kind: str, bits: int):
     return b.finish()
 
 
-# -- running them -----------------------------------------------------------------------------------
+# -- running them ---------------------------------------------------------------------------------
 class Interp:
     def __init__(self):
         self.memory = GuestMemory(window_bits=24)
@@ -190,7 +190,7 @@ def interp():
 OPTS = [0, 2]
 
 
-# -- tests ------------------------------------------------------------------------------------------
+# -- tests ----------------------------------------------------------------------------------------
 @settings(max_examples=300, deadline=None)
 @given(bits=st.sampled_from(sorted(TYPES)), a=VALUES, b=VALUES, c=st.integers(0, 1),
        const_b=st.booleans())
@@ -303,7 +303,7 @@ def test_atomic_rmw_faults_as_a_write(interp):
     assert bytes(interp.memory.view[0x3008:0x3010]) == bytes(8)
 
 
-# -- vectors ---------------------------------------------------------------------------------------
+# -- vectors --------------------------------------------------------------------------------------
 _FORMAT = {8: "b", 16: "h", 32: "i", 64: "q"}
 
 
