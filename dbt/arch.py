@@ -13,7 +13,7 @@ EM_RISCV = 243
 EM_AARCH64 = 183
 
 # ELF machine -> frontend module providing ARCH
-_FRONTENDS = {EM_RISCV: "dbt.frontends.riscv.arch"}
+_FRONTENDS = {EM_RISCV: "dbt.frontends.riscv.arch", EM_AARCH64: "dbt.frontends.aarch64.arch"}
 MACHINE_NAMES = {3: "x86 (EM_386)", 8: "MIPS", 20: "PowerPC", 40: "ARM (EM_ARM)",
                  62: "x86-64 (EM_X86_64)", EM_AARCH64: "AArch64 (EM_AARCH64)",
                  EM_RISCV: "RISC-V (EM_RISCV)"}

@@ -1,0 +1,196 @@
+"""AArch64 register accessors: the one place that owns the ISA's register rules.
+
+* Register 31 is the stack pointer or the zero register depending on the instruction: `x`/`w`
+  read XZR (zero) and `set_x`/`set_w` discard writes to it; `xsp`/`set_xsp` are the SP forms.
+  SP lives in the state field `x31`.
+* A W-register write zero-extends the 32-bit result into the X register (`set_w`); `reg`/
+  `set_reg` pick the width from an instruction's `sf` bit.
+* The SIMD&FP register Vn is the pair of 64-bit fields (f<n>: bits 63..0, vhi<n>: 127..64). A
+  scalar write (B, H, S, D) zeroes the rest of the register, as every AArch64 scalar FP/SIMD
+  write does.
+* NZCV are the i1 fields n, z, c, v. A flag-setting instruction also leaves in the context what
+  it compared (`flags_from`), so that a condition later in the same block is one compare of the
+  original operands (`cond`), which is what makes `cmp x0, x1; b.lt` a compare and a branch;
+  the flag fields are still written, and dead writes go in the optimiser.
+"""
+
+from __future__ import annotations
+
+from dbt.ir.block import Const, Value
+from dbt.ir.builder import IRBuilder
+from dbt.ir.types import I1, I8, I16, I32, I64, I128, V128, Type
+
+_X_FIELDS = tuple(f"x{r}" for r in range(32))          # x31 is SP
+_F_FIELDS = tuple(f"f{r}" for r in range(32))
+_VHI_FIELDS = tuple(f"vhi{r}" for r in range(32))
+ZERO64 = Const(0, I64)
+ZERO32 = Const(0, I32)
+INT_TYPES = {0: I8, 1: I16, 2: I32, 3: I64, 4: I128}  # log2 bytes -> type
+
+# Conditions (Arm ARM C1.2.4): code >> 1 names the test, code & 1 inverts it (except AL/NV).
+COND_NAMES = ("eq", "ne", "cs", "cc", "mi", "pl", "vs", "vc",
+              "hi", "ls", "ge", "lt", "gt", "le", "al", "nv")
+
+
+class Ctx:
+    """What a `trans_*` function sees: the builder, the instruction's address and what the
+    block knows about the flags."""
+
+    __slots__ = ("b", "pc", "next_pc", "flags", "compared")
+
+    def __init__(self, b: IRBuilder):
+        self.b = b
+        self.pc = 0
+        self.next_pc = 0
+        self.flags = None       # (n, z, c, v) values written in this block, if any
+        self.compared = None    # ("sub" | "logic", a, b-or-None) behind self.flags
+
+    # -- general-purpose registers ---------------------------------------------------------------
+    def x(self, r: int) -> Value:
+        return ZERO64 if r == 31 else self.b.get(_X_FIELDS[r])
+
+    def xsp(self, r: int) -> Value:
+        return self.b.get(_X_FIELDS[r])
+
+    def w(self, r: int) -> Value:
+        return ZERO32 if r == 31 else self.b.trunc(self.b.get(_X_FIELDS[r]), type=I32)
+
+    def wsp(self, r: int) -> Value:
+        return self.b.trunc(self.b.get(_X_FIELDS[r]), type=I32)
+
+    def set_x(self, r: int, value: Value) -> None:
+        if r != 31:
+            self.b.set(value, field=_X_FIELDS[r])
+
+    def set_xsp(self, r: int, value: Value) -> None:
+        self.b.set(value, field=_X_FIELDS[r])
+
+    def set_w(self, r: int, value32: Value) -> None:
+        if r != 31:
+            self.b.set(self.b.zext(value32, type=I64), field=_X_FIELDS[r])
+
+    def reg(self, r: int, sf: int) -> Value:
+        """Xr (sf = 1) or Wr, register 31 the zero register."""
+        return self.x(r) if sf else self.w(r)
+
+    def reg_sp(self, r: int, sf: int) -> Value:
+        return self.xsp(r) if sf else self.wsp(r)
+
+    def set_reg(self, r: int, sf: int, value: Value) -> None:
+        self.set_x(r, value) if sf else self.set_w(r, value)
+
+    def set_reg_sp(self, r: int, sf: int, value: Value) -> None:
+        if sf:
+            self.set_xsp(r, value)
+        else:
+            self.b.set(self.b.zext(value, type=I64), field=_X_FIELDS[r])
+
+    # -- SIMD&FP registers ------------------------------------------------------------------------
+    def v_lo(self, r: int) -> Value:
+        return self.b.get(_F_FIELDS[r])
+
+    def v_hi(self, r: int) -> Value:
+        return self.b.get(_VHI_FIELDS[r])
+
+    def set_v_parts(self, r: int, lo: Value, hi: Value) -> None:
+        self.b.set(lo, field=_F_FIELDS[r])
+        self.b.set(hi, field=_VHI_FIELDS[r])
+
+    def vreg(self, r: int) -> Value:
+        """Vr as a v128."""
+        b = self.b
+        wide = b.or_(b.zext(self.v_lo(r), type=I128),
+                     b.shl(b.zext(self.v_hi(r), type=I128), 64))
+        return b.bitcast(wide, type=V128)
+
+    def set_vreg(self, r: int, value: Value) -> None:
+        """Write Vr from a v128 or an i128."""
+        b = self.b
+        wide = value if value.type is I128 else b.bitcast(value, type=I128)
+        self.set_v_parts(r, b.trunc(wide, type=I64), b.trunc(b.shr_u(wide, 64), type=I64))
+
+    def vscalar(self, r: int, size: int) -> Value:
+        """The low 8 << size bits of Vr as an integer (size 0..4: B H S D Q)."""
+        if size == 4:
+            return self.b.bitcast(self.vreg(r), type=I128)
+        lo = self.v_lo(r)
+        return lo if size == 3 else self.b.trunc(lo, type=INT_TYPES[size])
+
+    def set_vscalar(self, r: int, value: Value) -> None:
+        """Write an integer of 8..128 bits to Vr, zeroing the rest of the register."""
+        b = self.b
+        if value.type is I128 or value.type is V128:
+            self.set_vreg(r, value)
+            return
+        lo = value if value.type is I64 else b.zext(value, type=I64)
+        self.set_v_parts(r, lo, ZERO64)
+
+    # -- flags ------------------------------------------------------------------------------------
+    def set_flags(self, n: Value, z: Value, c: Value, v: Value, compared=None) -> None:
+        b = self.b
+        for field, value in zip("nzcv", (n, z, c, v)):
+            b.set(value, field=field)
+        self.flags = (n, z, c, v)
+        self.compared = compared
+
+    def get_flags(self) -> tuple:
+        if self.flags is None:
+            b = self.b
+            self.flags = (b.get("n"), b.get("z"), b.get("c"), b.get("v"))
+        return self.flags
+
+    def set_nzcv_bits(self, nzcv: int) -> None:
+        """Set the flags from a 4-bit constant (N is bit 3)."""
+        bits = [Const((nzcv >> i) & 1, I1) for i in (3, 2, 1, 0)]
+        self.set_flags(*bits)
+
+    def cond(self, code: int) -> Value:
+        """The i1 value of condition `code` (0-15) from the current flags."""
+        b = self.b
+        if code >= 14:
+            return Const(1, I1)
+        test, invert = code >> 1, code & 1
+        value = self._lazy(test) if self.compared is not None else None
+        if value is None:
+            n, z, c, v = self.get_flags()
+            if test == 0:
+                value = z
+            elif test == 1:
+                value = c
+            elif test == 2:
+                value = n
+            elif test == 3:
+                value = v
+            elif test == 4:
+                value = b.and_(c, b.xor(z, 1))
+            elif test == 5:
+                value = b.eq(n, v)
+            else:
+                value = b.and_(b.xor(z, 1), b.eq(n, v))
+        return b.xor(value, 1) if invert else value
+
+    def _lazy(self, test: int) -> Value | None:
+        """The condition as one compare of what set the flags (None: use the flags)."""
+        kind, x, y = self.compared
+        b = self.b
+        if kind == "sub":                       # flags of x - y
+            if test == 0:
+                return b.eq(x, y)
+            if test == 1:
+                return b.le_u(y, x)
+            if test == 4:
+                return b.lt_u(y, x)
+            if test == 5:
+                return b.le_s(y, x)
+            if test == 6:
+                return b.lt_s(y, x)
+            return None
+        if kind == "logic":                     # flags of a result x, C = V = 0
+            zero = Const(0, x.type)
+            if test == 0:
+                return b.eq(x, zero)
+            if test in (2, 5):                  # MI; GE is N == 0 here: inverted below
+                return b.lt_s(x, zero) if test == 2 else b.le_s(zero, x)
+            if test == 6:
+                return b.lt_s(zero, x)
+        return None
