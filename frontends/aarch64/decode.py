@@ -11,6 +11,8 @@ with a 64-bit-only field value, ...), as the Arm ARM's pseudocode does with UNDE
 """
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -126,6 +128,21 @@ FIELD_FUNCTIONS = {
     "ex_vlit_size": _VLIT.get,
     "ex_ldst_extend": lambda v: v if v in (0b010, 0b011, 0b110, 0b111) else None,
 }
+
+
+def _more_field_functions() -> None:
+    """Field functions of the other pattern files, from the package's fields_*.py modules
+    (each a FIELD_FUNCTIONS dict; names must not repeat)."""
+    for info in pkgutil.iter_modules([str(Path(__file__).parent)]):
+        if info.name.startswith("fields_"):
+            more = importlib.import_module(f"{__package__}.{info.name}").FIELD_FUNCTIONS
+            clash = set(more) & set(FIELD_FUNCTIONS)
+            if clash:
+                raise ImportError(f"{info.name}: field functions defined twice: {sorted(clash)}")
+            FIELD_FUNCTIONS.update(more)
+
+
+_more_field_functions()
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,8 +60,9 @@ def fpsr_write(b, value) -> None:
     b.set(b.and_(value, FPSR_KEEP), field="fpsr")
 
 
-def fpcr_write(b, value) -> None:
-    b.set(b.and_(value, FPCR_MASK), field="fpcr")
+def fpcr_write(ctx, value) -> None:
+    ctx.b.set(ctx.b.and_(value, FPCR_MASK), field="fpcr")
+    ctx.control = None
 
 
 def control_from_fpcr(b, fpcr):

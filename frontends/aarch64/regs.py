@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dbt.ir.block import Const, Value
 from dbt.ir.builder import IRBuilder
-from dbt.ir.types import I1, I8, I16, I32, I64, I128, V128, Type
+from dbt.ir.types import F16, F32, F64, I1, I8, I16, I32, I64, I128, V128, Type
 
 _X_FIELDS = tuple(f"x{r}" for r in range(32))          # x31 is SP
 _F_FIELDS = tuple(f"f{r}" for r in range(32))
@@ -26,6 +26,7 @@ _VHI_FIELDS = tuple(f"vhi{r}" for r in range(32))
 ZERO64 = Const(0, I64)
 ZERO32 = Const(0, I32)
 INT_TYPES = {0: I8, 1: I16, 2: I32, 3: I64, 4: I128}  # log2 bytes -> type
+_FLOAT_SIZES = {F16: 1, F32: 2, F64: 3}
 
 # Conditions (Arm ARM C1.2.4): code >> 1 names the test, code & 1 inverts it (except AL/NV).
 COND_NAMES = ("eq", "ne", "cs", "cc", "mi", "pl", "vs", "vc",
@@ -36,7 +37,7 @@ class Ctx:
     """What a `trans_*` function sees: the builder, the instruction's address and what the
     block knows about the flags."""
 
-    __slots__ = ("b", "pc", "next_pc", "flags", "compared")
+    __slots__ = ("b", "pc", "next_pc", "flags", "compared", "control")
 
     def __init__(self, b: IRBuilder):
         self.b = b
@@ -44,6 +45,7 @@ class Ctx:
         self.next_pc = 0
         self.flags = None       # (n, z, c, v) values written in this block, if any
         self.compared = None    # ("sub" | "logic", a, b-or-None) behind self.flags
+        self.control = None     # the FP ops' control operand, made from FPCR once per block
 
     # -- general-purpose registers ---------------------------------------------------------------
     def x(self, r: int) -> Value:
@@ -124,6 +126,23 @@ class Ctx:
             return
         lo = value if value.type is I64 else b.zext(value, type=I64)
         self.set_v_parts(r, lo, ZERO64)
+
+    # -- floating point ---------------------------------------------------------------------------
+    def fp(self, r: int, t: Type) -> Value:
+        """The low bits of Vr as a float of type t (F16, F32, F64)."""
+        return self.b.bitcast(self.vscalar(r, _FLOAT_SIZES[t]), type=t)
+
+    def set_fp(self, r: int, value: Value) -> None:
+        """Write a float to the low bits of Vr, zeroing the rest of the register."""
+        self.set_vscalar(r, self.b.bitcast(value, type=INT_TYPES[_FLOAT_SIZES[value.type]]))
+
+    def fp_control(self) -> Value:
+        """The control operand of FP ops (rounding mode, DN, FZ) from FPCR (made once per
+        block; an MSR FPCR forgets it)."""
+        if self.control is None:
+            from .fpsr import control_from_fpcr
+            self.control = control_from_fpcr(self.b, self.b.get("fpcr"))
+        return self.control
 
     # -- flags ------------------------------------------------------------------------------------
     def set_flags(self, n: Value, z: Value, c: Value, v: Value, compared=None) -> None:

@@ -180,7 +180,7 @@ def trans_msr(ctx, a):
     elif reg == NZCV:
         ctx.set_flags(*(b.trunc(b.shr_u(value, bit), type=I1) for bit in (31, 30, 29, 28)))
     elif reg == FPCR:
-        fpcr_write(b, value)
+        fpcr_write(ctx, value)
     elif reg == FPSR:
         fpsr_write(b, value)
     else:
