@@ -168,48 +168,44 @@ class Ctx:
         b = self.b
         if code >= 14:
             return Const(1, I1)
+        if self.compared is not None:
+            value = self._lazy(code)
+            if value is not None:
+                return value
         test, invert = code >> 1, code & 1
-        value = self._lazy(test) if self.compared is not None else None
-        if value is None:
-            n, z, c, v = self.get_flags()
-            if test == 0:
-                value = z
-            elif test == 1:
-                value = c
-            elif test == 2:
-                value = n
-            elif test == 3:
-                value = v
-            elif test == 4:
-                value = b.and_(c, b.xor(z, 1))
-            elif test == 5:
-                value = b.eq(n, v)
-            else:
-                value = b.and_(b.xor(z, 1), b.eq(n, v))
+        n, z, c, v = self.get_flags()
+        if test == 0:
+            value = z
+        elif test == 1:
+            value = c
+        elif test == 2:
+            value = n
+        elif test == 3:
+            value = v
+        elif test == 4:
+            value = b.and_(c, b.xor(z, 1))
+        elif test == 5:
+            value = b.eq(n, v)
+        else:
+            value = b.and_(b.xor(z, 1), b.eq(n, v))
         return b.xor(value, 1) if invert else value
 
-    def _lazy(self, test: int) -> Value | None:
+    # condition -> (op, swap operands) on what set the flags: x - y, or a result x (C = V = 0)
+    _SUB_CONDS = {0: ("eq", False), 1: ("ne", False), 2: ("le_u", True), 3: ("lt_u", False),
+                  8: ("lt_u", True), 9: ("le_u", False), 10: ("le_s", True),
+                  11: ("lt_s", False), 12: ("lt_s", True), 13: ("le_s", False)}
+    _LOGIC_CONDS = {0: ("eq", False), 1: ("ne", False), 4: ("lt_s", False), 5: ("le_s", True),
+                    10: ("le_s", True), 11: ("lt_s", False), 12: ("lt_s", True),
+                    13: ("le_s", False)}
+
+    def _lazy(self, code: int) -> Value | None:
         """The condition as one compare of what set the flags (None: use the flags)."""
         kind, x, y = self.compared
-        b = self.b
-        if kind == "sub":                       # flags of x - y
-            if test == 0:
-                return b.eq(x, y)
-            if test == 1:
-                return b.le_u(y, x)
-            if test == 4:
-                return b.lt_u(y, x)
-            if test == 5:
-                return b.le_s(y, x)
-            if test == 6:
-                return b.lt_s(y, x)
+        if kind == "logic":
+            rule, y = self._LOGIC_CONDS.get(code), Const(0, x.type)
+        else:
+            rule = self._SUB_CONDS.get(code)
+        if rule is None:
             return None
-        if kind == "logic":                     # flags of a result x, C = V = 0
-            zero = Const(0, x.type)
-            if test == 0:
-                return b.eq(x, zero)
-            if test in (2, 5):                  # MI; GE is N == 0 here: inverted below
-                return b.lt_s(x, zero) if test == 2 else b.le_s(zero, x)
-            if test == 6:
-                return b.lt_s(zero, x)
-        return None
+        op, swap = rule
+        return self.b.emit(op, y, x) if swap else self.b.emit(op, x, y)

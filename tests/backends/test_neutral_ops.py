@@ -219,14 +219,7 @@ def test_flags_of_a_compare_cost_nothing_in_a_hot_loop():
     branch tests x0 <s x1 itself; N, Z, C, V are set from the subtraction, for whoever reads
     them later): in hot code the loop is the compare and the branch, and the four flags are
     made once, after it (no set*/adc in the loop)."""
-    import capstone
-    from dbt.backends.llvm.codemem import CodeArena, Symbols
-    from dbt.backends.llvm.compiler import Compiler
-    from dbt.backends.llvm.dynamic import DynamicEngine
-    from dbt.backends.llvm.lower import lower_region
-    from dbt.backends.llvm.objlink import link
-    from dbt.memory import WINDOW_BITS
-    from dbt.opt import optimize
+    from hot_loop import hot_loop_x86, listing
     b = IRBuilder(PC)
     b.insn(PC, 4)
     b.set(b.add(b.get("x0"), 1), field="x0")
@@ -239,19 +232,9 @@ def test_flags_of_a_compare_cost_nothing_in_a_hot_loop():
     b.set(b.add_overflow(x, b.not_(y), b.const(1, I1)), field="v")
     b.insn(PC + 8, 4)
     b.branch(b.lt_s(x, y), taken=PC, fallthrough=PC + 12)
-    text = lower_region("r", [optimize(b.finish())], WINDOW_BITS, base=PC)
-    compiler = Compiler(2)
-    blob = link(compiler.object(DynamicEngine.module_text(text, compiler.triple), hot=True))
-    at = CodeArena(1 << 20).place(blob, Symbols())
-    insns = list(capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64).disasm(
-        ctypes.string_at(at.text, blob.code_size), 0))
-    back = [i for i in insns if i.mnemonic.startswith("j") and i.op_str.startswith("0x")
-            and int(i.op_str, 16) < i.address]
-    assert len(back) == 1, "one loop"
-    loop = [i for i in insns if int(back[0].op_str, 16) <= i.address <= back[0].address]
-    listing = "\n".join(f"{i.mnemonic} {i.op_str}" for i in loop)
-    assert not any(i.mnemonic.startswith(("set", "adc")) for i in loop), listing
-    assert len(loop) <= 8, listing
+    loop = hot_loop_x86(b.finish(), PC)
+    assert not any(i.mnemonic.startswith(("set", "adc")) for i in loop), listing(loop)
+    assert len(loop) <= 8, listing(loop)
 
 
 def test_subtraction_flags_are_arms():
