@@ -21,8 +21,8 @@ MACHINE_NAMES = {3: "x86 (EM_386)", 8: "MIPS", 20: "PowerPC", 40: "ARM (EM_ARM)"
 
 class Arch(namedtuple("Arch", "name elf_machine lift decode_at disasm_line syscall_abi "
                              "stack_pointer hwcap initial_fields sysroot multiarch "
-                             "decode_block lift_decoded insn_align",
-                       defaults=((), None, "", None, None, 4))):
+                             "decode_block lift_decoded insn_align platform hwcap2",
+                       defaults=((), None, "", None, None, 4, "", None))):
     """A guest ISA:
 
     name             e.g. "riscv64"
@@ -41,6 +41,8 @@ class Arch(namedtuple("Arch", "name elf_machine lift decode_at disasm_line sysca
                      runtime times apart (--stats); None: `lift` in one
     insn_align       the alignment every instruction address has (2 with compressed
                      instructions): native code hashes pcs by it (the jump cache)
+    platform         AT_PLATFORM's string ("" where Linux gives none)
+    hwcap2           AT_HWCAP2 (None where Linux gives none)
     """
     __slots__ = ()
 

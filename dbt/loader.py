@@ -41,7 +41,8 @@ ET_NAMES = {0: "ET_NONE", 1: "ET_REL", ET_EXEC: "ET_EXEC", ET_DYN: "ET_DYN", 4: 
 _PHDR = struct.Struct("<IIQQQQQQ")   # p_type p_flags p_offset p_vaddr p_paddr p_filesz p_memsz p_align
 
 AT_NULL, AT_PHDR, AT_PHENT, AT_PHNUM, AT_PAGESZ, AT_BASE, AT_FLAGS, AT_ENTRY = 0, 3, 4, 5, 6, 7, 8, 9
-AT_UID, AT_EUID, AT_GID, AT_EGID, AT_HWCAP, AT_CLKTCK = 11, 12, 13, 14, 16, 17
+AT_UID, AT_EUID, AT_GID, AT_EGID, AT_PLATFORM, AT_HWCAP, AT_CLKTCK = 11, 12, 13, 14, 15, 16, 17
+AT_HWCAP2 = 26
 AT_SECURE, AT_RANDOM, AT_EXECFN = 23, 25, 31
 
 
@@ -360,8 +361,10 @@ def _setup_stack(prog: Program, memory: GuestMemory, top: int, argv: list[bytes]
     env_addrs = [push_bytes(s + b"\0") for s in reversed(envp)][::-1]
     arg_addrs = [push_bytes(s + b"\0") for s in reversed(argv)][::-1]
     sp &= ~15
+    platform = prog.arch.platform
+    platform_addr = push_bytes(platform.encode() + b"\0") if platform else 0
     random_addr = push_bytes(os.urandom(16))
-    auxv = _auxv(prog, random_addr, execfn_addr)
+    auxv = _auxv(prog, random_addr, execfn_addr, platform_addr)
     words = [len(argv), *arg_addrs, 0, *env_addrs, 0]
     for key, value in auxv:
         words += [key, value]
@@ -371,12 +374,17 @@ def _setup_stack(prog: Program, memory: GuestMemory, top: int, argv: list[bytes]
     prog.auxv = (sp + 8 * (len(words) - 2 * len(auxv)), 16 * len(auxv))
 
 
-def _auxv(prog: Program, random_addr: int, execfn_addr: int) -> list[tuple[int, int]]:
+def _auxv(prog: Program, random_addr: int, execfn_addr: int,
+          platform_addr: int) -> list[tuple[int, int]]:
+    # the order Linux's create_elf_tables() writes them in (AT_PLATFORM and AT_HWCAP2 only
+    # where the architecture defines them, as qemu-user's elfload does)
+    platform = [(AT_PLATFORM, platform_addr)] if platform_addr else []
+    hwcap2 = [(AT_HWCAP2, prog.arch.hwcap2)] if prog.arch.hwcap2 is not None else []
     return [
         (AT_PHDR, prog.phdr), (AT_PHENT, 56), (AT_PHNUM, prog.phnum),
         (AT_PAGESZ, PAGE_SIZE), (AT_BASE, prog.interp_bias), (AT_FLAGS, 0), (AT_ENTRY, prog.entry),
         (AT_UID, os.getuid()), (AT_EUID, os.geteuid()), (AT_GID, os.getgid()),
         (AT_EGID, os.getegid()), (AT_HWCAP, prog.arch.hwcap),
         (AT_CLKTCK, os.sysconf("SC_CLK_TCK")), (AT_RANDOM, random_addr), (AT_SECURE, 0),
-        (AT_EXECFN, execfn_addr), (AT_NULL, 0),
+        *hwcap2, (AT_EXECFN, execfn_addr), *platform, (AT_NULL, 0),
     ]

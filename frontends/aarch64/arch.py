@@ -50,4 +50,6 @@ ARCH = Arch(
     decode_block=decode_block,
     lift_decoded=lift_decoded,
     insn_align=4,
+    platform="aarch64",
+    hwcap2=0,
 )
