@@ -232,6 +232,8 @@ class Machine:
         signo = TRAP_SIGNALS[exc.kind]
         if exc.kind == "fetch":
             message = f"guest SIGSEGV: pc {exc.pc:#x}: execute at address {exc.pc:#x}"
+        elif exc.kind == "pc_align":
+            message = f"guest SIGBUS: pc {exc.pc:#x}: misaligned instruction address"
         else:
             what = {"illegal": "illegal instruction", "breakpoint": "breakpoint"}[exc.kind]
             message = f"guest {signal.Signals(signo).name}: pc {exc.pc:#x}: {what}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import signal
 
-from .ir.ops import TRAP_BREAKPOINT, TRAP_FETCH, TRAP_ILLEGAL
+from .ir.ops import TRAP_BREAKPOINT, TRAP_FETCH, TRAP_ILLEGAL, TRAP_PC_ALIGN
 from .memory import GuestFault
 
 __all__ = ["GuestFault", "GuestTrap", "TRAP_SIGNALS"]
@@ -25,4 +25,5 @@ TRAP_SIGNALS = {
     TRAP_ILLEGAL: signal.SIGILL,
     TRAP_BREAKPOINT: signal.SIGTRAP,
     TRAP_FETCH: signal.SIGSEGV,
+    TRAP_PC_ALIGN: signal.SIGBUS,
 }

@@ -274,7 +274,7 @@ def exec_not(g, op, a):
 
 @_exec("clz")
 def exec_clz(g, op, a):
-    return f"{op.result.type.bits} - {a[0]}.bit_length()"
+    return f"{op.result.type.bits} - ({a[0]}).bit_length()"
 
 
 @_exec("ctz")

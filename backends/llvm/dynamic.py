@@ -283,7 +283,9 @@ class DynamicEngine:
                 if reason != "jump":
                     return reason, pc
                 continue
-            if regs[_REASON] == REASON_INTERP:
+            if regs[_REASON] == REASON_INTERP or regs[_REASON] == 0:
+                # (no reason: the guest jumped to an odd pc, which native code cannot tell
+                # from its exit marker; the interpreter runs it, or traps as the ISA says)
                 self.stats.exits["deopt"] += 1
                 reason, pc = self._interpret(pc)
                 if reason != "jump":

@@ -73,7 +73,8 @@ EXIT_REASONS = (EXIT_SYSCALL, EXIT_ICACHE_FLUSH)
 TRAP_ILLEGAL = "illegal"          # SIGILL
 TRAP_BREAKPOINT = "breakpoint"    # SIGTRAP
 TRAP_FETCH = "fetch"              # instruction fetch from an unmapped/non-executable page: SIGSEGV
-TRAP_KINDS = (TRAP_ILLEGAL, TRAP_BREAKPOINT, TRAP_FETCH)
+TRAP_PC_ALIGN = "pc_align"         # execution at a pc the ISA cannot hold (AArch64 BR to pc & 3): SIGBUS
+TRAP_KINDS = (TRAP_ILLEGAL, TRAP_BREAKPOINT, TRAP_FETCH, TRAP_PC_ALIGN)
 
 # Kinds of the `vbin` op, and its lane widths.
 VEC_KINDS = ("add", "sub", "mul", "and", "or", "xor", "min_s", "max_s", "min_u", "max_u",

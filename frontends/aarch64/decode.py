@@ -127,6 +127,7 @@ FIELD_FUNCTIONS = {
     "ex_vpair_size": _PAIR_V.get,
     "ex_vlit_size": _VLIT.get,
     "ex_ldst_extend": lambda v: v if v in (0b010, 0b011, 0b110, 0b111) else None,
+    "ex_even": (lambda v: None if v & 1 else v, lambda v: v),
 }
 
 

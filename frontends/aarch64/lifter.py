@@ -18,7 +18,7 @@ from typing import Callable, NamedTuple
 
 from dbt.ir.block import Block
 from dbt.ir.builder import IRBuilder
-from dbt.ir.ops import TRAP_FETCH, TRAP_ILLEGAL
+from dbt.ir.ops import TRAP_FETCH, TRAP_ILLEGAL, TRAP_PC_ALIGN
 
 from .decode import SEMANTIC_NAMES, decode, decode_fields
 from .regs import Ctx
@@ -88,6 +88,8 @@ def _decoded(word: int) -> Decoded:
 
 
 def decode_block(fetch: Fetch, pc: int, max_insns: int = MAX_INSNS) -> DecodedBlock:
+    if pc & 3:
+        return DecodedBlock(pc, [], max_insns)      # (lift_decoded makes the fault)
     insns: list[Decoded] = []
     memo = _MEMO
     cur = base = pc
@@ -113,6 +115,10 @@ def decode_block(fetch: Fetch, pc: int, max_insns: int = MAX_INSNS) -> DecodedBl
 def lift_decoded(fetch: Fetch, decoded: DecodedBlock) -> Block:
     pc, insns, max_insns = decoded
     b = IRBuilder(pc)
+    if pc & 3:                          # a branch to it was the PC alignment fault: SIGBUS
+        b.insn(pc, 4)
+        b.trap(kind=TRAP_PC_ALIGN, pc=pc)
+        return b.finish()
     ctx = Ctx(b)
     cur = pc
     for entry in insns:
