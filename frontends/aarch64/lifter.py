@@ -41,8 +41,11 @@ def _handlers() -> dict:
         if info.name.startswith("trans_"):
             module = importlib.import_module(f"{__package__}.{info.name}")
             for attr, fn in vars(module).items():
-                if attr.startswith("trans_") and callable(fn):
-                    table[attr[len("trans_"):]] = fn
+                if attr.startswith("trans_") and callable(fn) and fn.__module__ == module.__name__:
+                    name = attr[len("trans_"):]
+                    if name in table:
+                        raise ImportError(f"trans_{name} is defined twice ({info.name})")
+                    table[name] = fn
     missing = sorted(set(SEMANTIC_NAMES) - set(table))
     if missing:
         raise ImportError(f"AArch64 instructions without a trans_ function: {missing}")

@@ -248,8 +248,6 @@ def test_pattern_against_unicorn(name):
 @pytest.mark.parametrize("name", PATTERNS)
 def test_pattern_campaign(name, request):
     """200 examples a pattern: runs when asked for with ``-m slow``."""
-    if "slow" not in (request.config.option.markexpr or ""):
-        pytest.skip("the long campaign: run with -m slow")
     run_examples(name, 200, "a64-int-campaign")
 
 
