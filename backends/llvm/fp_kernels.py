@@ -31,6 +31,13 @@ underflow, an overflow, RMM -- it hands to `dbt.fp`'s exact code through a callb
 (rare, and it never leaves the region, so a hot region has no exit per FP op). The mode is
 always one of the IR's five (a frontend traps on its ISA's reserved ones before the op).
 
+Other ISAs' rules (nan=propagate, tiny=before, control=full) have helpers of their own,
+`dbt_fp_<op>_f<width>_x(operands, mode)`, that take dbt.fp's whole mode (the rounding mode, DN,
+FZ, PROPAGATE, TINY_BEFORE) and wrap the same kernels in fp_rules' FZ, NaN-propagation and
+default-NaN steps (`_ruled`); their exact path hands the mode to dbt.fp as it is. RISC-V's
+helpers are unchanged by them. binary32 -> binary64 under those rules and the binary16
+conversions (every rule) are native helpers without an exact path.
+
 Conversions from integers are inline when exact (|n| <= 2**prec) and otherwise round the
 integer in integer arithmetic (helper); float -> int rounds to an integral value with the LLVM
 intrinsic of the mode (RMM is `llvm.round`) and saturates in float, inline; f32 -> f64 is exact.
@@ -42,10 +49,12 @@ from __future__ import annotations
 import re
 from typing import Callable, NamedTuple
 
-from dbt.ir.ops import (FLAG_DZ, FLAG_NV, FLAG_NX, FLAG_OF, RM_RDN, RM_RMM, RM_RNE, RM_RTZ,
+from dbt.ir.ops import (FLAG_DZ, FLAG_ID, FLAG_NV, FLAG_NX, FLAG_OF, RM_RDN, RM_RMM, RM_RNE, RM_RTZ,
                         RM_RUP)
 
-from .fp_text import DOUBLE, SINGLE, Emit, Mode
+from .fp_rules import (Rules, arith_nan, canonical_nan, convert_nan, finish, flush,
+                       from_half, to_half, widen)
+from .fp_text import DOUBLE, HALF, SINGLE, Emit, Mode, round_up
 from .irtext import FnBuilder, int_literal
 from .optable import EXACT_CALLBACK, EXACT_FLAGS
 
@@ -251,6 +260,11 @@ def _directed(em: Emit, rb: str, nx: str, below: str, rm: Mode) -> str:
 
 def _complete(em: Emit, rm: Mode, k: Kernel):
     """Every case of a rounded op: (result bits, flags, slow: the exact path must do it)."""
+    return _complete_fast(em, rm, k)[:3]
+
+
+def _complete_fast(em: Emit, rm: Mode, k: Kernel):
+    """_complete, and the i1 `fast`: the result is normal, so that no rule changes it."""
     F = em.F
     rb = em.bits(k.res)
     e, ee, flip = k.error()
@@ -263,7 +277,7 @@ def _complete(em: Emit, rm: Mode, k: Kernel):
     native, bits, flags = k.rare(rb, nx)
     bits = em.select(fast, F.it, adj, bits)
     flags = em.select(fast, "i64", em.flags((nx, FLAG_NX), (of, FLAG_OF)), flags)
-    return bits, flags, em.or_(rm.is_(RM_RMM), em.and_(em.not_(fast), em.not_(native)))
+    return bits, flags, em.or_(rm.is_(RM_RMM), em.and_(em.not_(fast), em.not_(native))), fast
 
 
 # -- out-of-line helpers ---------------------------------------------------------------------------
@@ -279,7 +293,80 @@ for _F in (SINGLE, DOUBLE):
             _F, ("i64",), lambda em, rm, n, s=_signed: from_int(em, rm, n, s))
 HELPERS["dbt_fp_narrow_f32"] = (SINGLE, ("double",),
                                  lambda em, rm, a: _complete(em, rm, k_narrow(em, rm, a)))
-EXACT_NAMES = sorted(n for n in HELPERS if "_from_" not in n)    # the helpers that call back
+
+
+# -- the helpers of ops with other rules (fp_rules): `_x`, taking dbt.fp's whole mode -------------
+def _ruled(kernel: Callable, source: Callable, pick: Callable, negate: bool = False):
+    """The body of an `_x` helper: the operands flushed under FZ (`source(em)` is their
+    format's emitter), the kernel completed as under RISC-V's rules, then, for a result that
+    is not normal, the NaN it propagates (`pick(em, source emitter, flushed operand bits)`)
+    and FZ on the result. The two steps are blocks of their own, which a normal result with
+    FZ clear skips. `negate`: b is negated for the kernel (fsub is a + -b; its NaN keeps b's
+    sign)."""
+    def body(em: Emit, rm: Mode, *xs: str):
+        rules = Rules(em, rm.text)
+        es = source(em)
+        operands = [es.bits(x) for x in xs]
+        *bits, flushed = _branch(em, rules.fz, lambda: _flat(flush(es, "true", operands)),
+                                 lambda: [*operands, "false"], [es.F.it] * len(xs) + ["i1"])
+        ys = [x if b == o else es.value(b) for x, b, o in zip(xs, bits, operands)]
+        if negate:
+            ys[1] = es.fneg(ys[1])
+        out, flags, slow, fast = _complete_fast(em, rules.rm, kernel(em, rules.rm, *ys))
+        out, flags = _branch(em, em.not_(fast), lambda: finish(em, rules, out, flags,
+                                                               pick(em, es, bits), "false"),
+                             lambda: (out, flags), [em.F.it, "i64"])
+        return out, em(f"or i64 {flags}, {em.flags((flushed, FLAG_ID))}"), slow
+    return body
+
+
+def _flat(pair: tuple) -> list:
+    return [*pair[0], pair[1]]
+
+
+def _branch(em: Emit, cond: str, taken: Callable, other: Callable, types: list) -> list:
+    """The values taken() emits where cond holds, other() where not, joined in phis."""
+    fb = em.fb
+    yes, join = fb.label("rule"), fb.label("ruled")
+    values = [other()]
+    labels = [fb.current]
+    fb.emit(f"br i1 {cond}, label %{yes}, label %{join}")
+    fb.start(yes)
+    values.append(taken())
+    labels.append(fb.current)
+    fb.emit(f"br label %{join}")
+    fb.start(join)
+    return [v[0] if v[0] == v[1] else
+            em(f"phi {t} [ {v[0]}, %{labels[0]} ], [ {v[1]}, %{labels[1]} ]")
+            for t, v in zip(types, zip(*values))]
+
+
+def _fma_nan(em: Emit, es: Emit, bits: list) -> str:
+    """The addend first; inf * 0 + a quiet NaN is invalid: the default NaN (Arm's FPMulAdd)."""
+    a, b, c = bits
+    inf_zero = em.or_(em.and_(em.is_inf(a), em.zero(b)), em.and_(em.zero(a), em.is_inf(b)))
+    quiet_c = em.and_(em.is_nan(c), em.not_(em.is_snan(c)))
+    return em.select(em.and_(inf_zero, quiet_c), em.F.it, canonical_nan(em.F),
+                     arith_nan(em, [c, a, b]))
+
+
+_SAME = lambda em: em                                                           # noqa: E731
+_ARITH_NAN = lambda em, es, bits: arith_nan(em, bits)                           # noqa: E731
+for _F in (SINGLE, DOUBLE):
+    for _op, (_kernel, _n) in (*KERNELS.items(), ("fsub", (_k_add, 2))):
+        HELPERS[f"dbt_fp_{_op}_f{_F.width}_x"] = (_F, (_F.ft,) * _n, _ruled(
+            _kernel, _SAME, _fma_nan if _op == "fma" else _ARITH_NAN, negate=_op == "fsub"))
+HELPERS["dbt_fp_narrow_f32_x"] = (SINGLE, ("double",), _ruled(
+    k_narrow, lambda em: em.d, lambda em, es, bits: convert_nan(es, SINGLE, bits[0])))
+EXACT_NAMES = sorted(HELPERS.keys() - {n for n in HELPERS if "_from_" in n})   # call back
+# ... and the ones that never need to: binary32 -> binary64, the binary16 conversions
+HELPERS["dbt_fp_widen_f64_x"] = (DOUBLE, ("float",),
+                                 lambda em, rm, x: (*widen(em, Rules(em, rm.text), x), "false"))
+for _F in (SINGLE, DOUBLE):
+    HELPERS[f"dbt_fp_cvt_f{_F.width}_f16"] = (HALF, (_F.ft,), lambda em, rm, x, F=_F: (
+        *to_half(Emit(em.fb, F), Rules(em, rm.text), x), "false"))
+    HELPERS[f"dbt_fp_cvt_f16_f{_F.width}"] = (_F, ("i16",), lambda em, rm, h: (
+        *from_half(em, Rules(em, rm.text), h), "false"))
 
 
 def _helper_text(name: str) -> str:
@@ -317,7 +404,7 @@ def _helper_text(name: str) -> str:
 
 def _ret_pair(em: Emit, bits: str, flags: str, wide_bits: bool = False) -> None:
     if em.F.width < 64 and not wide_bits:
-        bits = em(f"zext i32 {bits} to i64")
+        bits = em(f"zext {em.F.it} {bits} to i64")
     pair = em(f"insertvalue {{i64, i64}} undef, i64 {bits}, 0")
     pair = em(f"insertvalue {{i64, i64}} {pair}, i64 {flags}, 1")
     em.fb.emit(f"ret {{i64, i64}} {pair}")
@@ -335,7 +422,7 @@ def from_int(em: Emit, rm: Mode, n: str, signed: bool):
     norm = em(f"shl i64 {m}, {em(f'and i64 {lz}, 63')}")
     keep = em(f"lshr i64 {norm}, {64 - F.prec}")
     rest = em(f"shl i64 {norm}, {F.prec}")
-    mant = em(f"add i64 {keep}, {em(f'zext i1 {_round_up(em, rm, neg, keep, rest)} to i64')}")
+    mant = em(f"add i64 {keep}, {em(f'zext i1 {round_up(em, rm, neg, keep, rest)} to i64')}")
     field = em(f"sub i64 {F.bias + 62}, {lz}")           # biased exponent - 1
     out = em(f"add i64 {em(f'shl i64 {field}, {F.fbits}')}, {mant}")
     out = em(f"or i64 {out}, {em.select(neg, 'i64', int_literal(1 << (F.width - 1), 64), '0')}")
@@ -345,39 +432,19 @@ def from_int(em: Emit, rm: Mode, n: str, signed: bool):
     return out, em.flags((em(f"icmp ne i64 {rest}, 0"), FLAG_NX)), "false"
 
 
-def _round_up(em: Emit, rm: Mode, neg: str, keep: str, rest: str) -> str:
-    """Whether the kept significand rounds away from zero: `rest` holds the discarded bits,
-    left-aligned (half an ulp is bit 63)."""
-    half = int_literal(1 << 63, 64)
-    inexact = em(f"icmp ne i64 {rest}, 0")
-    choices = {
-        RM_RNE: lambda: em.or_(em(f"icmp ugt i64 {rest}, {half}"),
-                               em.and_(em(f"icmp eq i64 {rest}, {half}"),
-                                       em(f"trunc i64 {keep} to i1"))),
-        RM_RTZ: lambda: "false",
-        RM_RDN: lambda: em.and_(neg, inexact),
-        RM_RUP: lambda: em.and_(em.not_(neg), inexact),
-        RM_RMM: lambda: em(f"icmp uge i64 {rest}, {half}"),
-    }
-    if rm.const is not None:
-        return choices.get(rm.const, choices[RM_RNE])()
-    out = choices[RM_RNE]()
-    for mode in (RM_RTZ, RM_RDN, RM_RUP, RM_RMM):
-        out = em.select(rm.is_(mode), "i1", choices[mode](), out)
-    return out
-
-
 def exact_ops() -> dict:
     """helper name -> (a, b, c, rm) -> dbt.fp's (bits, flags), for the helpers that call back."""
     from dbt import fp
 
-    ops = {"dbt_fp_narrow_f32": lambda a, b, c, rm: fp.convert(fp.F64, fp.F32, a, rm)}
-    for F, fmt in ((SINGLE, fp.F32), (DOUBLE, fp.F64)):
-        for op, (_, n) in KERNELS.items():             # dbt.fp's names: add, ..., fma
-            fn = fp.OPS["fma" if op == "fma" else op[1:]]
-            ops[f"dbt_fp_{op}_f{F.width}"] = (lambda a, b, c, rm, fn=fn, f=fmt, n=n:
-                                              fn(f, *(a, b, c)[:n], rm))
-    return ops
+    ops = {}
+    for suffix in ("", "_x"):
+        ops["dbt_fp_narrow_f32" + suffix] = lambda a, b, c, rm: fp.convert(fp.F64, fp.F32, a, rm)
+        for F, fmt in ((SINGLE, fp.F32), (DOUBLE, fp.F64)):
+            for op, (_, n) in (*KERNELS.items(), ("fsub", (None, 2))):  # dbt.fp: add, ..., fma
+                fn = fp.OPS["fma" if op == "fma" else op[1:]]
+                ops[f"dbt_fp_{op}_f{F.width}{suffix}"] = (lambda a, b, c, rm, fn=fn, f=fmt, n=n:
+                                                          fn(f, *(a, b, c)[:n], rm))
+    return {name: ops[name] for name in EXACT_NAMES}
 
 
 INTEGRAL = {RM_RNE: "roundeven", RM_RTZ: "trunc", RM_RDN: "floor", RM_RUP: "ceil",
@@ -400,6 +467,7 @@ def helper_module(name: str, triple: str) -> str:
     lean already, and they run as fast as at -O2 with the passes, for 60% of the time)."""
     return "\n".join([f'target triple = "{triple}"', _helper_text(name), *INTRINSICS,
                       "declare i64 @llvm.ctlz.i64(i64, i1)",
+                      "declare i64 @llvm.smax.i64(i64, i64)",
                       f"declare i64 @{EXACT_CALLBACK}(i64, i64, i64, i64, i64)",
                       f"@{EXACT_FLAGS} = external global i64"])
 

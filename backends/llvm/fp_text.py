@@ -10,7 +10,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from dbt.ir.types import F32, F64
+from dbt.ir.ops import RM_RDN, RM_RMM, RM_RNE, RM_RTZ, RM_RUP
+from dbt.ir.types import F16, F32, F64
 
 from .irtext import int_literal
 
@@ -45,12 +46,17 @@ class Format:
     def quiet(self) -> int:
         return 1 << (self.fbits - 1)
 
+    @property
+    def sign(self) -> int:
+        return 1 << (self.width - 1)
+
     def lit(self, value: int) -> str:
         return int_literal(value, self.width)
 
 
-FORMATS = {F32: Format("float", "i32", 32, 23), F64: Format("double", "i64", 64, 52)}
-SINGLE, DOUBLE = FORMATS[F32], FORMATS[F64]
+FORMATS = {F16: Format("half", "i16", 16, 10), F32: Format("float", "i32", 32, 23),
+           F64: Format("double", "i64", 64, 52)}
+HALF, SINGLE, DOUBLE = FORMATS[F16], FORMATS[F32], FORMATS[F64]    # (binary16: converted only)
 
 
 def float_literal(value: float) -> str:
@@ -145,6 +151,9 @@ class Emit:
     def finite(self, b: str) -> str:
         return self.icmp("ult", self.mag2(b), self.F.lit(2 * self.F.inf))
 
+    def is_inf(self, b: str) -> str:
+        return self.icmp("eq", self.mag2(b), self.F.lit(2 * self.F.inf))
+
     def finite_nonzero(self, b: str) -> str:
         return self.in_range(self.mag2(b), 1, 2 * self.F.inf)
 
@@ -154,6 +163,20 @@ class Emit:
     def is_snan(self, b: str) -> str:
         F = self.F
         return self.in_range(self.mag2(b), 2 * F.inf + 2, 2 * (F.inf | F.quiet))
+
+    def subnormal(self, b: str) -> str:
+        return self.in_range(self.mag2(b), 1, 2 << self.F.fbits)
+
+    def quiet(self, b: str) -> str:
+        """b with its quiet bit set (a signalling NaN quietened)."""
+        return self(f"or {self.F.it} {b}, {self.F.lit(self.F.quiet)}")
+
+    def sign_of(self, b: str) -> str:
+        """The zero of b's sign (what FZ makes of a subnormal)."""
+        return self(f"and {self.F.it} {b}, {self.F.lit(self.F.sign)}")
+
+    def value(self, b: str) -> str:
+        return self(f"bitcast {self.F.it} {b} to {self.F.ft}")
 
     def canonical(self, b: str) -> str:
         """b, or the canonical NaN if b is a NaN."""
@@ -196,3 +219,25 @@ class Mode:
         if self.const is not None:
             return "true" if self.const == mode else "false"
         return self.em(f"icmp eq i64 {self.text}, {mode}")
+
+
+def round_up(em: Emit, rm: Mode, neg: str, keep: str, rest: str) -> str:
+    """Whether a significand `keep` rounds away from zero: `rest` (i64) holds the discarded
+    bits, left-aligned (half an ulp is bit 63); neg is the sign."""
+    half = int_literal(1 << 63, 64)
+    inexact = em(f"icmp ne i64 {rest}, 0")
+    choices = {
+        RM_RNE: lambda: em.or_(em(f"icmp ugt i64 {rest}, {half}"),
+                               em.and_(em(f"icmp eq i64 {rest}, {half}"),
+                                       em(f"trunc i64 {keep} to i1"))),
+        RM_RTZ: lambda: "false",
+        RM_RDN: lambda: em.and_(neg, inexact),
+        RM_RUP: lambda: em.and_(em.not_(neg), inexact),
+        RM_RMM: lambda: em(f"icmp uge i64 {rest}, {half}"),
+    }
+    if rm.const is not None:
+        return choices.get(rm.const, choices[RM_RNE])()
+    out = choices[RM_RNE]()
+    for mode in (RM_RTZ, RM_RDN, RM_RUP, RM_RMM):
+        out = em.select(rm.is_(mode), "i1", choices[mode](), out)
+    return out

@@ -28,7 +28,7 @@ import functools
 import re
 
 from dbt.ir.block import Block, Const, Op, Temp
-from dbt.ir.ops import FLAG_NX, FP_DEFAULTS, FP_FLAGS_FIELD, FPENV, OPS, PURE, RM_RNE
+from dbt.ir.ops import FLAG_NX, FP_FLAGS_FIELD, FPENV, OPS, PURE
 from dbt.memory import WINDOW_GUARD
 from dbt.state import LAYOUT
 
@@ -65,6 +65,17 @@ def count_weight(blocks: list[Block]) -> int:
     return 1 + sum(op.name in _FPENV_OPS for b in blocks for op in b.ops) // FP_OPS_PER_COUNT
 
 
+def _note_sources(sources: dict, op: Op) -> None:
+    """The fields a pure op's result is a function of, when its operands' are known."""
+    out: frozenset = frozenset()
+    for a in op.args:
+        if isinstance(a, Temp):
+            if a.id not in sources:
+                return
+            out |= sources[a.id]
+    sources[op.result.id] = out
+
+
 class RegionLowerer:
     """Builds the text of one region function."""
 
@@ -88,26 +99,25 @@ class RegionLowerer:
         rm_fields: set[str | None] = set()      # the fields dynamic rounding modes come from
         self.atomics = False                    # an atomic_rmw needs its operand slot
         for b in blocks:
-            gets = {}
+            sources: dict[int, frozenset] = {}      # temp -> the fields it is a function of
             for op in b.ops:
                 if op.name == "get":
                     read.add(op.attrs["field"])
-                    gets[op.result.id] = op.attrs["field"]
+                    sources[op.result.id] = frozenset((op.attrs["field"],))
                 elif op.name == "set":
                     written.add(op.attrs["field"])
                 elif op.name == "atomic_rmw":
                     self.atomics = True
                 elif op.name in _FPENV_OPS:
                     implicit.add(FP_FLAGS_FIELD)    # FP ops accrue their exception flags
-                    if any(op.attrs.get(rule, value) != value
-                           for rule, value in FP_DEFAULTS.items()):
-                        raise Unsupported(op, b.pc)     # (other ISAs' FP rules: tier 0 only)
                     if op.name in _ROUNDED_OPS and isinstance(op.args[-1], Temp):
-                        rm_fields.add(gets.get(op.args[-1].id))     # (None: computed)
+                        rm_fields.update(sources.get(op.args[-1].id, (None,)))  # None: other
+                elif op.name in _PURE_ONLY and op.result is not None:
+                    _note_sources(sources, op)      # (a control computed from fields: Arm's)
         self.fields = sorted(read | written | implicit, key=lambda f: LAYOUT[f].slot)
         self.written = [f for f in self.fields if f in implicit or f in written]
         self.weight = count_weight(blocks)              # tier-1 counts per entry/back edge
-        # every dynamic rounding mode is one field's, never written here: one value throughout
+        # every dynamic control is a function of fields never written here: one value throughout
         self.rm_invariant = bool(rm_fields) and not rm_fields & (written | {None})
         self.fpenv_fields = rm_fields - {None} | {FP_FLAGS_FIELD}
         self.block = None
@@ -253,7 +263,7 @@ class RegionLowerer:
         fb = self.fb
         flags = fb.assign(f"load i64, ptr %f.{FP_FLAGS_FIELD}")
         conds = [fb.assign(f"icmp ne i64 {fb.assign(f'and i64 {flags}, {FLAG_NX}')}, 0")]
-        conds += [fb.assign(f"icmp eq i64 {rm}, {RM_RNE}") for rm in sorted(self.spec_rms)]
+        conds += [lower_fp.spec_mode_ok(fb, rm, full) for rm, full in sorted(self.spec_rms)]
         conds.append(fb.assign(f"xor i1 {self.spec_bad}, true"))
         ok = conds[0]
         for c in conds[1:]:
@@ -283,7 +293,7 @@ class RegionLowerer:
         self.spec_ids: set[int] = set()       # its temps, whose values are speculative
         self.spec_fields: set[str] = set()    # the fields it set from them
         self.spec_bad = "false"               # i1: an FP op's result needs the exact path
-        self.spec_rms: set[str] = set()       # the dynamic rounding modes it assumed RNE
+        self.spec_rms: set = set()            # the dynamic controls it assumed RNE: (text, full)
 
     def branch_on(self, value: str, cases: list, default: str) -> None:
         """Branch to the label of the guest pc in `cases` equal to `value`, else to `default`:
