@@ -107,7 +107,7 @@ BAD_INPUTS = {
     "truncated-header": (lambda d: d[:30], "truncated ELF header"),
     "truncated-phdrs": (lambda d: d[:100], "truncated ELF file"),
     "x86-64": (lambda d: _with_machine(d, 62), "unsupported architecture x86-64"),
-    "aarch64": (lambda d: _with_machine(d, 183), "unsupported architecture AArch64"),
+    "arm32": (lambda d: _with_machine(d, 40), "unsupported architecture ARM"),
     "elf32": (lambda d: d[:4] + b"\x01" + d[5:], "32-bit ELF programs are not supported yet"),
     "big-endian": (lambda d: d[:5] + b"\x02" + d[6:], "big-endian"),
     "bad-interp": (_with_interp, "corrupt ELF file (bad PT_INTERP)"),   # an empty PT_INTERP
