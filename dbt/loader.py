@@ -376,8 +376,8 @@ def _setup_stack(prog: Program, memory: GuestMemory, top: int, argv: list[bytes]
 
 def _auxv(prog: Program, random_addr: int, execfn_addr: int,
           platform_addr: int) -> list[tuple[int, int]]:
-    # the order Linux's create_elf_tables() writes them in (AT_PLATFORM and AT_HWCAP2 only
-    # where the architecture defines them, as qemu-user's elfload does)
+    # qemu-user's order (its elfload.c create_elf_tables; AT_HWCAP2 and AT_PLATFORM only where
+    # the architecture defines them)
     platform = [(AT_PLATFORM, platform_addr)] if platform_addr else []
     hwcap2 = [(AT_HWCAP2, prog.arch.hwcap2)] if prog.arch.hwcap2 is not None else []
     return [
@@ -386,5 +386,5 @@ def _auxv(prog: Program, random_addr: int, execfn_addr: int,
         (AT_UID, os.getuid()), (AT_EUID, os.geteuid()), (AT_GID, os.getgid()),
         (AT_EGID, os.getegid()), (AT_HWCAP, prog.arch.hwcap),
         (AT_CLKTCK, os.sysconf("SC_CLK_TCK")), (AT_RANDOM, random_addr), (AT_SECURE, 0),
-        *hwcap2, (AT_EXECFN, execfn_addr), *platform, (AT_NULL, 0),
+        (AT_EXECFN, execfn_addr), *hwcap2, *platform, (AT_NULL, 0),
     ]
