@@ -285,7 +285,7 @@ def exec_ctz(g, op, a):
 
 @_exec("popcnt")
 def exec_popcnt(g, op, a):
-    return f"{a[0]}.bit_count()"
+    return f"({a[0]}).bit_count()"
 
 
 @_exec("eq", "ne", "lt_u", "le_u")
