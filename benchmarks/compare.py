@@ -1,6 +1,7 @@
-"""Measuring the modes side by side: every program of a suite under qemu-riscv64 (the
-reference), natively (the C programs, for reference only) and under dbt-vm in each mode, with
-an empty translation cache (cold) and with one filled first (warm).
+"""Measuring the modes side by side: every program of a suite under qemu-user (the
+reference: qemu-riscv64 or qemu-aarch64, as the job's command line says), natively (the C
+programs, for reference only) and under dbt-vm in each mode, with an empty translation cache
+(cold) and with one filled first (warm).
 
 A Job is one program at one scale, whatever the suite: the command lines of qemu, native,
 `dbt-vm run` and `dbt-vm translate`, the environment, stdin and the files it needs. A Column
@@ -301,7 +302,7 @@ def _summary(job: Job, job_columns: list[Column], qemu: list[dict], native: list
         out["native"] = {"seconds": pick([n["seconds"] for n in native], opts.best),
                          "same": all(n["same"] for n in native), "runs": native}
         if not out["native"]["same"]:
-            notes.append("native x86-64 output differs from riscv64's (reference only)")
+            notes.append("native x86-64 output differs from the guest's (reference only)")
     for col in job_columns:
         col_runs = runs[col.key]
         seconds = pick([r["seconds"] for r in col_runs], opts.best)

@@ -1,21 +1,26 @@
-"""Real programs from Debian 13 (trixie) riscv64: a sysroot fetched with apt, and a table of
-single-process commands to run in it under qemu-riscv64 and dbt-vm.
+"""Real programs from Debian: a sysroot fetched with apt, and a table of single-process
+commands to run in it under qemu-user and dbt-vm, for each guest architecture of DISTROS:
+
+    riscv64   Debian 13 (trixie) riscv64, compared with qemu-riscv64
+    arm64     Debian 12 (bookworm) arm64, compared with qemu-aarch64 ("aarch64" is an alias)
 
 Both the test module tests/debian/test_debian_programs.py and the benchmark runner
-(`python benchmarks/run.py --suite real`) import this one module by path.
+(`python benchmarks/run.py --suite real [--arch aarch64]`) import this one module by path.
+Every function takes the architecture (Debian's name) as ``arch``, riscv64 by default.
 
 The sysroot
 -----------
-``sysroot()`` returns a folder that holds the unpacked packages of PACKAGES and everything
-they depend on, as a riscv64 Debian system would have them under ``/``. It lives outside the
-repository, in ``$DBT_VM_DEBIAN_ROOT`` if set, else ``$XDG_CACHE_HOME/dbt-vm-tests/
-debian-riscv64``, else ``~/.cache/dbt-vm-tests/debian-riscv64``::
+``sysroot(arch=...)`` returns a folder that holds the unpacked packages of the distro's
+``packages`` and everything they depend on, as a Debian system of that architecture would
+have them under ``/``. It lives outside the repository, in ``$DBT_VM_DEBIAN_ROOT_<ARCH>``
+(e.g. ``$DBT_VM_DEBIAN_ROOT_ARM64``) if set, for riscv64 also ``$DBT_VM_DEBIAN_ROOT``, else
+``$XDG_CACHE_HOME/dbt-vm-tests/debian-<arch>``, else ``~/.cache/dbt-vm-tests/debian-<arch>``::
 
     apt/      an apt configuration of its own (sources, lists, state, cache): the host's apt
-              and dpkg database are never touched; APT::Architecture is riscv64 (the package
-              lists are deleted once the sysroot is made)
+              and dpkg database are never touched; APT::Architecture is the guest's (the
+              package lists are deleted once the sysroot is made)
     debs/     the downloaded .deb files
-    root/     the sysroot: every .deb unpacked with `dpkg-deb -x`, plus the merged-/usr links
+    root/     the sysroot: every .deb unpacked with `dpkg-deb -x`, then made /usr-merged
     stamp.json  what was fetched (package name -> version, source, whether the archive's
                 signature was verified); written last, so a folder with a current stamp is
                 complete and is reused as it is (nothing is fetched again)
@@ -28,22 +33,28 @@ signature; otherwise the source is marked `trusted=yes` and the stamp says so. W
 cannot reach the archive, ``Unavailable`` carries apt's own words (tests skip with them).
 $DBT_VM_DEBIAN_MIRROR replaces http://deb.debian.org/debian (a local mirror or proxy).
 
-Merged /usr: trixie's packages install their files under usr/ only (libc6 puts the dynamic
-loader at usr/lib/ld-linux-riscv64-lp64d.so.1 and the libraries in usr/lib/riscv64-linux-gnu),
-while the programs' PT_INTERP says /lib/ld-linux-riscv64-lp64d.so.1. On a Debian system the
-links bin, sbin, lib -> usr/... come from base-files (trixie's usrmerge layout), which is not
-fetched here, so ``sysroot()`` creates them (MERGED_USR_LINKS) when the packages do not ship
-them.
+Merged /usr: the programs' PT_INTERP says /lib/ld-linux-riscv64-lp64d.so.1 or
+/lib/ld-linux-aarch64.so.1, and the command table names programs by their /usr/bin path, as
+on an installed Debian system, where bin, sbin and lib are links to usr/... (made by
+base-files in trixie, by debootstrap or usrmerge in bookworm, none of which is fetched here).
+trixie's packages install their files under usr/ only, so ``sysroot()`` just creates the
+links (MERGED_USR_LINKS). bookworm's packages still ship files in /bin, /sbin and /lib
+(coreutils' /bin/ls, libc6's /lib/ld-linux-aarch64.so.1 and /lib/aarch64-linux-gnu), so
+there ``sysroot()`` first moves those folders' contents into usr/ as usrmerge does
+(``merge_usr``; an entry that both places hold is kept once, the file rather than a link to
+it), then creates the links.
 
 The commands
 ------------
-``commands(size)`` is the table: each Command has the program (a path inside the sysroot),
-its arguments, stdin bytes, a small fixed environment, and the files it needs, created by
-``Command.prepare(cwd)`` in a fresh working directory with fixed modification times. ``size``
-is "test" (small: the test module) or "bench" (about 0.5-3 s under qemu-riscv64 where the
-work scales; start-up-only commands are the same in both). ``qemu_command`` and
-``dbt_command`` build the two command lines: the one place that decides whether dbt-vm is
-given the program itself or its dynamic loader (VIA_LD_SO).
+``commands(size, arch)`` is the table: each Command has the program (a path inside the
+sysroot), its arguments, stdin bytes, a small fixed environment, and the files it needs,
+created by ``Command.prepare(cwd)`` in a fresh working directory with fixed modification
+times. ``size`` is "test" (small: the test module) or "bench" (about 0.5-3 s under
+qemu-riscv64 where the work scales; start-up-only commands are the same in both). The table
+is the same for every architecture but for the Python version (python3.13 in trixie,
+python3.11 in bookworm). ``qemu_command`` and ``dbt_command`` build the two command lines: the
+one place that decides whether dbt-vm is given the program itself or its dynamic loader
+(VIA_LD_SO).
 """
 
 from __future__ import annotations
@@ -57,55 +68,102 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-SUITE, ARCH = "trixie", "riscv64"
 MIRROR = os.environ.get("DBT_VM_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 KEYRING = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
-
-# The packages whose programs the table runs; apt adds what they need at run time (libc6,
-# libgcc-s1, libpcre2-8-0, libselinux1, libacl1, libgmp10, libmpfr6, libreadline8t64,
-# libtinfo6, libsqlite3-0, libpython3.13-minimal, libssl3t64, zlib1g, libffi8, ...: the
-# resolved list with versions is in the stamp). libpython3.13-stdlib: json and the rest of
-# Python's standard library beyond the minimal set.
-PACKAGES = ("coreutils", "grep", "sed", "gawk", "sqlite3", "lua5.4", "python3.13-minimal",
-            "libpython3.13-stdlib", "busybox")
 MERGED_USR_LINKS = {"bin": "usr/bin", "sbin": "usr/sbin", "lib": "usr/lib"}
-INTERP = "usr/lib/ld-linux-riscv64-lp64d.so.1"     # the dynamic loader, inside the sysroot
 STAMP_FORMAT = 1
 APT_TIMEOUT = 900.0
+
+
+@dataclass(frozen=True)
+class Distro:
+    """One guest architecture's Debian release: what is fetched and how it is run."""
+    arch: str                       # Debian's architecture name (APT::Architecture)
+    suite: str
+    release: str                    # for messages: "Debian 13 (trixie) riscv64"
+    packages: tuple[str, ...]       # what the table runs; apt adds the dependencies
+    interp: str                     # the dynamic loader, inside the sysroot (usr/lib/...)
+    qemu: str                       # the oracle
+    elf_machine: int                # e_machine of the programs
+    python: str                     # the Python interpreter of the suite, e.g. "python3.13"
+    merge_usr: bool = False         # the packages ship files in bin, sbin, lib: merge_usr()
+
+    @property
+    def pt_interp(self) -> str:
+        """The programs' PT_INTERP (the loader's path through the lib -> usr/lib link)."""
+        return "/lib/" + Path(self.interp).name
+
+
+# The packages whose programs the table runs; apt adds what they need at run time (libc6,
+# libgcc-s1, libpcre2-8-0, libselinux1, libacl1, libgmp10, libmpfr6, libreadline8,
+# libtinfo6, libsqlite3-0, libpython3.X-minimal, libssl3, zlib1g, libffi8, ...: the resolved
+# list with versions is in the stamp). libpython3.X-stdlib: json and the rest of Python's
+# standard library beyond the minimal set.
+DISTROS = {
+    "riscv64": Distro(
+        "riscv64", "trixie", "Debian 13 (trixie) riscv64",
+        ("coreutils", "grep", "sed", "gawk", "sqlite3", "lua5.4", "python3.13-minimal",
+         "libpython3.13-stdlib", "busybox"),
+        interp="usr/lib/ld-linux-riscv64-lp64d.so.1", qemu="qemu-riscv64", elf_machine=243,
+        python="python3.13"),
+    "arm64": Distro(
+        "arm64", "bookworm", "Debian 12 (bookworm) arm64",
+        ("coreutils", "grep", "sed", "gawk", "sqlite3", "lua5.4", "python3.11-minimal",
+         "libpython3.11-stdlib", "busybox"),
+        interp="usr/lib/ld-linux-aarch64.so.1", qemu="qemu-aarch64", elf_machine=183,
+        python="python3.11", merge_usr=True),
+}
+ALIASES = {"aarch64": "arm64"}      # the ELF/qemu/zig name of arm64
+
+
+def distro(arch: str = "riscv64") -> Distro:
+    """The Distro of ARCH (a Debian architecture name, or an alias); ValueError if none."""
+    try:
+        return DISTROS[ALIASES.get(arch, arch)]
+    except KeyError:
+        raise ValueError(f"no Debian distro for {arch!r} (have: {', '.join(DISTROS)})") from None
+
 
 
 class Unavailable(Exception):
     """The sysroot cannot be made here; str() is the reason (for a skip message)."""
 
 
-def cache_folder() -> Path:
-    if os.environ.get("DBT_VM_DEBIAN_ROOT"):
-        return Path(os.environ["DBT_VM_DEBIAN_ROOT"]).expanduser()
+def cache_folder(arch: str = "riscv64") -> Path:
+    d = distro(arch)
+    for var in (f"DBT_VM_DEBIAN_ROOT_{d.arch.upper()}",
+                *(("DBT_VM_DEBIAN_ROOT",) if d.arch == "riscv64" else ())):
+        if os.environ.get(var):
+            return Path(os.environ[var]).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "dbt-vm-tests" / "debian-riscv64"
+    return Path(base) / "dbt-vm-tests" / f"debian-{d.arch}"
 
 
-def read_stamp(folder: Path | None = None) -> dict | None:
-    """The stamp of a complete sysroot for the current PACKAGES, or None."""
-    folder = folder or cache_folder()
+def read_stamp(folder: Path | None = None, arch: str = "riscv64") -> dict | None:
+    """The stamp of a complete sysroot for the distro's current packages, or None."""
+    d = distro(arch)
+    folder = folder or cache_folder(arch)
     try:
         stamp = json.loads((folder / "stamp.json").read_text())
     except (OSError, ValueError):
         return None
-    if (stamp.get("format") != STAMP_FORMAT or stamp.get("requested") != list(PACKAGES)
-            or stamp.get("suite") != SUITE or not (folder / "root" / INTERP).exists()):
+    if (stamp.get("format") != STAMP_FORMAT or stamp.get("requested") != list(d.packages)
+            or stamp.get("suite") != d.suite or stamp.get("arch", "riscv64") != d.arch
+            or not (folder / "root" / d.interp).exists()):
         return None
     return stamp
 
 
-def sysroot(folder: Path | None = None, log=None) -> Path:
-    """The sysroot folder, fetched and unpacked on first use (under a lock: parallel test
-    workers wait for one fetch). Raises Unavailable with the reason when it cannot be made."""
-    folder = folder or cache_folder()
-    if read_stamp(folder):
+def sysroot(folder: Path | None = None, log=None, arch: str = "riscv64") -> Path:
+    """The sysroot folder of ARCH, fetched and unpacked on first use (under a lock: parallel
+    test workers wait for one fetch). Raises Unavailable with the reason when it cannot be
+    made."""
+    d = distro(arch)
+    folder = folder or cache_folder(arch)
+    if read_stamp(folder, arch):
         return folder / "root"
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -114,14 +172,14 @@ def sysroot(folder: Path | None = None, log=None) -> Path:
         raise Unavailable(f"cannot create the sysroot folder {folder}: {exc}") from None
     with lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not read_stamp(folder):
-            _fetch(folder, log or (lambda msg: None))
+        if not read_stamp(folder, arch):
+            _fetch(d, folder, log or (lambda msg: None))
     return folder / "root"
 
 
 # -- fetching ----------------------------------------------------------------------------------
 
-def _apt_config(folder: Path) -> tuple[Path, bool]:
+def _apt_config(d: Distro, folder: Path) -> tuple[Path, bool]:
     """Write apt's configuration of our own; returns its path and whether signatures are
     verified."""
     apt = folder / "apt"
@@ -131,14 +189,15 @@ def _apt_config(folder: Path) -> tuple[Path, bool]:
     (apt / "status").touch()
     verify = KEYRING.is_file() and shutil.which("gpgv") is not None
     option = f"signed-by={KEYRING}" if verify else "trusted=yes"
-    (apt / "etc/sources.list").write_text(f"deb [arch={ARCH} {option}] {MIRROR} {SUITE} main\n")
+    (apt / "etc/sources.list").write_text(
+        f"deb [arch={d.arch} {option}] {MIRROR} {d.suite} main\n")
     lines = [
         f'Dir::State "{apt}/";', 'Dir::State::Lists "lists/";', f'Dir::State::status "{apt}/status";',
         f'Dir::Cache "{apt}/cache/";', f'Dir::Etc "{apt}/etc/";',
         'Dir::Etc::SourceList "sources.list";', 'Dir::Etc::SourceParts "sources.list.d/";',
         'Dir::Etc::Parts "apt.conf.d/";', 'Dir::Etc::PreferencesParts "preferences.d/";',
         'Dir::Etc::TrustedParts "trusted.gpg.d/";', f'Dir::Log "{apt}/log/";',
-        f'APT::Architecture "{ARCH}";', f'APT::Architectures {{ "{ARCH}"; }};',
+        f'APT::Architecture "{d.arch}";', f'APT::Architectures {{ "{d.arch}"; }};',
         'Acquire::Languages "none";', 'Acquire::Retries "2";',
         'APT::Install-Recommends "false";', 'APT::Get::AllowUnauthenticated "false";',
     ]
@@ -151,11 +210,11 @@ def _apt_config(folder: Path) -> tuple[Path, bool]:
     return conf, verify
 
 
-def _apt(conf: Path, args: list[str], cwd: Path | None = None) -> str:
+def _apt(d: Distro, conf: Path, args: list[str], cwd: Path | None = None) -> str:
     """Run an apt command with our configuration; its output, or Unavailable with the reason."""
     exe = shutil.which(args[0])
     if exe is None:
-        raise Unavailable(f"{args[0]} is not installed (needed to fetch Debian {ARCH} packages)")
+        raise Unavailable(f"{args[0]} is not installed (needed to fetch Debian {d.arch} packages)")
     env = {**os.environ, "APT_CONFIG": str(conf), "LC_ALL": "C", "DEBIAN_FRONTEND": "noninteractive"}
     try:
         proc = subprocess.run([exe, *args[1:]], capture_output=True, text=True, env=env, cwd=cwd,
@@ -169,55 +228,101 @@ def _apt(conf: Path, args: list[str], cwd: Path | None = None) -> str:
               or (ln.startswith("W:") and "GPG error" in ln)]
     if proc.returncode != 0 or failed:
         lines = failed or out.strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
-        raise Unavailable(f"`{' '.join(args[:2])}` for Debian {SUITE} {ARCH} from {MIRROR} "
+        raise Unavailable(f"`{' '.join(args[:2])}` for Debian {d.suite} {d.arch} from {MIRROR} "
                           f"failed: {'; '.join(lines[-3:])}")
     return out
 
 
-def resolve(conf: Path) -> dict[str, str]:
-    """name -> version of PACKAGES and their run-time dependencies, as apt resolves them."""
-    out = _apt(conf, ["apt-get", "-s", "install", *PACKAGES])
+def resolve(d: Distro, conf: Path) -> dict[str, str]:
+    """name -> version of the distro's packages and their run-time dependencies, as apt
+    resolves them."""
+    out = _apt(d, conf, ["apt-get", "-s", "install", *d.packages])
     found = dict(re.findall(r"^Inst (\S+) \((\S+) ", out, re.M))
-    missing = [p for p in PACKAGES if p not in found]
+    missing = [p for p in d.packages if p not in found]
     if missing:
-        raise Unavailable(f"apt did not resolve {', '.join(missing)} in {SUITE} {ARCH}")
+        raise Unavailable(f"apt did not resolve {', '.join(missing)} in {d.suite} {d.arch}")
     return dict(sorted(found.items()))
 
 
-def _fetch(folder: Path, log) -> None:
-    conf, verified = _apt_config(folder)
+def merge_usr(root: Path) -> list[str]:
+    """Move the contents of root/bin, root/sbin and root/lib into root/usr/... (as usrmerge
+    does), leaving the folders empty; returns the paths both places held (kept once: the
+    file rather than a link to it, else usr's)."""
+    kept: list[str] = []
+
+    def move(src: Path, dst: Path) -> None:
+        for entry in sorted(src.iterdir()):
+            target = dst / entry.name
+            if not os.path.lexists(target):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                entry.rename(target)
+            elif entry.is_dir() and not entry.is_symlink() and target.is_dir() \
+                    and not target.is_symlink():
+                move(entry, target)
+                entry.rmdir()
+            else:
+                kept.append(str(target.relative_to(root)))
+                if target.is_symlink() and not entry.is_symlink():
+                    target.unlink()                 # e.g. usr/bin/X -> ../../bin/X
+                    entry.rename(target)
+                elif entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry)
+                else:
+                    entry.unlink()
+    for name, target in MERGED_USR_LINKS.items():
+        src = root / name
+        if src.is_dir() and not src.is_symlink():
+            move(src, root / target)
+            src.rmdir()
+    return kept
+
+
+def _unpack(d: Distro, files: list[Path], tmp: Path) -> list[str]:
+    """Every .deb unpacked into tmp, made /usr-merged; the paths merge_usr kept once."""
+    for deb in files:
+        proc = subprocess.run(["dpkg-deb", "-x", str(deb), str(tmp)], capture_output=True,
+                              text=True)
+        if proc.returncode != 0:
+            raise Unavailable(f"dpkg-deb -x {deb.name} failed: {proc.stderr.strip()}")
+    merged = merge_usr(tmp) if d.merge_usr else []
+    for name, target in MERGED_USR_LINKS.items():
+        if not os.path.lexists(tmp / name):
+            (tmp / name).symlink_to(target)
+    if not (tmp / d.interp).is_file():
+        raise Unavailable(f"the unpacked packages lack {d.interp}")
+    return merged
+
+
+def _fetch(d: Distro, folder: Path, log) -> None:
+    conf, verified = _apt_config(d, folder)
     if shutil.which("dpkg-deb") is None:
         raise Unavailable("dpkg-deb is not installed (needed to unpack Debian packages)")
-    log(f"apt-get update ({SUITE} {ARCH}, {MIRROR})")
-    _apt(conf, ["apt-get", "update"])
-    versions = resolve(conf)
+    log(f"apt-get update ({d.suite} {d.arch}, {MIRROR})")
+    _apt(d, conf, ["apt-get", "update"])
+    versions = resolve(d, conf)
     debs = folder / "debs"
     shutil.rmtree(debs, ignore_errors=True)
     debs.mkdir()
     log(f"apt-get download: {len(versions)} packages")
-    _apt(conf, ["apt-get", "download", *(f"{n}={v}" for n, v in versions.items())], cwd=debs)
+    _apt(d, conf, ["apt-get", "download", *(f"{n}={v}" for n, v in versions.items())], cwd=debs)
     files = sorted(debs.glob("*.deb"))
     if len(files) != len(versions):
         raise Unavailable(f"apt-get download gave {len(files)} files for {len(versions)} packages")
     root = folder / "root"
     tmp = Path(tempfile.mkdtemp(prefix="root.", dir=folder))
-    for deb in files:
-        proc = subprocess.run(["dpkg-deb", "-x", str(deb), str(tmp)], capture_output=True,
-                              text=True)
-        if proc.returncode != 0:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise Unavailable(f"dpkg-deb -x {deb.name} failed: {proc.stderr.strip()}")
-    for name, target in MERGED_USR_LINKS.items():
-        if not os.path.lexists(tmp / name):
-            (tmp / name).symlink_to(target)
-    if not (tmp / INTERP).is_file():
-        raise Unavailable(f"the unpacked packages lack {INTERP}")
+    try:
+        merged = _unpack(d, files, tmp)
+    except Unavailable:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     shutil.rmtree(root, ignore_errors=True)
     tmp.rename(root)
-    stamp = {"format": STAMP_FORMAT, "suite": SUITE, "arch": ARCH, "mirror": MIRROR,
-             "signature_verified": verified, "requested": list(PACKAGES),
+    stamp = {"format": STAMP_FORMAT, "suite": d.suite, "arch": d.arch, "mirror": MIRROR,
+             "signature_verified": verified, "requested": list(d.packages),
              "fetched": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
              "packages": versions}
+    if d.merge_usr:
+        stamp["usr_merged_duplicates"] = merged
     tmp_stamp = folder / "stamp.json.tmp"
     tmp_stamp.write_text(json.dumps(stamp, indent=1) + "\n")
     tmp_stamp.replace(folder / "stamp.json")
@@ -245,6 +350,7 @@ class Command:
     files: tuple[tuple[str, bytes], ...] = ()      # (relative path, content), made by prepare()
     env: dict = field(default_factory=lambda: dict(ENV))
     startup_only: bool = False                     # the same work in both sizes
+    arch: str = "riscv64"                          # the sysroot's (a key of DISTROS)
 
     def prepare(self, cwd: Path) -> None:
         """Create the command's files in the (empty) working directory cwd, with MTIME."""
@@ -333,11 +439,17 @@ PYTHON = ("import json, re, zlib\n"
           "sorted(digits.items())[:3], len(primes), sum(primes) % 1000003)\n")
 
 
-def commands(size: str = "test") -> list[Command]:
-    """The table: about twenty single-process commands, with the work of SIZE."""
+def commands(size: str = "test", arch: str = "riscv64") -> list[Command]:
+    """The table of ARCH's sysroot: about twenty single-process commands, with the work of
+    SIZE."""
     if size not in SIZES:
         raise ValueError(f"size must be one of {SIZES}, not {size!r}")
-    big = size == "bench"
+    d = distro(arch)
+    return [replace(c, arch=d.arch) for c in _table(size == "bench", "usr/bin/" + d.python)]
+
+
+def _table(big: bool, python: str) -> list[Command]:
+    """The commands, big (the bench size) or not, with PYTHON (the path of the sysroot's)."""
 
     def n(test: int, bench: int) -> int:
         return bench if big else test
@@ -380,9 +492,9 @@ def commands(size: str = "test") -> list[Command]:
         Command("sqlite3", "usr/bin/sqlite3", (":memory:",),
                 stdin=SQL_CTE.replace("@N@", str(n(2000, 200000))).encode()),
         Command("lua", "usr/bin/lua5.4", ("-e", LUA.replace("@N@", str(n(1000, 300000))))),
-        Command("python_print", "usr/bin/python3.13", ("-I", "-c", "print(1)"),
+        Command("python_print", python, ("-I", "-c", "print(1)"),
                 startup_only=True),
-        Command("python_json", "usr/bin/python3.13",
+        Command("python_json", python,
                 ("-I", "-c", PYTHON.replace("@N@", str(n(300, 20000))))),
         Command("busybox_md5sum", bb, ("md5sum", "a.txt", "b.txt"),
                 files=(("a.txt", text(20, 4)), ("b.txt", blob(n(4096, 64 << 20)))),),
@@ -390,8 +502,9 @@ def commands(size: str = "test") -> list[Command]:
     ]
 
 
-def qemu_command(root: Path, cmd: Command, qemu: str = "qemu-riscv64") -> list[str]:
-    return [qemu, "-L", str(root), str(root / cmd.program), *cmd.args]
+def qemu_command(root: Path, cmd: Command, qemu: str | None = None) -> list[str]:
+    """qemu-user of the command's architecture (or QEMU) on cmd in the sysroot ROOT."""
+    return [qemu or distro(cmd.arch).qemu, "-L", str(root), str(root / cmd.program), *cmd.args]
 
 
 # Until dbt-vm loaded PT_INTERP programs itself, it ran the dynamic loader, which loaded the
@@ -406,7 +519,7 @@ HOST_VARS = ("DBT_VM_CACHE_DIR", "XDG_CACHE_HOME", "PYTHONPATH")
 def dbt_command(root: Path, cmd: Command, mode: str = "dynamic",
                 options: tuple[str, ...] = ()) -> list[str]:
     """`python -m dbt run` of cmd in the sysroot (OPTIONS go before the program)."""
-    loader = [str(root / INTERP)] if VIA_LD_SO else []
+    loader = [str(root / distro(cmd.arch).interp)] if VIA_LD_SO else []
     unset = [opt for var in HOST_VARS for opt in ("-U", var)]
     return [sys.executable, "-m", "dbt", "run", "--mode", mode, "-L", str(root), *unset,
             *options, *loader, str(root / cmd.program), *cmd.args]

@@ -4,8 +4,9 @@ results.json (every run's raw figures and the summary), results.md (the tables) 
 one panel per column), and a summary on the console.
 
 The document (``{"meta", "options", "columns", "suites", "summary"}``):
-- meta: host (CPU model, cores), Python, llvmlite and LLVM, qemu, zig and dbt-vm (git commit
-  of the tree measured), the date and the command line;
+- meta: the guest architecture ("arch": riscv64 or aarch64) and its qemu program ("qemu_program"),
+  host (CPU model, cores), Python, llvmlite and LLVM, qemu's version, zig and dbt-vm (git
+  commit of the tree measured), the date and the command line;
 - columns: the column keys in order ("interp", "static cold", "static warm", ...);
 - suites: {"kernels" | "real": [program, ...]}, a program being {"name", "category", "scales":
   {scale: {"arg", "qemu", "native"?}}, "cells": {column: cell}, "notes", "same"}, a cell
@@ -65,8 +66,8 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def describe(dbt_root: Path, qemu: str, zig: str) -> dict:
-    """Host, toolchain and dbt-vm versions, for both report files."""
+def describe(dbt_root: Path, qemu: str, zig: str, arch: str = "riscv64") -> dict:
+    """The guest architecture, host, toolchain and dbt-vm versions, for both report files."""
     try:
         import llvmlite
         import llvmlite.binding as llvm
@@ -78,6 +79,7 @@ def describe(dbt_root: Path, qemu: str, zig: str) -> dict:
     dirty = _output(["git", "status", "--porcelain", "--untracked-files=no"], dbt_root)
     qemu_version = (_output([qemu, "--version"]) or "not found").splitlines()[0]
     return {
+        "arch": arch, "qemu_program": qemu,
         "date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
         "command": " ".join(["python", *sys.argv]),
         "host": f"{_cpu_model()}, {os.cpu_count()} cores, {platform.system()} "
@@ -156,8 +158,10 @@ def _ratio_text(cell: dict | None) -> str:
 
 def markdown(doc: dict) -> str:
     meta, opts, keys = doc["meta"], doc["options"], doc["columns"]
-    lines = ["# dbt-vm modes compared with qemu-riscv64", "",
+    qemu = _qemu_program(doc)
+    lines = [f"# dbt-vm modes compared with {qemu}", "",
              f"`{meta['command']}`, {meta['date']}", "",
+             f"- guest: {meta.get('arch', 'riscv64')}",
              *(f"- {label}: {meta[k]}" for label, k in (
                  ("host", "host"), ("Python", "python"), ("LLVM", "llvm"), ("qemu", "qemu"),
                  ("zig", "zig"), ("dbt-vm", "dbt_vm"))),
@@ -166,7 +170,7 @@ def markdown(doc: dict) -> str:
              f"- {opts['statistic']} of {opts['repeat']} run(s) per column"
              f"{', quick scales' if opts['quick'] else ''}; columns: {', '.join(keys)}", "",
              "Figures are wall seconds of the whole process (Python start-up included); a ratio "
-             "is dbt-vm s / qemu-riscv64 s at the same scale (below 1: dbt-vm is faster). "
+             f"is dbt-vm s / {qemu} s at the same scale (below 1: dbt-vm is faster). "
              "*cold*: an empty translation cache per run (for `static`: `dbt-vm translate` and "
              "the run, both timed); *warm*: a cache filled first, untimed (`static`: by "
              "`dbt-vm translate`; the others: by one run). `interp` has no cache."]
@@ -286,13 +290,19 @@ def charts(doc: dict, out: Path) -> dict[str, list[str]]:
         if not programs:
             continue
         names = [f"ratio-{suite}.png", f"costs-{suite}.png"]
-        _ratio_chart(plt, suite, programs, doc["columns"], out / names[0])
+        _ratio_chart(plt, suite, programs, doc["columns"], out / names[0], _qemu_program(doc))
         _costs_chart(plt, suite, programs, doc["columns"], out / names[1])
         made[suite] = names
     return made
 
 
-def _ratio_chart(plt, suite: str, programs: list[dict], keys: list[str], path: Path) -> None:
+def _qemu_program(doc: dict) -> str:
+    """The reference of the run (documents written before --arch existed: qemu-riscv64)."""
+    return doc["meta"].get("qemu_program", "qemu-riscv64")
+
+
+def _ratio_chart(plt, suite: str, programs: list[dict], keys: list[str], path: Path,
+                 qemu: str) -> None:
     n, width = len(programs), 0.8 / len(keys)
     fig, ax = plt.subplots(figsize=(max(8.0, n * (0.3 + 0.18 * len(keys))), 5.5),
                            layout="constrained")
@@ -304,7 +314,7 @@ def _ratio_chart(plt, suite: str, programs: list[dict], keys: list[str], path: P
     ax.axhline(1.0, color="black", linewidth=0.8)
     ax.set_xticks(range(n), [p["name"] for p in programs], rotation=60, ha="right")
     ax.set_ylabel("dbt-vm s / qemu s (log; below 1: faster than qemu)")
-    ax.set_title(f"{suite}: wall time relative to qemu-riscv64")
+    ax.set_title(f"{suite} ({qemu.removeprefix('qemu-')}): wall time relative to {qemu}")
     fig.legend(loc="outside upper center", fontsize="small", ncols=min(len(keys), 6))
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -342,7 +352,8 @@ def console_summary(doc: dict) -> None:
     keys = doc["columns"]
     groups = fastest_groups(keys)
     for suite, programs in doc["suites"].items():
-        table = Table(title=f"{suite}: dbt-vm s / qemu s ({doc['options']['statistic']} of "
+        table = Table(title=f"{suite}: dbt-vm s / {_qemu_program(doc)} s "
+                            f"({doc['options']['statistic']} of "
                             f"{doc['options']['repeat']}; interp at the interp scale)")
         for col in ["program", "category", *keys, *groups]:
             table.add_column(col, justify="right" if col in keys else "left")

@@ -1,16 +1,19 @@
-"""Benchmark runner: dbt-vm's modes side by side, against qemu-riscv64 and native x86-64.
+"""Benchmark runner: dbt-vm's modes side by side, against qemu-user and native x86-64.
 
-On the C programs of benchmarks/programs and on real Debian riscv64 programs (debian.py):
+On the C programs of benchmarks/programs and on real Debian programs (debian.py), for one
+guest architecture (--arch): riscv64 (the default; Debian 13 riscv64, qemu-riscv64) or
+aarch64 (Debian 12 arm64, qemu-aarch64):
 
-    python benchmarks/run.py [--modes interp,static,dynamic,auto,auto+traces]
+    python benchmarks/run.py [--arch riscv64|aarch64]
+                             [--modes interp,static,dynamic,auto,auto+traces]
                              [--cache cold|warm|both]
                              [--suite kernels|real|all] [--quick] [--repeat N] [--best]
                              [--out DIR] [--json FILE] [--scale NAME=ARG] [--no-native]
                              [--list] [NAME ...]
 
-Builds every C program with zig (riscv64-linux-musl and x86_64-linux-musl, static, -O2;
-cached in benchmarks/build/ by a hash of the source, the flags and the zig version), then runs
-each program N times under qemu-riscv64, natively, and under `dbt-vm run --mode M
+Builds every C program with zig (ARCH-linux-musl and x86_64-linux-musl, static, -O2; cached
+in benchmarks/build/ as NAME-ARCH.HASH, a hash of the source, the flags and the zig version),
+then runs each program N times under qemu-ARCH, natively, and under `dbt-vm run --mode M
 --stats-json` in every mode M of --modes (M+traces: with `--hot traces`, the hot tier's
 traces instead of its regions), rotating the order, and takes the median wall time
 of each (or the best with --best). Wall time is the whole process: Python start-up, imports,
@@ -29,11 +32,13 @@ Written to --out (default benchmarks/results/): results.md (ratio to qemu per pr
 column, the fastest column per program, geometric means per category and suite, dbt-vm's
 seconds, the four costs of each picked run), results.json (every run's raw figures and the
 summary) and charts (ratio-SUITE.png: ratios on a log scale; costs-SUITE.png: the four costs
-stacked, per program and column). Both files record the host, Python, llvmlite/LLVM, qemu,
-zig and dbt-vm (git commit). A progress bar goes to stderr, a summary to stdout.
+stacked, per program and column). Both files record the guest architecture, the host,
+Python, llvmlite/LLVM, qemu, zig and dbt-vm (git commit). A progress bar goes to stderr, a
+summary to stdout.
 
 The performance targets of the translating modes, for the full scales (each C program takes
-1-3 s under qemu-riscv64 on the reference machine), as geometric means of dbt-vm s / qemu s:
+1-3 s under qemu-riscv64 on the reference machine; the same scales serve aarch64), as
+geometric means of dbt-vm s / qemu s (for either architecture):
     C programs, cold: <= 1.5 over all, <= 0.5 over the double-precision FP programs
     C programs, warm: <= 0.5 over all
     real programs, warm: <= 1.5 over all
@@ -62,9 +67,13 @@ from compare import Job, columns, dbt_command, measure, steps  # noqa: E402
 HERE = Path(__file__).resolve().parent
 PROGRAMS = HERE / "programs"
 BUILD = HERE / "build"
-QEMU = "qemu-riscv64"
 ZIG_FLAGS = ["-static", "-O2"]
-TARGETS = {"riscv64": "riscv64-linux-musl", "x86_64": "x86_64-linux-musl"}
+TARGETS = {"riscv64": "riscv64-linux-musl", "aarch64": "aarch64-linux-musl",
+           "x86_64": "x86_64-linux-musl"}
+# The guest architectures of --arch: the reference qemu and the Debian architecture of the
+# real programs (debian.DISTROS).
+GUESTS = {"riscv64": {"qemu": "qemu-riscv64", "debian": "riscv64"},
+          "aarch64": {"qemu": "qemu-aarch64", "debian": "arm64"}}
 
 # What each program mostly exercises (its header comment says more).
 CATEGORY = {
@@ -153,14 +162,15 @@ def build(name: str, arch: str) -> Path:
     return out
 
 
-def build_all(names: list[str], native: bool) -> dict:
-    jobs = [(n, "riscv64") for n in names] + ([(n, "x86_64") for n in names] if native else [])
+def build_all(names: list[str], native: bool, arch: str = "riscv64") -> dict:
+    """{(name, arch): binary} for the guest ARCH, and x86_64 if NATIVE (None: no build)."""
+    jobs = [(n, arch) for n in names] + ([(n, "x86_64") for n in names] if native else [])
 
     def one(job):
         try:
             return job, build(*job)
         except subprocess.CalledProcessError as exc:
-            if job[1] == "riscv64":
+            if job[1] == arch:
                 raise SystemExit(f"build of {job[0]} failed:\n{exc.stderr.decode()}")
             return job, None            # no native build: that column stays empty
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
@@ -195,17 +205,18 @@ def _debian():
     return sys.modules[name]
 
 
-def kernel_job(name: str, arg: str, scale: str, binaries: dict) -> Job:
-    """The C program NAME with argv[1] = ARG."""
-    rv, native = str(binaries[(name, "riscv64")]), binaries.get((name, "x86_64"))
+def kernel_job(name: str, arg: str, scale: str, binaries: dict, arch: str = "riscv64") -> Job:
+    """The C program NAME, built for ARCH, with argv[1] = ARG."""
+    guest, native = str(binaries[(name, arch)]), binaries.get((name, "x86_64"))
     env = dict(os.environ)
 
     def dbt_env(cache: Path) -> dict:
         return {**env, "XDG_CACHE_HOME": str(cache), "DBT_VM_CACHE_DIR": str(cache)}
-    return Job("kernels", name, CATEGORY.get(name, "other"), scale, arg, [QEMU, rv, arg],
-               dbt=lambda mode, opts: [*dbt_command(), "run", "--mode", mode, *opts, rv, arg],
+    return Job("kernels", name, CATEGORY.get(name, "other"), scale, arg,
+               [GUESTS[arch]["qemu"], guest, arg],
+               dbt=lambda mode, opts: [*dbt_command(), "run", "--mode", mode, *opts, guest, arg],
                translate=lambda cache: [*dbt_command(), "translate", "--cache-dir", str(cache),
-                                        rv],
+                                        guest],
                env=dbt_env, qemu_env=env, native=[str(native), arg] if native else None,
                stdin=b"")
 
@@ -214,7 +225,7 @@ def real_job(deb, root: Path, cmd, scale: str, size: str) -> Job:
     """The Debian command CMD (of the table of SIZE) in the sysroot ROOT."""
     program = str(root / cmd.program)
     return Job("real", cmd.name, "start-up" if cmd.startup_only else "work", scale, size,
-               deb.qemu_command(root, cmd, QEMU),
+               deb.qemu_command(root, cmd),
                dbt=lambda mode, opts: deb.dbt_command(root, cmd, mode, opts),
                translate=lambda cache: [*dbt_command(), "translate", "-L", str(root),
                                         "--cache-dir", str(cache), program],
@@ -236,22 +247,24 @@ def plan(args, cols: list) -> list:
     args.real; SystemExit with one line when the real programs' sysroot cannot be had."""
     out = []
     if args.kernels:
-        binaries = build_all(args.kernels, args.native)
+        binaries = build_all(args.kernels, args.native, args.arch)
         for name in args.kernels:
-            jobs = [(kernel_job(name, arg, scale, binaries), c) for arg, (scale, c) in
+            jobs = [(kernel_job(name, arg, scale, binaries, args.arch), c) for arg, (scale, c) in
                     _share(cols, lambda scale: args.scales[scale].get(name, "1")).items()]
             out.append(("kernels", name, CATEGORY.get(name, "other"), jobs))
     if args.real:
         deb = _debian()
         try:
-            root = deb.sysroot(log=lambda msg: print(f"debian: {msg}", file=sys.stderr))
+            root = deb.sysroot(log=lambda msg: print(f"debian: {msg}", file=sys.stderr),
+                               arch=args.debian)
         except deb.Unavailable as exc:
             raise SystemExit(f"run.py: no Debian sysroot for the real programs: {exc}")
 
         def size(scale: str) -> str:
             return "test" if args.quick or scale == "interp" else "bench"
         # the bench size's files are large (hundreds of MB): made only when a column needs it
-        tables = {s: {c.name: c for c in deb.commands(s)} for s in {size(c.scale) for c in cols}}
+        tables = {s: {c.name: c for c in deb.commands(s, args.debian)}
+                  for s in {size(c.scale) for c in cols}}
         for name in args.real:
             jobs = [(real_job(deb, root, tables[sz][name], scale, sz), c)
                     for sz, (scale, c) in _share(cols, size).items()]
@@ -381,9 +394,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                     help="the columns of every mode but interp: cold (an empty translation "
                          "cache per run), warm (a cache per program filled first, untimed), "
                          "or both (default)")
+    ap.add_argument("--arch", choices=tuple(GUESTS), default="riscv64",
+                    help="the guest architecture: riscv64 (default; qemu-riscv64, Debian 13 "
+                         "riscv64) or aarch64 (qemu-aarch64, Debian 12 arm64)")
     ap.add_argument("--suite", choices=("kernels", "real", "all"), default="kernels",
-                    help="kernels: the C programs (default); real: Debian riscv64 programs "
-                         "(benchmarks/debian.py); all: both, in one report")
+                    help="kernels: the C programs (default); real: Debian programs of the "
+                         "architecture (benchmarks/debian.py); all: both, in one report")
     ap.add_argument("--out", default=str(HERE / "results"), metavar="DIR",
                     help="folder for results.md, results.json and the charts "
                          "(default: benchmarks/results)")
@@ -413,8 +429,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         ap.error("--repeat must be at least 1")
     if args.no_repeat_above <= 0:
         args.no_repeat_above = float("inf")
+    args.qemu, args.debian = GUESTS[args.arch]["qemu"], GUESTS[args.arch]["debian"]
     available = sorted(p.stem for p in PROGRAMS.glob("*.c"))
-    real = [c.name for c in _debian().commands()] if args.suite != "kernels" else []
+    real = ([c.name for c in _debian().commands("test", args.debian)]
+            if args.suite != "kernels" else [])
     kernels = available if args.suite != "real" else []
     unknown = [n for n in args.names if n not in kernels and n not in real]
     if unknown:
@@ -433,7 +451,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 def list_programs(args) -> None:
-    for c in _debian().commands("bench") if args.real else ():
+    for c in _debian().commands("bench", args.debian) if args.real else ():
         line = " ".join([Path(c.program).name, *c.args]).replace("\n", "; ")
         print(f"{c.name:15} real   {line[:100]}")
     for n in args.kernels:
@@ -452,19 +470,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         modes = check_modes(args.modes)
         out = check_out(args.out)
-        if not shutil.which(QEMU):
-            raise SystemExit(f"run.py: {QEMU} not found; it is the reference every run is "
-                             "compared with")
+        if not shutil.which(args.qemu):
+            raise SystemExit(f"run.py: {args.qemu} not found; it is the reference every run "
+                             "is compared with")
         caches = ("cold", "warm") if args.cache == "both" else (args.cache,)
         cols = columns(modes, caches)
         todo = plan(args, cols)
     except SystemExit as exc:
         print(exc, file=sys.stderr)
         return 1
-    meta = report.describe(root, QEMU, _zig_version())
+    meta = report.describe(root, args.qemu, _zig_version(), args.arch)
     byte_compile_dbt()
     doc = {"meta": meta, "columns": [c.key for c in cols],
-           "options": {"modes": modes, "cache": args.cache, "suite": args.suite,
+           "options": {"arch": args.arch, "modes": modes, "cache": args.cache, "suite": args.suite,
                        "repeat": args.repeat, "statistic": "best" if args.best else "median",
                        "quick": args.quick, "scales": args.scales,
                        "dbt_options": args.dbt_option, "native": args.native}}

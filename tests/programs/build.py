@@ -1,9 +1,12 @@
-"""Build the whole-program guest tests (tests/programs/*.c) for RISC-V 64.
+"""Build the whole-program guest tests (tests/programs/*.c) for RISC-V 64 and AArch64.
 
-Toolchains (one binary per program and libc):
+A build variant (called ``libc`` below, for history: the RISC-V variants are named after
+their C library) is one toolchain with its flags. The RISC-V ones:
 
 - ``musl``:  ``python -m ziglang cc -target riscv64-linux-musl -static -O2`` (the PyPI
   ``ziglang`` package; always used when it is installed);
+- ``musl-pie``: the same with ``-fPIE``, which zig links as a static-pie (ET_DYN, no
+  PT_INTERP);
 - ``glibc``: ``riscv64-linux-gnu-gcc -static -O2 ... -lm -latomic`` (Debian's cross gcc;
   used when it is on PATH). glibc keeps libm separate, and gcc 12 calls libatomic for 8- and
   16-bit atomics.
@@ -11,11 +14,21 @@ Toolchains (one binary per program and libc):
   libc, libm and libatomic come from Debian's cross sysroot (``Toolchain.sysroot``: qemu runs
   it with ``-L`` that directory; dbt-vm finds it by default).
 
+The AArch64 ones are the same four with ``aarch64-`` in front (``aarch64-musl``, zig's
+``-target aarch64-linux-musl``; ``aarch64-glibc`` and ``aarch64-glibc-dyn``, Debian's
+``aarch64-linux-gnu-gcc`` and its sysroot /usr/aarch64-linux-gnu), plus ``aarch64-glibc-O3``
+(static, -O3: gcc 12 vectorizes more loops with AdvSIMD than at -O2; zig's clang vectorizes at
+-O2 already, and its -O3 builds are the same binaries). Some programs build for one
+architecture only, and some need flags of their own (``PROGRAM_ARCHS``, ``PROGRAM_FLAGS``:
+lse_atomics.c is built for ARMv8.1-A, so that the LSE instructions appear inline).
+
 There is no dynamically linked musl variant: zig links one (``-dynamic``: interpreter
 /lib/ld-musl-riscv64.so.1, DT_NEEDED libc.so) against a stub libc.so, but ships no musl
-dynamic loader to run it with, and no Debian package on this machine provides one for riscv64.
+dynamic loader to run it with, and no Debian package on this machine provides one (for either
+architecture).
 
-Outputs go to ``tests/programs/build/<name>.<libc>`` (git-ignored). Next to each binary,
+Outputs go to ``tests/programs/build/<name>.<libc>`` (git-ignored; ``printf_int.musl``,
+``printf_int.aarch64-musl``, ...). Next to each binary,
 ``<name>.<libc>.hash`` holds a hash of the source, the full command line and the compiler's
 version; a binary is rebuilt only when that hash changes (or the binary is missing).
 Builds are atomic (compile to a temporary name, then rename) and take a per-output file
@@ -29,7 +42,8 @@ As a module::
 
 As a script::
 
-    python tests/programs/build.py [--libc musl|glibc] [--force] [-j N] [NAME ...]
+    python tests/programs/build.py [--arch riscv64|aarch64] [--libc VARIANT] [--force] [-j N]
+                                   [NAME ...]
 """
 
 from __future__ import annotations
@@ -66,15 +80,25 @@ class ToolchainMissing(RuntimeError):
 
 @dataclass(frozen=True)
 class Toolchain:
-    libc: str
+    libc: str                      # the variant's name (the key in TOOLCHAINS)
     compiler: tuple[str, ...]      # the compiler driver
     flags: tuple[str, ...]         # before the source
     libs: tuple[str, ...]          # after the source
     version_cmd: tuple[str, ...]
     sysroot: str | None = None     # the guest's root its binaries run in (qemu -L), if any
+    arch: str = "riscv64"          # the guest architecture (qemu-<arch> runs its binaries)
 
-    def command(self, source: Path, output: Path) -> list[str]:
-        return [*self.compiler, *self.flags, "-o", str(output), str(source), *self.libs]
+    @property
+    def family(self) -> str:
+        """'zig' or 'gcc': which spelling of a program's own flags it takes (PROGRAM_FLAGS)."""
+        return "zig" if self.compiler[1:3] == ("-m", "ziglang") else "gcc"
+
+    def program_flags(self, name: str) -> tuple[str, ...]:
+        return PROGRAM_FLAGS.get((name, self.arch, self.family), ())
+
+    def command(self, source: Path, output: Path, name: str | None = None) -> list[str]:
+        extra = self.program_flags(name) if name else ()
+        return [*self.compiler, *self.flags, *extra, "-o", str(output), str(source), *self.libs]
 
     def describe(self) -> str:
         """The build command as a human would type it (for reports and docs)."""
@@ -82,52 +106,82 @@ class Toolchain:
         return " ".join([*comp, *self.flags, "-o", "OUT", "SRC.c", *self.libs])
 
 
+def _zig(libc: str, arch: str, *flags: str) -> Toolchain:
+    return Toolchain(
+        libc=libc,
+        compiler=(sys.executable, "-m", "ziglang", "cc"),
+        flags=("-target", f"{arch}-linux-musl", "-static", *flags),
+        libs=(),
+        version_cmd=(sys.executable, "-m", "ziglang", "version"),
+        arch=arch,
+    )
+
+
+def _gcc(libc: str, arch: str, *flags: str, dynamic: bool = False) -> Toolchain:
+    gcc = f"{arch}-linux-gnu-gcc"
+    return Toolchain(
+        libc=libc,
+        compiler=(gcc,),
+        flags=flags if dynamic else ("-static", *flags),
+        libs=("-lm", "-latomic"),
+        version_cmd=(gcc, "--version"),
+        sysroot=f"/usr/{arch}-linux-gnu" if dynamic else None,
+        arch=arch,
+    )
+
+
 TOOLCHAINS: dict[str, Toolchain] = {
-    "musl": Toolchain(
-        libc="musl",
-        compiler=(sys.executable, "-m", "ziglang", "cc"),
-        flags=("-target", "riscv64-linux-musl", "-static", "-O2"),
-        libs=(),
-        version_cmd=(sys.executable, "-m", "ziglang", "version"),
-    ),
+    "musl": _zig("musl", "riscv64", "-O2"),
     # static-pie (ET_DYN without PT_INTERP): zig links -static with -fPIE as static-pie
-    "musl-pie": Toolchain(
-        libc="musl-pie",
-        compiler=(sys.executable, "-m", "ziglang", "cc"),
-        flags=("-target", "riscv64-linux-musl", "-static", "-fPIE", "-O2"),
-        libs=(),
-        version_cmd=(sys.executable, "-m", "ziglang", "version"),
-    ),
-    "glibc": Toolchain(
-        libc="glibc",
-        compiler=("riscv64-linux-gnu-gcc",),
-        flags=("-static", "-O2"),
-        libs=("-lm", "-latomic"),
-        version_cmd=("riscv64-linux-gnu-gcc", "--version"),
-    ),
-    "glibc-dyn": Toolchain(
-        libc="glibc-dyn",
-        compiler=("riscv64-linux-gnu-gcc",),
-        flags=("-O2",),
-        libs=("-lm", "-latomic"),
-        version_cmd=("riscv64-linux-gnu-gcc", "--version"),
-        sysroot="/usr/riscv64-linux-gnu",
-    ),
+    "musl-pie": _zig("musl-pie", "riscv64", "-fPIE", "-O2"),
+    "glibc": _gcc("glibc", "riscv64", "-O2"),
+    "glibc-dyn": _gcc("glibc-dyn", "riscv64", "-O2", dynamic=True),
+    "aarch64-musl": _zig("aarch64-musl", "aarch64", "-O2"),
+    "aarch64-musl-pie": _zig("aarch64-musl-pie", "aarch64", "-fPIE", "-O2"),
+    "aarch64-glibc": _gcc("aarch64-glibc", "aarch64", "-O2"),
+    "aarch64-glibc-dyn": _gcc("aarch64-glibc-dyn", "aarch64", "-O2", dynamic=True),
+    # more loops vectorized with AdvSIMD: gcc 12 vectorizes at -O2 only what is very cheap
+    # (zig's clang vectorizes at -O2 already: its -O3 binaries are the -O2 ones)
+    "aarch64-glibc-O3": _gcc("aarch64-glibc-O3", "aarch64", "-O3"),
 }
 
 LIBCS: tuple[str, ...] = tuple(TOOLCHAINS)
+ARCHS: tuple[str, ...] = ("riscv64", "aarch64")
+
+# Programs that are built for some architectures only (default: every one)
+PROGRAM_ARCHS: dict[str, tuple[str, ...]] = {
+    "neon_int": ("aarch64",),
+    "neon_float": ("aarch64",),
+    "lse_atomics": ("aarch64",),
+}
+
+# Flags of one program, by (program, arch, compiler family), after the toolchain's own
+PROGRAM_FLAGS: dict[tuple[str, str, str], tuple[str, ...]] = {
+    # ARMv8.1-A: LSE atomics (CAS, LDADD, SWP, ...) inline instead of LL/SC loops or gcc's
+    # outline-atomics helpers (zig spells the architecture as a CPU feature)
+    ("lse_atomics", "aarch64", "gcc"): ("-march=armv8.1-a",),
+    ("lse_atomics", "aarch64", "zig"): ("-mcpu=generic+v8_1a",),
+}
 
 
-def program_names() -> list[str]:
-    """Every test program (the stem of each tests/programs/*.c), sorted."""
-    return sorted(p.stem for p in PROGRAMS_DIR.glob("*.c"))
+def program_names(arch: str | None = None) -> list[str]:
+    """Every test program (the stem of each tests/programs/*.c), sorted; with ``arch``,
+    only those built for that architecture."""
+    names = sorted(p.stem for p in PROGRAMS_DIR.glob("*.c"))
+    if arch is None:
+        return names
+    return [n for n in names if arch in PROGRAM_ARCHS.get(n, ARCHS)]
+
+
+def arch_of(libc: str) -> str:
+    return TOOLCHAINS[libc].arch
 
 
 def missing_reason(libc: str) -> str | None:
     """Why the toolchain for ``libc`` cannot be used, or None when it can."""
     if libc not in TOOLCHAINS:
         return f"unknown libc {libc!r} (known: {', '.join(LIBCS)})"
-    if libc.startswith("musl"):
+    if TOOLCHAINS[libc].family == "zig":
         if importlib.util.find_spec("ziglang") is None:
             return "the PyPI package 'ziglang' is not installed (pip install ziglang)"
         return None
@@ -154,7 +208,7 @@ def compiler_version(libc: str) -> str:
     if proc.returncode != 0:
         raise ToolchainMissing(f"{' '.join(tc.version_cmd)} failed: {proc.stderr.strip()}")
     version = proc.stdout.strip()
-    if libc.startswith("glibc"):
+    if tc.family == "gcc":
         # the static C library comes from another package than the compiler (zig bundles musl)
         libc_a = subprocess.run([*tc.compiler, "-print-file-name=libc.a"], capture_output=True,
                                 text=True, check=False).stdout.strip()
@@ -182,8 +236,8 @@ def build_hash(name: str, libc: str) -> str:
         "recipe": RECIPE_VERSION,
         "source_sha256": hashlib.sha256(src.read_bytes()).hexdigest(),
         # the command without the interpreter path and the output/source paths
-        "flags": [*tc.compiler[1:], *tc.flags, *tc.libs],
-        "compiler": "ziglang" if libc.startswith("musl") else tc.compiler[0],
+        "flags": [*tc.compiler[1:], *tc.flags, *tc.program_flags(name), *tc.libs],
+        "compiler": "ziglang" if tc.family == "zig" else tc.compiler[0],
         "version": compiler_version(libc),
     }
     return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()
@@ -208,6 +262,8 @@ def build(name: str, libc: str, force: bool = False) -> Path:
     if reason:
         raise ToolchainMissing(reason)
     src = source_path(name)
+    if arch_of(libc) not in PROGRAM_ARCHS.get(name, ARCHS):
+        raise BuildError(f"{name} is not built for {arch_of(libc)} ({libc})")
     out = output_path(name, libc)
     stamp = out.with_name(out.name + ".hash")
     BUILD_DIR.mkdir(parents=True, exist_ok=True)
@@ -221,7 +277,7 @@ def build(name: str, libc: str, force: bool = False) -> Path:
         if not force and out.is_file() and stamp.is_file() and stamp.read_text().strip() == want:
             return out
         tmp = out.with_name(f".{out.name}.tmp{os.getpid()}")
-        cmd = TOOLCHAINS[libc].command(src, tmp)
+        cmd = TOOLCHAINS[libc].command(src, tmp, name)
         proc = subprocess.run(cmd, capture_output=True, text=True, cwd=BUILD_DIR, check=False)
         if proc.returncode != 0 or not tmp.is_file():
             tmp.unlink(missing_ok=True)
@@ -243,7 +299,8 @@ def build_all(
 ) -> dict[tuple[str, str], Path]:
     """Build every program for every available libc (or the given subsets).
 
-    Returns ``{(name, libc): binary path}``. Libcs whose toolchain is missing are skipped
+    Returns ``{(name, libc): binary path}`` (a program only for the libcs of the architectures
+    it is built for, PROGRAM_ARCHS). Libcs whose toolchain is missing are skipped
     silently when ``libcs`` is None and raise ToolchainMissing when asked for explicitly.
     Independent builds run in parallel (``jobs`` defaults to the number of CPUs).
     """
@@ -257,7 +314,8 @@ def build_all(
     names = program_names() if names is None else list(names)
     for libc in libcs:  # resolve versions once, before the threads start
         compiler_version(libc)
-    todo = [(n, lc) for lc in libcs for n in names]
+    todo = [(n, lc) for lc in libcs for n in names
+            if arch_of(lc) in PROGRAM_ARCHS.get(n, ARCHS)]
     jobs = jobs or os.cpu_count() or 2
     results: dict[tuple[str, str], Path] = {}
     errors: list[str] = []
@@ -278,7 +336,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("names", nargs="*", help="programs to build (default: all)")
     ap.add_argument("--libc", action="append", choices=LIBCS,
-                    help="libc to build for (repeatable; default: every available toolchain)")
+                    help="variant to build (repeatable; default: every available toolchain)")
+    ap.add_argument("--arch", action="append", choices=ARCHS,
+                    help="only the variants of this architecture (repeatable)")
     ap.add_argument("--force", action="store_true", help="rebuild even when up to date")
     ap.add_argument("-j", "--jobs", type=int, default=None, help="parallel builds (default: CPUs)")
     args = ap.parse_args(argv)
@@ -290,7 +350,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"{libc}: {TOOLCHAINS[libc].describe()}", file=sys.stderr)
     libcs = args.libc or available_libcs()
-    stale = sum(not is_current(n, lc) for lc in libcs for n in (args.names or program_names()))
+    if args.arch:
+        libcs = [lc for lc in libcs if arch_of(lc) in args.arch]
+    stale = sum(not is_current(n, lc) for lc in libcs for n in (args.names or program_names())
+                if arch_of(lc) in PROGRAM_ARCHS.get(n, ARCHS))
     t0 = time.monotonic()
     try:
         built = build_all(libcs, args.names or None, args.jobs, args.force)
@@ -298,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 1
     for (name, libc), path in built.items():
-        print(f"{name:20s} {libc:6s} {path.stat().st_size:9d} {path}")
+        print(f"{name:20s} {libc:17s} {path.stat().st_size:9d} {path}")
     print(f"{len(built)} binaries ({args.force and len(built) or stale} rebuilt) in "
           f"{time.monotonic() - t0:.1f} s", file=sys.stderr)
     return 0

@@ -14,6 +14,25 @@
 long visible(long x);
 extern long (*const entry_table[2])(long);
 
+#if defined(__aarch64__)
+__asm__(".text\n"
+        ".globl visible\n"
+        ".type visible, @function\n"
+        ".p2align 2\n"
+        "visible:\n"
+        "    add x0, x0, #100\n"
+        ".Lhidden:\n"
+        "    add x0, x0, #7\n"
+        "    ret\n"
+        ".size visible, .-visible\n"
+        ".section .data.rel.ro,\"aw\"\n"
+        ".globl entry_table\n"
+        ".p2align 3\n"
+        "entry_table:\n"
+        "    .xword visible\n"
+        "    .xword .Lhidden\n"
+        ".text\n");
+#else
 __asm__(".text\n"
         ".globl visible\n"
         ".type visible, @function\n"
@@ -30,6 +49,7 @@ __asm__(".text\n"
         "    .dword visible\n"
         "    .dword .Lhidden\n"
         ".text\n");
+#endif
 
 static volatile unsigned long key;        /* 0, but read at run time */
 

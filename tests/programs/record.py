@@ -1,7 +1,9 @@
-"""Record the expected outputs of every test case from qemu-riscv64 (the oracle).
+"""Record the expected outputs of every test case from qemu-riscv64 or qemu-aarch64 (the
+oracles).
 
-For each (case, libc) of cases.CASES, runs ``qemu-riscv64 [-L SYSROOT] BINARY ARGS...`` (-L for
-a dynamically linked variant: its toolchain's sysroot) with the case's
+For each (case, libc) of cases.CASES -- ``libc`` is the build variant, ``aarch64-musl`` and so
+on for AArch64 (build.py) -- runs ``qemu-ARCH [-L SYSROOT] BINARY ARGS...`` (the variant's
+architecture; -L for a dynamically linked variant: its toolchain's sysroot) with the case's
 stdin, exactly the case's environment, a fresh empty temporary directory as the current
 directory and core dumps disabled, and writes ``expected/<case>.<libc>.json``::
 
@@ -10,7 +12,7 @@ directory and core dumps disabled, and writes ``expected/<case>.<libc>.json``::
      "exit_status": 0..255 (128+N when the guest died by signal N, as a shell reports it),
      "stdout": "text" | "base64 text", "stdout_encoding": "utf-8" | "base64",
      "stderr": ..., "stderr_encoding": ..., "stderr_to_stdout": bool,
-     "recorded_with": "qemu-riscv64 version ..."}
+     "recorded_with": "qemu-riscv64 version ..." (or qemu-aarch64)}
 
 Every case runs twice and must give identical results (a non-deterministic program is an
 error), and must leave its working directory empty.
@@ -20,6 +22,14 @@ Usage::
     python tests/programs/record.py            # build, record everything, report differences
     python tests/programs/record.py --check    # compare only; exit 1 if anything is stale
     python tests/programs/record.py CASE ...   # only these cases
+    python tests/programs/record.py --arch aarch64 [--libc aarch64-musl] ...   # only these builds
+
+qemu-aarch64 runs with its default CPU model (``max``); the only output that depends on the
+model is AT_HWCAP, which test_programs.py masks on AArch64 (cases.A64_MASKS). When a guest dies
+by a signal, qemu-aarch64 (unlike qemu-riscv64, which cannot write guest core dumps) adds a
+line of its own to stderr, ``qemu: uncaught target signal 11 (Segmentation fault) - core
+dumped``, even though core dumps are disabled and none is written: that line is qemu's, not the
+guest's, and run_qemu removes it (as test_programs.py removes dbt-vm's own fault line).
 
 The helpers here (run_guest, run_qemu, load_expected, ...) are also what
 tests/test_programs.py uses, so both sides run guests in exactly the same way.
@@ -29,10 +39,12 @@ from __future__ import annotations
 
 import argparse
 import base64
+import dataclasses
 import hashlib
 import importlib.util
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -44,7 +56,8 @@ from pathlib import Path
 
 PROGRAMS_DIR = Path(__file__).resolve().parent
 EXPECTED_DIR = PROGRAMS_DIR / "expected"
-QEMU = "qemu-riscv64"
+QEMUS = {"riscv64": "qemu-riscv64", "aarch64": "qemu-aarch64"}   # the oracle of each arch
+QEMU = QEMUS["riscv64"]
 
 
 def _sibling(name: str):
@@ -130,12 +143,18 @@ def run_guest(cmd: list[str], case, cwd: Path | None = None, timeout: float | No
     return Result(proc.stdout, proc.stderr or b"", exit_status(proc.returncode), leftovers)
 
 
-def qemu_available() -> bool:
-    return shutil.which(QEMU) is not None
+def qemu_for(libc: str = "musl") -> str:
+    """The qemu-user binary that runs a build variant's programs."""
+    return QEMUS[build.arch_of(libc)]
 
 
-def qemu_version() -> str:
-    out = subprocess.run([QEMU, "--version"], capture_output=True, text=True, check=True).stdout
+def qemu_available(libc: str = "musl") -> bool:
+    return shutil.which(qemu_for(libc)) is not None
+
+
+def qemu_version(libc: str = "musl") -> str:
+    out = subprocess.run([qemu_for(libc), "--version"], capture_output=True, text=True,
+                         check=True).stdout
     return out.splitlines()[0].strip()
 
 
@@ -145,14 +164,31 @@ def guest_command(binary: Path, case) -> list[str]:
 
 
 def qemu_command(libc: str) -> list[str]:
-    """qemu-riscv64, with -L the libc variant's sysroot when its binaries need one."""
+    """qemu-riscv64 or qemu-aarch64, with -L the libc variant's sysroot when its binaries need
+    one."""
     sysroot = build.TOOLCHAINS[libc].sysroot
-    return [QEMU, "-L", sysroot] if sysroot else [QEMU]
+    return [qemu_for(libc), "-L", sysroot] if sysroot else [qemu_for(libc)]
+
+
+# qemu's own last words when the guest dies by a signal (see the module's docstring)
+QEMU_SIGNAL_LINE = re.compile(rb"qemu: uncaught target signal (\d+) \([^)\n]*\) - core dumped\n\Z")
+
+
+def without_qemu_line(result: Result, stderr_to_stdout: bool = False) -> Result:
+    """The result without qemu's line about the signal that killed the guest, if it is there
+    (last on stderr, or on stdout when both go to one pipe) and names that signal."""
+    stream = "stdout" if stderr_to_stdout else "stderr"
+    text = getattr(result, stream)
+    match = QEMU_SIGNAL_LINE.search(text)
+    if not match or int(match.group(1)) + 128 != result.exit_status:
+        return result
+    return dataclasses.replace(result, **{stream: text[:match.start()]})
 
 
 def run_qemu(case, libc: str, binary: Path | None = None, timeout: float | None = None) -> Result:
     binary = binary or build.build(case.program, libc)
-    return run_guest([*qemu_command(libc), *guest_command(binary, case)], case, timeout=timeout)
+    result = run_guest([*qemu_command(libc), *guest_command(binary, case)], case, timeout=timeout)
+    return without_qemu_line(result, case.stderr_to_stdout)
 
 
 def expected_path(case_name: str, libc: str) -> Path:
@@ -246,77 +282,87 @@ def describe_difference(expected: Result, actual: Result, what: str = "actual") 
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="Record expected outputs from qemu-riscv64.")
+    ap = argparse.ArgumentParser(description="Record expected outputs from qemu-user.")
     ap.add_argument("cases", nargs="*", help="case names (default: all)")
     ap.add_argument("--check", action="store_true",
                     help="do not write; exit 1 if a recorded file is missing or stale")
-    ap.add_argument("--libc", action="append", choices=cases.ALL_LIBCS)
+    ap.add_argument("--libc", action="append", choices=build.LIBCS,
+                    help="build variant (repeatable; default: every one)")
+    ap.add_argument("--arch", action="append", choices=cases.ARCHS,
+                    help="only the variants of this architecture (repeatable)")
     args = ap.parse_args(argv)
 
-    if not qemu_available():
-        print(f"{QEMU} is not installed; it is the only source of expected outputs",
-              file=sys.stderr)
-        return 2
-    version = qemu_version()
-    selected = [cases.CASES_BY_NAME[n] for n in args.cases] if args.cases else list(cases.CASES)
-    libcs = args.libc or list(cases.ALL_LIBCS)
+    unknown = [n for n in args.cases if n not in cases.CASES_BY_NAME]
+    if unknown:
+        ap.error(f"no such case: {', '.join(unknown)}")
+    libcs = args.libc or list(build.LIBCS)
+    if args.arch:
+        libcs = [lc for lc in libcs if build.arch_of(lc) in args.arch]
     for libc in libcs:
         reason = build.missing_reason(libc)
+        if not reason and not qemu_available(libc):
+            reason = f"{qemu_for(libc)} is not installed; it is the only source of expected outputs"
         if reason:
             print(f"skipping {libc}: {reason}", file=sys.stderr)
-    libcs = [lc for lc in libcs if build.missing_reason(lc) is None]
-    build.build_all(libcs, sorted({c.program for c in selected}))
+    libcs = [lc for lc in libcs if build.missing_reason(lc) is None and qemu_available(lc)]
+    if not libcs:
+        return 2
+    pairs = [(c, lc) for c, lc in cases.case_libc_pairs()
+             if lc in libcs and (not args.cases or c.name in args.cases)]
+    for libc in libcs:
+        build.build_all([libc], sorted({c.program for c, lc in pairs if lc == libc}))
 
     EXPECTED_DIR.mkdir(exist_ok=True)
     problems, written, stale = [], 0, 0
     results: dict[tuple[str, str], Result] = {}
-    for case in selected:
-        for libc in case.libcs:
-            if libc not in libcs:
-                continue
-            first = run_qemu(case, libc)
-            second = run_qemu(case, libc)
-            if not first.same_output(second):
-                problems.append(f"{case.name}.{libc}: not deterministic:\n"
-                                + describe_difference(first, second, "second run"))
-                continue
-            if first.leftovers:
-                problems.append(f"{case.name}.{libc}: left files behind: {first.leftovers}")
-            results[(case.name, libc)] = first
-            text = to_json(case, libc, first, version)
-            path = expected_path(case.name, libc)
-            old = path.read_text(encoding="utf-8") if path.exists() else None
-            if args.check:
-                if old is None:
-                    stale += 1
-                    print(f"MISSING {path.name}")
-                elif (not load_expected(case.name, libc).same_output(first)
-                      or input_mismatches(case, libc)):
-                    stale += 1
-                    print(f"STALE {path.name}\n" + "\n".join(input_mismatches(case, libc))
-                          + describe_difference(load_expected(case.name, libc), first, "qemu now"))
-            elif old != text:
-                path.write_text(text, encoding="utf-8")
-                written += 1
-            print(f"{case.name:22s} {libc:6s} exit {status_text(first.exit_status):18s} "
-                  f"stdout {len(first.stdout):6d} B stderr {len(first.stderr):5d} B")
+    versions = {lc: qemu_version(lc) for lc in libcs}
+    for case, libc in pairs:
+        first = run_qemu(case, libc)
+        second = run_qemu(case, libc)
+        if not first.same_output(second):
+            problems.append(f"{case.name}.{libc}: not deterministic:\n"
+                            + describe_difference(first, second, "second run"))
+            continue
+        if first.leftovers:
+            problems.append(f"{case.name}.{libc}: left files behind: {first.leftovers}")
+        results[(case.name, libc)] = first
+        text = to_json(case, libc, first, versions[libc])
+        path = expected_path(case.name, libc)
+        old = path.read_text(encoding="utf-8") if path.exists() else None
+        if args.check:
+            if old is None:
+                stale += 1
+                print(f"MISSING {path.name}")
+            elif (not load_expected(case.name, libc).same_output(first)
+                  or input_mismatches(case, libc)):
+                stale += 1
+                print(f"STALE {path.name}\n" + "\n".join(input_mismatches(case, libc))
+                      + describe_difference(load_expected(case.name, libc), first, "qemu now"))
+        elif old != text:
+            path.write_text(text, encoding="utf-8")
+            written += 1
+        print(f"{case.name:22s} {libc:17s} exit {status_text(first.exit_status):18s} "
+              f"stdout {len(first.stdout):6d} B stderr {len(first.stderr):5d} B")
 
-    known = {expected_path(c.name, lc).name for c in cases.CASES for lc in c.libcs}
+    known = {expected_path(c.name, lc).name for c, lc in cases.case_libc_pairs()}
     orphans = sorted(p.name for p in EXPECTED_DIR.glob("*.json") if p.name not in known)
     for name in orphans:
         print(f"warning: {name} matches no case in cases.py", file=sys.stderr)
 
-    differing = [name for name in sorted({n for n, _ in results})
-                 if (name, "musl") in results and (name, "glibc") in results
-                 and not results[(name, "musl")].same_output(results[(name, "glibc")])]
-    if differing:
-        print("\nmusl and glibc outputs differ for: " + ", ".join(differing))
+    for arch in cases.ARCHS:
+        musl, glibc = cases.variant(arch, "musl"), cases.variant(arch, "glibc")
+        differing = [name for name in sorted({n for n, _ in results})
+                     if (name, musl) in results and (name, glibc) in results
+                     and not results[(name, musl)].same_output(results[(name, glibc)])]
+        if differing:
+            print(f"\n{musl} and {glibc} outputs differ for: " + ", ".join(differing))
     for p in problems:
         print("ERROR " + p, file=sys.stderr)
     if args.check:
         print(f"{stale} stale or missing expected files", file=sys.stderr)
         return 1 if stale or problems else 0
-    print(f"{written} expected files written ({version})", file=sys.stderr)
+    print(f"{written} expected files written ({', '.join(sorted(set(versions.values())))})",
+          file=sys.stderr)
     return 1 if problems else 0
 
 

@@ -16,6 +16,9 @@
  *           (MAP_FIXED, and a file mapping with PROT_EXEC), fence.i, call
  *   all     every one of the above (the default)
  * Prints each result; exits 0.
+ *
+ * On AArch64 the code is `mov x0, #v; ret` and so on, and "fence.i" is DC CVAU, DSB ISH,
+ * IC IVAU, DSB ISH, ISB on the code's cache line (the messages keep the RISC-V name).
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -28,12 +31,32 @@
 
 typedef long (*fn_t)(long);
 
+#if defined(__aarch64__)
+/* AArch64 encodings; fence.i below stands for what AArch64 asks for instead (see fence_i) */
+#define LI_A0(v) ((v) < 0 ? 0x92800000u | ((uint32_t)~(v) & 0xffff) << 5  /* movn x0, ~v */ \
+                          : 0xd2800000u | ((uint32_t)(v) & 0xffff) << 5)  /* movz x0, v */
+#define RET 0xd65f03c0u                                          /* ret */
+#define ADDI_A0_A0(v) (0x91000000u | ((uint32_t)(v) & 0xfff) << 10) /* add x0, x0, v */
+
+/* The cache maintenance that makes new code visible to instruction fetch (one cache line
+ * is enough: every page's code starts at the page and is shorter than 64 bytes); the
+ * functions below call it with no argument, so the code is always at `code_page`. */
+static void *code_page;
+static void fence_i(void)
+{
+    __asm__ volatile("dc cvau, %0\n\tdsb ish\n\tic ivau, %0\n\tdsb ish\n\tisb"
+                     : : "r"(code_page) : "memory");
+}
+#define SET_CODE_PAGE(p) (code_page = (p))
+#else
 /* RV64 encodings */
 #define LI_A0(v) (0x00000513u | ((uint32_t)(v) & 0xfff) << 20) /* addi a0, zero, v */
 #define RET 0x00008067u                                          /* jalr zero, 0(ra) */
 #define ADDI_A0_A0(v) (0x00050513u | ((uint32_t)(v) & 0xfff) << 20)
 
 static void fence_i(void) { __asm__ volatile(".4byte 0x0000100f" ::: "memory"); /* fence.i */ }
+#define SET_CODE_PAGE(p) ((void)(p))
+#endif
 
 static void die(const char *what)
 {
@@ -51,6 +74,15 @@ static void put_li_ret(uint32_t *p, int v)
 /* a0 = a0 * 3 by a loop of `addi a0, a0, ...`: a few blocks, not one */
 static void put_loop(uint32_t *p)
 {
+#if defined(__aarch64__)
+    p[0] = 0xaa0003e1u;   /* mov x1, x0 */
+    p[1] = 0xd2800062u;   /* mov x2, #3 */
+    p[2] = 0xd2800000u;   /* mov x0, #0 */
+    p[3] = 0x8b010000u;   /* loop: add x0, x0, x1 */
+    p[4] = 0xd1000442u;   /* sub x2, x2, #1 */
+    p[5] = 0xb5ffffc2u;   /* cbnz x2, loop */
+    p[6] = RET;
+#else
     p[0] = 0x00050593u;   /* mv a1, a0 */
     p[1] = 0x00300613u;   /* li a2, 3 */
     p[2] = 0x00000513u;   /* li a0, 0 */
@@ -58,6 +90,7 @@ static void put_loop(uint32_t *p)
     p[4] = 0xfff60613u;   /* addi a2, a2, -1 */
     p[5] = 0xfe061ce3u;   /* bnez a2, loop */
     p[6] = RET;
+#endif
 }
 
 static long call_many(void *code, long arg, int times)
@@ -74,6 +107,7 @@ static void *map(void *at, int prot, int flags)
     void *p = mmap(at, 4096, prot, MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
     if (p == MAP_FAILED)
         die("mmap");
+    SET_CODE_PAGE(p);
     return p;
 }
 
@@ -204,6 +238,7 @@ static void test_remap(void)
     void *file = mmap(page, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_FIXED, fd, 0);
     if (file == MAP_FAILED)
         die("mmap file");
+    SET_CODE_PAGE(file);
     close(fd);
     unlink("smc-map.bin");
     fence_i();
