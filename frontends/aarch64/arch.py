@@ -34,6 +34,7 @@ def format_insn_line(insn) -> str:
 # AT_HWCAP bits (arch/arm64/include/uapi/asm/hwcap.h) of what the frontend implements
 HWCAP_FP = 1 << 0
 HWCAP_ASIMD = 1 << 1
+HWCAP_CRC32 = 1 << 7
 HWCAP_ATOMICS = 1 << 8
 
 ARCH = Arch(
@@ -44,7 +45,7 @@ ARCH = Arch(
     disasm_line=format_insn_line,
     syscall_abi=AARCH64,
     stack_pointer="x31",
-    hwcap=HWCAP_FP | HWCAP_ASIMD | HWCAP_ATOMICS,
+    hwcap=HWCAP_FP | HWCAP_ASIMD | HWCAP_CRC32 | HWCAP_ATOMICS,
     sysroot="/usr/aarch64-linux-gnu",       # Debian's libc6-arm64-cross (gcc-aarch64-linux-gnu)
     multiarch="aarch64-linux-gnu",
     decode_block=decode_block,

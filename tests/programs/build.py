@@ -20,7 +20,8 @@ The AArch64 ones are the same four with ``aarch64-`` in front (``aarch64-musl``,
 (static, -O3: gcc 12 vectorizes more loops with AdvSIMD than at -O2; zig's clang vectorizes at
 -O2 already, and its -O3 builds are the same binaries). Some programs build for one
 architecture only, and some need flags of their own (``PROGRAM_ARCHS``, ``PROGRAM_FLAGS``:
-lse_atomics.c is built for ARMv8.1-A, so that the LSE instructions appear inline).
+lse_atomics.c is built for ARMv8.1-A, so that the LSE instructions appear inline; crc32.c
+with the CRC extension).
 
 There is no dynamically linked musl variant: zig links one (``-dynamic``: interpreter
 /lib/ld-musl-riscv64.so.1, DT_NEEDED libc.so) against a stub libc.so, but ships no musl
@@ -153,6 +154,7 @@ PROGRAM_ARCHS: dict[str, tuple[str, ...]] = {
     "neon_int": ("aarch64",),
     "neon_float": ("aarch64",),
     "lse_atomics": ("aarch64",),
+    "crc32": ("aarch64",),
 }
 
 # Flags of one program, by (program, arch, compiler family), after the toolchain's own
@@ -161,6 +163,9 @@ PROGRAM_FLAGS: dict[tuple[str, str, str], tuple[str, ...]] = {
     # outline-atomics helpers (zig spells the architecture as a CPU feature)
     ("lse_atomics", "aarch64", "gcc"): ("-march=armv8.1-a",),
     ("lse_atomics", "aarch64", "zig"): ("-mcpu=generic+v8_1a",),
+    # the CRC32 extension (optional in ARMv8.0): arm_acle.h's __crc32* as CRC32B..CRC32CX
+    ("crc32", "aarch64", "gcc"): ("-march=armv8-a+crc",),
+    ("crc32", "aarch64", "zig"): ("-mcpu=generic+crc",),
 }
 
 

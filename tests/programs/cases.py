@@ -98,7 +98,7 @@ A64_PENDING: dict[str, str] = {
 }
 
 # Lines that print the CPU's feature bits (AT_HWCAP): qemu-aarch64 reports those of its CPU
-# model, dbt-vm those it implements (FP, ASIMD, ATOMICS), so on AArch64 the value (the
+# model, dbt-vm those it implements (FP, ASIMD, CRC32, ATOMICS), so on AArch64 the value (the
 # regular expression's group) is masked on both sides before the outputs are compared. On
 # RISC-V both report the same bits, and nothing is masked.
 A64_MASKS: dict[str, tuple[bytes, ...]] = {
@@ -162,10 +162,12 @@ CASES: tuple[Case, ...] = (
     Case("atomics", "atomics", libcs=WITH_DYN),
     Case("libm_fenv", "libm_fenv", libcs=WITH_DYN),
     Case("fp_edge", "fp_edge"),
-    # AArch64 only: AdvSIMD through arm_neon.h, and LSE atomics (built for ARMv8.1-A)
+    # AArch64 only: AdvSIMD through arm_neon.h, LSE atomics (built for ARMv8.1-A) and the
+    # CRC32 instructions through arm_acle.h (built with +crc)
     Case("neon_int", "neon_int", archs=("aarch64",), a64_libcs=WITH_O3),
     Case("neon_float", "neon_float", archs=("aarch64",)),
     Case("lse_atomics", "lse_atomics", archs=("aarch64",)),
+    Case("crc32", "crc32", archs=("aarch64",)),
     # stdin
     Case("stdin_text", "stdin_stats", stdin=_text_input()),
     Case("stdin_text_stdio", "stdin_stats", args=("stdio",), stdin=_text_input(),

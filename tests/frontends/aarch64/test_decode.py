@@ -109,9 +109,6 @@ NOT_IMPLEMENTED = [
           _cs_named("", r"bc\."), 0x54C56C9A),
     Known("FEAT_MOPS", False, "memory copy and set (C6.2 CPYFP..., SETP...)",
           _cs_named("", r"(cpyf?|setg?)[pme]"), 0x1904F4CD),
-    Known("FEAT_CRC32", False, "CRC32*/CRC32C* (C6.2 CRC32B...): optional in Armv8.0, "
-          "HWCAP_CRC32 not reported", _cs_named("crc32b crc32h crc32w crc32x crc32cb crc32ch "
-                                                "crc32cw crc32cx"), 0x9AD14D7D),
     Known("FEAT_FlagM", False, "RMIF, SETF8/16, CFINV, XAFLAG, AXFLAG (C6.2)",
           _cs_named("rmif setf8 setf16 cfinv xaflag axflag"), 0xBA1487EA),
     Known("FEAT_TME", False, "transactional memory (TSTART, TCOMMIT, TCANCEL, TTEST)",
@@ -317,3 +314,25 @@ def test_unallocated_words_decode_to_none():
         assert capstone_insn(word) is None, hex(word)
     # UDF #imm16 (C6.2 UDF, op0 = 0000 "reserved"): capstone names it; it is UNDEFINED
     assert decode_fields(0x00000000) is None and capstone_insn(0x00000000) == ("udf", "#0")
+
+
+def crc_word(sf: int, c: int, sz: int) -> int:
+    """CRC32{B,H,W,X} / CRC32C* w0, w1, {w,x}2 (C6.2: sf 0 0 11010110 Rm 010 C sz Rn Rd)."""
+    return sf << 31 | 0b11010110 << 21 | 2 << 16 | 0b010 << 13 | c << 12 | sz << 10 | 1 << 5
+
+
+def test_crc32_sf_must_match_sz():
+    """C6.2 CRC32B..CRC32CX: sf = 1 with sz = 11 (X) or sf = 0 with sz < 11 (B, H, W); the
+    other pairings are unallocated (UNDEFINED, as capstone agrees)."""
+    names = ["crc32b", "crc32h", "crc32w", "crc32x"]
+    for c in (0, 1):
+        for sz in range(4):
+            for sf in (0, 1):
+                word = crc_word(sf, c, sz)
+                hit = decode_fields(word)
+                if sf == (sz == 3):
+                    want = names[sz].replace("crc32", "crc32c") if c else names[sz]
+                    assert hit[1] == want and hit[2].sz == sz, hex(word)
+                    assert capstone_insn(word)[0] == want, hex(word)
+                else:
+                    assert hit is None and capstone_insn(word) is None, hex(word)

@@ -27,7 +27,7 @@ from a64_harness import (BACKENDS, CODE_BASE, DATA_BASE, MASK64, PAGE, RO_BASE, 
                          UNMAPPED, check, make_setup, unicorn_available, word)
 from dbt.frontends.aarch64.decode import DECODER, decode_fields
 
-from .test_decode import UNKNOWN_RESULT
+from .test_decode import UNKNOWN_RESULT, crc_word
 
 pytestmark = [pytest.mark.oracle,
               pytest.mark.skipif(not unicorn_available(), reason="needs unicorn")]
@@ -351,6 +351,76 @@ def test_atomics_with_edge_operands(op):
                                    mem=((DATA_BASE + 0x300, mem),)))
         w = DECODER.encode("swp", size=size, a=op & 1, r=op >> 1 & 1, rs=3, rt=4, rn=1)
         check(make_setup(word(w), x1=DATA_BASE + 0x300, x3=edge_value(rng)))
+
+
+# ---------------------------------------------------------------- CRC32 (FEAT_CRC32)
+
+CRC_NAMES = ["crc32b", "crc32h", "crc32w", "crc32x", "crc32cb", "crc32ch", "crc32cw", "crc32cx"]
+#: Accumulators and data: all zeros or ones in the data's size and above it, single top and
+#: bottom bits of each size, alternating bits.
+CRC_EDGE = [0, 1, 0xFF, 0x80, 0x100, 0xFFFF, 0x8000, 0xFFFFFFFF, 0x80000000, 0x7FFFFFFF,
+            0x100000000, 0xFFFFFFFF00000000, MASK64, 1 << 63, 0x5555555555555555,
+            0xAAAAAAAAAAAAAAAA, 0xFFFFFFFFFFFFFF00]
+
+
+@pytest.mark.parametrize("name", CRC_NAMES)
+def test_crc32_edge_and_random_operands(name):
+    """Each CRC32/CRC32C size on every edge accumulator with edge and random data (the bits
+    of Wn's X register and of Rm above the data's size must not count), then random ones:
+    blocks of eight instructions with distinct registers; Rd = Rn = Rm and ZR operands too."""
+    rng = random.Random(f"a64-crc-{name}")
+    pairs = [(acc, rng.choice(CRC_EDGE)) for acc in CRC_EDGE]
+    pairs += [(rng.choice(CRC_EDGE), edge_value(rng)) for _ in range(7)]
+    pairs += [(rng.getrandbits(64), rng.getrandbits(64)) for _ in range(16)]
+    for at in range(0, len(pairs), 8):
+        regs, words = {}, []
+        for i, (acc, data) in enumerate(pairs[at:at + 8]):
+            regs[f"x{2 * i}"], regs[f"x{2 * i + 1}"] = acc, data
+            words.append(DECODER.encode(name, rd=16 + i, rn=2 * i, rm=2 * i + 1))
+        check(make_setup(word(*words), **regs))
+    same = [DECODER.encode(name, rd=r, rn=r, rm=r) for r in (0, 1)]
+    zr = [DECODER.encode(name, rd=2, rn=31, rm=3), DECODER.encode(name, rd=4, rn=5, rm=31),
+          DECODER.encode(name, rd=31, rn=6, rm=7)]
+    check(make_setup(word(*same, *zr), x0=MASK64, x1=0x0123456789ABCDEF, x3=MASK64, x5=0x80))
+
+
+def _crc32c_reference(data: bytes) -> int:
+    """CRC-32C (Castagnoli) written out bit by bit: initial and final inversion, reflected,
+    polynomial 0x1EDC6F41 (reflected 0x82F63B78)."""
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xFFFFFFFF
+
+
+def test_crc32_of_a_buffer():
+    """A chain of every size over a buffer gives the standard CRCs (inverted in and out):
+    zlib.crc32 for CRC32 and a bitwise CRC-32C for CRC32C; "123456789" gives the catalogued
+    check values 0xCBF43926 and 0xE3069283."""
+    import zlib
+    for c, reference in ((0, zlib.crc32), (1, _crc32c_reference)):
+        suffix = "c" if c else ""
+        for data, sizes in ((b"123456789", (3, 0)), (bytes(range(0xF1, 0x100)), (0, 1, 2, 3))):
+            words, regs, at = [], {"x0": 0xFFFFFFFF}, 0
+            for i, sz in enumerate(sizes):
+                name = f"crc32{suffix}{'bhwx'[sz]}"
+                words.append(DECODER.encode(name, rd=0, rn=0, rm=i + 1))
+                regs[f"x{i + 1}"] = int.from_bytes(data[at:at + (1 << sz)], "little")
+                at += 1 << sz
+            got = check(make_setup(word(*words), **regs)).x[0] ^ 0xFFFFFFFF
+            assert got == reference(data[:at]), (suffix, data[:at])
+            if data == b"123456789":
+                assert got == (0xE3069283 if c else 0xCBF43926)
+
+
+def test_crc32_sf_sz_mismatch_is_illegal():
+    """C6.2 CRC32*: sf = 1 goes with sz = 11 only; the other pairings are UNDEFINED."""
+    for c in (0, 1):
+        for sz in range(4):
+            w = crc_word(int(sz != 3), c, sz)
+            assert check(make_setup(word(w))).fault == "SIGILL", hex(w)
 
 
 def test_sp_and_zr_forms():
