@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 from collections import namedtuple
 
+from .state import Layout, layout_of
+
 EM_RISCV = 243
 EM_AARCH64 = 183
 
@@ -21,8 +23,8 @@ MACHINE_NAMES = {3: "x86 (EM_386)", 8: "MIPS", 20: "PowerPC", 40: "ARM (EM_ARM)"
 
 class Arch(namedtuple("Arch", "name elf_machine lift decode_at disasm_line syscall_abi "
                              "stack_pointer hwcap initial_fields sysroot multiarch "
-                             "decode_block lift_decoded insn_align platform hwcap2",
-                       defaults=((), None, "", None, None, 4, "", None))):
+                             "decode_block lift_decoded insn_align platform hwcap2 state_fields",
+                       defaults=((), None, "", None, None, 4, "", None, ()))):
     """A guest ISA:
 
     name             e.g. "riscv64"
@@ -43,8 +45,16 @@ class Arch(namedtuple("Arch", "name elf_machine lift decode_at disasm_line sysca
                      instructions): native code hashes pcs by it (the jump cache)
     platform         AT_PLATFORM's string ("" where Linux gives none)
     hwcap2           AT_HWCAP2 (None where Linux gives none)
+    state_fields     (name, IR type) of each GuestState field of the ISA's own (registers,
+                     flags, FP control and status), which its `layout` places after the
+                     fields every layout has (dbt.state.COMMON_FIELDS)
     """
     __slots__ = ()
+
+    @property
+    def layout(self) -> Layout:
+        """The GuestState layout of this ISA (one object per ISA)."""
+        return layout_of(self.state_fields)
 
 
 def arch_for_machine(machine: int) -> Arch | None:

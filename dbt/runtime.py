@@ -97,12 +97,12 @@ class Machine:
         self.err = err or sys.stderr
         self.mode = mode
         self.memory = GuestMemory()
-        self.state = GuestState()
         argv_b = [os.fsencode(a) for a in (argv if argv is not None else [path])]
         env_b = [os.fsencode(k) + b"=" + os.fsencode(v) for k, v in (env or {}).items()]
         self.program = load(path, self.memory, argv_b, env_b, execfn=os.fsencode(path),
                             sysroot=sysroot)
         self.arch = self.program.arch
+        self.state = GuestState(self.arch.layout)
         self.state.pc = self.program.start_pc
         self.state[self.arch.stack_pointer] = self.program.sp
         for name, value in self.arch.initial_fields:

@@ -13,6 +13,7 @@ import sys
 
 import pytest
 
+from dbt.frontends.riscv.layout import LAYOUT
 from dbt.ir.builder import IRBuilder
 from dbt.ir.types import I64
 from dbt.region import record_trace
@@ -22,7 +23,7 @@ from test_dynamic import A0, A1, A7, RA, S0, ZERO, Asm, run_case_with_qemus_outp
 def block(pc: int, exit: str, n: int = 2, **attrs):
     """A block of `n` 4-byte instructions at `pc` ending in `exit` (jump: target=;
     branch: taken=, fallthrough=; jump_ind: to a register's value; exit: a syscall)."""
-    b = IRBuilder(pc)
+    b = IRBuilder(pc, LAYOUT)
     for i in range(n):
         b.insn(pc + 4 * i, 4)
     if exit == "jump":

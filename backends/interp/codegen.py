@@ -3,7 +3,7 @@
 The interpreter executes IR, and it does so fast by turning each op into a line (or an
 expression) of Python with one `exec_<op>` function per op, then compiling the block's lines once
 with `compile()`; the block cache keeps the resulting function. It knows no guest ISA: it reads
-the op table and the GuestState slot layout only.
+the op table and the GuestState layout the block was lifted for (`Block.layout`) only.
 
 Values at run time: integers are unsigned Python ints of their type's width, i1 is a bool, and
 f32/f64 are their IEEE bit patterns (so bitcasts cost nothing). The generated function is
@@ -23,7 +23,6 @@ from dbt import fp
 from dbt.ir.block import Block, Const, Op, Temp
 from dbt.ir.ops import EXIT_ICACHE_FLUSH, EXIT_SYSCALL, OPS, PURE, FPENV, TRAP_KINDS
 from dbt.ir.types import F16, F64
-from dbt.state import LAYOUT
 
 from .stitch import ENABLED as STITCH, SENTINEL, stitch
 
@@ -45,6 +44,7 @@ class Gen:
         self.lines: list[str] = []
         self.linemap: dict[int, tuple] = {}   # source line -> (guest pc, address, access)
         self.pc = block.pc
+        self.fields = block.layout.fields     # state field -> Field (its slot)
         self.nfresh = 0
         self.uses = _count_uses(block)
 
@@ -479,12 +479,12 @@ def exec_pc_addr(g, op, a):
 # -- state and memory ---------------------------------------------------------------------------
 @_exec("get")
 def exec_get(g, op, a):
-    return f"R[{LAYOUT[op.attrs['field']].slot}]"
+    return f"R[{g.fields[op.attrs['field']].slot}]"
 
 
 @_exec("set")
 def exec_set(g, op, a):
-    return f"R[{LAYOUT[op.attrs['field']].slot}] = {a[0]}"
+    return f"R[{g.fields[op.attrs['field']].slot}] = {a[0]}"
 
 
 def _check_align(g, op, addr: str, size: int) -> None:

@@ -12,14 +12,14 @@ from typing import Callable
 from dbt.cache.code_cache import CodeCache
 from dbt.ir.block import Block
 from dbt.memory import GuestFault
-from dbt.state import GuestState, slot
+from dbt.state import COMMON_SLOTS, GuestState
 from dbt.traps import GuestTrap
 
 from .codegen import CODE_NAMES, EXIT_SHIFT, compile_block
 from .helpers import make_namespace
 
 PC_MASK = (1 << EXIT_SHIFT) - 1
-_PC = slot("pc")
+_PC = COMMON_SLOTS["pc"]
 
 
 class InterpEngine:
@@ -28,6 +28,7 @@ class InterpEngine:
     def __init__(self, state: GuestState, memory, lift: Callable[[int], Block],
                  on_block: Callable[[Block], None] | None = None):
         self.state = state
+        self.layout = state.layout        # what the blocks it runs are lifted for
         self.memory = memory
         self.lift = lift
         self.on_block = on_block          # trace hook: sees every newly lifted block
@@ -46,6 +47,8 @@ class InterpEngine:
         block = self.lift(pc)
         if self.on_block is not None:
             self.on_block(block)
+        if block.layout is not self.layout and block.layout != self.layout:
+            raise ValueError(f"block {pc:#x} was lifted for another GuestState layout")
         fn, source, linemap = compile_block(block, self.ns)
         entry = (fn, block.ninsns)
         self.code.insert(pc, block.pc, block.end_pc, entry)

@@ -14,7 +14,7 @@ import time
 from dbt import fp
 from dbt.ir.ops import FP_FLAGS_FIELD
 from dbt.memory import PROT_READ, PROT_WRITE, GuestFault, GuestMemory
-from dbt.state import slot
+from dbt.state import COMMON_SLOTS
 from dbt.traps import GuestTrap
 
 
@@ -125,7 +125,7 @@ def make_namespace(regs: list, memory: GuestMemory, engine) -> dict:
     """The globals of every block function compiled for one guest."""
     view = memory.view
     perms = memory.perms
-    flags_slot = slot(FP_FLAGS_FIELD)
+    flags_slot = COMMON_SLOTS[FP_FLAGS_FIELD]
 
     def load_slow(addr: int, size: int) -> int:
         if not memory.check(addr, size, PROT_READ):

@@ -7,7 +7,7 @@ found, because any change to any of these changes the key.
 - LLVM: the llvmlite shared library in use (its path, size and modification time: a new
   llvmlite or LLVM is a new library);
 - the host CPU: vendor, family, model and feature flags (code is compiled for this CPU);
-- the GuestState layout and the format of images;
+- the GuestState layout the code was compiled against (its digest), and the format of images;
 - every option that changes generated code: the guest window's size, the hot threshold, the
   region sizes;
 - `DBT_VM_CACHE_SALT`, if set: a run with another salt behaves as another build of dbt-vm
@@ -27,7 +27,7 @@ import importlib.machinery
 import os
 
 from dbt import region
-from dbt.state import LAYOUT
+from dbt.state import Layout
 
 from .image import MAGIC as IMAGE_MAGIC
 
@@ -107,15 +107,16 @@ def host_cpu() -> str:
     return ";".join(f"{k}={fields.get(k, '')}" for k in _CPU_FIELDS)
 
 
-def config_key(window_bits: int, hot_threshold: int, cache=None, jc_shift: int = 1) -> str:
-    """The key of everything but the guest bytes (see the module docstring); `cache`, if
-    given, remembers the digest of the sources; `jc_shift`, the jump cache's, which the
-    code embeds."""
-    layout = ",".join(f"{f.name}:{f.slot}:{f.type.name}" for f in LAYOUT.values())
+def config_key(window_bits: int, hot_threshold: int, layout: Layout, cache=None,
+               jc_shift: int = 1) -> str:
+    """The key of everything but the guest bytes (see the module docstring) for code compiled
+    against the GuestState `layout` (a dbt.state.Layout); `cache`, if given, remembers the
+    digest of the sources; `jc_shift`, the jump cache's, which the code embeds."""
     options = (f"window={window_bits};hot={hot_threshold};jc={jc_shift};"
                f"regions={region.MAX_REGION_BLOCKS},"
                f"{region.HOT_REGION_BLOCKS},{region.HOT_REGION_INSNS}")
-    parts = [IMAGE_MAGIC.hex(), source_digest(cache), llvm_identity(), host_cpu(), layout, options,
+    parts = [IMAGE_MAGIC.hex(), source_digest(cache), llvm_identity(), host_cpu(),
+             f"layout={layout.digest}", options,
              os.environ.get("DBT_VM_CACHE_SALT", "")]
     return _sha256.sha256("\n".join(parts).encode()).hexdigest()
 

@@ -40,7 +40,7 @@ from dbt.ir.block import Block
 from dbt.memory import GuestFault
 from dbt.region import (HOT_REGION_BLOCKS, HOT_REGION_INSNS, MAX_REGION_BLOCKS, form_region,
                         record_trace, region_exits)
-from dbt.state import NSLOTS, GuestState, slot
+from dbt.state import COMMON_SLOTS, GuestState
 from dbt.traps import GuestTrap
 
 from . import fp_runtime, rtcache
@@ -80,8 +80,8 @@ END_WAIT, END_WAIT_SHARE = 0.5, 0.1    # at the end of a run, wait this long (at
                                        # this share of the run) for a hot region being compiled
 DEFAULT_CODE_CACHE = 64 << 20          # bytes of host code before the cache is flushed
 ARENA_SLACK = 16 << 20                 # room past the limit for the region being placed
-_PC, _REASON, _FAULT_ADDR = slot("pc"), slot("exit_reason"), slot("fault_addr")
-_ICOUNT = slot("icount")
+_PC, _REASON = COMMON_SLOTS["pc"], COMMON_SLOTS["exit_reason"]
+_FAULT_ADDR, _ICOUNT = COMMON_SLOTS["fault_addr"], COMMON_SLOTS["icount"]
 
 _FAULTS = {
     REASON_READ_FAULT: ("read", "SIGSEGV"),
@@ -168,7 +168,8 @@ class DynamicEngine:
         self._compilers: dict[int, object] = {}    # opt level -> Compiler (made when needed)
         config = None
         if cache is not None:                        # (the runtime's code comes from it too)
-            config = config_key(self.window_bits(), self.threshold, cache, jc_shift)
+            config = config_key(self.window_bits(), self.threshold, state.layout, cache,
+                                jc_shift)
             rtcache.use_cache(cache, config)
         # the native dispatcher (LLVM-compiled when the cache does not hold it): in the auto
         # mode, made when the first native code is (a run that stays in tier 0 needs none)
@@ -179,7 +180,7 @@ class DynamicEngine:
         # The guest state lives in one buffer that native code uses in place; the Python side
         # (syscalls, deopts to the interpreter) sees it through a memoryview of the same
         # bytes, so that an exit to Python copies no registers either way.
-        self.buffer = (ctypes.c_uint64 * NSLOTS)(*state.regs)
+        self.buffer = (ctypes.c_uint64 * state.layout.nslots)(*state.regs)
         state.regs = memoryview(self.buffer).cast("B").cast("Q")
         self.interp_only: set[int] = set()
         self._interp = None                        # the interpreter, for deopts (made once)
@@ -231,7 +232,7 @@ class DynamicEngine:
     @property
     def icount(self) -> int:
         """Guest instructions run (natively counted per block; a fault's block counts whole)."""
-        return self._interp_figure("icount") + self.state.regs[slot("icount")]
+        return self._interp_figure("icount") + self.state.regs[_ICOUNT]
 
     @property
     def blocks_lifted(self) -> int:
@@ -564,6 +565,8 @@ class DynamicEngine:
 
     def _lower(self, name: str, blocks: list[Block], *args, **kwargs) -> str:
         """The region's LLVM IR text (its time counts as translation, as lifting does)."""
+        if blocks[0].layout != self.state.layout:
+            raise ValueError(f"region {name} was lifted for another GuestState layout")
         start = time.perf_counter()
         try:
             from .lower import lower_region

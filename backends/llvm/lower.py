@@ -19,7 +19,8 @@ A guest access costs a window check (one per base register and block: `address`)
 access; its guest pc is not stored. A failed check passes the pc to the fault block; a fault
 on the host finds it in the pc notes LLVM lists beside the code (`pc_note`, objlink).
 
-The backend knows no guest ISA: it reads the IR op table and the GuestState layout only.
+The backend knows no guest ISA: it reads the IR op table and the GuestState layout that the
+region's blocks were lifted for (`Block.layout`) only.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ import re
 from dbt.ir.block import Block, Const, Op, Temp
 from dbt.ir.ops import FLAG_NX, FP_FLAGS_FIELD, FPENV, OPS, PURE
 from dbt.memory import WINDOW_GUARD
-from dbt.state import LAYOUT
 
 from . import lower_fp, lower_ops
 from .irtext import LLTYPES, FnBuilder, int_literal
@@ -90,6 +90,9 @@ class RegionLowerer:
         self.threshold = threshold      # tier 1: count towards this (@<name>.counter)
         self.base = base                # guest pcs are `@<name>.bias` + (pc - base)
         self.blocks = blocks
+        self.layout = layout = blocks[0].layout
+        if any(b.layout != layout for b in blocks):
+            raise ValueError(f"region {name}: blocks lifted for different GuestState layouts")
         self.labels = {b.pc: f"b_{b.pc:x}" for b in blocks}
         self.window_bits = window_bits
         self.fb = FnBuilder()
@@ -114,7 +117,7 @@ class RegionLowerer:
                         rm_fields.update(sources.get(op.args[-1].id, (None,)))  # None: other
                 elif op.name in _PURE_ONLY and op.result is not None:
                     _note_sources(sources, op)      # (a control computed from fields: Arm's)
-        self.fields = sorted(read | written | implicit, key=lambda f: LAYOUT[f].slot)
+        self.fields = sorted(read | written | implicit, key=layout.slot)
         self.written = [f for f in self.fields if f in implicit or f in written]
         self.weight = count_weight(blocks)              # tier-1 counts per entry/back edge
         # every dynamic control is a function of fields never written here: one value throughout
@@ -135,12 +138,12 @@ class RegionLowerer:
         if self.atomics:
             fb.emit("%rmw.operand = alloca i64")      # (lower_atomic_rmw)
         slots = set(_ENTRY_SLOTS) | (set(self.fields) if self.promote else set())
-        for field in sorted(slots, key=lambda f: LAYOUT[f].slot):
-            fb.emit(f"%s.{field} = getelementptr inbounds i64, ptr %st, i64 {LAYOUT[field].slot}")
+        slot = self.layout.slot
+        for field in sorted(slots, key=slot):
+            fb.emit(f"%s.{field} = getelementptr inbounds i64, ptr %st, i64 {slot(field)}")
         for field in self.fields:
             if not self.promote:      # -O0 code would spill SSA values anyway: use the state
-                fb.emit(f"%f.{field} = getelementptr inbounds i64, ptr %st, "
-                        f"i64 {LAYOUT[field].slot}")
+                fb.emit(f"%f.{field} = getelementptr inbounds i64, ptr %st, i64 {slot(field)}")
                 continue
             fb.emit(f"%f.{field} = alloca i64")
             fb.emit(f"store i64 {fb.assign(f'load i64, ptr %s.{field}')}, ptr %f.{field}")

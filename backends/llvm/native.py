@@ -26,7 +26,7 @@ from __future__ import annotations
 import ctypes
 
 from dbt.memory import WINDOW_GUARD
-from dbt.state import LAYOUT
+from dbt.state import COMMON_SLOTS
 
 from . import rtcache
 from .codemem import SYMBOLS, CodeArena
@@ -68,7 +68,9 @@ class _Sigaction(ctypes.Structure):          # glibc's struct sigaction on x86-6
 
 
 def _slot(name: str) -> int:
-    return LAYOUT[name].slot
+    """The slot of a field every GuestState layout has at the same place (the C code below
+    addresses it at a constant offset, whatever the guest)."""
+    return COMMON_SLOTS[name]
 
 
 BASE_MODULE = """

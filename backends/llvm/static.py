@@ -59,7 +59,7 @@ class FileReport:
 def config(cache, arch) -> str:
     """The configuration key of the engine's translations (a dynamic engine on a default
     guest window, for `arch`): static code must be what it would load."""
-    return config_key(WINDOW_BITS, HOT_THRESHOLD, cache, jc_shift(arch.insn_align))
+    return config_key(WINDOW_BITS, HOT_THRESHOLD, arch.layout, cache, jc_shift(arch.insn_align))
 
 
 def file_key(cache, path: str, cfg: str) -> str | None:

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from .types import Type
 
+TYPE_CHECKING = False                  # (typing.TYPE_CHECKING without importing typing)
+if TYPE_CHECKING:
+    from ..state import Layout
+
 
 class Value:
     __slots__ = ("type",)
@@ -94,16 +98,23 @@ def substitute(op: Op, replace: dict) -> Op:
 
 
 class Block:
-    """A lifted guest block: `ops` ends with its single terminator."""
+    """A lifted guest block: `ops` ends with its single terminator; its `get`/`set` ops name
+    fields of `layout` (a dbt.state.Layout: the guest's, which backends compile it against)."""
 
-    __slots__ = ("pc", "ops", "ninsns", "end_pc", "ntemps")
+    __slots__ = ("pc", "ops", "ninsns", "end_pc", "ntemps", "layout")
 
-    def __init__(self, pc: int, ops: list[Op], ninsns: int, end_pc: int, ntemps: int):
+    def __init__(self, pc: int, ops: list[Op], ninsns: int, end_pc: int, ntemps: int,
+                 layout: Layout):
         self.pc = pc
         self.ops = ops
         self.ninsns = ninsns      # guest instructions in the block
         self.end_pc = end_pc      # address just past the last guest instruction
         self.ntemps = ntemps
+        self.layout = layout
+
+    def with_ops(self, ops: list[Op]) -> Block:
+        """The same block with other ops (what a pass made of them)."""
+        return Block(self.pc, ops, self.ninsns, self.end_pc, self.ntemps, self.layout)
 
     @property
     def exit(self) -> Op:

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import keyword
 
-from ..state import LAYOUT
 from .block import Block, Const, Op, Temp, Value, temp
 from .fold import fold_rule
 from .ops import FP_DEFAULTS, FPENV, OPS, PURE, OpDef, TERMINATORS
 from .types import I64, Type, by_name
+
+TYPE_CHECKING = False                  # (typing.TYPE_CHECKING without importing typing)
+if TYPE_CHECKING:
+    from ..state import Layout
 
 
 class IRError(Exception):
@@ -27,8 +30,14 @@ _EXPLICIT = {name: by_name(name) for name in ("i1", "i8", "i16", "i32", "i64", "
 
 
 class IRBuilder:
-    def __init__(self, pc: int):
+    """Builds the block at `pc`, whose `get`/`set` ops name fields of `layout` (a
+    dbt.state.Layout, the guest's)."""
+
+    def __init__(self, pc: int, layout: Layout):
         self.pc = pc
+        self.layout = layout
+        self.fields = layout.fields
+        self.get_attrs = _GET_ATTRS.setdefault(layout, {})
         self.ops: list[Op] = []
         self.ntemps = 0
         self.ninsns = 0
@@ -50,9 +59,9 @@ class IRBuilder:
     def get(self, field: str) -> Temp:
         """Read a state field (the most frequent op, so it skips the generic checks; the ops
         of a field share one attribute dict, as ops never change theirs)."""
-        attrs = _GET_ATTRS.get(field)
+        attrs = self.get_attrs.get(field)
         if attrs is None:
-            attrs = _GET_ATTRS[field] = {"field": field, "type": LAYOUT[field].type}
+            attrs = self.get_attrs[field] = {"field": field, "type": self.fields[field].type}
         if self.closed:
             raise IRError(f"op get after the terminator of block {self.pc:#x}")
         result = temp(self.ntemps, attrs["type"])
@@ -62,7 +71,7 @@ class IRBuilder:
 
     def set(self, value: Value, *, field: str) -> None:
         """Write a state field (frequent, so a Value operand skips the generic checks)."""
-        if not isinstance(value, Value) or field not in LAYOUT:
+        if not isinstance(value, Value) or field not in self.fields:
             return self._emit(_SIGNATURES["set"], (value,), {"field": field})   # (an error)
         attrs = _SET_ATTRS.get(field)
         if attrs is None:
@@ -74,7 +83,7 @@ class IRBuilder:
     def finish(self) -> Block:
         if not self.closed:
             raise IRError(f"block at {self.pc:#x} has no terminator")
-        return Block(self.pc, self.ops, self.ninsns, self.end_pc, self.ntemps)
+        return Block(self.pc, self.ops, self.ninsns, self.end_pc, self.ntemps, self.layout)
 
     # -- generic emission ----------------------------------------------------------------------
     def emit(self, name: str, *args, **attrs) -> Temp | None:
@@ -118,7 +127,7 @@ class IRBuilder:
         return op.result
 
 
-_GET_ATTRS: dict[str, dict] = {}     # field -> the attrs of its `get`s
+_GET_ATTRS: dict = {}                # layout -> field -> the attrs of its `get`s
 _SET_ATTRS: dict[str, dict] = {}     # field -> the attrs of its `set`s
 _MISSING = object()
 _DEFAULT_ATTRS = {"align": False, **FP_DEFAULTS}

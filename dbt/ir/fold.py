@@ -110,7 +110,7 @@ def fold_block(block: Block) -> Block:
                 replace[op.result.id] = value
                 continue
         out.append(op)
-    return Block(block.pc, out, block.ninsns, block.end_pc, block.ntemps)
+    return block.with_ops(out)
 
 
 # A code address moves with the code by a page multiple: adding a constant to it, or masking

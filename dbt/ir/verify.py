@@ -3,7 +3,6 @@ the single terminator are where they belong."""
 
 from __future__ import annotations
 
-from ..state import LAYOUT
 from .block import Block, Const, Temp
 from .builder import IRError
 from .ops import (FP_RULES, MARK, OPS, RMW_KINDS, TERMINATORS, VEC_KINDS, VEC_LANES,
@@ -30,7 +29,7 @@ def verify(block: Block) -> None:
             if op.result.id in defined:
                 raise IRError(f"{where}: temp %{op.result.id} defined twice")
             defined.add(op.result.id)
-        if op.name in ("get", "set") and op.attrs["field"] not in LAYOUT:
+        if op.name in ("get", "set") and op.attrs["field"] not in block.layout:
             raise IRError(f"{where}: unknown state field {op.attrs['field']}")
         for rule, values in FP_RULES.items():
             if rule in op.attrs and op.attrs[rule] not in values:

@@ -17,7 +17,7 @@ import time
 from collections import Counter, namedtuple
 
 from ..memory import GuestFault, GuestMemory, MemError
-from ..state import GuestState, slot
+from ..state import GuestState, Layout
 from . import files, mm, net, paths, process, strace
 from . import time as time_handlers
 from .abi import MASK64, FatalSignal, ProcessExit, SyscallABI, SyscallError
@@ -85,13 +85,23 @@ class LinuxKernel:
         self.altstack = (0, 2, 0)                  # stack_t: sp, flags (SS_DISABLE), size
         self._dispatch = build_dispatch(abi.machine)
         self._names = syscall_names(abi.machine)
-        self._nr_slot = slot(abi.nr)
-        self._arg_slots = tuple(slot(name) for name in abi.args)
-        self._ret_slot = slot(abi.ret)
+        self._layout: Layout | None = None        # the slots below are of this layout
+        self._nr_slot = self._ret_slot = 0
+        self._arg_slots: tuple = ()
         self._warned: set = set()
+
+    def _bind(self, layout: Layout) -> None:
+        """Find the ABI's registers in `layout` (the guest's: the first syscall's state's)."""
+        abi = self.abi
+        self._nr_slot = layout.slot(abi.nr)
+        self._arg_slots = tuple(layout.slot(name) for name in abi.args)
+        self._ret_slot = layout.slot(abi.ret)
+        self._layout = layout
 
     # -- entry point -------------------------------------------------------------------------
     def syscall(self, state: GuestState) -> None:
+        if state.layout is not self._layout:
+            self._bind(state.layout)
         regs = state.regs
         nr = regs[self._nr_slot]
         args = [regs[s] for s in self._arg_slots]

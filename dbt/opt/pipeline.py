@@ -77,4 +77,4 @@ def optimize(block: Block) -> Block:
         out.append(op)
     if overwritten:
         out = drop_dead_sets(out)
-    return Block(block.pc, out, block.ninsns, block.end_pc, block.ntemps)
+    return block.with_ops(out)

@@ -19,7 +19,7 @@ from ..ir.ops import FPENV, MEM, OPS, TRAPS
 def forward_state(block: Block) -> Block:
     ops = _forward_gets(block.ops)
     ops = drop_dead_sets(ops)
-    return Block(block.pc, ops, block.ninsns, block.end_pc, block.ntemps)
+    return block.with_ops(ops)
 
 
 _MAY_LEAVE = frozenset(name for name, d in OPS.items() if d.has(MEM) or d.has(TRAPS))

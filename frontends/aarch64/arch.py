@@ -5,6 +5,8 @@ from __future__ import annotations
 from dbt.arch import EM_AARCH64, Arch
 from dbt.linux.abi import AARCH64
 
+from .layout import STATE_FIELDS
+
 
 def lift_block(fetch, pc):
     from .lifter import lift_block
@@ -53,4 +55,5 @@ ARCH = Arch(
     insn_align=4,
     platform="aarch64",
     hwcap2=0,
+    state_fields=STATE_FIELDS,
 )

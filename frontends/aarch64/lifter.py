@@ -21,6 +21,7 @@ from dbt.ir.builder import IRBuilder
 from dbt.ir.ops import TRAP_FETCH, TRAP_ILLEGAL, TRAP_PC_ALIGN
 
 from .decode import SEMANTIC_NAMES, decode, decode_fields
+from .layout import LAYOUT
 from .regs import Ctx
 
 MAX_INSNS = 64
@@ -117,7 +118,7 @@ def decode_block(fetch: Fetch, pc: int, max_insns: int = MAX_INSNS) -> DecodedBl
 
 def lift_decoded(fetch: Fetch, decoded: DecodedBlock) -> Block:
     pc, insns, max_insns = decoded
-    b = IRBuilder(pc)
+    b = IRBuilder(pc, LAYOUT)
     if pc & 3:                          # a branch to it was the PC alignment fault: SIGBUS
         b.insn(pc, 4)
         b.trap(kind=TRAP_PC_ALIGN, pc=pc)

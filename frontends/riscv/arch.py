@@ -5,6 +5,8 @@ from __future__ import annotations
 from dbt.arch import EM_RISCV, Arch
 from dbt.linux.abi import SyscallABI
 
+from .layout import STATE_FIELDS
+
 
 # The decoder and lifter are imported when first used: a run whose code is all in the
 # persistent cache decodes nothing, and building the decode tables costs milliseconds.
@@ -53,4 +55,5 @@ ARCH = Arch(
     decode_block=decode_block,
     lift_decoded=lift_decoded,
     insn_align=2,                           # (the C extension)
+    state_fields=STATE_FIELDS,
 )

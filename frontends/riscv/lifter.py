@@ -28,6 +28,7 @@ from dbt.ir.ops import TRAP_FETCH, TRAP_ILLEGAL
 
 from . import trans_rva, trans_rvd, trans_rvf, trans_rvi, trans_rvm, trans_zicsr
 from .decode import DEFAULT, SEMANTIC_NAMES, insn_length
+from .layout import LAYOUT
 from .regs import Ctx
 
 MAX_INSNS = 64
@@ -150,7 +151,7 @@ def lift_decoded(fetch: Fetch, decoded: DecodedBlock) -> Block:
     """The IR block of decoded instructions (`fetch` decodes on if their last instruction
     did not end the block after all)."""
     pc, insns, max_insns = decoded
-    b = IRBuilder(pc)
+    b = IRBuilder(pc, LAYOUT)
     ctx = Ctx(b)
     cur = pc
     count, i = len(insns), 0

@@ -20,6 +20,7 @@ from dbt import fp
 from dbt.backends.interp.codegen import compile_block
 from dbt.backends.interp.helpers import make_namespace
 from dbt.backends.llvm.lower import lower_region
+from dbt.frontends.aarch64.layout import LAYOUT
 from dbt.ir.builder import IRBuilder, IRError
 from dbt.ir.ops import FP_DEFAULTS, FP_DN, FP_FZ
 from dbt.ir.printer import format_op
@@ -56,7 +57,7 @@ def _put(b, value, field="f0"):
 
 
 def block(emit):
-    b = IRBuilder(PC)
+    b = IRBuilder(PC, LAYOUT)
     b.insn(PC, 4)
     emit(b)
     b.jump(target=PC + 4)
@@ -65,7 +66,7 @@ def block(emit):
 
 class Interp:
     def __init__(self):
-        self.state = GuestState()
+        self.state = GuestState(LAYOUT)
         self.ns = make_namespace(self.state.regs, GuestMemory(window_bits=16), engine=None)
 
     def run(self, blk, regs: dict) -> dict:
@@ -276,8 +277,8 @@ class Runner:
     def __init__(self, native):
         import ctypes
 
-        from dbt.state import NSLOTS, slot
-        self.native, self.ctypes, self.slot, self.nslots = native, ctypes, slot, NSLOTS
+        self.native, self.ctypes = native, ctypes
+        self.slot, self.nslots = LAYOUT.slot, LAYOUT.nslots
         self.interp = Interp()
         self.blocks = {}
         self.memory = ctypes.create_string_buffer(1 << 12)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from dbt.backends.interp.codegen import compile_block
 from dbt.backends.interp.helpers import make_namespace
+from dbt.frontends.riscv.layout import LAYOUT
 from dbt.ir.builder import IRBuilder
 from dbt.ir.types import I1, I8, I16, I32, I64, I128
 from dbt.memory import PROT_READ, PROT_WRITE, GuestFault, GuestMemory
@@ -55,11 +56,11 @@ def ref_binary(name, a, b, bits):
 class Harness:
     def __init__(self):
         self.memory = GuestMemory(window_bits=24)
-        self.state = GuestState()
+        self.state = GuestState(LAYOUT)
         self.ns = make_namespace(self.state.regs, self.memory, engine=None)
 
     def run(self, emit):
-        b = IRBuilder(0x1000)
+        b = IRBuilder(0x1000, LAYOUT)
         b.insn(0x1000, 4)
         emit(b)
         if not b.closed:

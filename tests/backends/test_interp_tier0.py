@@ -4,6 +4,7 @@ let the JIT look at a block, on a hand-built loop whose blocks count down x10.""
 from __future__ import annotations
 
 from dbt.backends.interp.engine import InterpEngine
+from dbt.frontends.riscv.layout import LAYOUT
 from dbt.ir.builder import IRBuilder
 from dbt.ir.types import I64
 from dbt.memory import GuestMemory
@@ -15,16 +16,16 @@ HEAD, BODY, DONE = 0x1000, 0x1008, 0x1010
 def loop_blocks() -> dict:
     """HEAD: x10 -= 1, then BODY; BODY: back to HEAD while x10 != 0, else DONE; DONE: a
     syscall exit (ends the run)."""
-    head = IRBuilder(HEAD)
+    head = IRBuilder(HEAD, LAYOUT)
     head.insn(HEAD, 4)
     head.set(head.emit("sub", head.get("x10"), head.const(1, I64)), field="x10")
     head.insn(HEAD + 4, 4)
     head.emit("jump", target=BODY)
-    body = IRBuilder(BODY)
+    body = IRBuilder(BODY, LAYOUT)
     body.insn(BODY, 4)
     cond = body.emit("ne", body.get("x10"), body.const(0, I64))
     body.emit("branch", cond, taken=HEAD, fallthrough=DONE)
-    done = IRBuilder(DONE)
+    done = IRBuilder(DONE, LAYOUT)
     done.insn(DONE, 4)
     done.emit("exit", reason="syscall", next_pc=DONE + 4)
     return {b.pc: b for b in (head.finish(), body.finish(), done.finish())}
@@ -32,7 +33,7 @@ def loop_blocks() -> dict:
 
 def engine(count: int) -> InterpEngine:
     blocks = loop_blocks()
-    state = GuestState()
+    state = GuestState(LAYOUT)
     state["x10"] = count
     return InterpEngine(state, GuestMemory(window_bits=24), blocks.__getitem__)
 

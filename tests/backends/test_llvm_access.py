@@ -24,6 +24,7 @@ from dbt.backends.llvm.compiler import Compiler  # noqa: E402
 from dbt.backends.llvm.dynamic import DynamicEngine  # noqa: E402
 from dbt.backends.llvm.lower import lower_region  # noqa: E402
 from dbt.backends.llvm.objlink import fault_pc, link  # noqa: E402
+from dbt.frontends.riscv.layout import LAYOUT  # noqa: E402
 from dbt.ir.builder import IRBuilder  # noqa: E402
 from dbt.ir.types import I64  # noqa: E402
 from dbt.memory import WINDOW_BITS, WINDOW_GUARD  # noqa: E402
@@ -34,7 +35,7 @@ PC = 0x10000
 def block(accesses):
     """One guest instruction per access: `(register, offset)` loads `offset(register)` into
     x5 (x5 is written, so every load is live)."""
-    b = IRBuilder(PC)
+    b = IRBuilder(PC, LAYOUT)
     bases = {}
     for i, (register, offset) in enumerate(accesses):
         b.insn(PC + 4 * i, 4)

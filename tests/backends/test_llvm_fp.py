@@ -30,12 +30,13 @@ from dbt.backends.llvm.compiler import LLVMJit  # noqa: E402
 from dbt.backends.llvm.fp_kernels import helpers_called  # noqa: E402
 from dbt.backends.llvm.lower import DECLARATIONS, lower_region  # noqa: E402
 from dbt.backends.llvm.optable import EXIT_SENTINEL, REASON_INTERP  # noqa: E402
+from dbt.frontends.riscv.layout import LAYOUT  # noqa: E402
 from dbt.ir.builder import IRBuilder  # noqa: E402
 from dbt.ir.types import F32, F64, I32, I64  # noqa: E402
-from dbt.state import NSLOTS, slot  # noqa: E402
 
 SETTINGS = settings(max_examples=int(os.environ.get("FP_EXAMPLES", 150)), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
+slot = LAYOUT.slot                     # (the RISC-V layout: its fields f0-f3, x5, x10, frm)
 PC = 0x1000
 FMT = {F32: fp.F32, F64: fp.F64}
 ARITH = {"fadd": ("add", 2), "fsub": ("sub", 2), "fmul": ("mul", 2), "fdiv": ("div", 2),
@@ -63,7 +64,7 @@ def _set(b, value):
 
 def _block(name, t, rm, other):
     """One instruction: `name` on type t (other: the int/float type at the other end)."""
-    b = IRBuilder(PC)
+    b = IRBuilder(PC, LAYOUT)
     b.insn(PC, 4)
     mode = b.get("frm") if rm is None else b.const(rm, I64)
     if name in ARITH:
@@ -127,7 +128,7 @@ compiled.jits = []
 
 def run(variant, opt, floats=(), integer=0, frm=0, flags=0):
     """Call one variant: (native?, result slot value, fpflags after)."""
-    state = (ctypes.c_uint64 * NSLOTS)()
+    state = (ctypes.c_uint64 * LAYOUT.nslots)()
     for field, value in zip(IN, floats):
         state[slot(field)] = value
     state[slot(INT_IN)] = integer
@@ -393,7 +394,7 @@ def test_tier1_counter_weighs_fp_ops(fp_ops):
     helper calls, so FP-heavy code reaches the hot tier after a similar time in tier 1."""
     from dbt.backends.llvm.lower import FP_OPS_PER_COUNT
 
-    b = IRBuilder(PC)
+    b = IRBuilder(PC, LAYOUT)
     b.insn(PC, 4)
     x = _get_f(b, IN[0], F64)
     for _ in range(fp_ops):
@@ -407,7 +408,7 @@ def test_tier1_counter_weighs_fp_ops(fp_ops):
                       ["weighed", "weighed.counter"])
     fn = _FN(got["weighed"])
     counter = ctypes.c_uint64.from_address(got["weighed.counter"])
-    state = (ctypes.c_uint64 * NSLOTS)()
+    state = (ctypes.c_uint64 * LAYOUT.nslots)()
     state[slot(IN[0])] = state[slot(IN[1])] = 0x3FF0000000000000          # 1.0
     for runs in (1, 2):
         assert fn(ctypes.addressof(state), ctypes.addressof(_MEM), PC) == PC + 4

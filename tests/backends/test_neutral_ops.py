@@ -30,11 +30,12 @@ from hypothesis import strategies as st
 
 from dbt.backends.interp.codegen import compile_block
 from dbt.backends.interp.helpers import make_namespace
+from dbt.frontends.aarch64.layout import LAYOUT
 from dbt.ir.builder import IRBuilder
 from dbt.ir.ops import RMW_KINDS, VEC_KINDS
 from dbt.ir.types import I1, I8, I16, I32, I64, V128
 from dbt.memory import PROT_READ, PROT_WRITE, GuestMemory
-from dbt.state import NSLOTS, GuestState, slot
+from dbt.state import GuestState
 
 PC = 0x1000
 TYPES = {8: I8, 16: I16, 32: I32, 64: I64}
@@ -72,7 +73,7 @@ def _operand(b, field: str, t):
 def vector_block(kind: str, lane: int, index: int):
     """v = M[x1] (v128), w = M[x1 + 16]; M[x1 + 32] = vbin.kind(v, w); x4 = lane `index` of
     v; M[x1 + 48] = vinsert(vdup(x2), x3 at `index`) (lanes of `lane` bits)."""
-    b = IRBuilder(PC)
+    b = IRBuilder(PC, LAYOUT)
     b.insn(PC, 4)
     base = b.get("x1")
     v = b.load(base, type=V128)
@@ -88,7 +89,7 @@ def vector_block(kind: str, lane: int, index: int):
 def vector_op_block(name: str, attrs: tuple):
     """v = M[x1], w = M[x1 + 16] (v128); M[x1 + 32] = name(v[, w | x2]) with `attrs` (a
     tuple of pairs), or x4 = it for vreduce."""
-    b = IRBuilder(PC)
+    b = IRBuilder(PC, LAYOUT)
     b.insn(PC, 4)
     base = b.get("x1")
     v = b.load(base, type=V128)
@@ -107,7 +108,7 @@ def flags_block(bits: int, const_b: bool, b_value: int = 0, carry_in: int | None
     """x4 = add_carry(x1, x2 or a constant, x3 or the constant carry_in), x5 =
     add_overflow(...)."""
     t = TYPES[bits]
-    b = IRBuilder(PC)
+    b = IRBuilder(PC, LAYOUT)
     b.insn(PC, 4)
     x = _operand(b, "x1", t)
     y = b.const(b_value & t.mask, t) if const_b else _operand(b, "x2", t)
@@ -121,7 +122,7 @@ def flags_block(bits: int, const_b: bool, b_value: int = 0, carry_in: int | None
 def rmw_block(kind: str, bits: int):
     """x4 = atomic_rmw.kind(x1, x2) (an aligned atomic of `bits`)."""
     t = TYPES[bits]
-    b = IRBuilder(PC)
+    b = IRBuilder(PC, LAYOUT)
     b.insn(PC, 4)
     old = b.atomic_rmw(b.get("x1"), _operand(b, "x2", t), kind=kind, align=True)
     b.set(old if t is I64 else b.zext(old, type=I64), field="x4")
@@ -134,7 +135,7 @@ class Interp:
     def __init__(self):
         self.memory = GuestMemory(window_bits=24)
         self.memory.map_anonymous(0, 0x1000, PROT_READ | PROT_WRITE)
-        self.state = GuestState()
+        self.state = GuestState(LAYOUT)
         self.ns = make_namespace(self.state.regs, self.memory, engine=None)
 
     def run(self, block, regs: dict, memory: bytes = b"") -> tuple[dict, bytes]:
@@ -173,13 +174,13 @@ llvm_function.jits = []
 
 
 def run_llvm(key: tuple, opt: int, regs: dict, memory: bytes = b"") -> tuple[dict, bytes]:
-    state = (ctypes.c_uint64 * NSLOTS)()
+    state = (ctypes.c_uint64 * LAYOUT.nslots)()
     for field, value in regs.items():
-        state[slot(field)] = value
+        state[LAYOUT.slot(field)] = value
     mem = ctypes.create_string_buffer(1 << 12)
     mem[ADDR:ADDR + len(memory)] = memory
     assert llvm_function(key, opt)(ctypes.addressof(state), ctypes.addressof(mem), PC) == PC + 4
-    return {f: state[slot(f)] for f in ("x4", "x5")}, mem.raw[ADDR:ADDR + len(memory)]
+    return {f: state[LAYOUT.slot(f)] for f in ("x4", "x5")}, mem.raw[ADDR:ADDR + len(memory)]
 
 
 @pytest.fixture(scope="module")
@@ -220,7 +221,7 @@ def test_flags_of_a_compare_cost_nothing_in_a_hot_loop():
     them later): in hot code the loop is the compare and the branch, and the four flags are
     made once, after it (no set*/adc in the loop)."""
     from hot_loop import hot_loop_x86, listing
-    b = IRBuilder(PC)
+    b = IRBuilder(PC, LAYOUT)
     b.insn(PC, 4)
     b.set(b.add(b.get("x0"), 1), field="x0")
     b.insn(PC + 4, 4)
@@ -250,7 +251,7 @@ def test_subtraction_flags_are_arms():
 
 
 def test_carry_and_overflow_of_constants_fold():
-    b = IRBuilder(PC)
+    b = IRBuilder(PC, LAYOUT)
     assert b.add_carry(b.const(0xFF, I8), b.const(1, I8), b.const(0, I1)).value == 1
     assert b.add_overflow(b.const(0x7F, I8), b.const(0, I8), b.const(1, I1)).value == 1
     assert b.add_overflow(b.const(0x80, I8), b.const(0x7F, I8), b.const(1, I1)).value == 0
@@ -342,7 +343,7 @@ def test_vector_ops_are_verified():
     from dbt.ir.builder import IRError
     from dbt.ir.verify import verify
     for attrs in ({"kind": "add", "lane": 12}, {"kind": "avg", "lane": 8}):
-        b = IRBuilder(PC)
+        b = IRBuilder(PC, LAYOUT)
         b.insn(PC, 4)
         v = b.load(b.get("x1"), type=V128)
         b.store(b.get("x1"), b.vbin(v, v, **attrs))

@@ -10,25 +10,28 @@ import pytest
 
 from dbt.backends.llvm import cachekey
 from dbt.cache.disk import DiskCache
+from dbt.frontends.aarch64.layout import LAYOUT as A64
+from dbt.frontends.riscv.layout import LAYOUT as RV
 
 
 def test_options_that_change_code_change_the_key(monkeypatch):
     monkeypatch.delenv("DBT_VM_CACHE_SALT", raising=False)
-    base = cachekey.config_key(32, 400_000)
-    assert cachekey.config_key(32, 400_000) == base            # deterministic
-    assert cachekey.config_key(24, 400_000) != base            # the guest window
-    assert cachekey.config_key(32, 1_000) != base              # the hot threshold
+    base = cachekey.config_key(32, 400_000, RV)
+    assert cachekey.config_key(32, 400_000, RV) == base            # deterministic
+    assert cachekey.config_key(24, 400_000, RV) != base            # the guest window
+    assert cachekey.config_key(32, 1_000, RV) != base              # the hot threshold
+    assert cachekey.config_key(32, 400_000, A64) != base           # the GuestState layout
     monkeypatch.setattr(cachekey.region, "MAX_REGION_BLOCKS",
                         cachekey.region.MAX_REGION_BLOCKS + 1)
-    assert cachekey.config_key(32, 400_000) != base            # region sizes
+    assert cachekey.config_key(32, 400_000, RV) != base            # region sizes
     monkeypatch.undo()
     monkeypatch.setenv("DBT_VM_CACHE_SALT", "another build")
-    assert cachekey.config_key(32, 400_000) != base
+    assert cachekey.config_key(32, 400_000, RV) != base
     monkeypatch.setattr(cachekey, "host_cpu", lambda: "vendor_id=Other;flags=sse2")
     monkeypatch.setattr(cachekey, "llvm_identity", lambda: "libllvmlite.so:1:2")
-    salted = cachekey.config_key(32, 400_000)
+    salted = cachekey.config_key(32, 400_000, RV)
     monkeypatch.delenv("DBT_VM_CACHE_SALT")
-    assert cachekey.config_key(32, 400_000) not in (base, salted)   # CPU and LLVM
+    assert cachekey.config_key(32, 400_000, RV) not in (base, salted)   # CPU and LLVM
 
 
 def test_the_image_key_depends_on_both_halves():

@@ -2,6 +2,7 @@
 
 import pytest
 
+from dbt.frontends.riscv.layout import LAYOUT
 from dbt.ir.block import Const, Op, Temp
 from dbt.ir.builder import IRBuilder, IRError
 from dbt.ir.ops import OPS, TERMINATORS
@@ -10,7 +11,7 @@ from dbt.ir.verify import verify
 
 
 def _block(emit):
-    b = IRBuilder(0x1000)
+    b = IRBuilder(0x1000, LAYOUT)
     b.insn(0x1000, 4)
     emit(b)
     if not b.closed:
@@ -28,14 +29,14 @@ def test_builder_infers_constant_types_from_other_operands():
 
 
 def test_builder_rejects_untyped_constant_pairs():
-    b = IRBuilder(0)
+    b = IRBuilder(0, LAYOUT)
     b.insn(0, 4)
     with pytest.raises(IRError, match="cannot infer"):
         b.add(1, 2)
 
 
 def test_builder_rejects_ops_after_terminator():
-    b = IRBuilder(0)
+    b = IRBuilder(0, LAYOUT)
     b.insn(0, 4)
     b.jump(target=4)
     with pytest.raises(IRError, match="after the terminator"):
@@ -110,7 +111,7 @@ def test_constants_are_normalised_to_their_width():
     ("mul", (1 << 64) - 1, 3, I64, (1 << 64) - 3),
 ])
 def test_constant_shifts_and_products_fold_as_the_op_table_defines(name, a, b, t, want):
-    builder = IRBuilder(0x1000)
+    builder = IRBuilder(0x1000, LAYOUT)
     builder.insn(0x1000, 4)
     value = builder.emit(name, Const(a, t), Const(b, t))
     assert isinstance(value, Const) and value.type is t and value.value == want

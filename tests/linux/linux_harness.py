@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 import os
 
+from dbt.frontends.aarch64.layout import LAYOUT as AARCH64_LAYOUT
+from dbt.frontends.riscv.layout import LAYOUT as RISCV64_LAYOUT
 from dbt.linux import LinuxKernel, syscall_table
 from dbt.memory import PAGE_SIZE, PROT_READ, PROT_WRITE, GuestMemory
 from dbt.state import GuestState
@@ -17,6 +19,7 @@ RO_PAGE = 0x120000          # one read-only page
 UNMAPPED = 0x130000         # never mapped
 BRK_START = 0x200000
 MMAP_TOP = 0x40000000
+LAYOUTS = {"riscv64": RISCV64_LAYOUT, "aarch64": AARCH64_LAYOUT}   # ABI machine -> GuestState's
 
 
 class Guest:
@@ -31,7 +34,7 @@ class Guest:
         self.kernel = LinuxKernel(self.mem, abi, exe_path=exe_path, sysroot=sysroot,
                                   strace=strace, err=self.err)
         self.numbers = syscall_table(abi.machine)
-        self.state = GuestState()
+        self.state = GuestState(LAYOUTS[abi.machine])
         self._next = SCRATCH
 
     def call(self, name: str, *args: int) -> int:

@@ -8,6 +8,8 @@ import random
 
 import pytest
 
+from dbt.frontends.aarch64.layout import LAYOUT as AARCH64_LAYOUT
+from dbt.frontends.riscv.layout import LAYOUT as RISCV64_LAYOUT
 from dbt.linux import AARCH64, RISCV64, FatalSignal, ProcessExit, syscall_names, syscall_table
 from dbt.linux.files import FdEntry
 from dbt.linux.kernel import build_dispatch
@@ -36,7 +38,7 @@ def test_every_required_syscall_has_a_handler():
 
 
 def test_aarch64_registers(arm_guest):
-    state = GuestState()
+    state = GuestState(AARCH64_LAYOUT)
     state["x8"] = 172                                          # getpid
     state["x0"] = 0xDEAD
     arm_guest.kernel.syscall(state)
@@ -44,7 +46,7 @@ def test_aarch64_registers(arm_guest):
 
 
 def test_riscv_registers_and_negative_results(guest):
-    state = GuestState()
+    state = GuestState(RISCV64_LAYOUT)
     state["x17"] = 57                                          # close
     state["x10"] = 1234
     guest.kernel.syscall(state)

@@ -63,6 +63,7 @@ from harness import (CODE_BASE, DATA_BASE, MASK64, PAGE, REGION_SIZE, RO_BASE, S
 
 from dbt.backends.llvm.optable import REASON_HOST_FAULT, REASON_HOST_FAULT_WRITE
 from dbt.frontends.aarch64.fpsr import FPSR_FLAGS, FPSR_KEEP, flags_to_fpsr
+from dbt.frontends.aarch64.layout import LAYOUT
 from dbt.frontends.aarch64.lifter import lift_block
 from dbt.ir.ops import EXIT_ICACHE_FLUSH
 from dbt.ir.verify import verify
@@ -269,7 +270,7 @@ class InterpBackend(harness.InterpBackend):
         memory = GuestMemory(window_bits=WINDOW_BITS)
         try:
             prepare_memory(memory, setup)
-            state = GuestState()
+            state = GuestState(LAYOUT)
             prepare_state(state, setup)
             engine = _SingleUseEngine(state, memory, self._lifter(memory))
             pc, fault = run_engine(engine, setup.pc)
@@ -282,7 +283,7 @@ class InterpBackend(harness.InterpBackend):
 
         def lift(pc: int):
             if lifted:
-                return stop_block(pc)
+                return stop_block(pc, LAYOUT)
             lifted.append(pc)
             return lift_under_test(memory, pc, self.opt)
         return lift
@@ -296,7 +297,7 @@ class SingleRunDynamicEngine(harness.SingleRunDynamicEngine):
         if self.fresh or self.replay and under_test:
             self.fresh = False
             return lift_under_test(self.memory, pc, self.opt)
-        return stop_block(pc)
+        return stop_block(pc, self.state.layout)
 
 
 class DynamicBackend(harness.DynamicBackend):
@@ -335,7 +336,7 @@ class DynamicBackend(harness.DynamicBackend):
                    for g, w, b in zip(gs, ws, bs))
 
     def _make_engine(self) -> SingleRunDynamicEngine:
-        self.engine = SingleRunDynamicEngine(GuestState(), GuestMemory(WINDOW_BITS), self.opt)
+        self.engine = SingleRunDynamicEngine(GuestState(LAYOUT), GuestMemory(WINDOW_BITS), self.opt)
         return self.engine
 
 

@@ -34,13 +34,14 @@ from dbt.backends.llvm.lower import count_weight, lower_region
 from dbt.backends.llvm.dynamic import HOT_THRESHOLD, DynamicEngine
 from dbt.backends.llvm.optable import REASON_HOST_FAULT, REASON_HOST_FAULT_WRITE
 from dbt.frontends.riscv.decode import insn_length
+from dbt.frontends.riscv.layout import LAYOUT
 from dbt.frontends.riscv.lifter import lift_block
 from dbt.ir.builder import IRBuilder
 from dbt.ir.ops import TRAP_BREAKPOINT
 from dbt.ir.verify import verify
 from dbt.memory import PROT_EXEC, PROT_READ, PROT_WRITE, GuestFault, GuestMemory
 from dbt.opt import optimize
-from dbt.state import GuestState, slot
+from dbt.state import GuestState
 from dbt.traps import TRAP_SIGNALS, GuestTrap
 
 PAGE = 0x1000
@@ -175,9 +176,10 @@ class _SingleUseEngine(InterpEngine):
         return entry
 
 
-def stop_block(pc: int):
-    """The block every pc after the one under test gets: a breakpoint trap at that pc."""
-    b = IRBuilder(pc)
+def stop_block(pc: int, layout):
+    """The block every pc after the one under test gets: a breakpoint trap at that pc (for a
+    guest whose GuestState has `layout`)."""
+    b = IRBuilder(pc, layout)
     b.insn(pc, 2)
     b.trap(kind=TRAP_BREAKPOINT, pc=pc)
     return b.finish()
@@ -249,7 +251,7 @@ class InterpBackend:
         memory = GuestMemory(window_bits=WINDOW_BITS)
         try:
             prepare_memory(memory, setup)
-            state = GuestState()
+            state = GuestState(LAYOUT)
             prepare_state(state, setup)
             engine = _SingleUseEngine(state, memory, self._lifter(memory))
             pc, fault = run_engine(engine, setup.pc)
@@ -262,7 +264,7 @@ class InterpBackend:
 
         def lift(pc: int):
             if lifted:
-                return stop_block(pc)
+                return stop_block(pc, LAYOUT)
             lifted.append(pc)
             return lift_under_test(memory, pc, self.opt)
         return lift
@@ -315,7 +317,7 @@ class DynamicBackend:
             g in (w, b) for g, w, b in zip(got.x + got.f, want.x + want.f, before.x + before.f))
 
     def _make_engine(self) -> "SingleRunDynamicEngine":
-        self.engine = SingleRunDynamicEngine(GuestState(), GuestMemory(WINDOW_BITS), self.opt)
+        self.engine = SingleRunDynamicEngine(GuestState(LAYOUT), GuestMemory(WINDOW_BITS), self.opt)
         return self.engine
 
 
@@ -358,7 +360,7 @@ class SingleRunDynamicEngine(DynamicEngine):
         self.last_reason = None
 
     def _left(self, regs: list, pc: int):
-        self.last_reason = regs[slot("exit_reason")]
+        self.last_reason = regs[self.state.layout.slot("exit_reason")]
         return super()._left(regs, pc)
 
     def _lift_once(self, pc: int):
@@ -366,7 +368,7 @@ class SingleRunDynamicEngine(DynamicEngine):
         if self.fresh or self.replay and under_test:
             self.fresh = False
             return lift_under_test(self.memory, pc, self.opt)
-        return stop_block(pc)
+        return stop_block(pc, self.state.layout)
 
     def _compile_tier1(self, region_id, name, text, blocks):
         if self.tier == 2:
