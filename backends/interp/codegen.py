@@ -415,6 +415,19 @@ def exec_fcvt_f(g, op, a):
             f"{_control(op, a[1])})")
 
 
+_VFP_NAMES = {"fadd": "add", "fsub": "sub", "fmul": "mul", "fdiv": "div"}   # -> dbt.fp.OPS
+
+
+@_exec("vfbin", "vfma")
+def exec_vfp(g, op, a):
+    """Lane by lane with dbt.fp's scalar op (helpers.py: VFP)."""
+    name = "fma" if op.name == "vfma" else _VFP_NAMES[op.attrs["kind"]]
+    lane = op.attrs["lane"]
+    fmt = fp.F64 if lane == 64 else fp.F32
+    return (f"VFP({name!r}, {fmt}, {lane}, {op.attrs['count']}, {_control(op, a[-1])}, "
+            f"{', '.join(a[:-1])})")
+
+
 @_exec("vbin")
 def exec_vbin(g, op, a):
     return f"VBIN({op.attrs['kind']!r}, {op.attrs['lane']}, {a[0]}, {a[1]})"

@@ -194,6 +194,17 @@ def _fp_helpers(regs: list, flags_slot: int) -> dict:
             return result
         return op
 
+    def lanes(name: str, fmt: int, lane: int, count: int, mode: int, *vectors: int) -> int:
+        """vfbin/vfma: dbt.fp's op `name` on lanes 0..count-1 (the rest 0), flags ORed."""
+        fn, mask, out, flags = fp.OPS[name], (1 << lane) - 1, 0, 0
+        for shift in range(0, count * lane, lane):
+            bits, more = fn(fmt, *[v >> shift & mask for v in vectors], mode)
+            out |= bits << shift
+            flags |= more
+        if flags:
+            regs[flags_slot] |= flags
+        return out
+
     return {
         "FADD": accrue(fp.add), "FSUB": accrue(fp.sub), "FMUL": accrue(fp.mul),
         "FDIV": accrue(fp.div), "FSQRT": accrue(fp.sqrt), "FMA": accrue(fp.fma),
@@ -203,4 +214,5 @@ def _fp_helpers(regs: list, flags_slot: int) -> dict:
         "FCVT_TO_INT": accrue(fp.to_int),           # (fmt, value, rm, width, signed)
         "FCVT_FROM_INT": accrue(fp.from_int),       # (fmt, value, width, signed, rm)
         "FCVT_F": accrue(fp.convert),               # (from_fmt, to_fmt, value, rm)
+        "VFP": lanes,                               # (op, fmt, lane, count, mode, vectors)
     }

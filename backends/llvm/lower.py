@@ -1,5 +1,5 @@
 """Lower IR blocks to one LLVM function per region (the lowering of each IR op is in
-lower_ops.py and lower_fp.py, registered in optable.LOWER).
+lower_ops.py, lower_fp.py and lower_vfp.py, registered in optable.LOWER).
 
 A region is a set of guest blocks compiled together:
 
@@ -32,7 +32,7 @@ from dbt.ir.block import Block, Const, Op, Temp
 from dbt.ir.ops import FLAG_NX, FP_FLAGS_FIELD, FPENV, OPS, PURE
 from dbt.memory import WINDOW_GUARD
 
-from . import lower_fp, lower_ops
+from . import lower_fp, lower_ops, lower_vfp
 from .irtext import LLTYPES, FnBuilder, int_literal
 from .objlink import PC_SECTION
 from .optable import (EXIT_SENTINEL, LOWER, REASON_HOT, REASON_INTERP, REASON_MISALIGNED,
@@ -51,6 +51,11 @@ _ROUNDED_OPS = frozenset(name for name, d in OPS.items()     # (a rounding-mode 
                          if d.has(FPENV) and d.operands[-1] == "i64")
 
 
+def _fp_lowering(op: Op):
+    """The module that lowers a rounded FP op: lane-wise (lower_vfp) or scalar (lower_fp)."""
+    return lower_vfp if op.name in lower_vfp.VECTOR_FP else lower_fp
+
+
 def slot_ptr(fb: FnBuilder, field: str) -> str:
     """The pointer to a state slot (computed once, in the entry block of the region)."""
     return f"%s.{field}"
@@ -61,8 +66,11 @@ _ENTRY_SLOTS = ("pc", "exit_reason", "fault_addr", "jcache")
 
 def count_weight(blocks: list[Block]) -> int:
     """What a tier-1 region of `blocks` adds to its counter per entry or backward branch: its
-    FP ops are helper calls, so FP-heavy code reaches the hot tier sooner."""
-    return 1 + sum(op.name in _FPENV_OPS for b in blocks for op in b.ops) // FP_OPS_PER_COUNT
+    FP ops are helper calls (a lane-wise one, one per lane), so FP-heavy code reaches the hot
+    tier sooner."""
+    calls = sum(op.attrs.get("count", 1) for b in blocks for op in b.ops
+                if op.name in _FPENV_OPS)                 # (count: a lane-wise op's lanes)
+    return 1 + calls // FP_OPS_PER_COUNT
 
 
 def _note_sources(sources: dict, op: Op) -> None:
@@ -234,8 +242,9 @@ class RegionLowerer:
         flags unfinished: a fault ends the process, which never reads them.
 
         Returns True when the op was lowered here (speculatively)."""
-        if lower_fp.speculative(self, op):
-            lower_fp.speculate(self, op)
+        fp = _fp_lowering(op)
+        if op.name in _ROUNDED_OPS and fp.speculative(self, op):
+            fp.speculate(self, op)
             self.spec_ops.append(op)
             self.spec_ids.add(op.result.id)
             return True
@@ -282,7 +291,7 @@ class RegionLowerer:
             if op.name in _PURE_ONLY or op.name == "set":
                 LOWER[op.name](self, op)
             else:
-                lower_fp.exact(self, op)
+                _fp_lowering(op).exact(self, op)
         slow_label = fb.current
         fb.emit(f"br label %{join}")
         fb.start(join)
@@ -519,7 +528,7 @@ class RegionLowerer:
 # What a region's module may declare: the intrinsics and helpers its ops call (only those it
 # calls are declared: see declarations_for), and the branch-weight metadata it uses.
 DECLARATIONS = "\n".join([
-    lower_ops.DECLARATIONS, lower_fp.DECLARATIONS,
+    lower_ops.DECLARATIONS, lower_fp.DECLARATIONS, lower_vfp.DECLARATIONS,
     "!0 = !{!\"branch_weights\", i32 1000, i32 1}",
     "!1 = !{!\"branch_weights\", i32 1, i32 100000}"])
 

@@ -119,7 +119,7 @@ def _setup(r: RegionLowerer, op: Op, t=None):
     return em, em.F, ctl
 
 
-def _accrue(r: RegionLowerer, flags: str) -> None:
+def accrue(r: RegionLowerer, flags: str) -> None:
     if flags == "0":
         return
     fb = r.fb
@@ -127,7 +127,7 @@ def _accrue(r: RegionLowerer, flags: str) -> None:
     fb.emit(f"store i64 {fb.assign(f'or i64 {old}, {flags}')}, ptr {FLAGS_PTR}")
 
 
-def _call(r: RegionLowerer, op: Op, em: Emit, name: str, args: list, mode: str):
+def call_helper(r: RegionLowerer, op: Op, em: Emit, name: str, args: list, mode: str):
     """Call a helper with the i64 `mode`: (result bits, flags). The process that loads the
     region links the helper (fp_runtime); lowering does not, so that a process that only
     makes object files does not compile them in vain."""
@@ -167,7 +167,7 @@ def _paths(r: RegionLowerer, op: Op, em: Emit, mode: str, cases: list, name: str
     paths, join = [], fb.label("join")
 
     def finish(bits, flags):
-        _accrue(r, flags)
+        accrue(r, flags)
         paths.append((bits, fb.current))
         if branched:
             fb.emit(f"br label %{join}")
@@ -188,7 +188,7 @@ def _paths(r: RegionLowerer, op: Op, em: Emit, mode: str, cases: list, name: str
             break
         fb.start(no)
     else:
-        finish(*_call(r, op, em, name, args, mode))
+        finish(*call_helper(r, op, em, name, args, mode))
     if branched:
         fb.start(join)
         out = em(f"phi {F.it} " + ", ".join(f"[ {b}, %{label} ]" for b, label in paths))
@@ -290,7 +290,7 @@ def lower_fcvt_f(r: RegionLowerer, op: Op) -> None:
                  lambda: (em.bits(em(f"fpext float {a} to double")), "0"))],
                "dbt_fp_widen_f64_x", [a])
         return
-    _accrue(r, em.flags((narrow.is_snan(narrow.bits(a)), FLAG_NV)))   # NaNs become canonical
+    accrue(r, em.flags((narrow.is_snan(narrow.bits(a)), FLAG_NV)))   # NaNs become canonical
     out = em.canonical(em.bits(em(f"fpext float {a} to double")))
     r.define(op, f"bitcast i64 {out} to double")
 
@@ -353,7 +353,7 @@ def lower_fcvt_to_int(r: RegionLowerer, op: Op) -> None:
     flags = em.select(em.or_(low, high), "i64", str(FLAG_NV), em.flags((nx, FLAG_NX)))
     if flushed != "false":
         flags = em(f"or i64 {flags}, {em.flags((flushed, FLAG_ID))}")
-    _accrue(r, flags)
+    accrue(r, flags)
     top = (1 << (bits - 1)) - 1 if signed else (1 << bits) - 1
     bottom = 1 << (bits - 1) if signed else 0
     sat = em.select(low, it, int_literal(bottom, bits), n)
@@ -415,7 +415,7 @@ def lower_fminmax(r: RegionLowerer, op: Op) -> None:
         nan = em.or_(a_nan, b_nan) if kind == "propagate" else \
             em.or_(a_snan, b_snan, em.and_(a_nan, b_nan))
         out = em.select(nan, F.it, pick, out)
-    _accrue(r, em.flags((em.or_(a_snan, b_snan), FLAG_NV)))
+    accrue(r, em.flags((em.or_(a_snan, b_snan), FLAG_NV)))
     r.define(op, f"bitcast {F.it} {out} to {F.ft}")
 
 
@@ -429,7 +429,7 @@ def lower_fcompare(r: RegionLowerer, op: Op) -> None:
         nv = em.or_(em.is_snan(em.bits(a)), em.is_snan(em.bits(b)))
     else:
         nv = em(f"fcmp uno {F.ft} {a}, {b}")
-    _accrue(r, em.flags((nv, FLAG_NV)))
+    accrue(r, em.flags((nv, FLAG_NV)))
     pred = {"feq": "oeq", "flt": "olt", "fle": "ole"}[op.name]
     r.define(op, f"fcmp {pred} {F.ft} {a}, {b}")
 

@@ -3,8 +3,9 @@ generated code tells the runtime why it left.
 
 A lowering function is `fn(r, op)`: `r` is the RegionLowerer writing the region's text (its
 `fb` FnBuilder, `v(value)`, `define(op, expr)`, and the exits: `goto`, `leave`, `guard`,
-`deopt_if`, `address`). lower_ops.py (integer, state, memory and control ops) and lower_fp.py
-(floating point) register theirs here with `@lowers(...)`; lower.py imports both.
+`deopt_if`, `address`). lower_ops.py (integer, state, memory and control ops), lower_fp.py
+(floating point) and lower_vfp.py (lane-wise floating point) register theirs here with
+`@lowers(...)`; lower.py imports them.
 """
 
 from __future__ import annotations

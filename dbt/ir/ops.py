@@ -82,6 +82,8 @@ VEC_KINDS = ("add", "sub", "mul", "and", "or", "xor", "min_s", "max_s", "min_u",
 VEC_LANES = (8, 16, 32, 64)
 VEC_SHIFTS = ("shl", "shr_u", "shr_s")
 VEC_REDUCTIONS = ("add", "min_s", "max_s", "min_u", "max_u")
+VEC_FP_KINDS = ("fadd", "fsub", "fmul", "fdiv")     # `vfbin`: the scalar op of each lane
+VEC_FP_LANES = (32, 64)
 
 # Kinds of the `atomic_rmw` op.
 RMW_KINDS = ("swap", "add", "and", "or", "xor", "min_s", "max_s", "min_u", "max_u")
@@ -183,6 +185,13 @@ _op("vextract", "v128", "@", attrs="type lane index",
     doc="lane `index`, zero-extended to `type`")
 _op("vinsert", "v128 I", "v128", attrs="lane index",
     doc="the vector with lane `index` replaced by the low `lane` bits of the operand")
+# Lane-wise FP: lanes 0..count-1 (of `lane` bits: f32 or f64) are the scalar op's on the
+# lanes of the operands, with the same rules, control operand and flags (the ORed flags of
+# the lanes); lanes from `count` on are 0 (a 64-bit Arm vector: nothing is computed there).
+_op("vfbin", "v128 v128 i64", "v128", (PURE, FPENV), attrs="kind lane count " + _ROUNDED,
+    doc="lane-wise `kind` (VEC_FP_KINDS: fadd fsub fmul fdiv) of a, b; operands a, b, control")
+_op("vfma", "v128 v128 v128 i64", "v128", (PURE, FPENV), attrs="lane count " + _ROUNDED,
+    doc="lane-wise fma: a*b+c rounded once in each lane; operands a, b, c, control")
 
 # Guest code addresses
 _op("pc_addr", "", "i64", attrs="addr",

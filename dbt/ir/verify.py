@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from .block import Block, Const, Temp
 from .builder import IRError
-from .ops import (FP_RULES, MARK, OPS, RMW_KINDS, TERMINATORS, VEC_KINDS, VEC_LANES,
-                  VEC_REDUCTIONS, VEC_SHIFTS)
+from .ops import (FP_RULES, MARK, OPS, RMW_KINDS, TERMINATORS, VEC_FP_KINDS, VEC_FP_LANES,
+                  VEC_KINDS, VEC_LANES, VEC_REDUCTIONS, VEC_SHIFTS)
 
 
 def verify(block: Block) -> None:
@@ -36,6 +36,8 @@ def verify(block: Block) -> None:
                 raise IRError(f"{where}: {rule}={op.attrs[rule]!r} is none of {values}")
         if op.name in _VECTOR_OPS:
             _check_vector(op, where)
+        elif op.name in ("vfbin", "vfma"):
+            _check_vector_fp(op, where)
         if op.name == "store" and op.args[1].type.is_float:
             raise IRError(f"{where}: a float is stored as an integer (bitcast)")
         if op.name == "atomic_rmw" and op.attrs["kind"] not in RMW_KINDS:
@@ -68,6 +70,16 @@ def _check_vector(op, where: str) -> None:
         raise IRError(f"{where}: lane index {op.attrs['index']} out of range")
     if op.name == "vextract" and op.result.type.bits < lane:
         raise IRError(f"{where}: a lane of {lane} bits does not fit {op.result.type.name}")
+
+
+def _check_vector_fp(op, where: str) -> None:
+    lane, count = op.attrs["lane"], op.attrs["count"]
+    if lane not in VEC_FP_LANES:
+        raise IRError(f"{where}: FP lanes are 32 or 64 bits, not {lane!r}")
+    if not (isinstance(count, int) and 1 <= count <= 128 // lane):
+        raise IRError(f"{where}: {count!r} lanes of {lane} bits do not fit a v128")
+    if op.name == "vfbin" and op.attrs["kind"] not in VEC_FP_KINDS:
+        raise IRError(f"{where}: unknown vfbin kind {op.attrs['kind']!r}")
 
 
 def _check_operands(op, opdef, defined: set[int], where: str) -> None:

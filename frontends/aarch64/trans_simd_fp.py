@@ -1,9 +1,11 @@
 """A64 Advanced SIMD floating point: the vector three-same and two-register classes, and the
 lane functions that the other FP modules (trans_simd_fps.py, trans_simd_est.py) share.
 
-The IR has no lane-wise FP op, so every lane is extracted, bitcast to f32/f64, computed with the
-scalar FP ops under Arm's rules (NaN propagation, tininess before rounding, FPCR's control:
-rounding mode, DN, FZ) and inserted back. FABS and FNEG are bit operations on whole vectors.
+FADD, FSUB, FMUL, FDIV, FMLA and FMLS (and FADDP, FABD, which build on them) are the IR's
+lane-wise FP ops (`vfbin`, `vfma`) under Arm's rules (NaN propagation, tininess before rounding,
+FPCR's control: rounding mode, DN, FZ). For the others every lane is extracted, bitcast to
+f32/f64, computed with the scalar FP ops under the same rules and inserted back. FABS and FNEG
+are bit operations on whole vectors.
 """
 
 from __future__ import annotations
@@ -46,6 +48,23 @@ def fp_lanes(ctx: Ctx, esz: int, count: int, fn, *vectors, out=None):
     if out is None:
         return lanewise(ctx, esz, count, lane, *vectors)
     return lanewise(ctx, esz, count, lane, *vectors, out=out)
+
+
+def vf_arith(ctx: Ctx, kind: str, esz: int, count: int, x, y):
+    """The lane-wise FP op `kind` (fadd, fsub, fmul, fdiv) of v128 x, y: `count` lanes."""
+    return ctx.b.vfbin(x, y, ctx.fp_control(), kind=kind, lane=8 << esz, count=count, **ARM)
+
+
+def vf_fma(ctx: Ctx, esz: int, count: int, n, m, d, negate: bool):
+    """FMLA d + n * m, fused, lane-wise; FMLS d + (-n) * m."""
+    if negate:
+        n = vxor(ctx, n, splat(_sign(esz), esz))
+    return ctx.b.vfma(n, m, d, ctx.fp_control(), lane=8 << esz, count=count, **ARM)
+
+
+def _v3_arith(ctx: Ctx, a, kind: str) -> None:
+    n, m = read(ctx, a.rn, a.q), read(ctx, a.rm, a.q)
+    write(ctx, a.rd, vf_arith(ctx, kind, a.esz, nlanes(a.q, a.esz), n, m), a.q)
 
 
 def _v3(ctx: Ctx, a, fn) -> None:
@@ -223,19 +242,19 @@ def i_to_float(ctx: Ctx, esz: int, signed: bool, fbits: int = 0):
 
 # -- three same -----------------------------------------------------------------------------------
 def trans_fadd_v(ctx, a):
-    _v3(ctx, a, f_arith(ctx, "fadd"))
+    _v3_arith(ctx, a, "fadd")
 
 
 def trans_fsub_v(ctx, a):
-    _v3(ctx, a, f_arith(ctx, "fsub"))
+    _v3_arith(ctx, a, "fsub")
 
 
 def trans_fmul_v(ctx, a):
-    _v3(ctx, a, f_arith(ctx, "fmul"))
+    _v3_arith(ctx, a, "fmul")
 
 
 def trans_fdiv_v(ctx, a):
-    _v3(ctx, a, f_arith(ctx, "fdiv"))
+    _v3_arith(ctx, a, "fdiv")
 
 
 def trans_fmax_v(ctx, a):
@@ -255,7 +274,9 @@ def trans_fminnm_v(ctx, a):
 
 
 def trans_fabd_v(ctx, a):
-    _v3(ctx, a, f_abd(ctx))
+    n, m = read(ctx, a.rn, a.q), read(ctx, a.rm, a.q)
+    diff = vf_arith(ctx, "fsub", a.esz, nlanes(a.q, a.esz), n, m)
+    write(ctx, a.rd, vand(ctx, diff, splat(_sign(a.esz) - 1, a.esz)), a.q)
 
 
 def trans_fmulx_v(ctx, a):
@@ -284,7 +305,7 @@ def trans_facgt_v(ctx, a):
 
 def _fma_v(ctx: Ctx, a, negate: bool) -> None:
     n, m, d = read(ctx, a.rn, a.q), read(ctx, a.rm, a.q), read(ctx, a.rd, a.q)
-    write(ctx, a.rd, fp_lanes(ctx, a.esz, nlanes(a.q, a.esz), f_fma(ctx, negate), n, m, d), a.q)
+    write(ctx, a.rd, vf_fma(ctx, a.esz, nlanes(a.q, a.esz), n, m, d, negate), a.q)
 
 
 def trans_fmla_v(ctx, a):
@@ -301,7 +322,8 @@ def _pairwise(ctx: Ctx, a, fn) -> None:
 
 
 def trans_faddp_v(ctx, a):
-    _pairwise(ctx, a, f_arith(ctx, "fadd"))
+    evens, odds = gen_pairwise(ctx, a.q, a.esz, read(ctx, a.rn, a.q), read(ctx, a.rm, a.q))
+    write(ctx, a.rd, vf_arith(ctx, "fadd", a.esz, nlanes(a.q, a.esz), evens, odds), a.q)
 
 
 def trans_fmaxp_v(ctx, a):

@@ -13,7 +13,7 @@ from .regs import Ctx
 from .trans_simd import gen_element, nlanes, read, write
 from .trans_simd_fp import (FP_TYPES, f_abd, f_arith, f_compare, f_compare_zero, f_fma,
                             f_minmax, f_mulx, f_narrow_odd, f_to_int, fp_lanes, gen_fp2,
-                            gen_int_to_float, i_to_float)
+                            gen_int_to_float, i_to_float, vf_arith, vf_fma)
 
 
 def _s(ctx: Ctx, a, fn, *regs) -> None:
@@ -72,8 +72,7 @@ def _element(ctx: Ctx, a):
 
 def trans_fmul_vx(ctx, a):
     n = read(ctx, a.rn, a.q)
-    write(ctx, a.rd, fp_lanes(ctx, a.esz, nlanes(a.q, a.esz), f_arith(ctx, "fmul"), n,
-                              _element(ctx, a)), a.q)
+    write(ctx, a.rd, vf_arith(ctx, "fmul", a.esz, nlanes(a.q, a.esz), n, _element(ctx, a)), a.q)
 
 
 def trans_fmulx_vx(ctx, a):
@@ -84,8 +83,7 @@ def trans_fmulx_vx(ctx, a):
 
 def _fma_vx(ctx: Ctx, a, negate: bool) -> None:
     n, d = read(ctx, a.rn, a.q), read(ctx, a.rd, a.q)
-    write(ctx, a.rd, fp_lanes(ctx, a.esz, nlanes(a.q, a.esz), f_fma(ctx, negate), n,
-                              _element(ctx, a), d), a.q)
+    write(ctx, a.rd, vf_fma(ctx, a.esz, nlanes(a.q, a.esz), n, _element(ctx, a), d, negate), a.q)
 
 
 def trans_fmla_vx(ctx, a):

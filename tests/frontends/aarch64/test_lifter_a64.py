@@ -80,3 +80,18 @@ def test_cmp_b_lt_hot_loop_is_a_compare_and_a_branch():
     loop = hot_loop_x86(block, PC)
     assert not any(i.mnemonic.startswith(("set", "adc")) for i in loop), listing(loop)
     assert len(loop) <= 6, listing(loop)
+
+
+@pytest.mark.parametrize("text, vector", [("fadd v0.4s, v0.4s, v1.4s", "vaddps"),
+                                          ("fmul v0.2d, v0.2d, v1.2d", "vmulpd"),
+                                          ("fmla v0.4s, v1.4s, v2.4s", "vfmadd")])
+def test_vector_fp_hot_loop_is_a_host_vector_instruction(text, vector):
+    """AdvSIMD FP arithmetic is a lane-wise IR op (vfbin, vfma): in a hot loop, one SSE/AVX
+    instruction and a vectorised check of its lanes' results (no extract, insert or helper
+    call on the loop's path; the lanes' helpers are out of line)."""
+    from hot_loop import hot_loop_x86, listing
+    block = lift(f"{text}; subs x2, x2, #1; b.ne {PC:#x}")
+    assert not [op for op in block.ops if op.name in ("fadd", "fmul", "fma", "vextract")]
+    loop = hot_loop_x86(block, PC)
+    assert [i for i in loop if i.mnemonic.startswith(vector)], listing(loop)
+    assert not [i for i in loop if i.mnemonic == "call"], listing(loop)
