@@ -38,7 +38,8 @@ from dbt.ir.ops import FP_DN, FP_FZ
 from dbt.ir.types import F32, F64, I32, I64, V128
 from dbt.ir.verify import verify
 from dbt.memory import PROT_READ, PROT_WRITE, GuestMemory
-from dbt.state import NSLOTS, GuestState, slot
+from dbt.frontends.aarch64.layout import LAYOUT
+from dbt.state import GuestState
 from test_fp_rules import FPCR_RMODE, float_bits
 
 PC = 0x1000
@@ -74,7 +75,7 @@ def _control(b, kind):
 
 def _block(variant, compute):
     """M[x1 + 48] = compute(b, the three v128 operands M[x1], M[x1 + 16], M[x1 + 32], control)."""
-    b = IRBuilder(PC)
+    b = IRBuilder(PC, LAYOUT)
     b.insn(PC, 4)
     base = b.get("x1")
     vectors = [b.load(b.add(base, 16 * i), type=V128) for i in range(3)]
@@ -144,7 +145,7 @@ class Interp:
     def __init__(self):
         self.memory = GuestMemory(window_bits=24)
         self.memory.map_anonymous(0, 0x1000, PROT_READ | PROT_WRITE)
-        self.state = GuestState()
+        self.state = GuestState(LAYOUT)
         self.ns = make_namespace(self.state.regs, self.memory, engine=None)
         self.fns = {}
 
@@ -193,15 +194,15 @@ class Native:
         return {v: _FN(addresses[n]) for v, n in names.items()}
 
     def run(self, make, opt, variant, vectors, control, flags):
-        state = (ctypes.c_uint64 * NSLOTS)()
+        state = (ctypes.c_uint64 * LAYOUT.nslots)()
         for field, value in _regs(control).items():
-            state[slot(field)] = value
-        state[slot("fpflags")] = flags
+            state[LAYOUT.slot(field)] = value
+        state[LAYOUT.slot("fpflags")] = flags
         mem = ctypes.create_string_buffer(1 << 12)
         mem[ADDR:ADDR + 64] = _memory(vectors)
         fn = self.function(make, opt, variant)
         assert fn(ctypes.addressof(state), ctypes.addressof(mem), PC) == PC + 4
-        return int.from_bytes(mem.raw[ADDR + 48:ADDR + 64], "little"), state[slot("fpflags")]
+        return int.from_bytes(mem.raw[ADDR + 48:ADDR + 64], "little"), state[LAYOUT.slot("fpflags")]
 
 
 @pytest.fixture(scope="module")
@@ -331,7 +332,7 @@ def test_vfp_edges(interp, native, variant):
 
 def test_vfp_rejects_bad_attributes():
     def attempt(**attrs):
-        b = IRBuilder(PC)
+        b = IRBuilder(PC, LAYOUT)
         b.insn(PC, 4)
         v = b.load(b.get("x1"), type=V128)
         b.store(b.get("x1"), b.vfbin(v, v, b.const(0, I64), **attrs))
