@@ -1,14 +1,16 @@
 """The run-time namespace of generated block functions: memory views, slow paths and helpers.
 
-Everything here is ISA-neutral: slow-path memory accesses with page checks, total signed
-division, rotations, and wrappers that run an IEEE op from `dbt.fp` and accrue its exception
-flags into the FP_FLAGS_FIELD slot.
+Everything here is ISA-neutral: slow-path memory accesses with page checks, the atomics (host
+atomics: `host_atomics`), total signed division, rotations, and wrappers that run an IEEE op from
+`dbt.fp` and accrue its exception flags into the FP_FLAGS_FIELD slot.
 """
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import sys
+import threading
 import time
 
 from dbt import fp
@@ -52,6 +54,87 @@ def _rmw_value(kind: str, old: int, value: int, bits: int) -> int:
     if kind == "swap":
         return value
     return _LANE_OPS[kind](old, value, 1 << (bits - 1)) & ((1 << bits) - 1)
+
+
+_SEQ_CST = 5                                    # (__ATOMIC_SEQ_CST)
+_CTYPES = {1: ctypes.c_uint8, 2: ctypes.c_uint16, 4: ctypes.c_uint32, 8: ctypes.c_uint64}
+# atomic_rmw kinds that are one libatomic function (the rest: compare-and-swap, _rmw_value)
+_FETCH_OPS = {"add": "fetch_add", "and": "fetch_and", "or": "fetch_or", "xor": "fetch_xor",
+              "swap": "exchange"}
+_FALLBACK_LOCK = threading.Lock()               # (host_atomics without libatomic)
+
+
+@functools.cache
+def _libatomic():
+    """GCC's libatomic, whose functions ctypes calls with the GIL held (PyDLL: each is one
+    host instruction); None where it is not installed."""
+    try:
+        return ctypes.PyDLL("libatomic.so.1")
+    except OSError:
+        return None
+
+
+def host_atomics(memory: GuestMemory) -> tuple[dict, object]:
+    """The guest's atomics as host atomics on its memory, at guest addresses the caller has
+    checked: `fetch[kind][size](host address, value, order) -> old` for the _FETCH_OPS
+    kinds, and `cas(addr, expected, new, size) -> old`, a compare-and-swap. Each is one
+    host atomic instruction (libatomic's), atomic against every other guest thread however
+    it runs: a Python thread switch may come between any two calls, so a read and a write
+    in Python are not. Without libatomic, no `fetch`, and `cas` reads and writes under a
+    process-wide lock: atomic against the interpreter's other atomics only, not against
+    plain stores or native code."""
+    functions = _host_functions()
+    if functions is None:
+        return {}, functools.partial(_locked_cas, memory.view)
+    fetch, sized, generic = functions
+    base, byref = memory.base, ctypes.byref
+
+    def cas(addr: int, expected: int, new: int, size: int) -> int:
+        if size in sized:
+            fn, ctype = sized[size]
+            cell = ctype(expected)          # (where a failed CAS leaves the value it saw)
+            fn(base + addr, byref(cell), new, _SEQ_CST, _SEQ_CST)
+            return cell.value
+        cell = ctypes.create_string_buffer(expected.to_bytes(size, "little"), size)
+        desired = ctypes.create_string_buffer(new.to_bytes(size, "little"), size)
+        generic(size, base + addr, cell, desired, _SEQ_CST, _SEQ_CST)
+        return int.from_bytes(cell.raw, "little")
+    return fetch, cas
+
+
+@functools.cache
+def _host_functions() -> tuple | None:
+    """libatomic's functions with their C types: (fetch, as host_atomics'; size -> (its
+    compare-and-swap, the C type), for sizes 1 to 8; the generic compare-and-swap, for 16
+    bytes), or None without libatomic."""
+    lib = _libatomic()
+    if lib is None:
+        return None
+    fetch: dict = {kind: {} for kind in _FETCH_OPS}
+    sized = {}
+    for size, ctype in _CTYPES.items():
+        for kind, name in _FETCH_OPS.items():
+            fn = lib[f"__atomic_{name}_{size}"]         # (a function object of our own)
+            fn.argtypes = (ctypes.c_void_p, ctype, ctypes.c_int)
+            fn.restype = ctype
+            fetch[kind][size] = fn
+        fn = lib[f"__atomic_compare_exchange_{size}"]
+        fn.argtypes = (ctypes.c_void_p, ctypes.c_void_p, ctype, ctypes.c_int, ctypes.c_int)
+        fn.restype = ctypes.c_bool
+        sized[size] = fn, ctype
+    generic = lib["__atomic_compare_exchange"]       # (size, ptr, expected*, desired*, ...)
+    generic.argtypes = (ctypes.c_size_t, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
+                        ctypes.c_int, ctypes.c_int)
+    generic.restype = ctypes.c_bool
+    return fetch, sized, generic
+
+
+def _locked_cas(view, addr: int, expected: int, new: int, size: int) -> int:
+    with _FALLBACK_LOCK:
+        old = int.from_bytes(view[addr:addr + size], "little")
+        if old == expected:
+            view[addr:addr + size] = new.to_bytes(size, "little")
+    return old
 
 
 def _vbin(kind: str, lane: int, a: int, b: int) -> int:
@@ -137,26 +220,36 @@ def make_namespace(regs: list, memory: GuestMemory, engine) -> dict:
             raise GuestFault(memory._fault_addr(addr, size, PROT_WRITE), "write")
         view[addr:addr + size] = value.to_bytes(size, "little")
 
+    fetch, cas = host_atomics(memory)
+    base = memory.base
+
     def cmpxchg(addr: int, expected: int, new: int, enable: bool, size: int, align: bool) -> int:
         if not enable:
             return expected ^ 1
         if align and addr & (size - 1):
             misaligned(addr)
-        old = load_slow(addr, size)
+        if not memory.check(addr, size, PROT_READ):
+            raise GuestFault(memory._fault_addr(addr, size, PROT_READ), "read")
         if not memory.check(addr, size, PROT_WRITE):
             raise GuestFault(addr, "write")
-        if old == expected:
-            store_slow(addr, size, new)
-        return old
+        return cas(addr, expected, new, size)
 
     def rmw(kind: str, addr: int, value: int, size: int, align: bool) -> int:
+        """One host atomic, or compare-and-swap retried while other threads change the
+        value."""
         if align and addr & (size - 1):
             misaligned(addr)
         if not memory.check(addr, size, PROT_WRITE):
             raise GuestFault(memory._fault_addr(addr, size, PROT_WRITE), "write")
+        if kind in fetch:
+            return fetch[kind][size](base + addr, value, _SEQ_CST)
+        bits = size * 8
         old = int.from_bytes(view[addr:addr + size], "little")
-        view[addr:addr + size] = _rmw_value(kind, old, value, size * 8).to_bytes(size, "little")
-        return old
+        while True:
+            seen = cas(addr, old, _rmw_value(kind, old, value, bits), size)
+            if seen == old:
+                return old
+            old = seen
 
     def misaligned(addr: int) -> None:
         raise GuestFault(addr, "misaligned", signal="SIGBUS")
