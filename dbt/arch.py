@@ -57,6 +57,34 @@ class Arch(namedtuple("Arch", "name elf_machine lift decode_at disasm_line sysca
         return layout_of(self.state_fields)
 
 
+def lazy(module: str, name: str):
+    """A function that calls `module`.`name`, importing the module on its first call: a
+    frontend's Arch names its decoder, lifter and disassembler this way, so that importing the
+    Arch stays cheap (a run whose code is all in the persistent cache decodes nothing, and
+    building the decode tables costs milliseconds)."""
+    target = None
+
+    def call(*args):
+        nonlocal target
+        if target is None:
+            target = getattr(importlib.import_module(module), name)
+        return target(*args)
+    call.__name__ = call.__qualname__ = name
+    call.__doc__ = f"{module}.{name}, imported on the first call."
+    return call
+
+
+def frontend_functions(package: str) -> dict:
+    """The Arch fields a frontend package provides by its conventional module names (lift,
+    decode_at, decode_block, lift_decoded from `<package>.lifter`, disasm_line from
+    `<package>.disasm`), each imported on its first call (`lazy`)."""
+    lifter, disasm = f"{package}.lifter", f"{package}.disasm"
+    return dict(lift=lazy(lifter, "lift_block"), decode_at=lazy(lifter, "fetch_insn"),
+                disasm_line=lazy(disasm, "format_insn_line"),
+                decode_block=lazy(lifter, "decode_block"),
+                lift_decoded=lazy(lifter, "lift_decoded"))
+
+
 def arch_for_machine(machine: int) -> Arch | None:
     module = _FRONTENDS.get(machine)
     if module is None:

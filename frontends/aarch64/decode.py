@@ -168,8 +168,9 @@ _NAMES = {p: (p.trans, p.name) for p in DECODER.patterns.values()}
 SEMANTIC_NAMES: tuple[str, ...] = tuple(dict.fromkeys(p.trans for p in DECODER.patterns.values()))
 
 
-def decode_fields(word: int) -> tuple | None:
-    """(name, mnemonic, args) of an instruction word, None if unallocated or reserved."""
+def decode_fields(word: int, length: int = 4) -> tuple | None:
+    """(name, mnemonic, args) of an instruction word, None if unallocated or reserved (length:
+    always 4, the decoder interface of frontends/common/lifter.py)."""
     hit = DECODER.decode(word & 0xFFFFFFFF)
     if hit is None:
         return None

@@ -53,22 +53,17 @@ import dataclasses
 import functools
 import re
 import struct
-import zlib
 from dataclasses import dataclass, field
 
 import harness
 from harness import (CODE_BASE, DATA_BASE, MASK64, PAGE, REGION_SIZE, RO_BASE, SIGBUS, SIGILL,
-                     SIGSEGV, SIGTRAP, UNMAPPED, WINDOW_BITS, _hex, _SingleUseEngine,
-                     differing_ranges, run_engine, stop_block, unicorn_available)
+                     SIGSEGV, SIGTRAP, UNMAPPED, diff_outcomes, unicorn_available)
 
-from dbt.backends.llvm.optable import REASON_HOST_FAULT, REASON_HOST_FAULT_WRITE
 from dbt.frontends.aarch64.fpsr import FPSR_FLAGS, FPSR_KEEP, flags_to_fpsr
 from dbt.frontends.aarch64.layout import LAYOUT
 from dbt.frontends.aarch64.lifter import lift_block
 from dbt.ir.ops import EXIT_ICACHE_FLUSH
-from dbt.ir.verify import verify
 from dbt.memory import GuestMemory
-from dbt.opt import optimize
 from dbt.state import GuestState
 
 __all__ = ["Setup", "Outcome", "asm", "word", "disasm", "make_setup", "run_all", "check",
@@ -147,18 +142,9 @@ class Outcome:
 
     def diff(self, other: "Outcome", names: tuple[str, str] = ("got", "want")) -> list[str]:
         """Human-readable differences (empty when equal)."""
-        a, b = names
-        out = [f"{attr}: {a}={_hex(getattr(self, attr))} {b}={_hex(getattr(other, attr))}"
-               for attr in ("fault", "pc", "sp", "nzcv", "fpcr", "fpsr", "tpidr")
-               if getattr(self, attr) != getattr(other, attr)]
-        for bank, digits in (("x", 18), ("v", 34)):
-            for i, (mine, theirs) in enumerate(zip(getattr(self, bank), getattr(other, bank))):
-                if mine != theirs:
-                    out.append(f"{bank}{i}: {a}={mine:#0{digits}x} {b}={theirs:#0{digits}x}")
-        for start, end in differing_ranges(self.mem, other.mem):
-            out.append(f"mem[{DATA_BASE + start:#x}:{DATA_BASE + end:#x}]: "
-                       f"{a}={self.mem[start:end].hex()} {b}={other.mem[start:end].hex()}")
-        return out
+        return diff_outcomes(self, other, names,
+                             ("fault", "pc", "sp", "nzcv", "fpcr", "fpsr", "tpidr"),
+                             (("x", 18), ("v", 34)))
 
 
 # ---------------------------------------------------------------------------------- input
@@ -253,51 +239,15 @@ def finish(state: GuestState, memory: GuestMemory, setup: Setup, pc: int,
                    fault=fault)
 
 
-def lift_under_test(memory: GuestMemory, pc: int, opt: bool):
-    """The A64 block at pc through the runtime's pipeline (lift, verify, optimize)."""
-    block = lift_block(memory.fetch, pc)
-    verify(block)
-    if opt:
-        block = optimize(block)
-        verify(block)
-    return block
+#: The runners of harness.py on A64 code.
+A64 = harness.Isa(LAYOUT, lift_block, prepare_memory, prepare_state, finish)
 
 
 class InterpBackend(harness.InterpBackend):
     """Our interpreter (see harness.InterpBackend), on A64 code."""
 
-    def run(self, setup: Setup) -> Outcome:
-        memory = GuestMemory(window_bits=WINDOW_BITS)
-        try:
-            prepare_memory(memory, setup)
-            state = GuestState(LAYOUT)
-            prepare_state(state, setup)
-            engine = _SingleUseEngine(state, memory, self._lifter(memory))
-            pc, fault = run_engine(engine, setup.pc)
-            return finish(state, memory, setup, pc, fault)
-        finally:
-            memory.close()
-
-    def _lifter(self, memory: GuestMemory):
-        lifted = []
-
-        def lift(pc: int):
-            if lifted:
-                return stop_block(pc, LAYOUT)
-            lifted.append(pc)
-            return lift_under_test(memory, pc, self.opt)
-        return lift
-
-
-class SingleRunDynamicEngine(harness.SingleRunDynamicEngine):
-    """harness.SingleRunDynamicEngine lifting A64 code."""
-
-    def _lift_once(self, pc: int):
-        under_test = self.setup.pc <= pc < self.setup.end()
-        if self.fresh or self.replay and under_test:
-            self.fresh = False
-            return lift_under_test(self.memory, pc, self.opt)
-        return stop_block(pc, self.state.layout)
+    def __init__(self, opt: bool = True):
+        super().__init__(opt, A64)
 
 
 class DynamicBackend(harness.DynamicBackend):
@@ -305,39 +255,7 @@ class DynamicBackend(harness.DynamicBackend):
     of every run (None: picked by a CRC of the setup, as harness.DynamicBackend)."""
 
     def __init__(self, tier: int | None = None, opt: bool = True):
-        super().__init__(opt)
-        self.tier = tier
-        if tier is not None:
-            self.name = f"dynamic{tier}"
-
-    def run(self, setup: Setup, tier: int | None = None) -> Outcome:
-        engine = self.engine or self._make_engine()
-        tier = tier or self.tier or 1 + zlib.crc32(repr(setup).encode()) % 2
-        self.last_run = f"dynamic tier {tier}" + (" (-O2)" if tier == 2 else " (-O0)")
-        prepare_memory(engine.memory, setup)
-        prepare_state(engine.state, setup)
-        engine.begin(setup, tier)
-        pc, fault = run_engine(engine, setup.pc)
-        self.host_fault = engine.last_reason in (REASON_HOST_FAULT, REASON_HOST_FAULT_WRITE)
-        return finish(engine.state, engine.memory, setup, pc, fault)
-
-    def lost_state_at_host_fault(self, setup: Setup, got: Outcome, want: Outcome) -> bool:
-        """True when the last run differs from ``want`` only as harness.HOST_FAULT_STATE_BUG:
-        a fault caught by the host's SIGSEGV handler, every differing register still holding
-        its value from before the run."""
-        if not self.host_fault or (got.fault, got.pc, got.mem) != (want.fault, want.pc, want.mem):
-            return False
-        before = setup.initial()
-        names = ("x", "v", "sp", "nzcv", "fpcr", "fpsr", "tpidr")
-        flat = [tuple(getattr(o, n)) if n in "xv" else (getattr(o, n),) for o in (got, want,
-                before) for n in names]
-        k = len(names)
-        return all(g in (w, b) for gs, ws, bs in zip(flat[:k], flat[k:2 * k], flat[2 * k:])
-                   for g, w, b in zip(gs, ws, bs))
-
-    def _make_engine(self) -> SingleRunDynamicEngine:
-        self.engine = SingleRunDynamicEngine(GuestState(LAYOUT), GuestMemory(WINDOW_BITS), self.opt)
-        return self.engine
+        super().__init__(opt, A64, tier)
 
 
 #: Every backend of ours, by name: the interpreter (the semantic reference) and both tiers of
@@ -353,7 +271,8 @@ class A64UnicornOracle(harness.UnicornOracle):
     memory errors are mapped to signals by harness.UnicornOracle's table."""
 
     #: QEMU's exception numbers (target/arm/cpu.h EXCP_*) -> the signal Linux delivers.
-    EXCEPTION_SIGNALS = {1: SIGILL, 2: "syscall", 3: SIGSEGV, 4: SIGBUS, 7: SIGTRAP}
+    CAUSE_SIGNALS = {1: SIGILL, 2: "syscall", 3: SIGSEGV, 4: SIGBUS, 7: SIGTRAP}
+    CAUSE = "exception"
 
     def __init__(self):
         super().__init__()
@@ -378,28 +297,15 @@ class A64UnicornOracle(harness.UnicornOracle):
                        tpidr=tpidr, pc=pc, mem=bytes(mu.mem_read(DATA_BASE, REGION_SIZE)),
                        fault=fault)
 
-    def _machine(self):
-        """One Uc for every run, reset by restoring a saved CPU context (which also clears
-        the exclusive monitor) and rewriting the code and data pages."""
-        if self._mu is None:
-            uc, ac = self.uc, self.ac
-            mu = uc.Uc(uc.UC_ARCH_ARM64, uc.UC_MODE_ARM)
-            mu.ctl_set_cpu_model(ac.UC_CPU_ARM64_MAX)
-            mu.mem_map(CODE_BASE, PAGE, uc.UC_PROT_READ | uc.UC_PROT_EXEC)
-            mu.mem_map(DATA_BASE, PAGE, uc.UC_PROT_READ | uc.UC_PROT_WRITE)
-            mu.mem_map(RO_BASE, PAGE, uc.UC_PROT_READ)
-            mu.reg_write(ac.UC_ARM64_REG_CPACR_EL1,
-                         mu.reg_read(ac.UC_ARM64_REG_CPACR_EL1) | 3 << 20)   # FPEN = 0b11
-            mu.hook_add(uc.UC_HOOK_CODE, lambda m, addr, size, _: self._started.append(addr))
-            mu.hook_add(uc.UC_HOOK_INTR, self._on_exception)
-            self._mu, self._clean = mu, mu.context_save()
-        return self._mu
+    def _new_uc(self):
+        uc, ac = self.uc, self.ac
+        mu = uc.Uc(uc.UC_ARCH_ARM64, uc.UC_MODE_ARM)
+        mu.ctl_set_cpu_model(ac.UC_CPU_ARM64_MAX)
+        mu.reg_write(ac.UC_ARM64_REG_CPACR_EL1,
+                     mu.reg_read(ac.UC_ARM64_REG_CPACR_EL1) | 3 << 20)   # FPEN = 0b11
+        return mu
 
-    def _execute(self, setup: Setup, count: int):
-        """Run ``count`` instructions: (the Uc, the fault or None, start addresses seen)."""
-        uc = self.uc
-        mu = self._machine()
-        mu.context_restore(self._clean)
+    def _load(self, mu, setup: Setup) -> None:
         mu.mem_write(CODE_BASE, bytes(PAGE))
         mu.mem_write(setup.pc, setup.code + STOP)
         mu.ctl_remove_cache(CODE_BASE, CODE_BASE + PAGE)      # drop the last run's blocks
@@ -408,18 +314,6 @@ class A64UnicornOracle(harness.UnicornOracle):
             self.sys_regs, (setup.sp, setup.nzcv << 28, setup.fpcr, setup.fpsr, setup.tpidr)))
         for reg, value in regs:
             mu.reg_write(reg, value)
-        self._started, self._causes = started, causes = [], []
-        fault = None
-        try:
-            mu.emu_start(setup.pc, 0, count=count)
-        except uc.UcError as exc:
-            # a branch to an unmapped target fails when Unicorn fetches it, after the last
-            # instruction completed: no fault of the code under test
-            if not (exc.errno in self.fetch_errors and len(started) == count):
-                fault = self.error_signals.get(exc.errno, f"unicorn error {exc}")
-        if causes:
-            fault = self.EXCEPTION_SIGNALS.get(causes[0], f"exception {causes[0]}")
-        return mu, fault, started
 
 
 ORACLE = A64UnicornOracle() if unicorn_available() else None

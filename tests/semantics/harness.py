@@ -19,15 +19,19 @@ stopping at the first block after the one under test (see :class:`InterpBackend`
 
 Backends are listed in :data:`BACKENDS`: the interpreter (the semantic reference) and the
 dynamic translator (LLVM-compiled regions run by the native dispatcher, with its interpreter
-fallback for what the LLVM backend cannot lower yet).
+fallback for what the LLVM backend cannot lower yet). The runners are the same for every guest
+ISA: what is the ISA's (its lifter, layout, and how a Setup becomes a state and a state an
+Outcome) is an :class:`Isa` (:data:`RV64` here; a64_harness.py has AArch64's).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import signal
 import zlib
 from dataclasses import dataclass, field
+from typing import Callable
 
 from dbt.backends.interp.engine import InterpEngine
 from dbt.backends.llvm.lower import count_weight, lower_region
@@ -129,20 +133,24 @@ class Outcome:
 
     def diff(self, other: "Outcome", names: tuple[str, str] = ("got", "want")) -> list[str]:
         """Human-readable differences (empty when equal)."""
-        a, b = names
-        out = []
-        for attr in ("fault", "pc", "fflags", "frm"):
-            mine, theirs = getattr(self, attr), getattr(other, attr)
-            if mine != theirs:
-                out.append(f"{attr}: {a}={_hex(mine)} {b}={_hex(theirs)}")
-        for bank in ("x", "f"):
-            for i, (mine, theirs) in enumerate(zip(getattr(self, bank), getattr(other, bank))):
-                if mine != theirs:
-                    out.append(f"{bank}{i}: {a}={mine:#018x} {b}={theirs:#018x}")
-        for start, end in differing_ranges(self.mem, other.mem):
-            out.append(f"mem[{DATA_BASE + start:#x}:{DATA_BASE + end:#x}]: "
-                       f"{a}={self.mem[start:end].hex()} {b}={other.mem[start:end].hex()}")
-        return out
+        return diff_outcomes(self, other, names, ("fault", "pc", "fflags", "frm"),
+                             (("x", 18), ("f", 18)))
+
+
+def diff_outcomes(mine, theirs, names: tuple[str, str], scalars: tuple, banks: tuple) -> list[str]:
+    """Human-readable differences of two Outcomes (empty when equal): the fields named in
+    ``scalars``, then each register of the (bank, hex digits) of ``banks``, then memory."""
+    a, b = names
+    out = [f"{attr}: {a}={_hex(getattr(mine, attr))} {b}={_hex(getattr(theirs, attr))}"
+           for attr in scalars if getattr(mine, attr) != getattr(theirs, attr)]
+    for bank, digits in banks:
+        for i, (x, y) in enumerate(zip(getattr(mine, bank), getattr(theirs, bank))):
+            if x != y:
+                out.append(f"{bank}{i}: {a}={x:#0{digits}x} {b}={y:#0{digits}x}")
+    for start, end in differing_ranges(mine.mem, theirs.mem):
+        out.append(f"mem[{DATA_BASE + start:#x}:{DATA_BASE + end:#x}]: "
+                   f"{a}={mine.mem[start:end].hex()} {b}={theirs.mem[start:end].hex()}")
+    return out
 
 
 def _hex(value):
@@ -208,16 +216,30 @@ def prepare_state(state: GuestState, setup: Setup) -> None:
     state["fpflags"], state["frm"] = setup.fflags, setup.frm
 
 
-def finish(state: GuestState, memory: GuestMemory, pc: int, fault: str | None) -> Outcome:
+def finish(state: GuestState, memory: GuestMemory, setup: Setup, pc: int,
+           fault: str | None) -> Outcome:
     return Outcome(x=tuple(state[f"x{i}"] for i in range(32)),
                    f=tuple(state[f"f{i}"] for i in range(32)),
                    fflags=state["fpflags"], frm=state["frm"], pc=pc,
                    mem=memory.read(DATA_BASE, REGION_SIZE), fault=fault)
 
 
-def lift_under_test(memory: GuestMemory, pc: int, opt: bool):
+@dataclass(frozen=True)
+class Isa:
+    """What the runners need of a guest ISA."""
+    layout: object              # its GuestState layout
+    lift_block: Callable        # lift_block(fetch, pc) -> Block
+    prepare_memory: Callable    # prepare_memory(memory, setup): the pages, code and data
+    prepare_state: Callable     # prepare_state(state, setup): the registers
+    finish: Callable            # finish(state, memory, setup, pc, fault) -> Outcome
+
+
+RV64 = Isa(LAYOUT, lift_block, prepare_memory, prepare_state, finish)
+
+
+def lift_under_test(isa: Isa, memory: GuestMemory, pc: int, opt: bool):
     """The block at pc through the runtime's pipeline (lift, verify, optimize)."""
-    block = lift_block(memory.fetch, pc)
+    block = isa.lift_block(memory.fetch, pc)
     verify(block)
     if opt:
         block = optimize(block)
@@ -240,22 +262,24 @@ def run_engine(engine, pc: int) -> tuple[int, str | None]:
 
 class InterpBackend:
     """Our interpreter, with the lift -> optimize pipeline the runtime uses (``opt=False``
-    runs the lifted IR as it is: handy to tell a frontend bug from an optimizer bug)."""
+    runs the lifted IR as it is: handy to tell a frontend bug from an optimizer bug), on the
+    code of ``isa``."""
 
     name = "interp"
 
-    def __init__(self, opt: bool = True):
-        self.opt = opt
+    def __init__(self, opt: bool = True, isa: Isa = RV64):
+        self.opt, self.isa = opt, isa
 
-    def run(self, setup: Setup) -> Outcome:
+    def run(self, setup) -> Outcome:
+        isa = self.isa
         memory = GuestMemory(window_bits=WINDOW_BITS)
         try:
-            prepare_memory(memory, setup)
-            state = GuestState(LAYOUT)
-            prepare_state(state, setup)
+            isa.prepare_memory(memory, setup)
+            state = GuestState(isa.layout)
+            isa.prepare_state(state, setup)
             engine = _SingleUseEngine(state, memory, self._lifter(memory))
             pc, fault = run_engine(engine, setup.pc)
-            return finish(state, memory, pc, fault)
+            return isa.finish(state, memory, setup, pc, fault)
         finally:
             memory.close()
 
@@ -264,9 +288,9 @@ class InterpBackend:
 
         def lift(pc: int):
             if lifted:
-                return stop_block(pc, LAYOUT)
+                return stop_block(pc, self.isa.layout)
             lifted.append(pc)
-            return lift_under_test(memory, pc, self.opt)
+            return lift_under_test(self.isa, memory, pc, self.opt)
         return lift
 
 
@@ -278,7 +302,8 @@ class DynamicBackend:
     reads) continues there.
 
     Both tiers are tested, each on half of the setups (picked by a CRC of the setup, so a
-    failing setup always runs on the same tier; ``run(setup, tier=N)`` forces one): tier 1
+    failing setup always runs on the same tier; ``run(setup, tier=N)`` forces one, and so
+    does ``DynamicBackend(tier=N)`` for every run, named "dynamic<N>"): tier 1
     (the state used in place, no IR passes, -O0 code generation) and tier 2 (fields promoted
     to SSA, the -O2 pipeline; with the tier-1 counter kept, see SingleRunDynamicEngine).
 
@@ -287,37 +312,45 @@ class DynamicBackend:
 
     name = "dynamic"
 
-    def __init__(self, opt: bool = True):
-        self.opt = opt
+    def __init__(self, opt: bool = True, isa: Isa = RV64, tier: int | None = None):
+        self.opt, self.isa, self.tier = opt, isa, tier
+        if tier is not None:
+            self.name = f"dynamic{tier}"
         self.engine = None
         self.host_fault = False          # did the last run end in a host-caught fault?
         self.last_run = ""               # which tier ran last (for failure messages)
 
-    def run(self, setup: Setup, tier: int | None = None) -> Outcome:
+    def run(self, setup, tier: int | None = None) -> Outcome:
+        isa = self.isa
         engine = self.engine or self._make_engine()
-        tier = tier or 1 + zlib.crc32(repr(setup).encode()) % 2
+        tier = tier or self.tier or 1 + zlib.crc32(repr(setup).encode()) % 2
         self.last_run = f"dynamic tier {tier}" + (" (-O2)" if tier == 2 else " (-O0)")
-        prepare_memory(engine.memory, setup)
-        prepare_state(engine.state, setup)
+        isa.prepare_memory(engine.memory, setup)
+        isa.prepare_state(engine.state, setup)
         engine.begin(setup, tier)
         pc, fault = run_engine(engine, setup.pc)
         self.host_fault = engine.last_reason in (REASON_HOST_FAULT, REASON_HOST_FAULT_WRITE)
-        return finish(engine.state, engine.memory, pc, fault)
+        return isa.finish(engine.state, engine.memory, setup, pc, fault)
 
-    def lost_state_at_host_fault(self, setup: Setup, got: Outcome, want: Outcome) -> bool:
+    def lost_state_at_host_fault(self, setup, got, want) -> bool:
         """True when the last run differs from ``want`` only as the known bug
         HOST_FAULT_STATE_BUG does: the run ended in a fault that the host's SIGSEGV handler
-        caught, and every differing register (and fflags, frm) still holds its value from before
-        the run."""
+        caught, and every differing register (and FP flags and control) still holds its value
+        from before the run."""
         if not self.host_fault or (got.fault, got.pc, got.mem) != (want.fault, want.pc, want.mem):
             return False
         before = setup.initial()
-        return got.fflags in (want.fflags, before.fflags) and got.frm in (
-            want.frm, before.frm) and all(
-            g in (w, b) for g, w, b in zip(got.x + got.f, want.x + want.f, before.x + before.f))
+        for f in dataclasses.fields(got):
+            if f.name not in ("fault", "pc", "mem"):
+                g, w, b = (getattr(o, f.name) for o in (got, want, before))
+                if not all(x in (y, z) for x, y, z in (zip(g, w, b) if isinstance(g, tuple)
+                                                        else [(g, w, b)])):
+                    return False
+        return True
 
     def _make_engine(self) -> "SingleRunDynamicEngine":
-        self.engine = SingleRunDynamicEngine(GuestState(LAYOUT), GuestMemory(WINDOW_BITS), self.opt)
+        self.engine = SingleRunDynamicEngine(GuestState(self.isa.layout),
+                                             GuestMemory(WINDOW_BITS), self.opt, self.isa)
         return self.engine
 
 
@@ -345,9 +378,9 @@ class SingleRunDynamicEngine(DynamicEngine):
     difference, and the only way to stop a loop inside the region.
     """
 
-    def __init__(self, state: GuestState, memory: GuestMemory, opt: bool):
+    def __init__(self, state: GuestState, memory: GuestMemory, opt: bool, isa: Isa = RV64):
         super().__init__(state, memory, self._lift_once)
-        self.opt = opt
+        self.opt, self.isa = opt, isa
         self.setup: Setup | None = None
         self.fresh = self.replay = self.interpreted = False
         self.tier = 1
@@ -367,7 +400,7 @@ class SingleRunDynamicEngine(DynamicEngine):
         under_test = self.setup.pc <= pc < self.setup.end()
         if self.fresh or self.replay and under_test:
             self.fresh = False
-            return lift_under_test(self.memory, pc, self.opt)
+            return lift_under_test(self.isa, self.memory, pc, self.opt)
         return stop_block(pc, self.state.layout)
 
     def _compile_tier1(self, region_id, name, text, blocks):
@@ -424,6 +457,7 @@ class UnicornOracle:
     CAUSE_SIGNALS = {0: SIGBUS, 1: SIGSEGV, 2: SIGILL, 3: SIGTRAP, 4: SIGBUS, 5: SIGSEGV,
                      6: SIGBUS, 7: SIGSEGV, 8: "syscall", 9: "syscall", 11: "syscall",
                      12: SIGSEGV, 13: SIGSEGV, 15: SIGSEGV}
+    CAUSE = "cause"                  # (what an unknown one is called in the fault's name)
 
     def __init__(self):
         import unicorn
@@ -458,29 +492,51 @@ class UnicornOracle:
 
     def _machine(self):
         """One Uc for every run: mapped once, reset by restoring a saved CPU context (which
-        also drops any LR reservation) and by rewriting code and data."""
+        also drops any LR reservation or exclusive monitor) and by rewriting code and data."""
         if self._mu is None:
             uc = self.uc
-            mu = uc.Uc(uc.UC_ARCH_RISCV, uc.UC_MODE_RISCV64)
+            mu = self._new_uc()
             mu.mem_map(CODE_BASE, PAGE, uc.UC_PROT_READ | uc.UC_PROT_EXEC)
             mu.mem_map(DATA_BASE, PAGE, uc.UC_PROT_READ | uc.UC_PROT_WRITE)
             mu.mem_map(RO_BASE, PAGE, uc.UC_PROT_READ)
-            mu.reg_write(self.rc.UC_RISCV_REG_MSTATUS, self.MSTATUS_FS_DIRTY)
-            mu.reg_write(self.rc.UC_RISCV_REG_PRIV, 0)      # U-mode, as a Linux process
             mu.hook_add(uc.UC_HOOK_CODE, lambda m, addr, size, _: self._started.append(addr))
             mu.hook_add(uc.UC_HOOK_INTR, self._on_exception)
             self._mu, self._clean = mu, mu.context_save()
         return self._mu
 
+    def _new_uc(self):
+        """The ISA's Uc, configured as a Linux process sees the CPU."""
+        uc = self.uc
+        mu = uc.Uc(uc.UC_ARCH_RISCV, uc.UC_MODE_RISCV64)
+        mu.reg_write(self.rc.UC_RISCV_REG_MSTATUS, self.MSTATUS_FS_DIRTY)
+        mu.reg_write(self.rc.UC_RISCV_REG_PRIV, 0)      # U-mode, as a Linux process
+        return mu
+
     def _on_exception(self, mu, cause: int, _) -> None:
         self._causes.append(cause)
         mu.emu_stop()
 
-    def _execute(self, setup: Setup, count: int):
+    def _execute(self, setup, count: int):
         """Run ``count`` instructions: (the Uc, the fault or None, start addresses seen)."""
-        uc, rc = self.uc, self.rc
         mu = self._machine()
         mu.context_restore(self._clean)
+        self._load(mu, setup)
+        self._started, self._causes = started, causes = [], []
+        fault = None
+        try:
+            mu.emu_start(setup.pc, 0, count=count)
+        except self.uc.UcError as exc:
+            # Unicorn fetches the next block before it stops at `count`: a jump to an unmapped
+            # target fails after the last instruction completed, which is no fault of ours.
+            if not (exc.errno in self.fetch_errors and len(started) == count):
+                fault = self.error_signals.get(exc.errno, f"unicorn error {exc}")
+        if causes:
+            fault = self.CAUSE_SIGNALS.get(causes[0], f"{self.CAUSE} {causes[0]}")
+        return mu, fault, started
+
+    def _load(self, mu, setup: Setup) -> None:
+        """The setup's code (and the stop after it), data and registers into the Uc."""
+        rc = self.rc
         mu.mem_write(setup.pc, setup.code + EBREAK)
         mu.ctl_remove_cache(CODE_BASE, CODE_BASE + PAGE)      # drop the last run's blocks
         mu.mem_write(DATA_BASE, setup.region())
@@ -488,18 +544,6 @@ class UnicornOracle:
                            + [(rc.UC_RISCV_REG_F0 + i, setup.f[i] & MASK64) for i in range(32)]
                            + [(rc.UC_RISCV_REG_FRM, setup.frm),
                               (rc.UC_RISCV_REG_FFLAGS, setup.fflags)])
-        self._started, self._causes = started, causes = [], []
-        fault = None
-        try:
-            mu.emu_start(setup.pc, 0, count=count)
-        except uc.UcError as exc:
-            # Unicorn fetches the next block before it stops at `count`: a jump to an unmapped
-            # target fails after the last instruction completed, which is no fault of ours.
-            if not (exc.errno in self.fetch_errors and len(started) == count):
-                fault = self.error_signals.get(exc.errno, f"unicorn error {exc}")
-        if causes:
-            fault = self.CAUSE_SIGNALS.get(causes[0], f"cause {causes[0]}")
-        return mu, fault, started
 
     def _fault_pc(self, setup: Setup, count: int, fault: str, started: list) -> int:
         """The address of the faulting instruction.  The code hook sees every instruction
