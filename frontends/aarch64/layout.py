@@ -15,6 +15,7 @@ STATE_FIELDS = (
     ("n", I1), ("z", I1), ("c", I1), ("v", I1),  # NZCV
     ("fpcr", I64), ("fpsr", I64),               # FPCR; FPSR but for its flags (fpsr.py)
     ("tpidr", I64),                             # TPIDR_EL0
+    ("res_hi", I64),                            # LDXP's high doubleword (res_val: its low)
 )
 
 LAYOUT = layout_of(STATE_FIELDS)

@@ -227,6 +227,7 @@ def trans_ldxp(ctx, a):
         value = b.load(addr, type=I128, align=True)
         lo, hi = b.trunc(value, type=I64), b.trunc(b.shr_u(value, 64), type=I64)
         _reserve(ctx, addr, lo)
+        b.set(hi, field="res_hi")
         ctx.set_x(a.rt, lo)
         ctx.set_x(a.rt2, hi)
 
@@ -241,14 +242,18 @@ def trans_stxp(ctx, a):
         old = b.cmpxchg(addr, expected, new, hit, align=True)
         failed = b.ne(old, expected)
     else:
-        # the monitor holds the low doubleword; the high one is compared as it is now
-        # (single-threaded guests only: a 16-byte compare-and-swap needs the threads issue)
-        current = b.load(addr, type=I128, align=True)
-        hi_now = b.trunc(b.shr_u(current, 64), type=I64)
+        # the monitor holds both doublewords LDXP read; as qemu-user, no access at all
+        # without the reservation (a misaligned or unmapped address then only fails). Two
+        # 8-byte compare-and-swaps: a high doubleword changed since LDXP fails the pair but
+        # keeps the low one stored (single-threaded guests only: a 16-byte compare-and-swap
+        # needs the threads issue)
         expected = b.get("res_val")
         old = b.cmpxchg(addr, expected, ctx.x(a.rt), hit, align=True)
         failed = b.ne(old, expected)
-        b.cmpxchg(b.add(addr, 8), hi_now, ctx.x(a.rt2), b.xor(failed, 1), align=True)
+        expected_hi = b.get("res_hi")
+        old_hi = b.cmpxchg(b.add(addr, 8), expected_hi, ctx.x(a.rt2), b.xor(failed, 1),
+                           align=True)
+        failed = b.or_(failed, b.ne(old_hi, expected_hi))
     _release(ctx)
     ctx.set_x(a.rs, b.zext(failed, type=I64))
 
@@ -286,8 +291,11 @@ def trans_casp(ctx, a):
     current = b.load(addr, type=I128, align=True)
     lo, hi = b.trunc(current, type=I64), b.trunc(b.shr_u(current, 64), type=I64)
     equal = b.and_(b.eq(lo, ctx.x(a.rs)), b.eq(hi, ctx.x(a.rs + 1)))
-    b.cmpxchg(addr, lo, ctx.x(a.rt), equal, align=True)
-    b.cmpxchg(b.add(addr, 8), hi, ctx.x(a.rt + 1), equal, align=True)
+    # both swaps always access memory, as a write (a CASP that compares unequal still faults
+    # on a read-only page, Arm ARM C6.2 CASP: WnR=1): unequal, they store what they read
+    one = Const(1, I1)
+    b.cmpxchg(addr, lo, b.select(equal, ctx.x(a.rt), lo), one, align=True)
+    b.cmpxchg(b.add(addr, 8), hi, b.select(equal, ctx.x(a.rt + 1), hi), one, align=True)
     ctx.set_x(a.rs, lo)
     ctx.set_x(a.rs + 1, hi)
 
