@@ -214,8 +214,12 @@ def lower_rounded(r: RegionLowerer, op: Op) -> None:
 def speculative(r: RegionLowerer, op: Op) -> bool:
     """A rounded op whose control is RNE (without FZ), or dynamic and the same throughout the
     region (the segment's check tests that it is RNE without FZ)."""
-    if op.name not in _ROUNDED:
-        return False
+    return op.name in _ROUNDED and control_speculative(r, op)
+
+
+def control_speculative(r: RegionLowerer, op: Op) -> bool:
+    """The op's control operand (its last) is RNE without FZ (DN allowed), or dynamic and
+    the same throughout the region."""
     arg = op.args[-1]
     if not isinstance(arg, Const):
         return r.rm_invariant

@@ -24,11 +24,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dbt.ir.block import Const, Op
-from dbt.ir.ops import FLAG_NX, FP_DN, RM_RNE
+from dbt.ir.block import Op
+from dbt.ir.ops import FLAG_NX
 
 from .fp_text import DOUBLE, SINGLE, Emit, Format
-from .lower_fp import FLAGS_PTR, Control, accrue, call_helper
+from .lower_fp import FLAGS_PTR, Control, accrue, call_helper, control_speculative
 from .optable import lowers
 
 if TYPE_CHECKING:
@@ -188,10 +188,7 @@ def lower_vfp(r: RegionLowerer, op: Op) -> None:
 # -- speculation in hot code (RegionLowerer._speculate) --------------------------------------------
 def speculative(r: RegionLowerer, op: Op) -> bool:
     """As lower_fp.speculative: a control that is RNE without FZ, or dynamic and invariant."""
-    arg = op.args[-1]
-    if not isinstance(arg, Const):
-        return r.rm_invariant
-    return arg.value & ~(FP_DN if op.attrs.get("control") == "full" else 0) == RM_RNE
+    return control_speculative(r, op)
 
 
 def speculate(r: RegionLowerer, op: Op) -> None:
