@@ -65,6 +65,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="set a variable in the guest's environment")
     run.add_argument("-U", dest="unsetenv", action="append", default=[], metavar="VAR",
                      help="remove a variable from the guest's environment")
+    run.add_argument("-0", dest="argv0", metavar="ARGV0",
+                     help="the guest's argv[0] (default: PROGRAM)")
+    run.add_argument("--exec-state", type=int, default=None, help=argparse.SUPPRESS)
     run.add_argument("--strace", action="store_true", help="log every syscall on stderr")
     run.add_argument("--code-cache-size", type=_size, default=None, metavar="BYTES",
                      help="host code kept before the translation cache is flushed "
@@ -184,9 +187,16 @@ def cmd_run(args) -> int:
     unknown = [t for t in trace if t not in TRACE_KINDS]
     if unknown:
         return _error(f"unknown trace kind {unknown[0]!r} (known: {', '.join(TRACE_KINDS)})")
-    env = _guest_env(args)
-    if isinstance(env, int):
-        return env
+    execfn = fd_map = None
+    argv = [args.argv0 if args.argv0 is not None else args.program, *args.args]
+    if args.exec_state is not None:            # started by a guest's execve (linux/spawn.py)
+        from .linux.spawn import ExecState
+        state = ExecState.load(args.exec_state)
+        argv, env, fd_map, execfn = state.argv, state.envp, state.fds, state.execfn
+    else:
+        env = _guest_env(args)
+        if isinstance(env, int):
+            return env
     from .loader import LoadError
     from .runtime import Machine
     cache = _cache(args, mode)
@@ -194,14 +204,15 @@ def cmd_run(args) -> int:
         return _error("the static mode runs code translated into the persistent cache: "
                       "it cannot run with --no-cache")
     try:
-        machine = Machine(args.program, [args.program, *args.args], env, mode=mode,
+        machine = Machine(args.program, argv, env, mode=mode,
                           sysroot=_sysroot(args), strace=args.strace, trace=trace,
                           code_cache_size=args.code_cache_size,
                           speculate=_speculate(args), cache=cache,
                           tier_up=args.tier_up, hot_threshold=args.hot_threshold,
                           background=args.background == "on", hot=args.hot,
                           closed_fds=_CLOSED_AT_START, ignored_signals=args.host_sigign,
-                          blocked_signals=args.host_sigblk)
+                          blocked_signals=args.host_sigblk, execfn=execfn, fd_map=fd_map,
+                          relaunch=_relaunch_options(args, mode), host_env=host_environment())
         if mode == "static":
             from .static import ensure_translated
             start = time.perf_counter()
@@ -226,6 +237,29 @@ def cmd_run(args) -> int:
             print(f"dbt-vm: {result.message}", file=sys.stderr)
         die_by_signal(result.signal)
     return result.status
+
+
+def _relaunch_options(args, mode: str) -> list[str]:
+    """The options of this `run` that a guest's execve runs the new image with (as qemu-user
+    started by binfmt_misc would: the same translator settings; the guest's environment and
+    argv come from the execve, and --stats from the first image only)."""
+    options = ["--mode", mode]
+    sysroot = _sysroot(args)
+    if sysroot is not None:
+        options += ["-L", sysroot]
+    for flag, value in (("--code-cache-size", args.code_cache_size),
+                        ("--speculate", args.speculate), ("--tier-up", args.tier_up),
+                        ("--hot-threshold", args.hot_threshold), ("--hot", args.hot),
+                        ("--background", args.background), ("--cache-dir", args.cache_dir)):
+        if value is not None:
+            options += [flag, str(value)]
+    if args.strace:
+        options.append("--strace")
+    if not args.cache:
+        options.append("--no-cache")
+    if args.trace:
+        options += ["--trace", args.trace]
+    return options
 
 
 def _cache(args, mode: str):

@@ -91,16 +91,25 @@ class Machine:
                  closed_fds: frozenset = frozenset(), ignored_signals: int = 0,
                  blocked_signals: int = 0, tier_up: int | None = None,
                  hot_threshold: int | None = None, background: bool = False,
-                 hot: str | None = None):
+                 hot: str | None = None, execfn: bytes | None = None,
+                 fd_map: dict[int, int] | None = None, relaunch: list[str] | None = None,
+                 host_env: dict | None = None):
+        """`env`: a dict, or the guest's envp as a list of b"NAME=value" strings. `execfn`:
+        the path the program was started by (AT_EXECFN; default `path`). `fd_map`,
+        `host_env`: see LinuxKernel. `relaunch`: the `dbt-vm run` options an execve of a
+        guest program starts it with (default: this machine's mode and sysroot)."""
         start = time.perf_counter()
         self.stats = Stats()
         self.err = err or sys.stderr
         self.mode = mode
         self.memory = GuestMemory()
         argv_b = [os.fsencode(a) for a in (argv if argv is not None else [path])]
-        env_b = [os.fsencode(k) + b"=" + os.fsencode(v) for k, v in (env or {}).items()]
-        self.program = load(path, self.memory, argv_b, env_b, execfn=os.fsencode(path),
-                            sysroot=sysroot)
+        if isinstance(env, list):
+            env_b = [os.fsencode(item) for item in env]
+        else:
+            env_b = [os.fsencode(k) + b"=" + os.fsencode(v) for k, v in (env or {}).items()]
+        self.program = load(path, self.memory, argv_b, env_b,
+                            execfn=execfn or os.fsencode(path), sysroot=sysroot)
         self.arch = self.program.arch
         self.state = GuestState(self.arch.layout)
         self.state.pc = self.program.start_pc
@@ -112,10 +121,16 @@ class Machine:
                                   sysroot=self.program.sysroot, strace=strace, err=self.err,
                                   argv=argv_b, auxv=self.program.auxv,
                                   closed_fds=closed_fds, ignored_signals=ignored_signals,
-                                  blocked_signals=blocked_signals)
+                                  blocked_signals=blocked_signals, fd_map=fd_map,
+                                  relaunch=relaunch if relaunch is not None else
+                                  ["--mode", mode, *(["-L", sysroot] if sysroot else [])],
+                                  host_env=host_env)
         self.syscall_hooks: dict[int, object] = {}
         self.engine = self._make_engine(mode, trace, code_cache_size, speculate, cache, path,
                                         tier_up, hot_threshold, background, hot)
+        after_fork = getattr(self.engine, "after_fork", None)
+        if after_fork is not None:
+            self.kernel.on_fork.append(after_fork)
         self.stats.load_seconds = time.perf_counter() - start
 
     def _make_engine(self, mode: str, trace: tuple, code_cache_size: int | None,

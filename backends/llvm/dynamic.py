@@ -431,6 +431,16 @@ class DynamicEngine:
             return pc in spec.ready and self._miss(pc)
         return self._miss(pc, warm=True)
 
+    def after_fork(self) -> None:
+        """In a forked guest child: the helper process is the parent's, so the child carries
+        on without one (hot code it was compiling is compiled here when it is hot again)."""
+        if self.spec is not None:
+            self.spec.let_go()
+            self.spec = None
+        self.speculate = "off"
+        self.background = False                 # (the parent's run fills the cache)
+        self._forget_pending()
+
     def close(self) -> None:
         """Stop the helper process, if any, and keep what this run translated in the
         persistent cache (the runtime calls this when the guest is done)."""

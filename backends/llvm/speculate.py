@@ -245,6 +245,16 @@ class Speculator:
                     for block in rest[0].blocks:
                         self.ready.setdefault(block[0], rest[0])
 
+    def let_go(self) -> None:
+        """In a forked child of the engine's process: close this process's ends of the pipes,
+        leaving the helper to the parent."""
+        for fd in (self.out, self.results.fd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.results.eof = True
+
     def close(self) -> None:
         """Stop the helper and reap it (its CPU time counts as this process's children's)."""
         for step in (lambda: os.close(self.out), lambda: os.close(self.results.fd),
@@ -261,6 +271,7 @@ def _helper(engine, requests: int, results: int) -> None:
     code = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        os.setpgid(0, 0)                        # out of the guest's waits for its group
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):                    # guest-visible files stay the engine's own
             os.dup2(devnull, fd)

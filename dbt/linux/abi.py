@@ -25,9 +25,10 @@ from .numbers import HOST_NR
 MASK64 = (1 << 64) - 1
 
 
-class SyscallABI(namedtuple("SyscallABI", "nr args ret machine")):
+class SyscallABI(namedtuple("SyscallABI", "nr args ret machine sp tls")):
     """How a guest makes syscalls: the GuestState field holding the number, the six argument
-    fields, the result field, and the uname machine."""
+    fields, the result field, the uname machine, and the fields of the stack pointer and the
+    thread pointer (which clone sets)."""
     __slots__ = ()
 
     @property
@@ -42,9 +43,9 @@ class SyscallABI(namedtuple("SyscallABI", "nr args ret machine")):
 
 
 RISCV64 = SyscallABI(nr="x17", args=tuple(f"x{i}" for i in range(10, 16)), ret="x10",
-                     machine="riscv64")
+                     machine="riscv64", sp="x2", tls="x4")
 AARCH64 = SyscallABI(nr="x8", args=tuple(f"x{i}" for i in range(0, 6)), ret="x0",
-                     machine="aarch64")
+                     machine="aarch64", sp="x31", tls="tpidr")
 
 # Host (x86-64 = asm-generic) values of the open flags that arm64 moves.
 _HOST_O_DIRECT, _HOST_O_LARGEFILE = 0o40000, 0o100000

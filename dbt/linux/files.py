@@ -55,9 +55,15 @@ class FdTable:
     """guest fd -> host fd. Guest 0/1/2 start as host 0/1/2 (when open, and not `closed`:
     the command line holds closed ones with /dev/null for itself)."""
 
-    def __init__(self, limit: int, closed: frozenset = frozenset()):
+    def __init__(self, limit: int, closed: frozenset = frozenset(),
+                 fd_map: dict[int, int] | None = None):
         self.limit = limit
         self.entries: dict[int, FdEntry] = {}
+        if fd_map is not None:        # an execve's: the fds the guest kept, by their numbers
+            for fd, host in sorted(fd_map.items()):
+                os.set_inheritable(host, False)
+                self.entries[fd] = FdEntry(host)
+            return
         for fd in (0, 1, 2):
             try:
                 os.fstat(fd)

@@ -18,7 +18,7 @@ from collections import Counter, namedtuple
 
 from ..memory import GuestFault, GuestMemory, MemError
 from ..state import GuestState, Layout
-from . import files, mm, net, paths, process, strace
+from . import files, mm, net, paths, process, spawn, strace
 from . import time as time_handlers
 from .abi import MASK64, FatalSignal, ProcessExit, SyscallABI, SyscallError
 from .numbers import syscall_names, syscall_table
@@ -48,7 +48,7 @@ _Entry = namedtuple("_Entry", "name fn nargs")       # a syscall's handler and i
 
 def _handlers() -> dict:
     table = {}
-    for module in (files, mm, net, process, time_handlers):
+    for module in (files, mm, net, process, spawn, time_handlers):
         table.update(module.HANDLERS)
     return table
 
@@ -65,7 +65,12 @@ class LinuxKernel:
                  sysroot: str | None = None, strace: bool = False, err=sys.stderr,
                  argv: list[bytes] = (), auxv: tuple[int, int] = (0, 0),
                  closed_fds: frozenset = frozenset(), ignored_signals: int = 0,
-                 blocked_signals: int = 0):
+                 blocked_signals: int = 0, fd_map: dict[int, int] | None = None,
+                 relaunch: list[str] = (), host_env: dict | None = None):
+        """`fd_map`: the guest's fds (guest number -> host fd) when an execve started this
+        image, else fds 0-2 less `closed_fds`. `relaunch`: the dbt-vm `run` options that an
+        execve of a guest program runs the new image with; `host_env`: dbt-vm's own
+        environment, which that new dbt-vm starts with (the guest's is passed apart)."""
         self.memory = memory
         self.abi = abi
         self.exe_path = os.fsencode(os.path.realpath(exe_path))
@@ -78,7 +83,7 @@ class LinuxKernel:
         self.pid = os.getpid()
         self.stats = SyscallStats()
         self.rlimits = process.RlimitTable()
-        self.fds = files.FdTable(self.rlimits.get(resource.RLIMIT_NOFILE)[0], closed_fds)
+        self.fds = files.FdTable(self.rlimits.get(resource.RLIMIT_NOFILE)[0], closed_fds, fd_map)
         self.signals = process.SignalState(ignored_signals, blocked_signals)
         self.tid_address = 0
         self.robust_list = 0
@@ -89,6 +94,11 @@ class LinuxKernel:
         self._nr_slot = self._ret_slot = 0
         self._arg_slots: tuple = ()
         self._warned: set = set()
+        self.state: GuestState | None = None     # the calling thread's, during a syscall
+        self.children: set[int] = set()            # pids of the guest's children (spawn.py)
+        self.on_fork: list = []                    # called in a forked child (the engine's)
+        self.relaunch = list(relaunch)
+        self.host_env = dict(os.environ) if host_env is None else host_env
 
     def _bind(self, layout: Layout) -> None:
         """Find the ABI's registers in `layout` (the guest's: the first syscall's state's)."""
@@ -102,6 +112,7 @@ class LinuxKernel:
     def syscall(self, state: GuestState) -> None:
         if state.layout is not self._layout:
             self._bind(state.layout)
+        self.state = state
         regs = state.regs
         nr = regs[self._nr_slot]
         args = [regs[s] for s in self._arg_slots]
@@ -175,6 +186,13 @@ class LinuxKernel:
     def _trace(self, text: str) -> None:
         self.err.write(text)
         self.err.flush()
+
+    @staticmethod
+    def is_guest_elf(head: bytes) -> bool:
+        """Whether an ELF header is of a program dbt-vm runs (any guest ISA it has)."""
+        from ..arch import arch_for_machine
+        return (len(head) >= 20 and head[4] == 2 and head[5] == 1
+                and arch_for_machine(int.from_bytes(head[18:20], "little")) is not None)
 
     def syscall_name(self, nr: int) -> str | None:
         return self._names.get(nr)

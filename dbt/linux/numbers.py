@@ -87,9 +87,9 @@ ARCH_EXTRA: dict[str, dict[str, int]] = {
 }
 
 HOST_NR: dict[str, int] = {
-    "socket": 41, "connect": 42, "getrusage": 98, "sysinfo": 99, "times": 100, "statfs": 137,
+    "socket": 41, "connect": 42, "wait4": 61, "getrusage": 98, "sysinfo": 99, "times": 100, "statfs": 137,
     "fstatfs": 138, "prctl": 157,
-    "sched_getaffinity": 204, "getdents64": 217, "fadvise64": 221,
+    "sched_getaffinity": 204, "waitid": 247, "getdents64": 217, "fadvise64": 221,
     "faccessat": 269,
     "utimensat": 280, "renameat2": 316, "statx": 332, "faccessat2": 439,
 }

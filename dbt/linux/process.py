@@ -89,6 +89,15 @@ class SignalState:
         if self.fatal is None:
             self.fatal = (signo, code)
 
+    def exec_masks(self) -> tuple[int, int]:
+        """(ignored, blocked) masks that an execve keeps: handled signals go back to their
+        default action, ignored ones stay ignored, the blocked mask stays."""
+        ignored = 0
+        for signo, (handler, *_rest) in self.actions.items():
+            if handler == SIG_IGN:
+                ignored |= 1 << (signo - 1)
+        return ignored, self.blocked
+
     def deliver_unblocked(self, k) -> None:
         for signo in sorted(self.pending):
             if not self.blocked >> (signo - 1) & 1:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dbt.arch import EM_RISCV, Arch, frontend_functions
-from dbt.linux.abi import SyscallABI
+from dbt.linux.abi import RISCV64
 
 from .layout import STATE_FIELDS
 
@@ -17,8 +17,7 @@ ARCH = Arch(
     name="riscv64",
     **frontend_functions(__package__),     # lift, decode_at, disasm_line, ... (lazily imported)
     elf_machine=EM_RISCV,
-    syscall_abi=SyscallABI(nr="x17", args=("x10", "x11", "x12", "x13", "x14", "x15"),
-                           ret="x10", machine="riscv64"),
+    syscall_abi=RISCV64,
     stack_pointer="x2",
     hwcap=_hwcap("imafdc"),
     sysroot="/usr/riscv64-linux-gnu",       # Debian's libc6-riscv64-cross (gcc-riscv64-linux-gnu)

@@ -196,6 +196,10 @@ CASES: tuple[Case, ...] = (
     Case("abort_handler", "abort_signal", args=("handler",), needs=("signal-delivery",)),
     Case("abort_blocked", "abort_signal", args=("blocked",)),
     Case("signal_usr1_usr2", "abort_signal", args=("raise_usr1",), needs=("signal-delivery",)),
+    # child processes: fork, vfork, pipes, wait statuses (deaths by signal included)
+    Case("fork_wait", "fork_wait", libcs=ALL_LIBCS),
+    # execve of files that cannot run (what a successful execve does: tests/test_spawn.py)
+    Case("exec_errors", "exec_prog", args=("errors",)),
     Case("segv_read", "segv", args=("read",), libcs=WITH_DYN),
     Case("segv_write", "segv", args=("write",)),
     Case("segv_exec", "segv", args=("exec",)),

@@ -174,15 +174,21 @@ def qemu_command(libc: str) -> list[str]:
 QEMU_SIGNAL_LINE = re.compile(rb"qemu: uncaught target signal (\d+) \([^)\n]*\) - core dumped\n\Z")
 
 
+# ... and the same line of a child process the guest forked, wherever it is
+QEMU_CHILD_SIGNAL_LINE = re.compile(rb"^qemu: uncaught target signal \d+ \([^)\n]*\) - core "
+                                    rb"dumped\n", re.M)
+
+
 def without_qemu_line(result: Result, stderr_to_stdout: bool = False) -> Result:
     """The result without qemu's line about the signal that killed the guest, if it is there
-    (last on stderr, or on stdout when both go to one pipe) and names that signal."""
+    (last on stderr, or on stdout when both go to one pipe) and names that signal, and without
+    the lines about the guest's children that died by a signal."""
     stream = "stdout" if stderr_to_stdout else "stderr"
     text = getattr(result, stream)
     match = QEMU_SIGNAL_LINE.search(text)
-    if not match or int(match.group(1)) + 128 != result.exit_status:
-        return result
-    return dataclasses.replace(result, **{stream: text[:match.start()]})
+    if match and int(match.group(1)) + 128 == result.exit_status:
+        text = text[:match.start()]
+    return dataclasses.replace(result, **{stream: QEMU_CHILD_SIGNAL_LINE.sub(b"", text)})
 
 
 def run_qemu(case, libc: str, binary: Path | None = None, timeout: float | None = None) -> Result:

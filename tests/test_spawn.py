@@ -1,0 +1,84 @@
+"""execve of guest programs (dbt/linux/spawn.py), end to end through the command line.
+
+qemu-user hands a guest's execve to the host kernel, which runs a foreign program only where
+binfmt_misc starts qemu for it (not on this machine): so what exec_prog prints after a
+successful execve is stated here, from its source (tests/programs/exec_prog.c):
+
+- before execve: "before exec"; fds 5 (kept) and 6 (close-on-exec) are copies of stdout;
+- the new image, in `child` mode, prints its argc, each argv, each environment entry in
+  order, whether fds 5 and 6 are open, writes "written to fd 5" through fd 5, and exits 3.
+
+What fails to execute is compared with qemu-user in test_programs.py (case exec_errors), and
+fork/wait in case fork_wait.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def _program(variant: str) -> Path:
+    from test_programs import build        # tests/ is on sys.path while pytest runs
+    reason = build.missing_reason(variant)
+    if reason:
+        pytest.skip(reason)
+    return build.build("exec_prog", variant)
+
+
+def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(cwd),
+           "DBT_VM_CACHE_DIR": str(cwd / "cache")}
+    return subprocess.run([sys.executable, "-m", "dbt", "run", *args], capture_output=True,
+                          timeout=300, env=env, cwd=cwd)
+
+
+def _child_output(argv: list[str]) -> bytes:
+    lines = ["before exec", f"child: argc {len(argv)}"]
+    lines += [f"argv[{i}] = {a}" for i, a in enumerate(argv)]
+    lines += ["env X=1", "env Y=two words", "fd 5 open: 1", "fd 6 open: 0",
+              "written to fd 5"]
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.mark.parametrize("mode", ["interp", "auto"])
+@pytest.mark.parametrize("target", ["musl", "aarch64-musl"])
+def test_execve_runs_a_guest_program_with_its_argv_env_and_fds(tmp_path, mode, target):
+    program, new_image = _program("musl"), _program(target)
+    result = _run("--mode", mode, str(program), "exec", str(new_image), cwd=tmp_path)
+    assert result.stderr == b""
+    assert result.stdout == _child_output(["renamed-argv0", "child", "a b", ""])
+    assert result.returncode == 3               # the new image's exit status is the process's
+
+
+def test_execve_of_a_script_runs_its_interpreter(tmp_path):
+    # Linux's argv for `#!INTERP ARG` run as execve("./script.sh", ["script.sh", "x"]):
+    # INTERP, ARG, the path given to execve, then argv[1:]
+    program, interp = _program("aarch64-musl"), _program("musl")
+    result = _run(str(program), "script", str(interp), cwd=tmp_path)
+    assert result.stderr == b""
+    assert result.stdout == _child_output([str(interp), "child-from-script", "./script.sh",
+                                           "x"])
+    assert result.returncode == 3
+
+
+def test_argv0_option(tmp_path):
+    program = _program("musl")
+    result = _run("-0", "first", str(program), "child", cwd=tmp_path)
+    lines = result.stdout.decode().splitlines()
+    assert lines[:3] == ["child: argc 2", "argv[0] = first", "argv[1] = child"]
+    assert result.returncode == 3
+
+
+def test_execve_of_a_host_program_runs_it_natively(tmp_path):
+    # a path with no guest program behind it (no sysroot here): the host's echo, as under
+    # qemu-user, which prints its arguments "child", "a b" and "" joined by spaces
+    program = _program("musl")
+    result = _run(str(program), "exec", "/bin/echo", cwd=tmp_path)
+    assert result.stderr == b""
+    assert result.stdout == b"before exec\nchild a b \n"
+    assert result.returncode == 0
