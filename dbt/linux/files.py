@@ -597,6 +597,21 @@ def sys_ioctl(k, fd, request, arg):
     return 0
 
 
+CLOSE_RANGE_UNSHARE, CLOSE_RANGE_CLOEXEC = 2, 4
+
+
+def sys_close_range(k, first, last, flags):
+    first, last, flags = u32(first), u32(last), u32(flags)
+    if flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC) or first > last:
+        fail(errno.EINVAL)
+    for fd in [fd for fd in k.fds.entries if first <= fd <= last]:
+        if flags & CLOSE_RANGE_CLOEXEC:
+            k.fds.entries[fd].cloexec = True
+        else:
+            _close_quietly(k.fds.close(fd))
+    return 0
+
+
 def sys_pipe2(k, fds, flags):
     flags = u32(flags)
     if flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT | O_EXCL):
@@ -631,7 +646,7 @@ HANDLERS = {
     "renameat2": sys_renameat2, "renameat": sys_renameat,
     "getcwd": sys_getcwd, "chdir": sys_chdir, "fchdir": sys_fchdir,
     "dup": sys_dup, "dup3": sys_dup3, "fcntl": sys_fcntl, "ioctl": sys_ioctl,
-    "pipe2": sys_pipe2,
+    "pipe2": sys_pipe2, "close_range": sys_close_range,
     "symlinkat": sys_symlinkat, "linkat": sys_linkat, "fchmod": sys_fchmod,
     "fchmodat": sys_fchmodat, "fchown": sys_fchown, "fchownat": sys_fchownat,
     "truncate": sys_truncate, "utimensat": sys_utimensat,

@@ -18,7 +18,7 @@ from collections import Counter, namedtuple
 
 from ..memory import GuestFault, GuestMemory, MemError
 from ..state import GuestState, Layout
-from . import files, mm, net, paths, process, spawn, strace
+from . import files, mm, net, paths, poll, process, spawn, strace
 from . import time as time_handlers
 from .abi import MASK64, FatalSignal, ProcessExit, SyscallABI, SyscallError
 from .numbers import syscall_names, syscall_table
@@ -48,7 +48,7 @@ _Entry = namedtuple("_Entry", "name fn nargs")       # a syscall's handler and i
 
 def _handlers() -> dict:
     table = {}
-    for module in (files, mm, net, process, spawn, time_handlers):
+    for module in (files, mm, net, poll, process, spawn, time_handlers):
         table.update(module.HANDLERS)
     return table
 

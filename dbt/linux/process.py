@@ -526,7 +526,7 @@ HANDLERS = {
     "getrusage": sys_getrusage, "times": sys_times, "umask": sys_umask,
     "getpgid": sys_getpgid, "getsid": sys_getsid, "getresuid": sys_getresuid,
     "getresgid": sys_getresgid, "sigaltstack": sys_sigaltstack,
-    "riscv_hwprobe": sys_enosys_quiet, "rseq": sys_enosys_quiet,
+    "riscv_hwprobe": sys_enosys_quiet, "rseq": sys_enosys_quiet, "clone3": sys_enosys_quiet,
 }
 
 __all__ = ["HANDLERS", "RlimitTable", "SignalState"]

@@ -374,6 +374,9 @@ def exec_image(k, host: bytes, execfn: bytes, argv: list[bytes], envp: list[byte
     os.set_inheritable(memfd, True)
     os.write(memfd, state.dump())
     os.lseek(memfd, 0, os.SEEK_SET)
+    for entry in k.fds.entries.values():           # (a host fd of a close-on-exec one too)
+        if entry.cloexec and entry.host not in fds.values():
+            os.set_inheritable(entry.host, False)
     made_inheritable = []
     for h in set(fds.values()):
         if not os.get_inheritable(h):

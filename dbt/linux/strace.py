@@ -158,6 +158,42 @@ _sig = _enum(_SIGNALS)
 _prot = _flags(_PROT, zero="PROT_NONE")
 _access = _flags(_ACCESS, zero="F_OK")
 
+_CLONE = [("CLONE_VM", 0x100), ("CLONE_FS", 0x200), ("CLONE_FILES", 0x400),
+          ("CLONE_SIGHAND", 0x800), ("CLONE_PIDFD", 0x1000), ("CLONE_PTRACE", 0x2000),
+          ("CLONE_VFORK", 0x4000), ("CLONE_PARENT", 0x8000), ("CLONE_THREAD", 0x10000),
+          ("CLONE_NEWNS", 0x20000), ("CLONE_SYSVSEM", 0x40000), ("CLONE_SETTLS", 0x80000),
+          ("CLONE_PARENT_SETTID", 0x100000), ("CLONE_CHILD_CLEARTID", 0x200000),
+          ("CLONE_DETACHED", 0x400000), ("CLONE_UNTRACED", 0x800000),
+          ("CLONE_CHILD_SETTID", 0x1000000), ("CLONE_NEWCGROUP", 0x2000000),
+          ("CLONE_NEWUTS", 0x4000000), ("CLONE_NEWIPC", 0x8000000),
+          ("CLONE_NEWUSER", 0x10000000), ("CLONE_NEWPID", 0x20000000),
+          ("CLONE_NEWNET", 0x40000000), ("CLONE_IO", 0x80000000)]
+
+
+def _clone_args(k, args):
+    """print_clone (the asm-generic argument order: flags, stack, parent_tid, tls,
+    child_tid)."""
+    names = ("child_stack", "parent_tidptr", "tls", "child_tidptr")
+    return [_flags(_CLONE)(k, args[0]),
+            *(f"{name}=0x{value:016x}" for name, value in zip(names, args[1:5]))]
+
+
+def _execve_args(k, args):
+    """print_execve: the path and the argv strings (at most 4096 bytes each, as read)."""
+    shown = []
+    try:
+        addr = args[1]
+        while addr:
+            ptr = k.memory.load(addr, 8)
+            if not ptr:
+                break
+            shown.append(_str(k, ptr))
+            addr += 8
+    except GuestFault:
+        pass
+    return [_str(k, args[0]), "{" + "".join(a + "," for a in shown) + "NULL}"]
+
+
 # name -> argument printers; a string ends the line without a result (exit).
 FORMATS = {
     "read": (_d, _hex, _d), "write": (_d, _hex, _d), "writev": (_d, _p, _hex),
@@ -181,6 +217,7 @@ FORMATS = {
     "clock_gettime": (_enum(_CLOCKS), _ptr), "gettimeofday": (_ptr, _ptr),
     "clock_nanosleep": (_enum(_CLOCKS), _flags([("TIMER_ABSTIME", 1)]), _timespec_in, _ptr),
     "getrandom": (_p, _d, _d), "futex": (_ptr, _futex_op, _d, _ptr, _ptr, _d),
+    "clone": "clone", "execve": "execve",
 }
 _ENDS_LINE = frozenset(["exit", "exit_group"])
 _RETURNS_ADDRESS = frozenset(["mmap", "brk"])
@@ -214,6 +251,10 @@ def call_text(k, name: str, args: list[int]) -> str:
         shown = _openat_args(k, args)
     elif spec == "fcntl":
         shown = _fcntl_args(k, args)
+    elif spec == "clone":
+        shown = _clone_args(k, args)
+    elif spec == "execve":
+        shown = _execve_args(k, args)
     elif spec is None:
         shown = [_ld(k, a) for a in args]
     else:

@@ -103,3 +103,22 @@ def test_fatal_signal_after_the_result(traced):
         f"{pid} rt_sigprocmask(SIG_SETMASK,0x{empty:016x},NULL) = 0",
         f"--- SIGIOT {{si_signo=SIGIOT, si_code=SI_TKILL, si_pid={pid}, "
         f"si_uid={os.getuid()}}} ---"]
+
+
+def test_execve_line(traced):
+    # qemu-riscv64 7.2 -strace prints a failed execve as
+    #   execve("./no-such-file",{"./no-such-file",NULL}) = -1 errno=2 (No such file or directory)
+    path = traced.cstr("/no/such/file")
+    argv = traced.alloc(struct.pack("<QQQ", traced.cstr("a"), traced.cstr("b c"), 0))
+    traced.call("execve", path, argv, 0)
+    assert lines(traced) == [f'{os.getpid()} execve("/no/such/file",{{"a","b c",NULL}}) = -1 '
+                             'errno=2 (No such file or directory)']
+
+
+def test_clone_arguments_as_qemu_prints_them(traced):
+    # the line qemu-riscv64 7.2 -strace printed for glibc's fork() (tests/programs/fork_wait)
+    from dbt.linux import strace
+    text = strace.call_text(traced.kernel, "clone", [0x1200011, 0, 0, 0, 0x800d0, 0])
+    assert text == (f"{traced.kernel.pid} clone(CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|0x11,"
+                    "child_stack=0x0000000000000000,parent_tidptr=0x0000000000000000,"
+                    "tls=0x0000000000000000,child_tidptr=0x00000000000800d0)")
