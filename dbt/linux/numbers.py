@@ -87,7 +87,10 @@ ARCH_EXTRA: dict[str, dict[str, int]] = {
 }
 
 HOST_NR: dict[str, int] = {
-    "socket": 41, "connect": 42, "wait4": 61, "epoll_ctl": 233, "ppoll": 271,
+    "socket": 41, "connect": 42, "accept": 43, "sendto": 44, "recvfrom": 45, "sendmsg": 46,
+    "recvmsg": 47, "shutdown": 48, "bind": 49, "listen": 50, "getsockname": 51,
+    "getpeername": 52, "socketpair": 53, "setsockopt": 54, "getsockopt": 55, "accept4": 288,
+    "wait4": 61, "epoll_ctl": 233, "ppoll": 271,
     "epoll_pwait": 281, "epoll_create1": 291, "getrusage": 98, "sysinfo": 99, "times": 100, "statfs": 137,
     "fstatfs": 138, "prctl": 157,
     "sched_getaffinity": 204, "waitid": 247, "getdents64": 217, "fadvise64": 221,

@@ -199,6 +199,7 @@ CASES: tuple[Case, ...] = (
     # child processes: fork, vfork, pipes, wait statuses (deaths by signal included)
     Case("fork_wait", "fork_wait", libcs=ALL_LIBCS),
     Case("poll_wait", "poll_wait", libcs=WITH_DYN),
+    Case("socket_echo", "socket_echo", libcs=WITH_DYN),
     # execve of files that cannot run (what a successful execve does: tests/test_spawn.py)
     Case("exec_errors", "exec_prog", args=("errors",)),
     Case("segv_read", "segv", args=("read",), libcs=WITH_DYN),
