@@ -23,8 +23,9 @@ MACHINE_NAMES = {3: "x86 (EM_386)", 8: "MIPS", 20: "PowerPC", 40: "ARM (EM_ARM)"
 
 class Arch(namedtuple("Arch", "name elf_machine lift decode_at disasm_line syscall_abi "
                              "stack_pointer hwcap initial_fields sysroot multiarch "
-                             "decode_block lift_decoded insn_align platform hwcap2 state_fields",
-                       defaults=((), None, "", None, None, 4, "", None, ()))):
+                             "decode_block lift_decoded insn_align platform hwcap2 state_fields "
+                             "signal_frames",
+                       defaults=((), None, "", None, None, 4, "", None, (), None))):
     """A guest ISA:
 
     name             e.g. "riscv64"
@@ -48,6 +49,9 @@ class Arch(namedtuple("Arch", "name elf_machine lift decode_at disasm_line sysca
     state_fields     (name, IR type) of each GuestState field of the ISA's own (registers,
                      flags, FP control and status), which its `layout` places after the
                      fields every layout has (dbt.state.COMMON_FIELDS)
+    signal_frames    the module that builds and reads its Linux signal frames
+                     (write_frame, read_frame, FRAME_SIZE, SIGRETURN_CODE,
+                     SYSCALL_INSN_SIZE: see frontends/riscv/signal.py)
     """
     __slots__ = ()
 

@@ -212,7 +212,8 @@ def cmd_run(args) -> int:
                           background=args.background == "on", hot=args.hot,
                           closed_fds=_CLOSED_AT_START, ignored_signals=args.host_sigign,
                           blocked_signals=args.host_sigblk, execfn=execfn, fd_map=fd_map,
-                          relaunch=_relaunch_options(args, mode), host_env=host_environment())
+                          relaunch=_relaunch_options(args, mode), host_env=host_environment(),
+                          host_signals=True)
         if mode == "static":
             from .static import ensure_translated
             start = time.perf_counter()

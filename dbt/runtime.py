@@ -14,7 +14,7 @@ import time
 from collections import namedtuple
 
 from .ir.ops import EXIT_ICACHE_FLUSH, EXIT_SYSCALL
-from .linux import FatalSignal, LinuxKernel, ProcessExit
+from .linux import FatalSignal, LinuxKernel, ProcessExit, signals
 from .loader import load
 from .memory import GuestFault, GuestMemory
 from .state import GuestState
@@ -93,11 +93,13 @@ class Machine:
                  hot_threshold: int | None = None, background: bool = False,
                  hot: str | None = None, execfn: bytes | None = None,
                  fd_map: dict[int, int] | None = None, relaunch: list[str] | None = None,
-                 host_env: dict | None = None):
+                 host_env: dict | None = None, host_signals: bool = False):
         """`env`: a dict, or the guest's envp as a list of b"NAME=value" strings. `execfn`:
         the path the program was started by (AT_EXECFN; default `path`). `fd_map`,
         `host_env`: see LinuxKernel. `relaunch`: the `dbt-vm run` options an execve of a
-        guest program starts it with (default: this machine's mode and sysroot)."""
+        guest program starts it with (default: this machine's mode and sysroot).
+        `host_signals`: the host process takes the guest's signal dispositions (the command
+        line's machine: host signals reach guest handlers)."""
         start = time.perf_counter()
         self.stats = Stats()
         self.err = err or sys.stderr
@@ -124,7 +126,10 @@ class Machine:
                                   blocked_signals=blocked_signals, fd_map=fd_map,
                                   relaunch=relaunch if relaunch is not None else
                                   ["--mode", mode, *(["-L", sysroot] if sysroot else [])],
-                                  host_env=host_env)
+                                  host_env=host_env,
+                                  signal_frames=self.arch.signal_frames,
+                                  stack_pointer=self.arch.stack_pointer,
+                                  host_signals=host_signals)
         self.syscall_hooks: dict[int, object] = {}
         self.engine = self._make_engine(mode, trace, code_cache_size, speculate, cache, path,
                                         tier_up, hot_threshold, background, hot)
@@ -209,23 +214,29 @@ class Machine:
     def _loop(self) -> Exit:
         engine, state = self.engine, self.state
         pc = state.pc
+        kernel = self.kernel
         while True:
             try:
-                reason, pc = engine.run(pc)
-                if reason == EXIT_SYSCALL:
-                    self._syscall()
-                elif reason == EXIT_ICACHE_FLUSH:
-                    engine.flush()
-                else:
-                    raise GuestTrap(reason, pc)
+                try:
+                    reason, pc = engine.run(pc)
+                    if reason == EXIT_SYSCALL:
+                        self._syscall()
+                    elif reason == EXIT_ICACHE_FLUSH:
+                        engine.flush()
+                    else:
+                        raise GuestTrap(reason, pc)
+                    if kernel.signals.pending:
+                        kernel.deliver_pending(state)
+                except GuestFault as exc:
+                    if not self._fault_to_handler(exc):
+                        return self._fault_exit(exc)
+                except GuestTrap as exc:
+                    if not self._trap_to_handler(exc):
+                        return self._trap_exit(exc)
             except ProcessExit as exc:
                 return Exit(status=exc.status)
             except FatalSignal as exc:
                 return Exit(signal=exc.signo)
-            except GuestFault as exc:
-                return self._fault_exit(exc)
-            except GuestTrap as exc:
-                return self._trap_exit(exc)
             pc = state.pc
 
     def _syscall(self) -> None:
@@ -234,6 +245,29 @@ class Machine:
         if hook is not None and hook(self) is not None:
             return
         self.kernel.syscall(self.state)
+
+    def _fault_to_handler(self, exc: GuestFault) -> bool:
+        """Enter the guest's handler of a fault's signal (True), if it has one."""
+        bus = exc.signal == "SIGBUS"
+        signo = signal.SIGBUS if bus else signal.SIGSEGV
+        if not self.kernel.signals.handled(signo):
+            return False
+        code = signals.BUS_ADRALN if bus else (
+            signals.SEGV_ACCERR if self.memory.mapping_at(exc.addr) is not None
+            else signals.SEGV_MAPERR)
+        self.state.pc = exc.pc
+        return signals.deliver_fault(self.kernel, self.state, signo, code, exc.addr)
+
+    def _trap_to_handler(self, exc: GuestTrap) -> bool:
+        signo = TRAP_SIGNALS[exc.kind]
+        if not self.kernel.signals.handled(signo):
+            return False
+        code, addr = {"fetch": (signals.SEGV_MAPERR, exc.pc),
+                      "pc_align": (signals.BUS_ADRALN, exc.pc),
+                      "illegal": (signals.frames(self.kernel).ILLEGAL_CODE, exc.pc),
+                      "breakpoint": (signals.TRAP_BRKPT, exc.pc)}.get(exc.kind, (0, exc.pc))
+        self.state.pc = exc.pc
+        return signals.deliver_fault(self.kernel, self.state, signo, code, addr)
 
     def _fault_exit(self, exc: GuestFault) -> Exit:
         signo = signal.SIGBUS if exc.signal == "SIGBUS" else signal.SIGSEGV

@@ -146,16 +146,31 @@ def _sigpipe(k, exc: OSError) -> None:
         k.signals.send_self(k, SIGPIPE, SI_KERNEL)
 
 
+# Reads and writes that may block are the host's raw syscalls (on the guest memory in place),
+# not os.read/os.write: those retry after EINTR (PEP 475), and a guest's read must end with
+# EINTR when a signal for one of its handlers arrives (signals.py).
+def _address(view: memoryview) -> int:
+    """The host address of a (writable) view of guest memory."""
+    return ctypes.addressof(ctypes.c_char.from_buffer(view)) if len(view) else 0
+
+
+def _io_vector(views: list[memoryview]) -> ctypes.Array:
+    """A host struct iovec array for views of guest memory."""
+    raw = b"".join(IOVEC.pack(_address(v), len(v)) for v in views)
+    return ctypes.create_string_buffer(raw, len(raw) or 1)
+
+
 def sys_read(k, fd, buf, count):
     host = k.fds.host(fd)
-    return os.readv(host, [_buffer(k, host, buf, count, PROT_WRITE)])
+    view = _buffer(k, host, buf, count, PROT_WRITE)
+    return host_syscall("read", host, _address(view), len(view))
 
 
 def sys_write(k, fd, buf, count):
     host = k.fds.host(fd)
     data = _buffer(k, host, buf, count, READABLE)
     try:
-        return os.write(host, data)
+        return host_syscall("write", host, _address(data), len(data))
     except OSError as exc:
         _sigpipe(k, exc)
         raise
@@ -206,7 +221,10 @@ def _iovecs(k, iov: int, iovcnt: int, need: int) -> list[memoryview]:
 
 def sys_readv(k, fd, iov, iovcnt):
     host = k.fds.host(fd)
-    return os.readv(host, _iovecs(k, iov, iovcnt, PROT_WRITE)) if iovcnt else 0
+    if not iovcnt:
+        return 0
+    views = _iovecs(k, iov, iovcnt, PROT_WRITE)
+    return host_syscall("readv", host, _io_vector(views), len(views))
 
 
 def sys_writev(k, fd, iov, iovcnt):
@@ -215,7 +233,7 @@ def sys_writev(k, fd, iov, iovcnt):
         return 0
     views = _iovecs(k, iov, iovcnt, READABLE)
     try:
-        return os.writev(host, views)
+        return host_syscall("writev", host, _io_vector(views), len(views))
     except OSError as exc:
         _sigpipe(k, exc)
         raise

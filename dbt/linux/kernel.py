@@ -18,7 +18,7 @@ from collections import Counter, namedtuple
 
 from ..memory import GuestFault, GuestMemory, MemError
 from ..state import GuestState, Layout
-from . import files, mm, net, paths, poll, process, spawn, strace
+from . import files, mm, net, paths, poll, process, signals, spawn, strace
 from . import time as time_handlers
 from .abi import MASK64, FatalSignal, ProcessExit, SyscallABI, SyscallError
 from .numbers import syscall_names, syscall_table
@@ -48,7 +48,7 @@ _Entry = namedtuple("_Entry", "name fn nargs")       # a syscall's handler and i
 
 def _handlers() -> dict:
     table = {}
-    for module in (files, mm, net, poll, process, spawn, time_handlers):
+    for module in (files, mm, net, poll, process, signals, spawn, time_handlers):
         table.update(module.HANDLERS)
     return table
 
@@ -66,11 +66,16 @@ class LinuxKernel:
                  argv: list[bytes] = (), auxv: tuple[int, int] = (0, 0),
                  closed_fds: frozenset = frozenset(), ignored_signals: int = 0,
                  blocked_signals: int = 0, fd_map: dict[int, int] | None = None,
-                 relaunch: list[str] = (), host_env: dict | None = None):
+                 relaunch: list[str] = (), host_env: dict | None = None,
+                 signal_frames: str | None = None, stack_pointer: str = "",
+                 host_signals: bool = False):
         """`fd_map`: the guest's fds (guest number -> host fd) when an execve started this
         image, else fds 0-2 less `closed_fds`. `relaunch`: the dbt-vm `run` options that an
         execve of a guest program runs the new image with; `host_env`: dbt-vm's own
-        environment, which that new dbt-vm starts with (the guest's is passed apart)."""
+        environment, which that new dbt-vm starts with (the guest's is passed apart).
+        `signal_frames`: the frontend module that builds signal frames (Arch.signal_frames),
+        `stack_pointer` its stack pointer field; `host_signals`: give the host the guest's
+        signal dispositions (the command line's process; not for a Machine in a test)."""
         self.memory = memory
         self.abi = abi
         self.exe_path = os.fsencode(os.path.realpath(exe_path))
@@ -84,7 +89,12 @@ class LinuxKernel:
         self.stats = SyscallStats()
         self.rlimits = process.RlimitTable()
         self.fds = files.FdTable(self.rlimits.get(resource.RLIMIT_NOFILE)[0], closed_fds, fd_map)
-        self.signals = process.SignalState(ignored_signals, blocked_signals)
+        self.signals = signals.SignalState(ignored_signals, blocked_signals)
+        self.signal_frames = signal_frames
+        self.frames = None                       # that module, once a frame is needed
+        self.stack_pointer = stack_pointer
+        self.saved_mask: int | None = None       # sigsuspend's mask to restore
+        self.host_signals = signals.make_host_handler(self) if host_signals else None
         self.tid_address = 0
         self.robust_list = 0
         self.altstack = (0, 2, 0)                  # stack_t: sp, flags (SS_DISABLE), size
@@ -96,6 +106,7 @@ class LinuxKernel:
         self._warned: set = set()
         self.state: GuestState | None = None     # the calling thread's, during a syscall
         self.children: set[int] = set()            # pids of the guest's children (spawn.py)
+        self.last_child: tuple | None = None       # (pid, si_code, si_status) reaped last
         self.on_fork: list = []                    # called in a forked child (the engine's)
         self.relaunch = list(relaunch)
         self.host_env = dict(os.environ) if host_env is None else host_env
@@ -118,7 +129,15 @@ class LinuxKernel:
         args = [regs[s] for s in self._arg_slots]
         start = time.perf_counter()
         try:
-            regs[self._ret_slot] = self.dispatch(nr, args) & MASK64
+            ret = self.dispatch(nr, args)
+            regs[self._ret_slot] = ret & MASK64
+            if self.signals.pending and self.signals.deliverable():
+                restart = None
+                entry = self._dispatch.get(nr)
+                if ret == -errno.EINTR and entry is not None \
+                        and entry.name in signals.RESTARTABLE:
+                    restart = (state.pc - self.syscall_insn_size(), args[0])
+                signals.deliver_pending(self, state, restart)
         finally:
             spent = time.perf_counter() - start
             self.stats.seconds += spent
@@ -140,6 +159,20 @@ class LinuxKernel:
         if self.signals.fatal is not None:
             self._die()
         return ret
+
+    def syscall_insn_size(self) -> int:
+        return signals.frames(self).SYSCALL_INSN_SIZE
+
+    def deliver_pending(self, state: GuestState) -> None:
+        """Deliver pending signals outside a syscall (the runtime, between engine runs)."""
+        if self.signals.pending and self.signals.deliverable():
+            signals.deliver_pending(self, state)
+
+    def die(self):
+        self._die()
+
+    def trace(self, text: str) -> None:
+        self._trace(text)
 
     def _die(self):
         """A signal's default action ends the process on the way back from the syscall."""

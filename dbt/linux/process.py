@@ -1,8 +1,7 @@
-"""Process syscalls: exit, ids, signals (recorded; delivered to itself only with their default
-action), uname, resource limits, sysinfo, scheduling, single-thread futex, getrandom.
+"""Process syscalls: exit, ids, uname, resource limits, sysinfo, scheduling, single-thread
+futex, getrandom (signals: signals.py; children and execve: spawn.py).
 
-Signal numbers, sigset layout (one 64-bit word) and the rlimit resources are the same on x86-64
-and asm-generic; struct sigaction is not (see abi.SyscallABI.sigaction_restorer).
+The rlimit resources are the same on x86-64 and asm-generic.
 """
 
 from __future__ import annotations
@@ -11,97 +10,19 @@ import ctypes
 import errno
 import os
 import resource
-import signal
 import struct
 import time
 
 from ..memory import PROT_WRITE, GuestFault
 from .abi import ProcessExit, fail, host_syscall, s32, u32
 from .mm import accessible, user_range
-from .structs import (RLIM_INFINITY, RLIMIT, SIGSET_SIZE, SYSINFO_SIZE, TIMESPEC, NSEC,
-                      pack_sigaction, pack_utsname, sigaction_size, unpack_sigaction)
+from .structs import RLIM_INFINITY, RLIMIT, SYSINFO_SIZE, TIMESPEC, NSEC, pack_utsname
 
-NSIG = 64
-SIG_DFL, SIG_IGN = 0, 1
-SIGKILL, SIGSTOP = 9, 19
-UNBLOCKABLE = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1))
-DEFAULT_IGNORE = frozenset([17, 18, 23, 28])          # SIGCHLD SIGCONT SIGURG SIGWINCH
-DEFAULT_STOP = frozenset([19, 20, 21, 22])            # SIGSTOP SIGTSTP SIGTTIN SIGTTOU
-SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK = 0, 1, 2
 RLIM_NLIMITS = 16
 GUEST_STACK_LIMIT = 8 << 20                           # the stack the loader allocates
 ROBUST_LIST_HEAD_SIZE = 24
 GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE = 1, 2, 4
 GETRANDOM_MAX = (1 << 25) - 1
-
-
-def signal_name(signo: int) -> str:
-    try:
-        return signal.Signals(signo).name
-    except ValueError:
-        return f"signal {signo}"
-
-
-SI_USER, SI_KERNEL, SI_TKILL = 0, 0x80, -6
-
-
-class SignalState:
-    """Recorded dispositions, the blocked mask and pending signals of the (single) thread.
-    A signal whose action kills the process is recorded in `fatal` (signo, si_code): the
-    kernel raises FatalSignal when the syscall returns, as Linux delivers it on the way back
-    to user mode."""
-
-    def __init__(self, ignored: int = 0, blocked: int = 0):
-        """`ignored`, `blocked`: masks (bit signo - 1) of the signals ignored and blocked when
-        the process started (inherited from whoever started dbt-vm, as qemu-user and execve
-        keep them)."""
-        self.actions: dict[int, tuple[int, int, int, int]] = {   # handler flags restorer mask
-            signo: (SIG_IGN, 0, 0, 0) for signo in range(1, 65)
-            if ignored >> (signo - 1) & 1 and signo not in (SIGKILL, SIGSTOP)}
-        self.blocked = blocked & ~UNBLOCKABLE & ((1 << 64) - 1)
-        self.pending: dict[int, int] = {}                          # signo -> si_code
-        self.fatal: tuple[int, int] | None = None
-
-    def action(self, signo: int) -> tuple[int, int, int, int]:
-        return self.actions.get(signo, (SIG_DFL, 0, 0, 0))
-
-    def send_self(self, k, signo: int, code: int = SI_USER) -> None:
-        """A signal sent to this process: ignore, leave pending, or apply its action."""
-        if signo == 0:
-            return
-        if signo != SIGKILL and self.blocked >> (signo - 1) & 1:
-            self.pending.setdefault(signo, code)
-            return
-        self.deliver(k, signo, code)
-
-    def deliver(self, k, signo: int, code: int) -> None:
-        handler = SIG_DFL if signo == SIGKILL else self.action(signo)[0]
-        if handler == SIG_IGN:
-            return
-        if handler != SIG_DFL:
-            k.warn(f"{signal_name(signo)} has a guest handler, which cannot be delivered yet: "
-                   f"applying the default action")
-        if signo in DEFAULT_IGNORE:
-            return
-        if signo in DEFAULT_STOP:
-            k.warn(f"{signal_name(signo)} would stop the process: ignored")
-            return
-        if self.fatal is None:
-            self.fatal = (signo, code)
-
-    def exec_masks(self) -> tuple[int, int]:
-        """(ignored, blocked) masks that an execve keeps: handled signals go back to their
-        default action, ignored ones stay ignored, the blocked mask stays."""
-        ignored = 0
-        for signo, (handler, *_rest) in self.actions.items():
-            if handler == SIG_IGN:
-                ignored |= 1 << (signo - 1)
-        return ignored, self.blocked
-
-    def deliver_unblocked(self, k) -> None:
-        for signo in sorted(self.pending):
-            if not self.blocked >> (signo - 1) & 1:
-                self.deliver(k, signo, self.pending.pop(signo))
 
 
 # -- exit and ids ------------------------------------------------------------------------------
@@ -187,88 +108,6 @@ def sys_set_robust_list(k, head, length):
     return 0
 
 
-# -- signals ---------------------------------------------------------------------------------
-def sys_rt_sigaction(k, signo, act, oact, sigsetsize):
-    signo, mem = s32(signo), k.memory
-    if sigsetsize != SIGSET_SIZE or not 1 <= signo <= NSIG:
-        fail(errno.EINVAL)
-    if act and signo in (SIGKILL, SIGSTOP):
-        fail(errno.EINVAL)
-    state = k.signals
-    old = state.action(signo)
-    if act:
-        handler, flags, restorer, mask = unpack_sigaction(
-            k.abi, mem.read(act, sigaction_size(k.abi)))
-        state.actions[signo] = (handler, flags, restorer, mask & ~UNBLOCKABLE)
-        if handler == SIG_IGN or (handler == SIG_DFL and signo in DEFAULT_IGNORE):
-            state.pending.pop(signo, None)
-    if oact:
-        mem.write(oact, pack_sigaction(k.abi, *old))
-    return 0
-
-
-def sys_rt_sigprocmask(k, how, nset, oset, sigsetsize):
-    if sigsetsize != SIGSET_SIZE:
-        fail(errno.EINVAL)
-    state, how = k.signals, s32(how)
-    old = state.blocked
-    if nset:
-        value = k.memory.load(nset, SIGSET_SIZE)
-        if how == SIG_BLOCK:
-            state.blocked |= value
-        elif how == SIG_UNBLOCK:
-            state.blocked &= ~value
-        elif how == SIG_SETMASK:
-            state.blocked = value
-        else:
-            fail(errno.EINVAL)
-        state.blocked &= ~UNBLOCKABLE
-    if oset:
-        k.memory.store(oset, SIGSET_SIZE, old)
-    state.deliver_unblocked(k)
-    return 0
-
-
-def _check_signal(signo: int) -> int:
-    signo = s32(signo)
-    if not 0 <= signo <= NSIG:
-        fail(errno.EINVAL)
-    return signo
-
-
-def sys_kill(k, pid, signo):
-    pid, signo = s32(pid), _check_signal(signo)
-    if pid in (k.pid, 0, -os.getpgrp()):
-        k.signals.send_self(k, signo)
-        return 0
-    if pid == -1:
-        k.warn("kill(-1) is not forwarded to the host")
-        return 0
-    os.kill(pid, signo)          # another host process, as qemu-user does
-    return 0
-
-
-def sys_tkill(k, tid, signo):
-    tid, signo = s32(tid), _check_signal(signo)
-    if tid <= 0:
-        fail(errno.EINVAL)
-    if tid != k.pid:
-        fail(errno.ESRCH)
-    k.signals.send_self(k, signo, SI_TKILL)
-    return 0
-
-
-def sys_tgkill(k, tgid, tid, signo):
-    tgid, tid, signo = s32(tgid), s32(tid), _check_signal(signo)
-    if tgid <= 0 or tid <= 0:
-        fail(errno.EINVAL)
-    if tgid != k.pid or tid != k.pid:
-        fail(errno.ESRCH)
-    k.signals.send_self(k, signo, SI_TKILL)
-    return 0
-
-
-# -- system information ------------------------------------------------------------------------
 def _domainname() -> bytes:
     try:
         with open("/proc/sys/kernel/domainname", "rb") as f:
@@ -441,9 +280,6 @@ def sys_getrandom(k, buf, length, flags):
 
 # -- smaller process queries -------------------------------------------------------------------
 RUSAGE_SIZE, TMS_SIZE = 144, 32          # struct rusage / struct tms: same on x86-64
-SS_ONSTACK, SS_DISABLE, SS_AUTODISARM = 1, 2, 1 << 31
-MINSIGSTKSZ = {"riscv64": 2048, "aarch64": 5120}
-STACK_T = struct.Struct("<Qi4xQ")       # ss_sp, ss_flags, ss_size
 
 
 def sys_getrusage(k, who, usage):
@@ -490,23 +326,6 @@ def sys_getresgid(k, rgid, egid, sgid):
     return _write_ids(k, os.getresgid(), (rgid, egid, sgid))
 
 
-def sys_sigaltstack(k, ss, old_ss):
-    """Recorded only: signals are not delivered to guest handlers yet."""
-    current = k.altstack
-    if ss:
-        sp, flags, size = STACK_T.unpack(k.memory.read(ss, STACK_T.size))
-        if flags & ~(SS_DISABLE | SS_ONSTACK | SS_AUTODISARM) or flags & 3 == 3:
-            fail(errno.EINVAL)
-        if flags & SS_DISABLE:
-            sp, size = 0, 0
-        elif size < MINSIGSTKSZ.get(k.abi.machine, 2048):
-            fail(errno.ENOMEM)
-        k.altstack = (sp, flags & ~SS_ONSTACK, size)
-    if old_ss:
-        k.memory.write(old_ss, STACK_T.pack(*current))
-    return 0
-
-
 def sys_enosys_quiet(k):
     """Implemented by newer kernels only; libcs probe it and fall back (qemu 7.2 lacks it)."""
     return -errno.ENOSYS
@@ -518,15 +337,13 @@ HANDLERS = {
     "getuid": sys_getuid, "geteuid": sys_geteuid, "getgid": sys_getgid, "getegid": sys_getegid,
     "getgroups": sys_getgroups, "prctl": sys_prctl,
     "set_tid_address": sys_set_tid_address, "set_robust_list": sys_set_robust_list,
-    "rt_sigaction": sys_rt_sigaction, "rt_sigprocmask": sys_rt_sigprocmask,
-    "kill": sys_kill, "tkill": sys_tkill, "tgkill": sys_tgkill,
     "uname": sys_uname, "sysinfo": sys_sysinfo, "prlimit64": sys_prlimit64,
     "sched_getaffinity": sys_sched_getaffinity, "sched_yield": sys_sched_yield,
     "futex": sys_futex, "getrandom": sys_getrandom,
     "getrusage": sys_getrusage, "times": sys_times, "umask": sys_umask,
     "getpgid": sys_getpgid, "getsid": sys_getsid, "getresuid": sys_getresuid,
-    "getresgid": sys_getresgid, "sigaltstack": sys_sigaltstack,
+    "getresgid": sys_getresgid,
     "riscv_hwprobe": sys_enosys_quiet, "rseq": sys_enosys_quiet, "clone3": sys_enosys_quiet,
 }
 
-__all__ = ["HANDLERS", "RlimitTable", "SignalState"]
+__all__ = ["HANDLERS", "RlimitTable"]

@@ -35,6 +35,7 @@ import sys
 from ..memory import PROT_WRITE
 from .abi import fail, host_syscall, s32, u32
 from .paths import host_path, read_path
+from .signals import child_state
 
 CSIGNAL = 0xff
 CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND = 0x100, 0x200, 0x400, 0x800
@@ -140,6 +141,8 @@ def sys_wait4(k, pid, status_addr, options, rusage_addr):
         got = host_syscall("wait4", pid, status, options & ~(WALL | WCLONE), usage)
         if got == 0 or _guest_child(k, got, pid, exited=not _stopped(status[0])):
             break
+    if got and not _stopped(status[0]):
+        k.last_child = (got, *child_state(status[0]))
     if got and status_addr:
         k.memory.write(status_addr, status[0].to_bytes(4, "little", signed=True))
     if got and rusage_addr:

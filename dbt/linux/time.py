@@ -3,10 +3,11 @@ asm-generic 64-bit, so clocks are read from the host as they are."""
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import time
 
-from .abi import fail, s32, u32
+from .abi import fail, host_syscall, s32, u32
 from .structs import NSEC, TIMESPEC, TIMEZONE, pack_timespec, pack_timeval
 
 TIMER_ABSTIME = 1
@@ -46,23 +47,29 @@ def sys_gettimeofday(k, tv, tz):
     return 0
 
 
-def _sleep(ns: int) -> None:
-    if ns > 0:
-        time.sleep(ns / NSEC)
+def _sleep(k, clock: int, flags: int, ns: int, rem: int) -> int:
+    """The host's clock_nanosleep (a signal for a guest handler ends it with EINTR, and the
+    time left goes to `rem` for a relative sleep, as Linux does)."""
+    req = ctypes.create_string_buffer(TIMESPEC.pack(ns // NSEC, ns % NSEC), TIMESPEC.size)
+    left = ctypes.create_string_buffer(TIMESPEC.size)
+    try:
+        host_syscall("clock_nanosleep", clock, flags, req, left)
+    except OSError as exc:
+        if exc.errno == errno.EINTR and rem and not flags & TIMER_ABSTIME:
+            k.memory.write(rem, left.raw[:TIMESPEC.size])
+        raise
+    return 0
 
 
 def sys_nanosleep(k, req, rem):
-    _sleep(read_timespec(k, req))
-    return 0
+    return _sleep(k, time.CLOCK_MONOTONIC, 0, read_timespec(k, req), rem)
 
 
 def sys_clock_nanosleep(k, clock, flags, req, rem):
     clock, flags = s32(clock), u32(flags)
     if clock not in SLEEP_CLOCKS:
         fail(errno.EINVAL)
-    wanted = read_timespec(k, req)
-    _sleep(wanted - _clock_ns(clock) if flags & TIMER_ABSTIME else wanted)
-    return 0
+    return _sleep(k, clock, flags & TIMER_ABSTIME, read_timespec(k, req), rem)
 
 
 HANDLERS = {

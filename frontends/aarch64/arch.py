@@ -27,4 +27,5 @@ ARCH = Arch(
     platform="aarch64",
     hwcap2=0,
     state_fields=STATE_FIELDS,
+    signal_frames=f"{__package__}.signal",
 )

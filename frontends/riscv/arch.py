@@ -24,4 +24,5 @@ ARCH = Arch(
     multiarch="riscv64-linux-gnu",
     insn_align=2,                           # (the C extension)
     state_fields=STATE_FIELDS,
+    signal_frames=f"{__package__}.signal",
 )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import os
 
+from dbt.arch import EM_AARCH64, EM_RISCV, arch_for_machine
 from dbt.frontends.aarch64.layout import LAYOUT as AARCH64_LAYOUT
 from dbt.frontends.riscv.layout import LAYOUT as RISCV64_LAYOUT
 from dbt.linux import LinuxKernel, syscall_table
@@ -20,6 +21,7 @@ UNMAPPED = 0x130000         # never mapped
 BRK_START = 0x200000
 MMAP_TOP = 0x40000000
 LAYOUTS = {"riscv64": RISCV64_LAYOUT, "aarch64": AARCH64_LAYOUT}   # ABI machine -> GuestState's
+ARCHES = {"riscv64": arch_for_machine(EM_RISCV), "aarch64": arch_for_machine(EM_AARCH64)}
 
 
 class Guest:
@@ -31,8 +33,11 @@ class Guest:
         self.mem.mmap_top = MMAP_TOP
         self.err = io.StringIO()
         self.abi = abi
+        arch = ARCHES[abi.machine]
         self.kernel = LinuxKernel(self.mem, abi, exe_path=exe_path, sysroot=sysroot,
-                                  strace=strace, err=self.err)
+                                  strace=strace, err=self.err,
+                                  signal_frames=arch.signal_frames,
+                                  stack_pointer=arch.stack_pointer)
         self.numbers = syscall_table(abi.machine)
         self.state = GuestState(LAYOUTS[abi.machine])
         self._next = SCRATCH

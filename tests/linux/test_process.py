@@ -10,7 +10,9 @@ import struct
 import time
 
 import pytest
-from linux_harness import RO_PAGE, UNMAPPED
+from linux_harness import RO_PAGE, SCRATCH, UNMAPPED
+
+from dbt.memory import PAGE_SIZE
 
 from dbt.linux import FatalSignal, ProcessExit
 from dbt.linux.structs import UTSNAME_FIELD
@@ -93,12 +95,30 @@ def test_ignored_and_default_ignored_signals(guest):
     assert guest.warnings() == []
 
 
-def test_guest_handler_warns_and_applies_default(guest):
+def test_guest_handler_runs_with_a_frame_that_sigreturn_restores(guest):
+    # RISC-V Linux's frame (frontends/riscv/signal.py): handler(a0 = signo, a1 = &info,
+    # a2 = &uc), sp = the 16-aligned frame below the old sp, ra = the rt_sigreturn trampoline
+    state = guest.state
     assert guest.call("rt_sigaction", SIGUSR1, sigaction_riscv(guest, 0x10000), 0, 8) == 0
-    with pytest.raises(FatalSignal) as exc:
-        guest.call("kill", os.getpid(), SIGUSR1)
-    assert exc.value.signo == SIGUSR1
-    assert len(guest.warnings()) == 1 and "SIGUSR1" in guest.warnings()[0]
+    sp, pc = SCRATCH + 12 * PAGE_SIZE + 8, 0x4444
+    state["x2"], state.pc, state["x9"], state["f3"], state["frm"] = sp, pc, 99, 0x1234, 3
+    # kill's result (0) is saved in the frame; a0 holds the signal number for the handler
+    assert guest.call("kill", os.getpid(), SIGUSR1) == SIGUSR1
+    frame = (sp - 1088) & ~15
+    assert (state.pc, state["x10"], state["x2"]) == (0x10000, SIGUSR1, frame)
+    assert (state["x11"], state["x12"]) == (frame, frame + 128)
+    signo, _, code, pid = struct.unpack("<iii4xi", guest.read(frame, 20))
+    assert (signo, code, pid) == (SIGUSR1, 0, os.getpid())          # SI_USER from itself
+    assert guest.read(state["x1"], 8) == struct.pack("<II", 0x08B00893, 0x73)
+    blocked = struct.unpack("<Q", guest.read(frame + 128 + 40, 8))[0]
+    assert blocked == 0                                             # the mask before
+    assert guest.kernel.signals.blocked == 1 << (SIGUSR1 - 1)       # during the handler
+    state["x9"], state["f3"], state["frm"] = 0, 0, 0                # the handler's changes
+    assert guest.call("rt_sigreturn") == 0                          # kill's result again
+    assert (state.pc, state["x2"], state["x9"], state["f3"], state["frm"]) == \
+        (pc, sp, 99, 0x1234, 3)
+    assert guest.kernel.signals.blocked == 0
+    assert guest.warnings() == []
 
 
 def test_blocked_signal_is_delivered_on_unblock(guest):
@@ -266,8 +286,8 @@ def test_getrandom(guest):
 def test_unknown_syscall_is_enosys_with_one_warning(guest):
     assert guest.call(999, 1, 2, 3) == -errno.ENOSYS
     assert guest.warnings() == ["dbt-vm: warning: unsupported syscall 999"]
-    assert guest.call(201, 3, 1) == -errno.ENOSYS                         # listen
-    assert guest.warnings()[1] == "dbt-vm: warning: unsupported syscall 201 (listen)"
+    assert guest.call(186, 3, 1) == -errno.ENOSYS                         # msgget
+    assert guest.warnings()[1] == "dbt-vm: warning: unsupported syscall 186 (msgget)"
 
 
 def test_quiet_enosys(guest):

@@ -85,7 +85,6 @@ class Case:
 # Features some cases need that dbt-vm does not have yet: those cases are expected to fail
 # (strict xfail in test_programs.py, so the day they pass the marker must go).
 PENDING: dict[str, str] = {
-    "signal-delivery": "delivery of signals to guest handlers comes in a later issue",
 }
 
 # AArch64 cases that fail today (while the frontend grows, mostly because an instruction they
@@ -193,9 +192,12 @@ CASES: tuple[Case, ...] = (
     Case("exit_minus_1", "exit_code", args=("exit", "-1")),
     # signals
     Case("abort_plain", "abort_signal", args=("plain",), libcs=WITH_DYN),
-    Case("abort_handler", "abort_signal", args=("handler",), needs=("signal-delivery",)),
+    Case("abort_handler", "abort_signal", args=("handler",)),
     Case("abort_blocked", "abort_signal", args=("blocked",)),
-    Case("signal_usr1_usr2", "abort_signal", args=("raise_usr1",), needs=("signal-delivery",)),
+    Case("signal_usr1_usr2", "abort_signal", args=("raise_usr1",)),
+    # handlers: faults with siginfo and ucontext, sigaltstack, masks, EINTR and SA_RESTART,
+    # sigsuspend, sigtimedwait, SIGCHLD
+    Case("signal_handlers", "signals", libcs=WITH_DYN),
     # child processes: fork, vfork, pipes, wait statuses (deaths by signal included)
     Case("fork_wait", "fork_wait", libcs=ALL_LIBCS),
     Case("poll_wait", "poll_wait", libcs=WITH_DYN),
@@ -205,7 +207,7 @@ CASES: tuple[Case, ...] = (
     Case("segv_read", "segv", args=("read",), libcs=WITH_DYN),
     Case("segv_write", "segv", args=("write",)),
     Case("segv_exec", "segv", args=("exec",)),
-    Case("segv_handler", "segv", args=("handler",), needs=("signal-delivery",)),
+    Case("segv_handler", "segv", args=("handler",)),
     # instructions that trap (traps.c says what each is on AArch64; it has no reserved
     # rounding mode, so trap_frm is RISC-V's only)
     *(Case(f"trap_{what}", "traps", args=(what,),
