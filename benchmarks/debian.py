@@ -425,6 +425,33 @@ LUA = ("local n = @N@ local t = {} for i = 1, n do t[i] = (i * 7919) % 10007 end
        "table.sort(t) local s = 0 for i = 1, n, 3 do s = s + t[i] end "
        "local function fib(k) if k < 2 then return k end return fib(k - 1) + fib(k - 2) end "
        "print(s, fib(20), string.format('%.6f', math.sqrt(s)), ('x'):rep(3):upper())")
+# Processes: a shell (busybox sh) starting programs of the sysroot -- pipelines, command
+# substitution, background jobs, traps -- and python3's subprocess. Programs the sysroot lacks
+# (find, xargs, sh for subprocess's shell=True) are the host's, which dbt-vm runs natively, as
+# qemu-user runs every program a guest execs.
+SH_PIPELINE = "sort -t, -k2,2n data.csv | cut -d, -f1 | uniq -c | sort -rn | head -5"
+SH_SUBSTITUTION = ('n=$(wc -l < words.txt); echo "lines: $n"; '
+                   'for w in fox dog quick; do echo "$w $(grep -c "$w" words.txt)"; done; '
+                   'echo "$(echo nested $(echo deeper | tr a-z A-Z))"; '
+                   'x=$(sed -n 2p words.txt | cut -c1-10); echo "second: [$x]"')
+SH_FIND_XARGS = ("find d -type f | sort | xargs md5sum; "
+                 "find d -name '*.txt' -exec wc -c {} \\; ; "
+                 "printf 'b\\na\\nc\\n' | xargs -n 2 echo pair")
+SH_JOBS = ('sleep 0.05 & p=$!; wait $p; echo "waited $?"; '
+           '(exit 3) & wait $!; echo "status $?"; '
+           'trap "echo trapped USR1" USR1; kill -USR1 $$; echo "after trap"; '
+           'sh -c "kill -TERM \\$\\$"; echo "child killed: $?"; '
+           'false | true; echo "pipeline: $?"; '
+           'for i in 1 2 3; do echo $i; done | tac | paste -sd,')
+PY_SUBPROCESS = ("import subprocess, sys\n"
+                 "r = subprocess.run(['sort'], input=b'pear\\napple\\nfig\\n', "
+                 "capture_output=True)\n"
+                 "print(r.returncode, r.stdout.decode().split())\n"
+                 "print(subprocess.check_output('echo $((6 * 7)) | tr 4 X', shell=True))\n"
+                 "p = subprocess.Popen(['cat'], stdin=subprocess.PIPE, stdout=subprocess.PIPE)\n"
+                 "out, _ = p.communicate(b'through a pipe' * 1000)\n"
+                 "print(p.returncode, len(out), out[:14])\n"
+                 "print(subprocess.call(['false']), subprocess.call(['sh', '-c', 'exit 7']))\n")
 PYTHON = ("import json, re, zlib\n"
           "n = @N@\n"
           "doc = [{'id': i, 'name': 'item%d' % i, 'tags': ['t%d' % (i % 7)] * (i % 3)} "
@@ -499,6 +526,15 @@ def _table(big: bool, python: str) -> list[Command]:
         Command("busybox_md5sum", bb, ("md5sum", "a.txt", "b.txt"),
                 files=(("a.txt", text(20, 4)), ("b.txt", blob(n(4096, 64 << 20)))),),
         Command("busybox_awk", bb, ("awk", BUSYBOX_PRIMES.replace("@N@", str(n(2000, 15000))))),
+        # several processes (fork, execve, pipes, wait, signals)
+        Command("sh_pipeline", bb, ("sh", "-c", SH_PIPELINE),
+                files=(("data.csv", csv(n(2000, 200000))),)),
+        Command("sh_substitution", bb, ("sh", "-c", SH_SUBSTITUTION),
+                files=(("words.txt", text(200, 7)),), startup_only=True),
+        Command("sh_find_xargs", bb, ("sh", "-c", SH_FIND_XARGS), files=listing,
+                startup_only=True),
+        Command("sh_jobs", bb, ("sh", "-c", SH_JOBS), startup_only=True),
+        Command("python_subprocess", python, ("-I", "-c", PY_SUBPROCESS), startup_only=True),
     ]
 
 
