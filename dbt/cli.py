@@ -61,14 +61,29 @@ def _parser() -> argparse.ArgumentParser:
                           "dynamically linked program and absolute guest paths are looked up "
                           "under DIR first, as qemu-user does (default: $QEMU_LD_PREFIX, else "
                           "the Debian cross sysroot of the guest's ISA for dynamic programs)")
-    run.add_argument("-E", dest="setenv", action="append", default=[], metavar="VAR=VAL",
-                     help="set a variable in the guest's environment")
-    run.add_argument("-U", dest="unsetenv", action="append", default=[], metavar="VAR",
-                     help="remove a variable from the guest's environment")
+    run.add_argument("-E", dest="setenv", action="append", default=[], metavar="VAR=VAL,...",
+                     help="set variables in the guest's environment (a comma-separated list, "
+                          "as qemu-user's; also $QEMU_SET_ENV)")
+    run.add_argument("-U", dest="unsetenv", action="append", default=[], metavar="VAR,...",
+                     help="remove variables from the guest's environment (also "
+                          "$QEMU_UNSET_ENV)")
     run.add_argument("-0", dest="argv0", metavar="ARGV0",
                      help="the guest's argv[0] (default: PROGRAM)")
+    run.add_argument("-s", dest="stack_size", type=_size, default=None, metavar="SIZE",
+                     help="the guest's stack size (suffixes K, M, G; default 8M)")
+    run.add_argument("-r", dest="uname_release", metavar="RELEASE",
+                     help="the kernel release uname reports to the guest")
+    run.add_argument("-cpu", dest="cpu", metavar="MODEL",
+                     help="accepted for qemu-user's command lines: the CPU model (`-cpu help` "
+                          "lists them; dbt-vm emulates one feature set per ISA, which --stats "
+                          "reports)")
     run.add_argument("--exec-state", type=int, default=None, help=argparse.SUPPRESS)
-    run.add_argument("--strace", action="store_true", help="log every syscall on stderr")
+    run.add_argument("--strace", "-strace", action="store_true",
+                     help="log every syscall on stderr (also $QEMU_STRACE)")
+    run.add_argument("-d", dest="qemu_log", metavar="ITEMS", default="",
+                     help="qemu-user's -d: in_asm (= --trace in_asm), op (ir), out_asm (asm)")
+    run.add_argument("-D", dest="log_file", metavar="FILE",
+                     help="write --trace, -d and --strace output to FILE (qemu-user's -D)")
     run.add_argument("--code-cache-size", type=_size, default=None, metavar="BYTES",
                      help="host code kept before the translation cache is flushed "
                           "(dynamic mode; suffixes K, M, G; default 64M)")
@@ -105,7 +120,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="print instructions executed, MIPS and where time went")
     run.add_argument("--stats-json", metavar="FILE",
                      help="write the --stats figures to FILE as JSON (for benchmark runners)")
-    run.add_argument("program", metavar="PROGRAM")
+    run.add_argument("program", metavar="PROGRAM", nargs="?")
     run.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS")
     tr = sub.add_parser("translate", formatter_class=_Formatter,
                         help="translate a program ahead of time (static mode)",
@@ -130,6 +145,7 @@ def _parser() -> argparse.ArgumentParser:
                             "clear: remove everything; wait: until the background "
                             "translations of finished auto-mode runs are done")
     cache.add_argument("--cache-dir", metavar="DIR", help="the cache's folder")
+    p.set_defaults(subparsers={"run": run, "translate": tr, "cache": cache})
     return p
 
 
@@ -165,15 +181,28 @@ def _count(text: str) -> int:
 
 
 def _guest_env(args) -> dict | int:
+    """dbt-vm's environment with $QEMU_SET_ENV and $QEMU_UNSET_ENV, then -E and -U, applied
+    (each a comma-separated list, as qemu-user splits them)."""
     env = host_environment()
-    for item in args.setenv:
+    sets = [os.environ.get("QEMU_SET_ENV", ""), *args.setenv]
+    unsets = [os.environ.get("QEMU_UNSET_ENV", ""), *args.unsetenv]
+    for item in (i for text in sets for i in text.split(",") if text):
         if "=" not in item:
             return _error(f"-E expects VAR=VALUE, got {item!r}")
         key, value = item.split("=", 1)
         env[key] = value
-    for key in args.unsetenv:
+    for key in (k for text in unsets for k in text.split(",") if text):
         env.pop(key, None)
     return env
+
+
+# qemu-user's -d log items that dbt-vm has, as its --trace kinds
+QEMU_LOG_ITEMS = {"in_asm": "in_asm", "op": "ir", "out_asm": "asm"}
+# -cpu models accepted for each guest ISA (dbt-vm emulates one feature set: RV64GC; ARMv8.0-A
+# with CRC32 and LSE atomics)
+CPU_MODELS = {"riscv64": ("rv64", "max", "any"),
+              "aarch64": ("max", "cortex-a53", "cortex-a57", "cortex-a72", "neoverse-n1",
+                          "any")}
 
 
 def cmd_run(args) -> int:
@@ -183,10 +212,27 @@ def cmd_run(args) -> int:
         if mode in PLANNED_MODES:
             return _error(f"mode '{mode}' is not implemented yet (available: {', '.join(MODES)})")
         return _error(f"unknown mode '{mode}' (available: {', '.join(MODES)})")
-    trace = tuple(t for t in args.trace.split(",") if t)
+    if args.cpu == "help":
+        for isa, models in CPU_MODELS.items():
+            print(f"{isa}: {' '.join(models)}")
+        return 0
+    trace = [t for t in args.trace.split(",") if t]
+    for item in (i for i in args.qemu_log.split(",") if i):
+        if item not in QEMU_LOG_ITEMS:
+            return _error(f"-d: unknown log item {item!r} (known: {', '.join(QEMU_LOG_ITEMS)})")
+        trace.append(QEMU_LOG_ITEMS[item])
+    trace = tuple(dict.fromkeys(trace))
     unknown = [t for t in trace if t not in TRACE_KINDS]
     if unknown:
         return _error(f"unknown trace kind {unknown[0]!r} (known: {', '.join(TRACE_KINDS)})")
+    if os.environ.get("QEMU_STRACE"):
+        args.strace = True
+    err = None
+    if args.log_file:
+        try:
+            err = open(args.log_file, "w", encoding="utf-8", errors="backslashreplace")
+        except OSError as exc:
+            return _error(f"cannot write -D {args.log_file}: {exc.strerror or exc}")
     execfn = fd_map = None
     argv = [args.argv0 if args.argv0 is not None else args.program, *args.args]
     if args.exec_state is not None:            # started by a guest's execve (linux/spawn.py)
@@ -204,7 +250,7 @@ def cmd_run(args) -> int:
         return _error("the static mode runs code translated into the persistent cache: "
                       "it cannot run with --no-cache")
     try:
-        machine = Machine(args.program, argv, env, mode=mode,
+        machine = Machine(args.program, argv, env, mode=mode, err=err,
                           sysroot=_sysroot(args), strace=args.strace, trace=trace,
                           code_cache_size=args.code_cache_size,
                           speculate=_speculate(args), cache=cache,
@@ -213,7 +259,12 @@ def cmd_run(args) -> int:
                           closed_fds=_CLOSED_AT_START, ignored_signals=args.host_sigign,
                           blocked_signals=args.host_sigblk, execfn=execfn, fd_map=fd_map,
                           relaunch=_relaunch_options(args, mode), host_env=host_environment(),
-                          host_signals=True)
+                          host_signals=True, stack_size=args.stack_size,
+                          uname_release=args.uname_release)
+        if args.cpu is not None and args.cpu not in CPU_MODELS.get(machine.arch.name, ()):
+            return _error(f"-cpu: unknown model {args.cpu!r} for {machine.arch.name} "
+                          f"(known: {', '.join(CPU_MODELS.get(machine.arch.name, ()))})")
+        machine.stats.cpu_model = args.cpu
         if mode == "static":
             from .static import ensure_translated
             start = time.perf_counter()
@@ -254,12 +305,17 @@ def _relaunch_options(args, mode: str) -> list[str]:
                         ("--background", args.background), ("--cache-dir", args.cache_dir)):
         if value is not None:
             options += [flag, str(value)]
+    for flag, value in (("-s", args.stack_size), ("-r", args.uname_release),
+                        ("-cpu", args.cpu)):
+        if value is not None:
+            options += [flag, str(value)]
     if args.strace:
         options.append("--strace")
     if not args.cache:
         options.append("--no-cache")
-    if args.trace:
-        options += ["--trace", args.trace]
+    if args.trace or args.qemu_log:
+        options += ["--trace", ",".join(t for t in (args.trace, args.qemu_log) if t)
+                    .replace("op", "ir").replace("out_asm", "asm")]
     return options
 
 
@@ -368,7 +424,14 @@ def main(argv: list[str] | None = None) -> int:
     # collection: the cyclic collector waits until the guest runs (_tune_gc).
     gc.disable()
     try:
-        args = _parser().parse_args(argv)
+        parser = _parser()
+        args, extra = parser.parse_known_args(_with_command(sys.argv[1:] if argv is None
+                                                            else argv))
+        command = args.subparsers.get(args.command, parser)
+        if extra:                   # named by the command's own usage (exits with status 2)
+            command.error(f"unrecognized arguments: {' '.join(extra)}")
+        if args.command == "run" and args.program is None and args.cpu != "help":
+            command.error("the following arguments are required: PROGRAM")
         if args.command == "run":
             status = cmd_run(args)
         elif args.command == "translate":
@@ -384,6 +447,22 @@ def main(argv: list[str] | None = None) -> int:
     if argv is None:
         _exit(status)
     return status
+
+
+COMMANDS = ("run", "translate", "cache")
+
+
+def _with_command(argv: list[str]) -> list[str]:
+    """qemu-user's command line, `dbt-vm [options] PROGRAM [ARGS]`, is `dbt-vm run ...`: a
+    first argument (after the options of bin/dbt-vm) that is not a command gets `run` before
+    it."""
+    at = 0
+    while at < len(argv) and argv[at] in ("--host-sigign", "--host-sigblk"):
+        at += 2
+    if at < len(argv) and argv[at] not in COMMANDS and argv[at] not in (
+            "-h", "--help", "--version"):
+        return [*argv[:at], "run", *argv[at:]]
+    return argv
 
 
 def _exit(status: int) -> None:

@@ -173,15 +173,17 @@ def dynamic_links(path: str) -> tuple[str | None, list[str], list[str]]:
 
 
 def load(path: str, memory: GuestMemory, argv: list[bytes], envp: list[bytes],
-         execfn: bytes | None = None, sysroot: str | None = None) -> Program:
-    """Load the program at `path` (and its interpreter) and build the initial stack."""
+         execfn: bytes | None = None, sysroot: str | None = None,
+         stack_size: int = STACK_SIZE) -> Program:
+    """Load the program at `path` (and its interpreter) and build the initial stack
+    (`stack_size` bytes: qemu-user's -s)."""
     arch, data = read_header(path)
     image = _map_image(path, data, memory, DYN_BASE)
     prog = Program(path=path, arch=arch, entry=image.entry, start_pc=image.entry,
                    bias=image.bias, phdr=image.phdr, phnum=image.phnum,
                    segments=image.segments, exec_stack=image.exec_stack, sysroot=sysroot)
     memory.brk_start = memory.brk_end = page_ceil(image.end)
-    stack_top = _map_stack(memory, prog.exec_stack)
+    stack_top = _map_stack(memory, prog.exec_stack, page_ceil(stack_size))
     if image.interp is not None:
         prog.interp, prog.sysroot = find_interpreter(image.interp.decode(errors="surrogateescape"),
                                                      sysroot, arch)
@@ -337,13 +339,13 @@ def _phdr_address(segments: list[Segment], phoff: int, bias: int) -> int:
     return 0
 
 
-def _map_stack(memory: GuestMemory, exec_stack: bool) -> int:
+def _map_stack(memory: GuestMemory, exec_stack: bool, size: int = STACK_SIZE) -> int:
     """Map the stack below the top of the address space; the mmap area starts below it.
     Returns the stack's top."""
     top = memory.size - STACK_TOP_GAP
     prot = PROT_READ | PROT_WRITE | (PROT_EXEC if exec_stack else 0)
-    memory.map_anonymous(top - STACK_SIZE, STACK_SIZE, prot, kind=STACK)
-    memory.mmap_top = top - STACK_SIZE - MMAP_GAP
+    memory.map_anonymous(top - size, size, prot, kind=STACK)
+    memory.mmap_top = top - size - MMAP_GAP
     return top
 
 

@@ -64,7 +64,7 @@ class Stats:
     """Where a run's time went, as the runtime measures it (stats.py reports it)."""
     __slots__ = ("load_seconds", "total_seconds", "translate_seconds", "setup_seconds",
                  "decode_seconds", "lift_seconds", "pass_seconds", "lifted_blocks",
-                 "lifted_insns")
+                 "lifted_insns", "cpu_model")
 
     def __init__(self):
         self.load_seconds = 0.0
@@ -79,6 +79,7 @@ class Stats:
         self.pass_seconds = 0.0
         self.lifted_blocks = 0
         self.lifted_insns = 0
+        self.cpu_model: str | None = None   # -cpu, as asked for (qemu-user's command lines)
 
 
 class Machine:
@@ -93,13 +94,15 @@ class Machine:
                  hot_threshold: int | None = None, background: bool = False,
                  hot: str | None = None, execfn: bytes | None = None,
                  fd_map: dict[int, int] | None = None, relaunch: list[str] | None = None,
-                 host_env: dict | None = None, host_signals: bool = False):
+                 host_env: dict | None = None, host_signals: bool = False,
+                 stack_size: int | None = None, uname_release: str | None = None):
         """`env`: a dict, or the guest's envp as a list of b"NAME=value" strings. `execfn`:
         the path the program was started by (AT_EXECFN; default `path`). `fd_map`,
         `host_env`: see LinuxKernel. `relaunch`: the `dbt-vm run` options an execve of a
         guest program starts it with (default: this machine's mode and sysroot).
         `host_signals`: the host process takes the guest's signal dispositions (the command
-        line's machine: host signals reach guest handlers)."""
+        line's machine: host signals reach guest handlers). `stack_size`: the guest stack's
+        size (qemu-user's -s), `uname_release`: what uname reports as the release (-r)."""
         start = time.perf_counter()
         self.stats = Stats()
         self.err = err or sys.stderr
@@ -111,7 +114,8 @@ class Machine:
         else:
             env_b = [os.fsencode(k) + b"=" + os.fsencode(v) for k, v in (env or {}).items()]
         self.program = load(path, self.memory, argv_b, env_b,
-                            execfn=execfn or os.fsencode(path), sysroot=sysroot)
+                            execfn=execfn or os.fsencode(path), sysroot=sysroot,
+                            **({"stack_size": stack_size} if stack_size else {}))
         self.arch = self.program.arch
         self.state = GuestState(self.arch.layout)
         self.state.pc = self.program.start_pc
@@ -130,6 +134,7 @@ class Machine:
                                   signal_frames=self.arch.signal_frames,
                                   stack_pointer=self.arch.stack_pointer,
                                   host_signals=host_signals)
+        self.kernel.uname_release = uname_release
         self.syscall_hooks: dict[int, object] = {}
         self.engine = self._make_engine(mode, trace, code_cache_size, speculate, cache, path,
                                         tier_up, hot_threshold, background, hot)

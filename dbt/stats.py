@@ -172,7 +172,9 @@ def print_stats(machine, stream) -> None:
     from rich.table import Table
 
     data = collect(machine)
-    table = Table(title=f"dbt-vm --stats (mode {data.pop('mode')})", show_header=False)
+    cpu = machine.stats.cpu_model
+    isa = machine.arch.name + (f", -cpu {cpu} accepted" if cpu else "")
+    table = Table(title=f"dbt-vm --stats (mode {data.pop('mode')}, {isa})", show_header=False)
     table.add_column("what")
     table.add_column("value", justify="right")
     for key, value in data.items():

@@ -257,3 +257,51 @@ def test_python_module_and_console_script_agree():
     a = subprocess.run([str(console), "run", str(HELLO)], capture_output=True, timeout=60)
     b = dbt("run", str(HELLO))
     assert (a.returncode, a.stdout) == (b.returncode, b.stdout)
+
+
+# -- qemu-user's command line ------------------------------------------------------------------
+def test_qemu_style_command_line_without_run():
+    # argv_env prints argv[0]'s basename and the guest's environment (`env: NAME=VALUE`
+    # lines); -E and -U take comma-separated lists as qemu-user's do, $QEMU_SET_ENV and
+    # $QEMU_UNSET_ENV first
+    binary = _program("argv_env")
+    env = {"KEEP": "1", "DROP": "2", "GONE": "3", "PATH": os.environ.get("PATH", "/usr/bin"),
+           "QEMU_SET_ENV": "FROM_QEMU=yes", "QEMU_UNSET_ENV": "GONE"}
+    result = dbt("-E", "NEW=x,KEEP=changed", "-U", "DROP,NOPE", "-0", "renamed", "-cpu", "rv64",
+                 "-s", "1M", str(binary), env=env)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.decode()
+    assert "argv[0] basename 'renamed'" in out
+    assert "NEW=x" in out and "KEEP=changed" in out and "FROM_QEMU=yes" in out
+    assert "DROP=" not in out and "GONE=" not in out and "QEMU_SET_ENV" in out
+
+
+def test_cpu_models():
+    result = dbt("-cpu", "help")
+    assert result.returncode == 0 and b"riscv64: rv64" in result.stdout
+    result = dbt("-cpu", "cortex-a9000", str(HELLO))
+    assert result.returncode == 1
+    assert result.stderr.startswith(b"dbt-vm: error: -cpu: unknown model 'cortex-a9000'")
+
+
+def test_d_in_asm_goes_to_the_log_file(tmp_path):
+    log = tmp_path / "log.txt"
+    result = dbt("-d", "in_asm", "-D", str(log), str(HELLO))
+    assert result.returncode == 0 and result.stderr == b""
+    text = log.read_text()
+    assert text.startswith("----------------\nIN: \n0x") and "ecall" in text
+
+
+def test_qemu_strace_variable():
+    result = dbt(str(HELLO), env={**os.environ, "QEMU_STRACE": "1"})
+    assert result.returncode == 0
+    assert b" exit_group(0)" in result.stderr or b" exit(0)" in result.stderr
+
+
+def test_a_bad_option_names_itself_with_the_run_usage():
+    result = dbt("run", "--no-such-option", str(HELLO))
+    assert result.returncode == 2
+    assert result.stderr.startswith(b"usage: dbt-vm run [options] PROGRAM [ARGS...]")
+    assert b"unrecognized arguments: --no-such-option" in result.stderr
+    result = dbt("run")
+    assert result.returncode == 2 and b"required: PROGRAM" in result.stderr

@@ -107,6 +107,7 @@ class LinuxKernel:
         self.state: GuestState | None = None     # the calling thread's, during a syscall
         self.children: set[int] = set()            # pids of the guest's children (spawn.py)
         self.last_child: tuple | None = None       # (pid, si_code, si_status) reaped last
+        self.uname_release: str | None = None      # uname's release, when not the host's
         self.on_fork: list = []                    # called in a forked child (the engine's)
         self.relaunch = list(relaunch)
         self.host_env = dict(os.environ) if host_env is None else host_env

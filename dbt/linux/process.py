@@ -118,7 +118,8 @@ def _domainname() -> bytes:
 
 def sys_uname(k, buf):
     host = os.uname()
-    k.memory.write(buf, pack_utsname([host.sysname, host.nodename, host.release, host.version,
+    release = k.uname_release or host.release
+    k.memory.write(buf, pack_utsname([host.sysname, host.nodename, release, host.version,
                                       k.abi.machine, _domainname()]))
     return 0
 

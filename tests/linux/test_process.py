@@ -190,6 +190,9 @@ def test_uname(guest):
     assert fields[4] == "riscv64"
     assert guest.call("uname", UNMAPPED) == -errno.EFAULT
     assert guest.call("uname", RO_PAGE) == -errno.EFAULT
+    guest.kernel.uname_release = "4.19.0-qemu"              # -r, as qemu-user's
+    assert guest.call("uname", buf) == 0
+    assert guest.read(buf + 2 * 65, 12) == b"4.19.0-qemu\0"
 
 
 def test_uname_machine_comes_from_the_abi(arm_guest):
