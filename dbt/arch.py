@@ -24,8 +24,8 @@ MACHINE_NAMES = {3: "x86 (EM_386)", 8: "MIPS", 20: "PowerPC", 40: "ARM (EM_ARM)"
 class Arch(namedtuple("Arch", "name elf_machine lift decode_at disasm_line syscall_abi "
                              "stack_pointer hwcap initial_fields sysroot multiarch "
                              "decode_block lift_decoded insn_align platform hwcap2 state_fields "
-                             "signal_frames",
-                       defaults=((), None, "", None, None, 4, "", None, (), None))):
+                             "signal_frames reg_aliases",
+                       defaults=((), None, "", None, None, 4, "", None, (), None, None))):
     """A guest ISA:
 
     name             e.g. "riscv64"
@@ -52,6 +52,7 @@ class Arch(namedtuple("Arch", "name elf_machine lift decode_at disasm_line sysca
     signal_frames    the module that builds and reads its Linux signal frames
                      (write_frame, read_frame, FRAME_SIZE, SIGRETURN_CODE,
                      SYSCALL_INSN_SIZE: see frontends/riscv/signal.py)
+    reg_aliases      register names of the ISA's assembly language (ABI names) -> fields
     """
     __slots__ = ()
 

@@ -82,6 +82,70 @@ class Stats:
         self.cpu_model: str | None = None   # -cpu, as asked for (qemu-user's command lines)
 
 
+class GuestFiles:
+    """Python file objects as the guest's fds 0-2: each is a host pipe, with a thread that
+    copies between its other end and the file object, so that every fd operation (dup,
+    poll, fork, execve) works on it as on any pipe. Output is complete once the guest's
+    run is over (`finish`)."""
+
+    def __init__(self, stdin, stdout, stderr):
+        import threading
+        self.threads, self.ends = [], {}
+        for fd, obj in ((0, stdin), (1, stdout), (2, stderr)):
+            if obj is None:
+                continue
+            read_end, write_end = os.pipe()
+            if fd == 0:
+                self.ends[fd] = read_end
+                worker = threading.Thread(target=self._feed, args=(obj, write_end), daemon=True)
+            else:
+                self.ends[fd] = write_end
+                worker = threading.Thread(target=self._drain, args=(read_end, obj), daemon=True)
+            worker.start()
+            self.threads.append(worker)
+
+    def fd_map(self, given: dict | None) -> dict:
+        fds = dict(given) if given is not None else {fd: fd for fd in (0, 1, 2)}
+        fds.update(self.ends)
+        return fds
+
+    @staticmethod
+    def _feed(obj, fd: int) -> None:
+        try:
+            while True:
+                data = obj.read(65536)
+                if not data:
+                    break
+                os.write(fd, data.encode() if isinstance(data, str) else data)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+    @staticmethod
+    def _drain(fd: int, obj) -> None:
+        binary = not hasattr(obj, "encoding")
+        with os.fdopen(fd, "rb", buffering=0) as pipe:
+            while True:
+                data = pipe.read(65536)
+                if not data:
+                    break
+                obj.write(data if binary else data.decode("utf-8", "replace"))
+
+    def finish(self, kernel) -> None:
+        """The guest is done: close its fds (as its exit would: so the pipes end) and wait
+        for the output."""
+        for entry in list(kernel.fds.entries.values()):
+            if entry.host > 2:
+                try:
+                    os.close(entry.host)
+                except OSError:
+                    pass
+        kernel.fds.entries.clear()
+        for worker in self.threads:
+            worker.join(timeout=5)
+
+
 class Machine:
     """One guest process."""
 
@@ -95,14 +159,18 @@ class Machine:
                  hot: str | None = None, execfn: bytes | None = None,
                  fd_map: dict[int, int] | None = None, relaunch: list[str] | None = None,
                  host_env: dict | None = None, host_signals: bool = False,
-                 stack_size: int | None = None, uname_release: str | None = None):
+                 stack_size: int | None = None, uname_release: str | None = None,
+                 stdin=None, stdout=None, stderr=None):
         """`env`: a dict, or the guest's envp as a list of b"NAME=value" strings. `execfn`:
         the path the program was started by (AT_EXECFN; default `path`). `fd_map`,
         `host_env`: see LinuxKernel. `relaunch`: the `dbt-vm run` options an execve of a
         guest program starts it with (default: this machine's mode and sysroot).
         `host_signals`: the host process takes the guest's signal dispositions (the command
         line's machine: host signals reach guest handlers). `stack_size`: the guest stack's
-        size (qemu-user's -s), `uname_release`: what uname reports as the release (-r)."""
+        size (qemu-user's -s), `uname_release`: what uname reports as the release (-r).
+        `stdin`, `stdout`, `stderr`: Python file objects for the guest's fds 0, 1 and 2
+        instead of this process's (binary ones get the bytes, text ones their UTF-8 text;
+        see GuestFiles)."""
         start = time.perf_counter()
         self.stats = Stats()
         self.err = err or sys.stderr
@@ -117,6 +185,9 @@ class Machine:
                             execfn=execfn or os.fsencode(path), sysroot=sysroot,
                             **({"stack_size": stack_size} if stack_size else {}))
         self.arch = self.program.arch
+        self.files = GuestFiles(stdin, stdout, stderr) if (stdin or stdout or stderr) else None
+        if self.files is not None:
+            fd_map = self.files.fd_map(fd_map)
         self.state = GuestState(self.arch.layout)
         self.state.pc = self.program.start_pc
         self.state[self.arch.stack_pointer] = self.program.sp
@@ -214,6 +285,8 @@ class Machine:
             close = getattr(self.engine, "close", None)
             if close is not None:
                 close()
+            if self.files is not None:
+                self.files.finish(self.kernel)
             self.stats.total_seconds = time.perf_counter() - start
 
     def _loop(self) -> Exit:
@@ -293,12 +366,46 @@ class Machine:
             message = f"guest {signal.Signals(signo).name}: pc {exc.pc:#x}: {what}"
         return Exit(signal=signo, message=message)
 
-    # -- inspection --------------------------------------------------------------------------
+    # -- inspection (the Python API) ------------------------------------------------------
+    def _field(self, name: str) -> str:
+        if name == "pc" or name in self.state.layout:
+            return name
+        alias = (self.arch.reg_aliases or {}).get(name)
+        if alias is None:
+            raise KeyError(f"no register {name!r} in {self.arch.name}")
+        return alias
+
     def reg(self, name: str) -> int:
-        return self.state[name]
+        """A register by its state field (`x10`) or its assembly name (`a0`, `sp`, `lr`)."""
+        return self.state[self._field(name)]
+
+    def set_reg(self, name: str, value: int) -> None:
+        self.state[self._field(name)] = value
 
     def read(self, addr: int, length: int) -> bytes:
+        """Guest memory (GuestFault where it is not readable)."""
         return self.memory.read(addr, length)
+
+    def write(self, addr: int, data: bytes) -> None:
+        """Write guest memory as the guest would (GuestFault where it is not writable);
+        translations of code it overwrites are dropped."""
+        self.memory.write(addr, data)
+
+    def on_syscall(self, syscall: int | str, hook) -> None:
+        """Handle a syscall (its number, or its name on this ISA) in Python instead of the
+        kernel: `hook(machine, args)` gets the six raw argument registers; an int it returns
+        is the syscall's result (a negative errno for an error), None lets the kernel handle
+        the call. The registers and memory are the machine's to read and change."""
+        nr = syscall if isinstance(syscall, int) else self.kernel.syscall_number(syscall)
+        abi = self.arch.syscall_abi
+
+        def call(machine):
+            result = hook(machine, [machine.state[r] for r in abi.args])
+            if result is None:
+                return None
+            machine.state[abi.ret] = result & ((1 << 64) - 1)
+            return True
+        self.syscall_hooks[nr] = call
 
     def _trace_llvm(self, text: str) -> None:
         print(text, file=self.err)

@@ -61,7 +61,6 @@ class FdTable:
         self.entries: dict[int, FdEntry] = {}
         if fd_map is not None:        # an execve's: the fds the guest kept, by their numbers
             for fd, host in sorted(fd_map.items()):
-                os.set_inheritable(host, False)
                 self.entries[fd] = FdEntry(host)
             return
         for fd in (0, 1, 2):

@@ -228,5 +228,9 @@ class LinuxKernel:
         return (len(head) >= 20 and head[4] == 2 and head[5] == 1
                 and arch_for_machine(int.from_bytes(head[18:20], "little")) is not None)
 
+    def syscall_number(self, name: str) -> int:
+        """The number of a syscall on this ISA (KeyError if it has none)."""
+        return {n: nr for nr, n in self._names.items()}[name]
+
     def syscall_name(self, nr: int) -> str | None:
         return self._names.get(nr)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dbt.arch import EM_AARCH64, Arch, frontend_functions
 from dbt.linux.abi import AARCH64
 
-from .layout import STATE_FIELDS
+from .layout import REG_ALIASES, STATE_FIELDS
 
 
 # AT_HWCAP bits (arch/arm64/include/uapi/asm/hwcap.h) of what the frontend implements
@@ -28,4 +28,5 @@ ARCH = Arch(
     hwcap2=0,
     state_fields=STATE_FIELDS,
     signal_frames=f"{__package__}.signal",
+    reg_aliases=REG_ALIASES,
 )

@@ -19,3 +19,8 @@ STATE_FIELDS = (
 )
 
 LAYOUT = layout_of(STATE_FIELDS)
+
+# Names of the registers for the Python API's Machine.reg: sp, fp (x29), lr (x30), and the
+# low 64 bits of each V register as d0-d31
+REG_ALIASES = {"sp": "x31", "fp": "x29", "lr": "x30", "tpidr_el0": "tpidr",
+               **{f"d{i}": f"f{i}" for i in range(32)}}

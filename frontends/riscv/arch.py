@@ -5,7 +5,7 @@ from __future__ import annotations
 from dbt.arch import EM_RISCV, Arch, frontend_functions
 from dbt.linux.abi import RISCV64
 
-from .layout import STATE_FIELDS
+from .layout import REG_ALIASES, STATE_FIELDS
 
 
 def _hwcap(extensions: str) -> int:
@@ -25,4 +25,5 @@ ARCH = Arch(
     insn_align=2,                           # (the C extension)
     state_fields=STATE_FIELDS,
     signal_frames=f"{__package__}.signal",
+    reg_aliases=REG_ALIASES,
 )
