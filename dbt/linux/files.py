@@ -614,6 +614,68 @@ def sys_ioctl(k, fd, request, arg):
     return 0
 
 
+# -- whole-file transfers, memfds, locks ---------------------------------------------------------
+MFD_CLOEXEC = 1
+MAX_TRANSFER = 0x7FFFF000                    # what one sendfile/splice/copy moves at most
+
+
+def _offset_in(k, addr: int) -> int | None:
+    """An optional loff_t in guest memory (EINVAL when negative)."""
+    if not addr:
+        return None
+    value = s64(k.memory.load(addr, 8))
+    if value < 0:
+        fail(errno.EINVAL)
+    if not k.memory.check(addr, 8, PROT_WRITE):
+        fail(errno.EFAULT)
+    return value
+
+
+def sys_memfd_create(k, name, flags):
+    text = k.memory.read_cstring(name, 250)
+    flags = u32(flags)
+    host = os.memfd_create(os.fsdecode(text), flags | MFD_CLOEXEC)
+    return k.fds.install(host, cloexec=bool(flags & MFD_CLOEXEC))
+
+
+def sys_sendfile(k, out_fd, in_fd, offset, count):
+    out_host, in_host = k.fds.host(out_fd), k.fds.host(in_fd)
+    start = _offset_in(k, offset)
+    count = min(count, MAX_TRANSFER)
+    if start is None:
+        return os.sendfile(out_host, in_host, None, count)
+    done = os.sendfile(out_host, in_host, start, count)
+    k.memory.store(offset, 8, start + done)
+    return done
+
+
+def sys_copy_file_range(k, fd_in, off_in, fd_out, off_out, length, flags):
+    if flags:
+        fail(errno.EINVAL)
+    src, dst = k.fds.host(fd_in), k.fds.host(fd_out)
+    a, b = _offset_in(k, off_in), _offset_in(k, off_out)
+    done = os.copy_file_range(src, dst, min(length, MAX_TRANSFER), a, b)
+    for addr, start in ((off_in, a), (off_out, b)):
+        if start is not None:
+            k.memory.store(addr, 8, start + done)
+    return done
+
+
+def sys_splice(k, fd_in, off_in, fd_out, off_out, length, flags):
+    src, dst = k.fds.host(fd_in), k.fds.host(fd_out)
+    a, b = _offset_in(k, off_in), _offset_in(k, off_out)
+    done = os.splice(src, dst, min(length, MAX_TRANSFER), a, b, u32(flags))
+    for addr, start in ((off_in, a), (off_out, b)):
+        if start is not None:
+            k.memory.store(addr, 8, start + done)
+    return done
+
+
+def sys_flock(k, fd, operation):
+    fcntl.flock(k.fds.host(fd), s32(operation))
+    return 0
+
+
 CLOSE_RANGE_UNSHARE, CLOSE_RANGE_CLOEXEC = 2, 4
 
 
@@ -663,7 +725,9 @@ HANDLERS = {
     "renameat2": sys_renameat2, "renameat": sys_renameat,
     "getcwd": sys_getcwd, "chdir": sys_chdir, "fchdir": sys_fchdir,
     "dup": sys_dup, "dup3": sys_dup3, "fcntl": sys_fcntl, "ioctl": sys_ioctl,
-    "pipe2": sys_pipe2, "close_range": sys_close_range,
+    "pipe2": sys_pipe2, "close_range": sys_close_range, "memfd_create": sys_memfd_create,
+    "sendfile": sys_sendfile, "copy_file_range": sys_copy_file_range, "splice": sys_splice,
+    "flock": sys_flock,
     "symlinkat": sys_symlinkat, "linkat": sys_linkat, "fchmod": sys_fchmod,
     "fchmodat": sys_fchmodat, "fchown": sys_fchown, "fchownat": sys_fchownat,
     "truncate": sys_truncate, "utimensat": sys_utimensat,

@@ -187,7 +187,42 @@ def sys_eventfd2(k, initval, flags):
     return k.fds.install(host, cloexec=bool(flags & O_CLOEXEC))
 
 
+# -- timerfd: the host's (struct itimerspec is the same on both sides) ---------------------------
+TFD_TIMER_ABSTIME, TFD_TIMER_CANCEL_ON_SET = 1, 2
+ITIMERSPEC_SIZE = 32
+
+
+def sys_timerfd_create(k, clock, flags):
+    flags = u32(flags)
+    if flags & ~(O_CLOEXEC | O_NONBLOCK):
+        fail(errno.EINVAL)
+    host = host_syscall("timerfd_create", s32(clock), flags | O_CLOEXEC)
+    return k.fds.install(host, cloexec=bool(flags & O_CLOEXEC))
+
+
+def sys_timerfd_settime(k, fd, flags, new, old):
+    host = k.fds.host(fd)
+    value = ctypes.create_string_buffer(k.memory.read(new, ITIMERSPEC_SIZE), ITIMERSPEC_SIZE)
+    if old and not k.memory.check(old, ITIMERSPEC_SIZE, PROT_WRITE):
+        fail(errno.EFAULT)
+    previous = ctypes.create_string_buffer(ITIMERSPEC_SIZE)
+    host_syscall("timerfd_settime", host, u32(flags), value, previous)
+    if old:
+        k.memory.write(old, previous.raw[:ITIMERSPEC_SIZE])
+    return 0
+
+
+def sys_timerfd_gettime(k, fd, current):
+    host = k.fds.host(fd)
+    out = ctypes.create_string_buffer(ITIMERSPEC_SIZE)
+    host_syscall("timerfd_gettime", host, out)
+    k.memory.write(current, out.raw[:ITIMERSPEC_SIZE])
+    return 0
+
+
 HANDLERS = {
+    "timerfd_create": sys_timerfd_create, "timerfd_settime": sys_timerfd_settime,
+    "timerfd_gettime": sys_timerfd_gettime,
     "ppoll": sys_ppoll, "pselect6": sys_pselect6, "epoll_create1": sys_epoll_create1,
     "epoll_ctl": sys_epoll_ctl, "epoll_pwait": sys_epoll_pwait, "eventfd2": sys_eventfd2,
 }

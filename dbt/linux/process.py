@@ -327,6 +327,23 @@ def sys_getresgid(k, rgid, egid, sgid):
     return _write_ids(k, os.getresgid(), (rgid, egid, sgid))
 
 
+def sys_sched_setaffinity(k, pid, length, mask):
+    length = u32(length)
+    raw = k.memory.read(mask, min(length, 128))
+    value = int.from_bytes(raw, "little")
+    cpus = {i for i in range(len(raw) * 8) if value >> i & 1}
+    if not cpus:
+        fail(errno.EINVAL)
+    os.sched_setaffinity(s32(pid), cpus)
+    return 0
+
+
+def sys_pidfd_open(k, pid, flags):
+    if u32(flags) & ~0o4000:                          # PIDFD_NONBLOCK (O_NONBLOCK)
+        fail(errno.EINVAL)
+    return k.fds.install(os.pidfd_open(s32(pid), u32(flags)), cloexec=True)
+
+
 def sys_enosys_quiet(k):
     """Implemented by newer kernels only; libcs probe it and fall back (qemu 7.2 lacks it)."""
     return -errno.ENOSYS
@@ -345,6 +362,8 @@ HANDLERS = {
     "getpgid": sys_getpgid, "getsid": sys_getsid, "getresuid": sys_getresuid,
     "getresgid": sys_getresgid,
     "riscv_hwprobe": sys_enosys_quiet, "rseq": sys_enosys_quiet, "clone3": sys_enosys_quiet,
+    "membarrier": sys_enosys_quiet, "openat2": sys_enosys_quiet,
+    "sched_setaffinity": sys_sched_setaffinity, "pidfd_open": sys_pidfd_open,
 }
 
 __all__ = ["HANDLERS", "RlimitTable"]

@@ -202,6 +202,7 @@ CASES: tuple[Case, ...] = (
     Case("fork_wait", "fork_wait", libcs=ALL_LIBCS),
     Case("poll_wait", "poll_wait", libcs=WITH_DYN),
     Case("socket_echo", "socket_echo", libcs=WITH_DYN),
+    Case("fd_extra", "fd_extra"),
     # execve of files that cannot run (what a successful execve does: tests/test_spawn.py)
     Case("exec_errors", "exec_prog", args=("errors",)),
     Case("segv_read", "segv", args=("read",), libcs=WITH_DYN),
