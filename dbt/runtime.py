@@ -206,6 +206,7 @@ class Machine:
                                   stack_pointer=self.arch.stack_pointer,
                                   host_signals=host_signals)
         self.kernel.uname_release = uname_release
+        self.kernel.interrupt_state = self.state
         self.syscall_hooks: dict[int, object] = {}
         self.engine = self._make_engine(mode, trace, code_cache_size, speculate, cache, path,
                                         tier_up, hot_threshold, background, hot)
@@ -301,6 +302,8 @@ class Machine:
                         self._syscall()
                     elif reason == EXIT_ICACHE_FLUSH:
                         engine.flush()
+                    elif reason == "interrupt":          # (native code saw the slot set)
+                        state["interrupt"] = 0
                     else:
                         raise GuestTrap(reason, pc)
                     if kernel.signals.pending:

@@ -35,6 +35,8 @@ COMMON_FIELDS: tuple[tuple[str, Type], ...] = (
     ("res_addr", I64),                # the load-reserved / exclusive reservation
     ("res_val", I64),
     (FP_FLAGS_FIELD, I64),            # FP exception flags, in the IR's bit order (ir/ops.py)
+    ("interrupt", I64),               # nonzero: a signal for a guest handler is pending, and
+                                      # native code leaves at its next backward branch
 )
 COMMON_SLOTS: dict[str, int] = {name: i for i, (name, _) in enumerate(COMMON_FIELDS)}
 

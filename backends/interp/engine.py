@@ -19,7 +19,7 @@ from .codegen import CODE_NAMES, EXIT_SHIFT, compile_block
 from .helpers import make_namespace
 
 PC_MASK = (1 << EXIT_SHIFT) - 1
-_PC = COMMON_SLOTS["pc"]
+_PC, _INTR = COMMON_SLOTS["pc"], COMMON_SLOTS["interrupt"]
 
 
 class InterpEngine:
@@ -85,6 +85,10 @@ class InterpEngine:
                 pc = fn(R)
                 if pc >> EXIT_SHIFT:
                     break
+                if R[_INTR]:                # a signal for a guest handler (linux/signals.py)
+                    self.icount += icount
+                    R[_PC] = pc
+                    return "interrupt", pc
         except (GuestFault, GuestTrap, IndexError) as exc:
             raise self._fault(exc, pc, icount - k) from None
         self.icount += icount
@@ -120,6 +124,10 @@ class InterpEngine:
                     self.icount += icount
                     R[_PC] = pc & PC_MASK
                     return CODE_NAMES[pc >> EXIT_SHIFT], pc & PC_MASK
+                if R[_INTR]:                # a signal for a guest handler (linux/signals.py)
+                    self.icount += icount
+                    R[_PC] = pc
+                    return "interrupt", pc
                 if native(pc):
                     break
         except (GuestFault, GuestTrap, IndexError) as exc:

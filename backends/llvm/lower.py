@@ -35,8 +35,9 @@ from dbt.memory import WINDOW_GUARD
 from . import lower_fp, lower_ops, lower_vfp
 from .irtext import LLTYPES, FnBuilder, int_literal
 from .objlink import PC_SECTION
-from .optable import (EXIT_SENTINEL, LOWER, REASON_HOT, REASON_INTERP, REASON_MISALIGNED,
-                      REASON_READ_FAULT, REASON_WRITE_FAULT, Unsupported, jc_index_text)
+from .optable import (EXIT_SENTINEL, LOWER, REASON_HOT, REASON_INTERP, REASON_INTERRUPT,
+                      REASON_MISALIGNED, REASON_READ_FAULT, REASON_WRITE_FAULT, Unsupported,
+                      jc_index_text)
 
 # A tier-1 FP op is a call to its out-of-line helper, several times the cost of an integer op:
 # a tier-1 region counts 1 + (its FP ops) // FP_OPS_PER_COUNT per entry and backward branch, so
@@ -61,7 +62,7 @@ def slot_ptr(fb: FnBuilder, field: str) -> str:
     return f"%s.{field}"
 
 
-_ENTRY_SLOTS = ("pc", "exit_reason", "fault_addr", "jcache")
+_ENTRY_SLOTS = ("pc", "exit_reason", "fault_addr", "jcache", "interrupt")
 
 
 def count_weight(blocks: list[Block]) -> int:
@@ -382,12 +383,44 @@ class RegionLowerer:
         self.leave(REASON_HOT, pc_text)
         fb.start(stay)
 
-    def goto(self, pc: int | str) -> None:
+    def _poll(self, pc_text: str) -> None:
+        """Leave with REASON_INTERRUPT at `pc_text` when the `interrupt` slot is set (a host
+        signal for a guest handler arrived: dbt/linux/signals.py), so that a loop that makes
+        no syscall still lets the runtime deliver it. A volatile load: LLVM must not hoist
+        it out of the loop, since another thread writes the slot."""
+        fb = self.fb
+        flag = fb.assign(f"load volatile i64, ptr {slot_ptr(fb, 'interrupt')}")
+        go, stay = fb.label("intr"), fb.label("run")
+        fb.emit(f"br i1 {fb.assign(f'icmp ne i64 {flag}, 0')}, label %{go}, label %{stay}, "
+                "!prof !1")
+        fb.start(go)
+        self.leave(REASON_INTERRUPT, pc_text)
+        fb.start(stay)
+
+    @property
+    def polls(self) -> bool:
+        """Whether loops test the `interrupt` slot: in tier 1, whose backward branches leave
+        for the counter anyway (_count), so the test adds a load and a branch and no
+        values to keep. Hot code does not: an exit from inside a loop would make LLVM
+        compute in every iteration what only the exit needs (lazy flags: see
+        tests/backends/test_neutral_ops.py), so a signal reaches a hot loop when it leaves
+        or makes a syscall."""
+        return self.threshold is not None
+
+    def backward(self, pc: int | str) -> bool:
+        """Whether a branch to `pc` stays in the region going backwards (closes a loop)."""
+        return not isinstance(pc, str) and pc in self.labels and pc <= self.block.pc
+
+    def goto(self, pc: int | str, poll: bool = True) -> None:
         """Continue at a guest pc (a constant, or a runtime value's text): a branch inside the
-        region, else leave to the dispatcher."""
+        region, else leave to the dispatcher. `poll`: test the `interrupt` slot on a backward
+        branch (lower_branch tests it together with its condition)."""
         if not isinstance(pc, str) and pc in self.labels:
-            if self.threshold is not None and pc <= self.block.pc:
-                self._count(self.pc_value(pc))   # a backward branch: where every loop passes
+            if pc <= self.block.pc:              # a backward branch: where every loop passes
+                if poll and self.polls:
+                    self._poll(self.pc_value(pc))
+                if self.threshold is not None:
+                    self._count(self.pc_value(pc))
             self.fb.emit(f"br label %{self.labels[pc]}")
             return
         self.fb.emit(f"store i64 {self.pc_value(pc)}, ptr %next", "br label %exit")

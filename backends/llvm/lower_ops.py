@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from dbt.ir.block import Const, Op
 
 from .irtext import LLTYPES, int_literal
-from .optable import REASON_CODES, lowers
+from .optable import REASON_CODES, REASON_INTERRUPT, lowers
 
 if TYPE_CHECKING:
     from .lower import RegionLowerer
@@ -432,10 +432,36 @@ def lower_jump(r: RegionLowerer, op: Op) -> None:
 
 @lowers("branch")
 def lower_branch(r: RegionLowerer, op: Op) -> None:
+    """A conditional branch. In tier 1, one that closes a loop (one side backward in the
+    region, the other out of the loop) tests the `interrupt` slot (RegionLowerer._poll)
+    together with its condition."""
     fb = r.fb
+    cond = r.v(op.args[0])
+    taken_pc, fall_pc = op.attrs["taken"], op.attrs["fallthrough"]
+    if r.polls and r.backward(taken_pc) != r.backward(fall_pc):
+        back_pc, out_pc = (taken_pc, fall_pc) if r.backward(taken_pc) else (fall_pc, taken_pc)
+        loops = cond if back_pc == taken_pc else fb.assign(f"xor i1 {cond}, true")
+        flag = fb.assign("load volatile i64, ptr %s.interrupt")
+        # one test of one value (not `loops and quiet`, which the host code would branch on
+        # twice: two exit edges, and the exit's values computed in the loop again)
+        leaves = fb.assign(f"zext i1 {fb.assign(f'xor i1 {loops}, true')} to i64")
+        either = fb.assign(f"or i64 {flag}, {leaves}")
+        stay = fb.assign(f"icmp eq i64 {either}, 0")
+        again, out, intr, leave = (fb.label("loop"), fb.label("out"), fb.label("intr"),
+                                   fb.label("exit"))
+        fb.emit(f"br i1 {stay}, label %{again}, label %{out}")
+        fb.start(again)
+        r.goto(back_pc, poll=False)
+        fb.start(out)
+        fb.emit(f"br i1 {loops}, label %{intr}, label %{leave}, !prof !1")
+        fb.start(intr)
+        r.leave(REASON_INTERRUPT, r.pc_value(back_pc))
+        fb.start(leave)
+        r.goto(out_pc)
+        return
     taken, fall = fb.label("tk"), fb.label("ft")
-    fb.emit(f"br i1 {r.v(op.args[0])}, label %{taken}, label %{fall}")
-    for label, target in ((taken, op.attrs["taken"]), (fall, op.attrs["fallthrough"])):
+    fb.emit(f"br i1 {cond}, label %{taken}, label %{fall}")
+    for label, target in ((taken, taken_pc), (fall, fall_pc)):
         fb.start(label)
         r.goto(target)
 

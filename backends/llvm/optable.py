@@ -51,6 +51,8 @@ REASON_HOST_FAULT = 19          # the host's SIGSEGV handler caught a read (disp
 REASON_HOST_FAULT_WRITE = 21    # ... a write (REASON_HOST_FAULT + the page-fault write bit)
 REASON_HOT = 22                 # a tier-1 region's counter reached the threshold: recompile
 REASON_INTERP = 23              # deoptimise: the interpreter runs the block at the pc
+REASON_INTERRUPT = 24           # the `interrupt` slot was set: signals to deliver (runtime)
+REASON_CODES["interrupt"] = REASON_INTERRUPT
 REASON_NAMES = {code: name for name, code in REASON_CODES.items()}
 
 # Symbols the FP helpers import from the runtime (fp_kernels writes them, fp_runtime defines

@@ -95,6 +95,8 @@ class LinuxKernel:
         self.stack_pointer = stack_pointer
         self.saved_mask: int | None = None       # sigsuspend's mask to restore
         self.host_signals = signals.make_host_handler(self) if host_signals else None
+        self.watcher = None                      # signals.InterruptWatcher, once needed
+        self.interrupt_state: GuestState | None = None   # whose `interrupt` slot it sets
         self.tid_address = 0
         self.robust_list = 0
         self.altstack = (0, 2, 0)                  # stack_t: sp, flags (SS_DISABLE), size

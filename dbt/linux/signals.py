@@ -285,8 +285,52 @@ def _host_disposition(k, signo: int) -> None:
         signal.signal(signo, new)
         if new is k.host_signals:
             signal.siginterrupt(signo, True)
+            if k.watcher is None:
+                k.watcher = InterruptWatcher(k)
     except (OSError, ValueError, RuntimeError):
         pass                          # (not the main thread, or the host refuses it)
+
+
+class InterruptWatcher:
+    """Sets the guest state's `interrupt` slot when a host signal for a guest handler
+    arrives, so that translated code leaves at its next backward branch (lower.py's _poll)
+    and the runtime delivers the signal, even in a loop that makes no syscall. Python runs
+    signal handlers in the main thread only, between bytecodes, which never happens while
+    native code runs; its C-level handler writes the signal's number to the wakeup fd, which
+    this thread reads (the main thread has released the GIL while native code runs)."""
+
+    def __init__(self, k):
+        import threading
+        self.k = k
+        read_end, write_end = os.pipe2(os.O_CLOEXEC)
+        os.set_blocking(write_end, False)
+        signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+        self.read_end, self.write_end = read_end, write_end
+        threading.Thread(target=self._watch, daemon=True, name="dbt-vm signals").start()
+        k.on_fork.append(self._after_fork)
+
+    def _watch(self) -> None:
+        k = self.k
+        while True:
+            try:
+                data = os.read(self.read_end, 64)
+            except OSError:
+                return
+            if not data:
+                return
+            state = k.interrupt_state
+            if state is not None and any(k.signals.handled(b) for b in data):
+                state["interrupt"] = 1
+
+    def _after_fork(self) -> None:
+        """A forked child has no thread but the one that forked: a watcher of its own."""
+        for fd in (self.read_end, self.write_end):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.k.on_fork.remove(self._after_fork)
+        self.k.watcher = InterruptWatcher(self.k)
 
 
 TIMER_SIGNALS = frozenset([SIGALRM, 26, 27])           # SIGALRM SIGVTALRM SIGPROF (itimers)
@@ -304,6 +348,8 @@ def make_host_handler(k):
         else:
             info = siginfo(signo, SI_USER)
         k.signals.pending.setdefault(signo, info)
+        if k.interrupt_state is not None:     # (the interpreter's loop polls it too)
+            k.interrupt_state["interrupt"] = 1
     return on_signal
 
 

@@ -198,6 +198,7 @@ CASES: tuple[Case, ...] = (
     # handlers: faults with siginfo and ucontext, sigaltstack, masks, EINTR and SA_RESTART,
     # sigsuspend, sigtimedwait, SIGCHLD
     Case("signal_handlers", "signals", libcs=WITH_DYN),
+    Case("spin_alarm", "spin_alarm"),
     # child processes: fork, vfork, pipes, wait statuses (deaths by signal included)
     Case("fork_wait", "fork_wait", libcs=ALL_LIBCS),
     Case("poll_wait", "poll_wait", libcs=WITH_DYN),

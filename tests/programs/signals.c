@@ -228,7 +228,17 @@ int main(void) {
     }
     printf("SIGCHLD: %d, child status %d\n", children, WEXITSTATUS(status));
 
-    /* 11. kill to itself, and a handler for SIGTERM */
+    /* 11. a timer's signal reaches a loop that makes no syscall (translated code polls) */
+    hits = 0;
+    set_handler(SIGALRM, on_alarm, 0, 0);
+    arm_timer_ms(50);
+    unsigned long spins = 0;
+    while (!hits && spins < 3000000000UL)      /* (bounded: the handler runs at the next */
+        spins++;                               /* syscall where a loop does not poll) */
+    usleep(1000);
+    printf("loop without syscalls, then SIGALRM's handler ran: %d\n", hits);
+
+    /* 12. kill to itself, and a handler for SIGTERM */
     norder = 0;
     set_handler(SIGTERM, on_record, 0, 0);
     kill(getpid(), SIGTERM);

@@ -1,0 +1,33 @@
+"""A host signal for a guest handler reaches a loop that makes no syscall (the `interrupt`
+slot: dbt/linux/signals.py; the interpreter's loop and tier-1 code poll it). qemu-user
+delivers it at once: spin_alarm's loop ends before its bound there (tests/programs; its
+recorded output without `early` is compared in every mode by test_programs.py)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+
+def _program(variant: str):
+    from test_programs import build        # tests/ is on sys.path while pytest runs
+    reason = build.missing_reason(variant)
+    if reason:
+        pytest.skip(reason)
+    return build.build("spin_alarm", variant)
+
+
+@pytest.mark.parametrize("variant", ["musl", "aarch64-musl"])
+@pytest.mark.parametrize("options", [("--mode", "interp"),
+                                     # tier 1 only (hot code does not poll: lower.py)
+                                     ("--mode", "dynamic", "--hot-threshold", "1000000000000")],
+                         ids=["interp", "dynamic-tier1"])
+def test_a_signal_stops_a_loop_without_syscalls(tmp_path, variant, options):
+    binary = _program(variant)
+    result = subprocess.run([sys.executable, "-m", "dbt", "run", "--no-cache", *options,
+                             str(binary), "early"], capture_output=True, timeout=600,
+                            cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == b"handler ran: 1\nstopped early: 1\n"
