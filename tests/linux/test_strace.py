@@ -122,3 +122,9 @@ def test_clone_arguments_as_qemu_prints_them(traced):
     assert text == (f"{traced.kernel.pid} clone(CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|0x11,"
                     "child_stack=0x0000000000000000,parent_tidptr=0x0000000000000000,"
                     "tls=0x0000000000000000,child_tidptr=0x00000000000800d0)")
+
+
+def test_a_syscall_qemu_lacks_prints_as_qemu_prints_it(traced):
+    # qemu-riscv64 7.2 -strace on glibc's start-up prints `<pid> Unknown syscall 293` (rseq)
+    assert traced.call("rseq", 0, 0, 0, 0) == -38
+    assert lines(traced) == [f"{os.getpid()} Unknown syscall 293"]
