@@ -91,7 +91,7 @@ int main(void) {
         _exit(4);
     int pfd = syscall(SYS_pidfd_open, pid, 0);
     struct pollfd pp = {pfd, POLLIN, 0};
-    show("poll pidfd", poll(&pp, 1, 5000));
+    show("poll pidfd", poll(&pp, 1, 60000));
     int status;
     waitpid(pid, &status, 0);
     printf("child exit %d\n", WEXITSTATUS(status));

@@ -1,6 +1,8 @@
 /* Sockets between processes: a socketpair echo through poll, a loopback TCP (IPv4 and IPv6)
  * and an AF_UNIX stream echo through epoll, datagrams with recvfrom, an fd passed with
- * SCM_RIGHTS, socket options and names. Ports and paths are never printed. */
+ * SCM_RIGHTS, socket options and names. Ports and paths are never printed. Waits time out
+ * after a minute: a child dbt-vm translating its code on a loaded machine may take seconds to
+ * answer. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -32,7 +34,7 @@ static void exchange(const char *what, int fd, const char *msg) {
     send(fd, msg, strlen(msg), 0);
     char buf[256];
     size_t total = 0;
-    while (total < strlen(msg) && poll(&p, 1, 5000) == 1) {
+    while (total < strlen(msg) && poll(&p, 1, 60000) == 1) {
         ssize_t n = recv(fd, buf + total, sizeof buf - 1 - total, 0);
         if (n <= 0)
             break;
@@ -73,7 +75,7 @@ static void stream_server(const char *what, int listener, struct sockaddr *addr,
     size_t total = 0;
     for (;;) {
         struct epoll_event out;
-        if (epoll_wait(ep, &out, 1, 5000) != 1)
+        if (epoll_wait(ep, &out, 1, 60000) != 1)
             break;
         ssize_t n = read(conn, buf + total, sizeof buf - 1 - total);
         if (n <= 0)
