@@ -22,6 +22,7 @@ siginfo_t are the same on x86-64 and the 64-bit asm-generic ISAs.
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import importlib
 import os
@@ -30,7 +31,7 @@ import struct
 import time
 
 from ..memory import PROT_EXEC, PROT_READ, PROT_WRITE, GuestFault
-from .abi import FatalSignal, fail, s32, u32
+from .abi import FatalSignal, fail, host_syscall, s32, u32
 from .structs import (NSEC, SIGSET_SIZE, TIMESPEC, TIMEVAL, pack_sigaction, sigaction_size,
                       unpack_sigaction)
 
@@ -597,7 +598,65 @@ def _itimerval(pair) -> bytes:
     return struct.pack("<qqqq", *split(interval), *split(value))
 
 
+# -- POSIX timers: the host's (struct sigevent and itimerspec are the same on both sides) ----------
+SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD_ID = 0, 1, 4
+SIGEVENT_SIZE, ITIMERSPEC_SIZE = 64, 32
+
+
+def sys_timer_create(k, clock, sevp, timerid):
+    """SIGEV_SIGNAL, SIGEV_NONE and SIGEV_THREAD_ID (of the one thread) timers; the signal
+    reaches the guest as any host signal does (make_host_handler)."""
+    if not k.memory.check(timerid, 4, PROT_WRITE):
+        fail(errno.EFAULT)
+    event = bytearray(k.memory.read(sevp, SIGEVENT_SIZE)) if sevp else None
+    if event is not None:
+        signo, notify = struct.unpack_from("<ii", event, 8)
+        if notify not in (SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD_ID):
+            fail(errno.EINVAL)                      # (SIGEV_THREAD is the libc's, on threads)
+        if notify != SIGEV_NONE and not 1 <= signo <= NSIG:
+            fail(errno.EINVAL)
+        if notify == SIGEV_THREAD_ID:
+            if struct.unpack_from("<i", event, 16)[0] != k.pid:
+                fail(errno.EINVAL)
+            struct.pack_into("<i", event, 16, os.getpid())
+    out = (ctypes.c_int * 1)()
+    host_syscall("timer_create", s32(clock),
+                 ctypes.create_string_buffer(bytes(event), SIGEVENT_SIZE) if event else 0, out)
+    k.memory.store(timerid, 4, out[0])
+    return 0
+
+
+def sys_timer_settime(k, timerid, flags, new, old):
+    value = ctypes.create_string_buffer(k.memory.read(new, ITIMERSPEC_SIZE), ITIMERSPEC_SIZE)
+    if old and not k.memory.check(old, ITIMERSPEC_SIZE, PROT_WRITE):
+        fail(errno.EFAULT)
+    previous = ctypes.create_string_buffer(ITIMERSPEC_SIZE)
+    host_syscall("timer_settime", s32(timerid), s32(flags), value, previous)
+    if old:
+        k.memory.write(old, previous.raw[:ITIMERSPEC_SIZE])
+    return 0
+
+
+def sys_timer_gettime(k, timerid, current):
+    out = ctypes.create_string_buffer(ITIMERSPEC_SIZE)
+    host_syscall("timer_gettime", s32(timerid), out)
+    k.memory.write(current, out.raw[:ITIMERSPEC_SIZE])
+    return 0
+
+
+def sys_timer_getoverrun(k, timerid):
+    return host_syscall("timer_getoverrun", s32(timerid))
+
+
+def sys_timer_delete(k, timerid):
+    host_syscall("timer_delete", s32(timerid))
+    return 0
+
+
 HANDLERS = {
+    "timer_create": sys_timer_create, "timer_settime": sys_timer_settime,
+    "timer_gettime": sys_timer_gettime, "timer_getoverrun": sys_timer_getoverrun,
+    "timer_delete": sys_timer_delete,
     "rt_sigaction": sys_rt_sigaction, "rt_sigprocmask": sys_rt_sigprocmask,
     "rt_sigreturn": sys_rt_sigreturn, "rt_sigpending": sys_rt_sigpending,
     "rt_sigsuspend": sys_rt_sigsuspend, "rt_sigtimedwait": sys_rt_sigtimedwait,

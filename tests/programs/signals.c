@@ -1,8 +1,8 @@
 /* Signal delivery to guest handlers: faults with siginfo and ucontext (longjmp out, fix and
  * return, skip the instruction by editing the saved pc), sigaltstack, SA_RESETHAND,
  * SA_NODEFER, sa_mask, a timer interrupting a read (EINTR, and restarted with SA_RESTART),
- * sigsuspend, sigpending and sigtimedwait, SIGCHLD, kill to itself. Every handler only sets
- * variables or writes with write(2); main prints. */
+ * sigsuspend, sigpending and sigtimedwait, SIGCHLD, a POSIX timer, kill to itself. Every
+ * handler only sets variables or writes with write(2); main prints. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <setjmp.h>
@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -238,7 +239,28 @@ int main(void) {
     usleep(1000);
     printf("loop without syscalls, then SIGALRM's handler ran: %d\n", hits);
 
-    /* 12. kill to itself, and a handler for SIGTERM */
+    /* 12. a POSIX timer (SIGEV_SIGNAL) */
+    norder = 0;
+    set_handler(SIGUSR2, on_record, 0, 0);
+    struct sigevent sev;
+    memset(&sev, 0, sizeof sev);
+    sev.sigev_notify = SIGEV_SIGNAL;
+    sev.sigev_signo = SIGUSR2;
+    timer_t tid;
+    printf("timer_create: %d\n", timer_create(CLOCK_MONOTONIC, &sev, &tid));
+    struct itimerspec tv2 = {{0, 0}, {0, 20 * 1000 * 1000}};
+    printf("timer_settime: %d\n", timer_settime(tid, 0, &tv2, NULL));
+    sigset_t none2;
+    sigemptyset(&none2);
+    while (!norder)
+        sigsuspend(&none2);
+    struct itimerspec left;
+    timer_gettime(tid, &left);
+    printf("timer fired: %d, disarmed after %d\n", order[0],
+           left.it_value.tv_sec == 0 && left.it_value.tv_nsec == 0);
+    printf("timer_delete: %d\n", timer_delete(tid));
+
+    /* 13. kill to itself, and a handler for SIGTERM */
     norder = 0;
     set_handler(SIGTERM, on_record, 0, 0);
     kill(getpid(), SIGTERM);
