@@ -50,7 +50,7 @@ class Arch(namedtuple("Arch", "name elf_machine lift decode_at disasm_line sysca
                      flags, FP control and status), which its `layout` places after the
                      fields every layout has (dbt.state.COMMON_FIELDS)
     signal_frames    the module that builds and reads its Linux signal frames
-                     (write_frame, read_frame, FRAME_SIZE, SIGRETURN_CODE,
+                     (write_context, read_context, FRAME_SIZE, SIGRETURN_CODE,
                      SYSCALL_INSN_SIZE: see frontends/riscv/signal.py)
     reg_aliases      register names of the ISA's assembly language (ABI names) -> fields
     """

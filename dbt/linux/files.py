@@ -105,6 +105,10 @@ class FdTable:
         if previous is not None:
             _close_quietly(previous.host)
 
+    def kept_on_exec(self) -> dict[int, int]:
+        """guest fd -> host fd of the fds an execve keeps (not close-on-exec)."""
+        return {fd: e.host for fd, e in self.entries.items() if not e.cloexec}
+
     def close(self, fd: int) -> int:
         found = self.entries.pop(s32(fd), None)
         if found is None:

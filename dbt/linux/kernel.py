@@ -227,13 +227,6 @@ class LinuxKernel:
         self.err.write(text)
         self.err.flush()
 
-    @staticmethod
-    def is_guest_elf(head: bytes) -> bool:
-        """Whether an ELF header is of a program dbt-vm runs (any guest ISA it has)."""
-        from ..arch import arch_for_machine
-        return (len(head) >= 20 and head[4] == 2 and head[5] == 1
-                and arch_for_machine(int.from_bytes(head[18:20], "little")) is not None)
-
     def syscall_number(self, name: str) -> int:
         """The number of a syscall on this ISA (KeyError if it has none)."""
         return {n: nr for nr, n in self._names.items()}[name]

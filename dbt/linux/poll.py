@@ -19,6 +19,7 @@ from ..memory import PROT_WRITE
 from .abi import fail, host_syscall, s32, u32
 from .files import O_CLOEXEC, O_NONBLOCK
 from .structs import NSEC, TIMESPEC
+from .time import host_gettime, host_settime, read_timespec
 
 POLLFD = struct.Struct("<ihh")
 POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP, POLLNVAL = 1, 2, 4, 8, 16, 32
@@ -46,10 +47,8 @@ def _timeout(k, addr: int) -> ctypes.Array | None:
     """A guest timespec, checked, as a host buffer (None: wait for ever)."""
     if not addr:
         return None
-    sec, nsec = TIMESPEC.unpack(k.memory.read(addr, TIMESPEC.size))
-    if sec < 0 or not 0 <= nsec < NSEC:
-        fail(errno.EINVAL)
-    return ctypes.create_string_buffer(TIMESPEC.pack(sec, nsec), TIMESPEC.size)
+    ns = read_timespec(k, addr)
+    return ctypes.create_string_buffer(TIMESPEC.pack(ns // NSEC, ns % NSEC), TIMESPEC.size)
 
 
 def _host_ppoll(entries: list[tuple[int, int]], timeout) -> list[int]:
@@ -189,7 +188,6 @@ def sys_eventfd2(k, initval, flags):
 
 # -- timerfd: the host's (struct itimerspec is the same on both sides) ---------------------------
 TFD_TIMER_ABSTIME, TFD_TIMER_CANCEL_ON_SET = 1, 2
-ITIMERSPEC_SIZE = 32
 
 
 def sys_timerfd_create(k, clock, flags):
@@ -201,23 +199,11 @@ def sys_timerfd_create(k, clock, flags):
 
 
 def sys_timerfd_settime(k, fd, flags, new, old):
-    host = k.fds.host(fd)
-    value = ctypes.create_string_buffer(k.memory.read(new, ITIMERSPEC_SIZE), ITIMERSPEC_SIZE)
-    if old and not k.memory.check(old, ITIMERSPEC_SIZE, PROT_WRITE):
-        fail(errno.EFAULT)
-    previous = ctypes.create_string_buffer(ITIMERSPEC_SIZE)
-    host_syscall("timerfd_settime", host, u32(flags), value, previous)
-    if old:
-        k.memory.write(old, previous.raw[:ITIMERSPEC_SIZE])
-    return 0
+    return host_settime(k, "timerfd_settime", k.fds.host(fd), u32(flags), new, old)
 
 
 def sys_timerfd_gettime(k, fd, current):
-    host = k.fds.host(fd)
-    out = ctypes.create_string_buffer(ITIMERSPEC_SIZE)
-    host_syscall("timerfd_gettime", host, out)
-    k.memory.write(current, out.raw[:ITIMERSPEC_SIZE])
-    return 0
+    return host_gettime(k, "timerfd_gettime", k.fds.host(fd), current)
 
 
 HANDLERS = {

@@ -32,8 +32,9 @@ import time
 
 from ..memory import PROT_EXEC, PROT_READ, PROT_WRITE, GuestFault
 from .abi import FatalSignal, fail, host_syscall, s32, u32
-from .structs import (NSEC, SIGSET_SIZE, TIMESPEC, TIMEVAL, pack_sigaction, sigaction_size,
+from .structs import (NSEC, SIGSET_SIZE, TIMEVAL, pack_sigaction, sigaction_size,
                       unpack_sigaction)
+from .time import host_gettime, host_settime, read_timespec
 
 NSIG = 64
 SIG_DFL, SIG_IGN = 0, 1
@@ -52,6 +53,12 @@ SS_ONSTACK, SS_DISABLE, SS_AUTODISARM = 1, 2, 1 << 31
 MINSIGSTKSZ = {"riscv64": 2048, "aarch64": 5120}
 STACK_T = struct.Struct("<Qi4xQ")                     # ss_sp, ss_flags, ss_size
 SIGINFO_SIZE = 128
+# The head of struct rt_sigframe, the same on riscv64 and arm64: siginfo_t, then a ucontext
+# whose flags, link, stack_t and sigmask precede the machine context (16-aligned, at
+# MCONTEXT), which is the frontend's (Arch.signal_frames)
+FRAME_UC = SIGINFO_SIZE
+UC_STACK, UC_SIGMASK = FRAME_UC + 16, FRAME_UC + 40
+MCONTEXT = FRAME_UC + 176
 # Signals dbt-vm keeps for itself on the host (native code's faults; SIGPIPE is emulated on
 # EPIPE): a guest's disposition of them is recorded, not given to the host.
 HOST_KEPT = frozenset([SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV, SIGPIPE, SIGKILL, SIGSTOP])
@@ -232,11 +239,15 @@ def setup_frame(k, state, signo: int, info: bytes, fault_addr: int = 0) -> None:
     if k.strace and fault_addr == 0:
         k.trace(_signal_line(k, signo, info))
     try:
-        fr.write_frame(state, k.memory, frame, signo, info, uc_head, handler, return_addr,
-                       fault_addr)
+        k.memory.write(frame, (info + uc_head).ljust(MCONTEXT, b"\0"))
+        fr.write_context(state, k.memory, frame, return_addr, fault_addr)
     except GuestFault:                       # no room for the frame: SIGSEGV, as Linux
         k.signals.actions[SIGSEGV] = (SIG_DFL, 0, 0, 0)
         raise FatalSignal(SIGSEGV) from None
+    args = k.abi.args                        # handler(signo, &info, &uc), on the frame
+    state.pc = handler
+    state[args[0]], state[args[1]], state[args[2]] = signo, frame, frame + FRAME_UC
+    state[k.stack_pointer] = frame
     sigs.blocked |= mask
     if not flags & SA_NODEFER:
         sigs.blocked |= _bit(signo)
@@ -427,12 +438,14 @@ def sys_rt_sigprocmask(k, how, nset, oset, sigsetsize):
 def sys_rt_sigreturn(k):
     """Restore what the frame at sp saved; the result register keeps its restored value."""
     state = k.state
+    frame = state[k.stack_pointer]
     try:
-        mask, stack = frames(k).read_frame(state, k.memory)
+        head = k.memory.read(frame, MCONTEXT)
+        frames(k).read_context(state, k.memory, frame)
     except GuestFault:
         raise FatalSignal(SIGSEGV) from None
-    k.signals.blocked = mask & ~UNBLOCKABLE
-    ss_sp, ss_flags, ss_size = STACK_T.unpack(stack)
+    k.signals.blocked = struct.unpack_from("<Q", head, UC_SIGMASK)[0] & ~UNBLOCKABLE
+    ss_sp, ss_flags, ss_size = STACK_T.unpack_from(head, UC_STACK)
     if not _on_altstack(k, state[k.stack_pointer]):
         k.altstack = (0, SS_DISABLE, 0) if ss_flags & SS_DISABLE else \
             (ss_sp, ss_flags & ~SS_ONSTACK, ss_size)
@@ -469,10 +482,7 @@ def sys_rt_sigtimedwait(k, uthese, uinfo, uts, sigsetsize):
     these = k.memory.load(uthese, SIGSET_SIZE) & ~UNBLOCKABLE
     deadline = None
     if uts:
-        sec, nsec = TIMESPEC.unpack(k.memory.read(uts, TIMESPEC.size))
-        if sec < 0 or not 0 <= nsec < NSEC:
-            fail(errno.EINVAL)
-        deadline = time.monotonic() + sec + nsec / NSEC
+        deadline = time.monotonic() + read_timespec(k, uts) / NSEC
     sigs = k.signals
     while True:
         for signo in sorted(sigs.pending):
@@ -600,7 +610,7 @@ def _itimerval(pair) -> bytes:
 
 # -- POSIX timers: the host's (struct sigevent and itimerspec are the same on both sides) ----------
 SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD_ID = 0, 1, 4
-SIGEVENT_SIZE, ITIMERSPEC_SIZE = 64, 32
+SIGEVENT_SIZE = 64
 
 
 def sys_timer_create(k, clock, sevp, timerid):
@@ -627,21 +637,11 @@ def sys_timer_create(k, clock, sevp, timerid):
 
 
 def sys_timer_settime(k, timerid, flags, new, old):
-    value = ctypes.create_string_buffer(k.memory.read(new, ITIMERSPEC_SIZE), ITIMERSPEC_SIZE)
-    if old and not k.memory.check(old, ITIMERSPEC_SIZE, PROT_WRITE):
-        fail(errno.EFAULT)
-    previous = ctypes.create_string_buffer(ITIMERSPEC_SIZE)
-    host_syscall("timer_settime", s32(timerid), s32(flags), value, previous)
-    if old:
-        k.memory.write(old, previous.raw[:ITIMERSPEC_SIZE])
-    return 0
+    return host_settime(k, "timer_settime", s32(timerid), s32(flags), new, old)
 
 
 def sys_timer_gettime(k, timerid, current):
-    out = ctypes.create_string_buffer(ITIMERSPEC_SIZE)
-    host_syscall("timer_gettime", s32(timerid), out)
-    k.memory.write(current, out.raw[:ITIMERSPEC_SIZE])
-    return 0
+    return host_gettime(k, "timer_gettime", s32(timerid), current)
 
 
 def sys_timer_getoverrun(k, timerid):

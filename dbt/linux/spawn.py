@@ -26,12 +26,14 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import fcntl
 import json
 import os
 import signal
 import stat
 import sys
 
+from ..arch import arch_for_machine
 from ..memory import PROT_WRITE
 from .abi import fail, host_syscall, s32, u32
 from .paths import host_path, read_path
@@ -101,14 +103,19 @@ def sys_clone(k, flags, newsp, parent_tid, tls, child_tid):
     return pid
 
 
-def fork_process(k) -> int:
-    """Fork dbt-vm: the child's pid in the parent, 0 in the child (whose kernel and engine
-    have let go of what is the parent's own)."""
-    for stream in (sys.stdout, sys.stderr, k.err):   # nothing of dbt-vm's printed twice
+def _flush_own_output(k) -> None:
+    """Flush dbt-vm's own buffered output before the process is copied or replaced."""
+    for stream in (sys.stdout, sys.stderr, k.err):
         try:
             stream.flush()
         except (OSError, ValueError, AttributeError):
             pass
+
+
+def fork_process(k) -> int:
+    """Fork dbt-vm: the child's pid in the parent, 0 in the child (whose kernel and engine
+    have let go of what is the parent's own)."""
+    _flush_own_output(k)                    # (nothing of dbt-vm's printed twice)
     pid = os.fork()
     if pid:
         k.children.add(pid)
@@ -245,9 +252,10 @@ def find_image(k, path: bytes, argv: list[bytes]) -> tuple[bool, bytes, list[byt
         host = host_path(k, path)
         head = _read_head(host)
         if head.startswith(ELF_MAGIC):
-            if k.is_guest_elf(head):
+            machine = _elf64_machine(head)
+            if machine is not None and arch_for_machine(machine) is not None:
                 return False, host, argv
-            if _is_host_elf(head):
+            if machine == EM_X86_64:
                 return True, host, argv
             fail(errno.ENOEXEC)
         if not head.startswith(b"#!"):
@@ -266,9 +274,11 @@ def find_image(k, path: bytes, argv: list[bytes]) -> tuple[bool, bytes, list[byt
 EM_X86_64 = 62
 
 
-def _is_host_elf(head: bytes) -> bool:
-    return (len(head) >= 20 and head[4] == 2 and head[5] == 1
-            and int.from_bytes(head[18:20], "little") == EM_X86_64)
+def _elf64_machine(head: bytes) -> int | None:
+    """e_machine of a little-endian ELF64 header, else None (dbt-vm runs no other kind)."""
+    if len(head) >= 20 and head[4] == 2 and head[5] == 1:
+        return int.from_bytes(head[18:20], "little")
+    return None
 
 
 def exec_native(k, host: bytes, argv: list[bytes], envp: list[bytes]) -> None:
@@ -276,11 +286,12 @@ def exec_native(k, host: bytes, argv: list[bytes], envp: list[bytes]) -> None:
     qemu-user's execve does for a program of the host). Past the point where the fds have
     moved there is no way back: should the host's execve still fail, the process ends with
     status 127."""
-    keep = {g: e.host for g, e in k.fds.entries.items() if not e.cloexec}
+    keep = k.fds.kept_on_exec()
     for entry in k.fds.entries.values():
         os.set_inheritable(entry.host, False)
     top = max([*keep, *keep.values(), 2]) + 1
-    moved = {g: fcntl_dupfd(h, top) for g, h in keep.items()}    # (out of the way first)
+    moved = {g: fcntl.fcntl(h, fcntl.F_DUPFD_CLOEXEC, top)       # (out of the way first)
+             for g, h in keep.items()}
     for fd in (0, 1, 2):
         if fd not in keep:
             try:
@@ -289,11 +300,7 @@ def exec_native(k, host: bytes, argv: list[bytes], envp: list[bytes]) -> None:
                 pass
     for g, h in moved.items():
         os.dup2(h, g, inheritable=True)
-    for stream in (sys.stdout, sys.stderr, k.err):
-        try:
-            stream.flush()
-        except (OSError, ValueError, AttributeError):
-            pass
+    _flush_own_output(k)
     signal.pthread_sigmask(signal.SIG_SETMASK, _signals(k.signals.blocked))
     ignored, _ = k.signals.exec_masks()
     for signo in range(1, 65):
@@ -308,11 +315,6 @@ def exec_native(k, host: bytes, argv: list[bytes], envp: list[bytes]) -> None:
     except OSError as exc:
         os.write(2, f"dbt-vm: cannot execute {os.fsdecode(host)}: {exc.strerror}\n".encode())
     os._exit(127)
-
-
-def fcntl_dupfd(fd: int, lowest: int) -> int:
-    import fcntl
-    return fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, lowest)
 
 
 def _signals(mask: int) -> set:
@@ -370,7 +372,7 @@ class ExecState:
 def exec_image(k, host: bytes, execfn: bytes, argv: list[bytes], envp: list[bytes]) -> None:
     """Replace this process with dbt-vm running the guest ELF at `host`. Returns only when
     the host's execve failed (then nothing of the guest's has changed)."""
-    fds = {g: e.host for g, e in k.fds.entries.items() if not e.cloexec}
+    fds = k.fds.kept_on_exec()
     ignored, blocked = k.signals.exec_masks()
     state = ExecState(argv, envp, fds, ignored, blocked, execfn)
     memfd = os.memfd_create("dbt-vm-exec", 0)
@@ -388,11 +390,7 @@ def exec_image(k, host: bytes, execfn: bytes, argv: list[bytes], envp: list[byte
     command = [sys.executable, "-P", "-m", "dbt", "--host-sigign", f"{ignored:x}",
                "--host-sigblk", f"{blocked:x}", "run", *k.relaunch, "--exec-state",
                str(memfd), "--", os.fsdecode(host)]
-    for stream in (sys.stdout, sys.stderr, k.err):
-        try:
-            stream.flush()
-        except (OSError, ValueError, AttributeError):
-            pass
+    _flush_own_output(k)
     old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGINT])  # (dbt/__init__.py)
     try:
         os.execve(sys.executable, command, k.host_env)

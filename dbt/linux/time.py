@@ -7,6 +7,7 @@ import ctypes
 import errno
 import time
 
+from ..memory import PROT_WRITE
 from .abi import fail, host_syscall, s32, u32
 from .structs import NSEC, TIMESPEC, TIMEZONE, pack_timespec, pack_timeval
 
@@ -25,6 +26,32 @@ def read_timespec(k, addr: int) -> int:
     if sec < 0 or not 0 <= nsec < NSEC:
         fail(errno.EINVAL)
     return sec * NSEC + nsec
+
+
+# struct itimerspec (interval, value: two timespecs) is the same on x86-64: timerfd and POSIX
+# timers hand it to the host as it is
+ITIMERSPEC_SIZE = 2 * TIMESPEC.size
+
+
+def host_settime(k, call: str, ident: int, flags: int, new: int, old: int) -> int:
+    """timerfd_settime / timer_settime of host timer `ident`: the guest's new itimerspec in,
+    the previous one out (EFAULT before any effect)."""
+    value = ctypes.create_string_buffer(k.memory.read(new, ITIMERSPEC_SIZE), ITIMERSPEC_SIZE)
+    if old and not k.memory.check(old, ITIMERSPEC_SIZE, PROT_WRITE):
+        fail(errno.EFAULT)
+    previous = ctypes.create_string_buffer(ITIMERSPEC_SIZE)
+    host_syscall(call, ident, flags, value, previous)
+    if old:
+        k.memory.write(old, previous.raw[:ITIMERSPEC_SIZE])
+    return 0
+
+
+def host_gettime(k, call: str, ident: int, current: int) -> int:
+    """timerfd_gettime / timer_gettime of host timer `ident` into the guest's itimerspec."""
+    out = ctypes.create_string_buffer(ITIMERSPEC_SIZE)
+    host_syscall(call, ident, out)
+    k.memory.write(current, out.raw[:ITIMERSPEC_SIZE])
+    return 0
 
 
 def sys_clock_gettime(k, clock, tp):

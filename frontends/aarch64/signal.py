@@ -1,6 +1,7 @@
-"""AArch64 Linux signal frames (arch/arm64/kernel/signal.c): what a guest handler is entered
-with and what rt_sigreturn restores. The generic side (dbt/linux/signals.py) decides when and
-where a frame goes; this module knows the registers and the layout only.
+"""AArch64 Linux signal frames (arch/arm64/kernel/signal.c): the machine context a guest
+handler's frame holds and rt_sigreturn restores. The generic side (dbt/linux/signals.py)
+decides when and where a frame goes, writes its head (siginfo, the ucontext up to its
+mcontext) and enters the handler: x0 = signo, x1 = &info, x2 = &uc, sp = the frame.
 
     struct rt_sigframe { siginfo_t info; struct ucontext uc; }  then a frame record {fp, lr}
     struct ucontext    { flags, link, stack_t stack, sigset_t mask, 120 unused bytes,
@@ -10,20 +11,19 @@ where a frame goes; this module knows the registers and the layout only.
     records: fpsimd_context { magic 0x46508001, size 528, fpsr, fpcr, __uint128 vregs[32] },
              then a terminator {0, 0}
 
-The handler runs with x0 = signo, x1 = &info, x2 = &uc, sp = the frame, x29 = the frame
-record, x30 = the return address: sa_restorer with SA_RESTORER (glibc's and musl's
-`mov x8, #139; svc #0`), else dbt-vm's trampoline of the same two instructions.
+The handler has x29 = the frame record and returns to x30: sa_restorer with SA_RESTORER
+(glibc's and musl's `mov x8, #139; svc #0`), else dbt-vm's trampoline of the same two
+instructions.
 """
 
 from __future__ import annotations
 
 import struct
 
+from dbt.linux.signals import MCONTEXT
+
 from .fpsr import FPCR_MASK, FPSR_FLAGS, FPSR_KEEP, flags_to_fpsr
 
-INFO, UC = 0, 128
-UC_STACK, UC_SIGMASK = UC + 16, UC + 40
-MCONTEXT = UC + 176
 RESERVED = MCONTEXT + 288
 SIGFRAME_SIZE = RESERVED + 4096                 # sizeof(struct rt_sigframe)
 FRAME_SIZE = SIGFRAME_SIZE + 16                 # and the frame record
@@ -39,44 +39,36 @@ def _pstate(state) -> int:
     return (state["n"] << 31) | (state["z"] << 30) | (state["c"] << 29) | (state["v"] << 28)
 
 
-def write_frame(state, memory, frame: int, signo: int, info: bytes, uc_head: bytes,
-                handler: int, return_addr: int, fault_addr: int = 0) -> None:
-    """Save the state in a frame at `frame` and enter `handler` (see the module's text)."""
-    data = bytearray(FRAME_SIZE)
-    data[INFO:INFO + 128] = info
-    data[UC:UC + len(uc_head)] = uc_head
-    struct.pack_into("<Q31QQQQ", data, MCONTEXT, fault_addr,
+def write_context(state, memory, frame: int, return_addr: int, fault_addr: int = 0) -> None:
+    """Save the registers in the frame at `frame`, and the frame record; the handler will
+    return to `return_addr`."""
+    data = bytearray(FRAME_SIZE - MCONTEXT)
+    struct.pack_into("<Q31QQQQ", data, 0, fault_addr,
                      *(state[f"x{i}"] for i in range(31)), state["x31"], state.pc,
                      _pstate(state))
     fpsr = flags_to_fpsr(state["fpflags"]) | state["fpsr"]
-    struct.pack_into("<IIII", data, RESERVED, FPSIMD_MAGIC, FPSIMD_SIZE, fpsr, state["fpcr"])
+    at = RESERVED - MCONTEXT
+    struct.pack_into("<IIII", data, at, FPSIMD_MAGIC, FPSIMD_SIZE, fpsr, state["fpcr"])
     for i in range(32):
-        struct.pack_into("<QQ", data, RESERVED + 16 + 16 * i, state[f"f{i}"], state[f"vhi{i}"])
+        struct.pack_into("<QQ", data, at + 16 + 16 * i, state[f"f{i}"], state[f"vhi{i}"])
     record = SIGFRAME_SIZE
-    struct.pack_into("<QQ", data, record, state["x29"], state["x30"])
-    memory.write(frame, bytes(data))
-    state.pc = handler
-    state["x0"] = signo
-    state["x1"] = frame + INFO
-    state["x2"] = frame + UC
-    state["x31"] = frame
+    struct.pack_into("<QQ", data, record - MCONTEXT, state["x29"], state["x30"])
+    memory.write(frame + MCONTEXT, bytes(data))
     state["x29"] = frame + record
     state["x30"] = return_addr
 
 
-def read_frame(state, memory) -> tuple[int, bytes]:
-    """rt_sigreturn: restore the state saved in the frame at sp; returns the saved sigmask and
-    the stack_t (24 bytes) to restore."""
-    frame = state["x31"]
-    data = memory.read(frame, SIGFRAME_SIZE)
-    _fault, *regs = struct.unpack_from("<Q31QQQQ", data, MCONTEXT)
+def read_context(state, memory, frame: int) -> None:
+    """rt_sigreturn: restore the registers saved in the frame at `frame`."""
+    data = memory.read(frame + MCONTEXT, SIGFRAME_SIZE - MCONTEXT)
+    _fault, *regs = struct.unpack_from("<Q31QQQQ", data, 0)
     for i in range(31):
         state[f"x{i}"] = regs[i]
     state["x31"], state.pc, pstate = regs[31], regs[32], regs[33]
     for name, bit in (("n", 31), ("z", 30), ("c", 29), ("v", 28)):
         state[name] = pstate >> bit & 1
-    at = RESERVED                               # the records: find fpsimd_context
-    while at + 8 <= SIGFRAME_SIZE:
+    at, end = RESERVED - MCONTEXT, len(data)        # the records: find fpsimd_context
+    while at + 8 <= end:
         magic, size = struct.unpack_from("<II", data, at)
         if magic == 0 or size < 8:
             break
@@ -93,5 +85,3 @@ def read_frame(state, memory) -> tuple[int, bytes]:
                 lo, hi = struct.unpack_from("<QQ", data, at + 16 + 16 * i)
                 state[f"f{i}"], state[f"vhi{i}"] = lo, hi
         at += size
-    mask = struct.unpack_from("<Q", data, UC_SIGMASK)[0]
-    return mask, bytes(data[UC_STACK:UC_STACK + 24])
