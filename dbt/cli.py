@@ -258,7 +258,8 @@ def cmd_run(args) -> int:
                           background=args.background == "on", hot=args.hot,
                           closed_fds=_CLOSED_AT_START, ignored_signals=args.host_sigign,
                           blocked_signals=args.host_sigblk, execfn=execfn, fd_map=fd_map,
-                          relaunch=_relaunch_options(args, mode), host_env=host_environment(),
+                          relaunch=_relaunch_options(args, mode, trace),
+                          host_env=host_environment(),
                           host_signals=True, stack_size=args.stack_size,
                           uname_release=args.uname_release)
         if args.cpu is not None and args.cpu not in CPU_MODELS.get(machine.arch.name, ()):
@@ -291,7 +292,7 @@ def cmd_run(args) -> int:
     return result.status
 
 
-def _relaunch_options(args, mode: str) -> list[str]:
+def _relaunch_options(args, mode: str, trace: tuple) -> list[str]:
     """The options of this `run` that a guest's execve runs the new image with (as qemu-user
     started by binfmt_misc would: the same translator settings; the guest's environment and
     argv come from the execve, and --stats from the first image only)."""
@@ -313,9 +314,8 @@ def _relaunch_options(args, mode: str) -> list[str]:
         options.append("--strace")
     if not args.cache:
         options.append("--no-cache")
-    if args.trace or args.qemu_log:
-        options += ["--trace", ",".join(t for t in (args.trace, args.qemu_log) if t)
-                    .replace("op", "ir").replace("out_asm", "asm")]
+    if trace:                                # (--trace and -d, as --trace kinds)
+        options += ["--trace", ",".join(trace)]
     return options
 
 
