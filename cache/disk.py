@@ -10,6 +10,9 @@ foreign entry is never found (see the backend's key).
 
 - Writes are atomic: a temporary file in the same folder, then a rename. Runs of the same
   program started together may both write an entry: each file is whole, the last one stays.
+  An entry that grows by what each run adds (an image: the regions on disk plus the new
+  ones) is written with `update`, which holds the cache's update lock from its read to its
+  write, so that no run's additions are lost to another's.
 - A read checks the header and the checksum; a truncated or corrupted entry is deleted and
   reported as missing, so it is rebuilt. Nothing read is trusted before that check.
 - Least recently used entries go when the cache grows past its limit (`DBT_VM_CACHE_LIMIT`,
@@ -32,6 +35,7 @@ _HEADER = struct.Struct("<8s32sHH32sQ")   # magic, key, label length, 0, checksu
 DEFAULT_LIMIT = 1 << 30
 KINDS = ("img", "rt", "st", "ids")   # translations per file, runtime code, static marks, digests
 RUNS_LOG = "runs.log"
+UPDATE_LOCK = "update.lock"                 # held by `update` from its read to its write
 RUNS_KEPT = 200                              # lines of runs.log kept when it is rewritten
 
 
@@ -125,6 +129,24 @@ class DiskCache:
         if kind == "img":
             self.evict()
         return True
+
+    def update(self, kind: str, key: str, merge, label: str = "") -> bool:
+        """Replace an entry by `merge(payload or None)` (bytes, or None to leave it), under
+        an exclusive lock of this cache that other processes' updates wait for; False if
+        nothing was written."""
+        try:
+            os.makedirs(self.root, exist_ok=True)
+            fd = os.open(os.path.join(self.root, UPDATE_LOCK), os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:
+            fd = -1                         # (a folder we cannot write: write() fails too)
+        try:
+            if fd >= 0:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            data = merge(self.read(kind, key))
+            return data is not None and self.write(kind, key, data, label=label)
+        finally:
+            if fd >= 0:
+                os.close(fd)                # (closing releases the lock)
 
     # -- background translation ------------------------------------------------------------------
     def finishing(self) -> tuple[int, str] | None:
@@ -232,12 +254,13 @@ class DiskCache:
         return gone
 
     def clear(self) -> int:
-        """Delete every entry and the run log; return how many entries went."""
+        """Delete every entry, the run log and the update lock; return how many entries went."""
         entries = self.entries()
         for entry in entries:
             _unlink(entry[1])
         _unlink(os.path.join(self.root, RUNS_LOG))
-        return len(entries)
+        _unlink(os.path.join(self.root, UPDATE_LOCK))   # (an update running now may lose
+        return len(entries)                             # its additions: they are made again)
 
     def note_run(self, figures: dict) -> None:
         """Append one run's figures to the run log (trimmed now and then)."""

@@ -240,11 +240,12 @@ def _pristine(memory: GuestMemory, block) -> bool:
 
 def _store(cache, key: str, regions: list[ImageRegion], label: str) -> None:
     """The file's image: what it held but static regions, and the new static ones."""
-    kept = []
-    old = cache.read("img", key)
-    if old is not None:
-        try:
-            kept = [r for r in Image.parse(old).regions() if r.kind != KIND_STATIC]
-        except ImageError:
-            kept = []
-    cache.write("img", key, build(kept + regions), label=label)
+    def merge(old: bytes | None) -> bytes:
+        kept = []
+        if old is not None:
+            try:
+                kept = [r for r in Image.parse(old).regions() if r.kind != KIND_STATIC]
+            except ImageError:
+                kept = []
+        return build(kept + regions)
+    cache.update("img", key, merge, label=label)

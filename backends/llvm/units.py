@@ -173,21 +173,12 @@ class Units:
         self.pending.setdefault(unit.key, (label, []))[1].append(region)
 
     def save(self) -> None:
-        """Write the images that gained regions: what is on disk now, plus the new ones."""
+        """Write the images that gained regions: what is on disk now, plus the new ones (under
+        the cache's update lock: runs saving the same image together all keep theirs)."""
         start = time.perf_counter()
         for key, (label, new) in self.pending.items():
-            old = self.cache.read("img", key)
-            regions = []
-            if old is not None:
-                try:
-                    regions = Image.parse(old).regions()
-                except ImageError:
-                    regions = []
-            try:
-                data = build(regions + new)
-            except ImageError:
-                continue
-            if self.cache.write("img", key, data, label=label):
+            if self.cache.update("img", key, lambda old, new=new: _merged(old, new),
+                                 label=label):
                 self.stats.regions_saved += len(new)
         self.pending.clear()
         self.stats.save_seconds += time.perf_counter() - start
@@ -211,3 +202,18 @@ class Units:
             if unit.loaded is not None:
                 unit.loaded.close()
                 unit.loaded = None
+
+
+def _merged(old: bytes | None, new: list) -> bytes | None:
+    """An image of the regions of `old` (an image's bytes, or None) and the `new` ones; None
+    if they cannot make one."""
+    regions = []
+    if old is not None:
+        try:
+            regions = Image.parse(old).regions()
+        except ImageError:
+            regions = []
+    try:
+        return build(regions + new)
+    except ImageError:
+        return None

@@ -167,3 +167,34 @@ def test_the_background_lock_is_never_a_standard_stream(tmp_path):
             os.close(fd)
     assert lock is not None and lock[0] > 2
     DiskCache(tmp_path).done_finishing(lock)
+
+
+def _append_each(root: str, marks: bytes) -> None:
+    cache = DiskCache(root)
+    for mark in marks:
+        def merge(old, mark=mark):
+            time.sleep(0.002)                 # (read-then-write: the window a race needs)
+            return (old or b"") + bytes([mark])
+        assert cache.update("img", "k" * 64, merge)
+
+
+def test_updates_from_processes_at_once_all_stay(tmp_path):
+    """Each of 4 processes adds 25 different bytes to one entry by `update` at the same time:
+    the entry ends with all 100 (an unlocked read-then-write would lose some)."""
+    import multiprocessing
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_append_each, args=(str(tmp_path), bytes(range(i, 100, 4))))
+             for i in range(4)]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(60)
+        assert proc.exitcode == 0
+    assert sorted(DiskCache(tmp_path).read("img", "k" * 64)) == list(range(100))
+
+
+def test_update_may_leave_an_entry_as_it_is(tmp_path):
+    cache = DiskCache(tmp_path)
+    cache.write("img", "k" * 64, b"before")
+    assert not cache.update("img", "k" * 64, lambda old: None)
+    assert cache.read("img", "k" * 64) == b"before"
