@@ -56,7 +56,7 @@ from .fp_rules import (Rules, arith_nan, canonical_nan, convert_nan, finish, flu
                        from_half, to_half, widen)
 from .fp_text import DOUBLE, HALF, SINGLE, Emit, Mode, round_up
 from .irtext import FnBuilder, int_literal
-from .optable import EXACT_CALLBACK, EXACT_FLAGS
+from .optable import EXACT_CALLBACK
 
 
 
@@ -372,8 +372,9 @@ for _F in (SINGLE, DOUBLE):
 def _helper_text(name: str) -> str:
     """The helper's function: what the native code cannot do exactly (RMM, a tiny result, an
     overflow: `slow`) goes to `dbt.fp` through the exact-path callback EXACT_CALLBACK(op
-    index, a, b, c, rm), which answers the result's bits and leaves the flags in the cell
-    EXACT_FLAGS (both are external symbols that fp_runtime defines in each process)."""
+    index, a, b, c, rm, flags), which answers the result's bits and leaves the flags in the
+    cell `flags` points to (on the helper's stack: each thread has its own; the callback is
+    an external symbol that fp_runtime defines in each process)."""
     F, types, body = HELPERS[name]
     fb = FnBuilder()
     fb.start("entry")
@@ -393,9 +394,10 @@ def _helper_text(name: str) -> str:
             x = em(f"bitcast {t} {a} to {'i64' if t == 'double' else 'i32'}")
             wide.append(x if t == "double" else em(f"zext i32 {x} to i64"))
         wide += ["0"] * (3 - len(wide))
+        cell = em("alloca i64")                # (the flags: this thread's own)
         bits = em(f"call i64 @{EXACT_CALLBACK}(i64 {EXACT_NAMES.index(name)}, "
-                  f"{', '.join(f'i64 {x}' for x in wide)}, i64 %rm)")
-        flags = em(f"load i64, ptr @{EXACT_FLAGS}")
+                  f"{', '.join(f'i64 {x}' for x in wide)}, i64 %rm, ptr {cell})")
+        flags = em(f"load i64, ptr {cell}")
         _ret_pair(em, bits, flags, wide_bits=True)
     params = ", ".join(f"{t} {a}" for t, a in zip(types, args))
     return "\n".join([f"define {{i64, i64}} @{name}({params}, i64 %rm) nounwind {{",
@@ -468,8 +470,7 @@ def helper_module(name: str, triple: str) -> str:
     return "\n".join([f'target triple = "{triple}"', _helper_text(name), *INTRINSICS,
                       "declare i64 @llvm.ctlz.i64(i64, i1)",
                       "declare i64 @llvm.smax.i64(i64, i64)",
-                      f"declare i64 @{EXACT_CALLBACK}(i64, i64, i64, i64, i64)",
-                      f"@{EXACT_FLAGS} = external global i64"])
+                      f"declare i64 @{EXACT_CALLBACK}(i64, i64, i64, i64, i64, ptr)"])
 
 
 HELPER_OPT_LEVEL = 1

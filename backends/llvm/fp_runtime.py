@@ -3,9 +3,10 @@ helper process compiled), placed in executable memory that lives as long as the 
 defined by name (codemem.SYMBOLS) for the blobs that call them; and the exact-path callback
 into `dbt.fp` that they call for their rare cases.
 
-The helpers' text is in fp_kernels; it names the callback and its flags cell as external
-symbols (EXACT_CALLBACK, EXACT_FLAGS), defined here in each process, so a helper's object file
-made in another process links here as well.
+The helpers' text is in fp_kernels; it names the callback as an external symbol
+(EXACT_CALLBACK), defined here in each process, so a helper's object file made in another
+process links here as well. The callback leaves the flags in a cell on the calling helper's
+stack (guest threads call it at once).
 """
 
 from __future__ import annotations
@@ -15,32 +16,30 @@ import ctypes
 from . import rtcache
 from .codemem import PERF_MAP, SYMBOLS, runtime_arena
 from .objlink import link
-from .optable import EXACT_CALLBACK, EXACT_FLAGS
+from .optable import EXACT_CALLBACK
 
 # (fp_kernels, which writes the helpers' text, and dbt.fp are imported when a helper must be
 # compiled or its exact path runs: a run whose helpers come from the cache needs neither.)
 
 _compiled: dict[str, int] = {}           # helper name -> address
-_exact: list = []                        # the callback and its flags cell, kept alive
+_exact: list = []                        # the callback, kept alive
 
 
 def _define_exact_path() -> None:
-    """Define EXACT_CALLBACK, `(op index, a, b, c, rm) -> bits`, and its flags cell
-    EXACT_FLAGS (guest code runs on one thread at a time)."""
+    """Define EXACT_CALLBACK, `(op index, a, b, c, rm, flags cell) -> bits`."""
     ops: list = []
-    cell = ctypes.c_uint64(0)
 
-    def exact(index, a, b, c, rm):
+    def exact(index, a, b, c, rm, cell):
         if not ops:
             from .fp_kernels import EXACT_NAMES, exact_ops
             ops.extend(exact_ops()[name] for name in EXACT_NAMES)
-        bits, cell.value = ops[index](a, b, c, rm)
+        bits, cell[0] = ops[index](a, b, c, rm)
         return bits
 
-    callback = ctypes.CFUNCTYPE(ctypes.c_uint64, *[ctypes.c_uint64] * 5)(exact)
-    _exact.extend((callback, cell))
+    callback = ctypes.CFUNCTYPE(ctypes.c_uint64, *[ctypes.c_uint64] * 5,
+                                ctypes.POINTER(ctypes.c_uint64))(exact)
+    _exact.append(callback)
     SYMBOLS.define(EXACT_CALLBACK, ctypes.cast(callback, ctypes.c_void_p).value)
-    SYMBOLS.define(EXACT_FLAGS, ctypes.addressof(cell))
 
 
 def ensure(name: str, obj: bytes | None = None) -> int:

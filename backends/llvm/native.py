@@ -23,7 +23,9 @@ runtime places a copy of it, whose globals (the window, the jump buffer) are its
 
 from __future__ import annotations
 
+import array
 import ctypes
+import threading
 
 from dbt.memory import WINDOW_GUARD
 from dbt.state import COMMON_SLOTS
@@ -41,6 +43,7 @@ _SA_SIGINFO, _SA_NODEFER = 4, 0x40000000
 _SI_ADDR, _REG_ERR, _REG_RIP = 16, 40 + 19 * 8, 40 + 16 * 8
 
 
+_ODD_TAGS = memoryview(array.array("Q", [(1 << 64) - 1]) * (1 << JC_BITS))
 MAX_UNITS = 256                   # guest ranges with a unit table at once
 
 
@@ -57,9 +60,27 @@ class UnitEntry(ctypes.Structure):
 
 
 class Context(ctypes.Structure):
-    """What the dispatcher reads besides the state and the guest window."""
-    _fields_ = [("jc", ctypes.c_void_p), ("mask", ctypes.c_uint64), ("units", ctypes.c_void_p),
-                ("nunits", ctypes.c_uint64), ("shift", ctypes.c_uint64)]
+    """What the dispatcher reads besides the state, the guest window and the thread's own
+    (ThreadContext): shared by the guest's threads."""
+    _fields_ = [("unused", ctypes.c_void_p), ("mask", ctypes.c_uint64),
+                ("units", ctypes.c_void_p), ("nunits", ctypes.c_uint64),
+                ("shift", ctypes.c_uint64)]
+
+
+class ThreadContext(ctypes.Structure):
+    """A host thread's own dispatcher state: the jump buffer a guest fault returns through
+    (first: the handler longjmps to the structure's address), whether guest code runs, the
+    state it runs, the fault's address, error code and host pc, and the thread's jump cache
+    (each thread fills its own: another thread's entry is never half-written under it). The
+    SIGSEGV handler finds the faulting thread's one with pthread_getspecific."""
+    _fields_ = [("jmpbuf", ctypes.c_uint64 * 64), ("in_guest", ctypes.c_int32),
+                ("pad", ctypes.c_int32), ("cur_st", ctypes.c_void_p),
+                ("fault_addr", ctypes.c_uint64), ("fault_err", ctypes.c_uint64),
+                ("fault_rip", ctypes.c_uint64), ("jc", ctypes.c_void_p)]
+
+
+_T_OFFSETS = {f"t_{name}": getattr(ThreadContext, name).offset
+              for name in ("in_guest", "cur_st", "fault_addr", "fault_err", "fault_rip", "jc")}
 
 
 class _Sigaction(ctypes.Structure):          # glibc's struct sigaction on x86-64
@@ -74,23 +95,26 @@ def _slot(name: str) -> int:
 
 
 BASE_MODULE = """
-@jmpbuf = dso_local global [512 x i8] zeroinitializer, align 16
-@in_guest = dso_local global i32 0
 @win_lo = dso_local global i64 0
 @win_hi = dso_local global i64 0
 @win_base = dso_local global i64 0
-@cur_st = dso_local global ptr null
-@fault_addr = dso_local global i64 0
-@fault_err = dso_local global i64 0
-@fault_rip = dso_local global i64 0
+@thread_key = dso_local global i32 0
 
 declare i32 @__sigsetjmp(ptr, i32) returns_twice
 declare void @siglongjmp(ptr, i32) noreturn
 declare ptr @signal(i32, ptr)
+declare ptr @pthread_getspecific(i32)
+declare i32 @pthread_setspecific(i32, ptr)
 
 define void @dbt_segv_handler(i32 %sig, ptr %info, ptr %uctx) {{
 entry:
-  %ig = load volatile i32, ptr @in_guest
+  %key = load i32, ptr @thread_key
+  %t = call ptr @pthread_getspecific(i32 %key)
+  %known = icmp ne ptr %t, null
+  br i1 %known, label %check, label %host
+check:
+  %pig = getelementptr inbounds i8, ptr %t, i64 {t_in_guest}
+  %ig = load volatile i32, ptr %pig
   %pa = getelementptr i8, ptr %info, i64 {si_addr}
   %addr = load i64, ptr %pa
   %lo = load i64, ptr @win_lo
@@ -104,13 +128,16 @@ entry:
 guest:
   %pe = getelementptr i8, ptr %uctx, i64 {reg_err}
   %err = load i64, ptr %pe
-  store i64 %addr, ptr @fault_addr
-  store i64 %err, ptr @fault_err
+  %pfa = getelementptr inbounds i8, ptr %t, i64 {t_fault_addr}
+  store i64 %addr, ptr %pfa
+  %pfe = getelementptr inbounds i8, ptr %t, i64 {t_fault_err}
+  store i64 %err, ptr %pfe
   %pr = getelementptr i8, ptr %uctx, i64 {reg_rip}
   %rip = load i64, ptr %pr
-  store i64 %rip, ptr @fault_rip
-  store volatile i32 0, ptr @in_guest
-  call void @siglongjmp(ptr @jmpbuf, i32 1)
+  %pfr = getelementptr inbounds i8, ptr %t, i64 {t_fault_rip}
+  store i64 %rip, ptr %pfr
+  store volatile i32 0, ptr %pig
+  call void @siglongjmp(ptr %t, i32 1)
   unreachable
 host:
   %old = call ptr @signal(i32 %sig, ptr null)
@@ -180,18 +207,24 @@ none:
   ret ptr null
 }}
 
-define i64 @dbt_dispatch(ptr %st, ptr %mem, ptr %ctx) {{
+define i64 @dbt_dispatch(ptr %st, ptr %mem, ptr %ctx, ptr %t) {{
 entry:
-  store ptr %st, ptr @cur_st
-  %r = call i32 @__sigsetjmp(ptr @jmpbuf, i32 0) returns_twice
+  %key = load i32, ptr @thread_key
+  %set = call i32 @pthread_setspecific(i32 %key, ptr %t)
+  %pcur = getelementptr inbounds i8, ptr %t, i64 {t_cur_st}
+  store ptr %st, ptr %pcur
+  %pig = getelementptr inbounds i8, ptr %t, i64 {t_in_guest}
+  %r = call i32 @__sigsetjmp(ptr %t, i32 0) returns_twice
   %first = icmp eq i32 %r, 0
   br i1 %first, label %start, label %faulted
 faulted:
-  %fst = load ptr, ptr @cur_st
+  %fst = load ptr, ptr %pcur
   %fbase = load i64, ptr @win_base
-  %a = load i64, ptr @fault_addr
+  %pfa = getelementptr inbounds i8, ptr %t, i64 {t_fault_addr}
+  %a = load i64, ptr %pfa
   %ga = sub i64 %a, %fbase
-  %err = load i64, ptr @fault_err
+  %pfe = getelementptr inbounds i8, ptr %t, i64 {t_fault_err}
+  %err = load i64, ptr %pfe
   %w = and i64 %err, 2
   %pf = getelementptr inbounds i64, ptr %fst, i64 {fault_addr}
   store i64 %ga, ptr %pf
@@ -200,8 +233,9 @@ faulted:
   store i64 %reason, ptr %pr
   ret i64 1
 start:
-  store volatile i32 1, ptr @in_guest
-  %jc = load ptr, ptr %ctx
+  store volatile i32 1, ptr %pig
+  %pjc = getelementptr inbounds i8, ptr %t, i64 {t_jc}
+  %jc = load ptr, ptr %pjc
   %pjs = getelementptr inbounds i64, ptr %st, i64 {jcache}
   store ptr %jc, ptr %pjs
   %pm = getelementptr inbounds {{ ptr, i64, ptr, i64 }}, ptr %ctx, i64 0, i32 1
@@ -243,10 +277,10 @@ miss:
   store i64 %pc, ptr %ppc
   %pr2 = getelementptr inbounds i64, ptr %st, i64 {exit_reason}
   store i64 0, ptr %pr2
-  store volatile i32 0, ptr @in_guest
+  store volatile i32 0, ptr %pig
   ret i64 0
 leave:
-  store volatile i32 0, ptr @in_guest
+  store volatile i32 0, ptr %pig
   ret i64 1
 }}
 """
@@ -256,14 +290,25 @@ def base_module_text(triple: str) -> str:
     return f'target triple = "{triple}"\n' + BASE_MODULE.format(
         si_addr=_SI_ADDR, reg_err=_REG_ERR, reg_rip=_REG_RIP, fault_addr=_slot("fault_addr"),
         exit_reason=_slot("exit_reason"), pc=_slot("pc"), host_fault=REASON_HOST_FAULT,
-        jcache=_slot("jcache"))
+        jcache=_slot("jcache"), **_T_OFFSETS)
 
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.sigaction.argtypes = [ctypes.c_int, ctypes.POINTER(_Sigaction), ctypes.POINTER(_Sigaction)]
 
+_libc.pthread_key_create.argtypes = [ctypes.POINTER(ctypes.c_uint32), ctypes.c_void_p]
 DispatchFn = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p, ctypes.c_void_p,
-                              ctypes.c_void_p)
+                              ctypes.c_void_p, ctypes.c_void_p)
+_thread_key: list = []            # the pthread key of the ThreadContexts, once per process
+
+
+def _key() -> int:
+    if not _thread_key:
+        key = ctypes.c_uint32()
+        if _libc.pthread_key_create(ctypes.byref(key), None) != 0:
+            raise OSError("pthread_key_create failed")
+        _thread_key.append(key.value)
+    return _thread_key[0]
 _blob: list = []                  # the base module linked, once per process
 
 
@@ -299,33 +344,60 @@ class NativeRuntime:
         for name, value in (("win_lo", window_base - WINDOW_GUARD), ("win_base", window_base),
                             ("win_hi", window_base + window_size + WINDOW_GUARD)):
             ctypes.c_uint64.from_address(at.address(blob.symbols[name])).value = value
-        self._fault_rip = ctypes.c_uint64.from_address(at.address(blob.symbols["fault_rip"]))
-        self.jc = (JumpEntry * (1 << JC_BITS))()
+        ctypes.c_uint32.from_address(at.address(blob.symbols["thread_key"])).value = _key()
         self.mask = (1 << JC_BITS) - 1
         self.units = (UnitEntry * MAX_UNITS)()
         self.jc_shift = jc_shift          # (optable.jc_shift of the guest's alignment)
-        self.ctx = Context(ctypes.addressof(self.jc), self.mask, ctypes.addressof(self.units), 0,
-                           jc_shift)
+        self.ctx = Context(0, self.mask, ctypes.addressof(self.units), 0, jc_shift)
         self._ctx_address = ctypes.addressof(self.ctx)
-        self.clear_jump_cache()
+        self._local = threading.local()   # .mine: this host thread's (ThreadContext, cache)
+        self.threads: list = []           # (ThreadContext, jump cache) of every thread so far
+        self._mine()
+
+    def _mine(self):
+        """This host thread's (ThreadContext, jump cache), made on its first use."""
+        mine = getattr(self._local, "mine", None)
+        if mine is None:
+            jc = (JumpEntry * (1 << JC_BITS))()
+            ctypes.memset(jc, 0xFF, ctypes.sizeof(jc))         # odd tags: never a guest pc
+            t = ThreadContext()
+            t.jc = ctypes.addressof(jc)
+            mine = self._local.mine = (t, jc, ctypes.addressof(t))
+            self.threads.append(mine)
+        return mine
+
+    @property
+    def jc(self):
+        return self._mine()[1]
 
     @property
     def fault_host_pc(self) -> int:
-        """The host instruction of the last guest fault the handler caught."""
-        return self._fault_rip.value
+        """The host instruction of the last guest fault the handler caught in this thread."""
+        return self._mine()[0].fault_rip
 
     def clear_jump_cache(self) -> None:
-        ctypes.memset(self.jc, 0xFF, ctypes.sizeof(self.jc))      # odd tags: never a guest pc
+        """Empty every thread's jump cache. Another thread's is emptied tag by tag (one 8-byte
+        store each: its dispatcher, which may be reading it, sees an old entry whole or a
+        miss)."""
+        own = self._mine()[1]
+        ctypes.memset(own, 0xFF, ctypes.sizeof(own))
+        for _t, jc, _a in self.threads:
+            if jc is not own:
+                tags = memoryview(jc).cast("B").cast("Q")
+                tags[0::2] = _ODD_TAGS[:len(tags) // 2]
 
     def set_entry(self, pc: int, fn: int) -> None:
-        entry = self.jc[jc_index(pc, self.jc_shift)]
+        """Enter pc -> fn in this thread's jump cache (the others find it when they miss)."""
+        entry = self._mine()[1][jc_index(pc, self.jc_shift)]
         entry.pc = pc
         entry.fn = fn
 
     def forget(self, pc: int) -> None:
-        entry = self.jc[jc_index(pc, self.jc_shift)]
-        if entry.pc == pc:
-            entry.pc = (1 << 64) - 1
+        index = jc_index(pc, self.jc_shift)
+        for _t, jc, _a in self.threads:
+            entry = jc[index]
+            if entry.pc == pc:
+                entry.pc = (1 << 64) - 1
 
     # -- unit tables ---------------------------------------------------------------------------
     def add_unit(self, lo: int, hi: int, bias: int, table: int, count: int, base: int) -> bool:
@@ -376,4 +448,5 @@ class NativeRuntime:
             _handler_owner[0] = _handler_owner[1] = None
 
     def run(self, state_buffer, mem_base: int) -> int:
-        return self.dispatch(ctypes.addressof(state_buffer), mem_base, self._ctx_address)
+        return self.dispatch(ctypes.addressof(state_buffer), mem_base, self._ctx_address,
+                             self._mine()[2])

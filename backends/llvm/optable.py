@@ -55,11 +55,10 @@ REASON_INTERRUPT = 24           # the `interrupt` slot was set: signals to deliv
 REASON_CODES["interrupt"] = REASON_INTERRUPT
 REASON_NAMES = {code: name for name, code in REASON_CODES.items()}
 
-# Symbols the FP helpers import from the runtime (fp_kernels writes them, fp_runtime defines
-# them): the exact-path callback, i64 (i64 op index, i64 a, i64 b, i64 c, i64 rm), and the
-# cell where it leaves the flags of its result.
+# The symbol the FP helpers import from the runtime (fp_kernels writes it, fp_runtime defines
+# it): the exact-path callback, i64 (i64 op index, i64 a, i64 b, i64 c, i64 rm, ptr flags),
+# which leaves the flags of its result in the cell `flags` points to.
 EXACT_CALLBACK = "dbt_fp_exact"
-EXACT_FLAGS = "dbt_fp_exact_flags"
 
 
 class Unsupported(Exception):
