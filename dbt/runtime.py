@@ -206,10 +206,15 @@ class Machine:
                                   stack_pointer=self.arch.stack_pointer,
                                   host_signals=host_signals)
         self.kernel.uname_release = uname_release
-        self.kernel.interrupt_state = self.state
         self.syscall_hooks: dict[int, object] = {}
         self.engine = self._make_engine(mode, trace, code_cache_size, speculate, cache, path,
                                         tier_up, hot_threshold, background, hot)
+        threads = self.kernel.threads           # the guest's threads (linux/threads.py)
+        threads.main.state = self.state
+        threads.runner = self._run_task
+        if hasattr(self.engine, "bind"):
+            threads.on_switch.append(self.engine.bind)
+        threads.on_multi.append(self._threads_start)
         after_fork = getattr(self.engine, "after_fork", None)
         if after_fork is not None:
             self.kernel.on_fork.append(after_fork)
@@ -281,7 +286,7 @@ class Machine:
         """Run the guest until it exits or dies; never raises for guest behaviour."""
         start = time.perf_counter()
         try:
-            return self._loop()
+            return self._loop(self.state)
         finally:
             close = getattr(self.engine, "close", None)
             if close is not None:
@@ -290,29 +295,35 @@ class Machine:
                 self.files.finish(self.kernel)
             self.stats.total_seconds = time.perf_counter() - start
 
-    def _loop(self) -> Exit:
-        engine, state = self.engine, self.state
+    def _loop(self, state) -> Exit:
+        """Run one guest thread (`state`: the main thread's, or another's on its own host
+        thread) until the process ends (its Exit) or the thread does (threads.ThreadExit)."""
+        engine = self.engine
         pc = state.pc
         kernel = self.kernel
+        threads = kernel.threads
         while True:
             try:
                 try:
                     reason, pc = engine.run(pc)
                     if reason == EXIT_SYSCALL:
-                        self._syscall()
+                        self._syscall(state)
+                        if threads.handover:         # the first thread was made
+                            return self._hand_over()
                     elif reason == EXIT_ICACHE_FLUSH:
                         engine.flush()
                     elif reason == "interrupt":          # (native code saw the slot set)
                         state["interrupt"] = 0
+                        threads.yield_()                 # (a thread waits for the lock)
                     else:
                         raise GuestTrap(reason, pc)
                     if kernel.signals.pending:
                         kernel.deliver_pending(state)
                 except GuestFault as exc:
-                    if not self._fault_to_handler(exc):
+                    if not self._fault_to_handler(state, exc):
                         return self._fault_exit(exc)
                 except GuestTrap as exc:
-                    if not self._trap_to_handler(exc):
+                    if not self._trap_to_handler(state, exc):
                         return self._trap_exit(exc)
             except ProcessExit as exc:
                 return Exit(status=exc.status)
@@ -320,14 +331,36 @@ class Machine:
                 return Exit(signal=exc.signo)
             pc = state.pc
 
-    def _syscall(self) -> None:
-        nr = self.state[self.arch.syscall_abi.nr]
+    # -- threads --------------------------------------------------------------------------------
+    def _threads_start(self) -> None:
+        """The guest makes its first thread: the engine lets go of the big lock while native
+        code runs, from now on."""
+        if hasattr(self.engine, "gate"):
+            self.engine.gate = self.kernel.threads
+
+    def _run_task(self, task) -> Exit:
+        """A guest thread's life on its host thread (threads.Threads.runner)."""
+        return self._loop(task.state)
+
+    def _hand_over(self) -> Exit:
+        """The main thread's task goes on in a host thread of its own; this (the host's main)
+        thread waits for the process to end, and returns how it did."""
+        threads = self.kernel.threads
+        threads.handover = False
+        threads.start(threads.main)
+        ended = threads.wait_end()
+        if isinstance(ended, BaseException):    # (dbt-vm's own failure in a thread)
+            raise ended
+        return ended
+
+    def _syscall(self, state) -> None:
+        nr = state[self.arch.syscall_abi.nr]
         hook = self.syscall_hooks.get(nr)
         if hook is not None and hook(self) is not None:
             return
-        self.kernel.syscall(self.state)
+        self.kernel.syscall(state)
 
-    def _fault_to_handler(self, exc: GuestFault) -> bool:
+    def _fault_to_handler(self, state, exc: GuestFault) -> bool:
         """Enter the guest's handler of a fault's signal (True), if it has one."""
         bus = exc.signal == "SIGBUS"
         signo = signal.SIGBUS if bus else signal.SIGSEGV
@@ -336,10 +369,10 @@ class Machine:
         code = signals.BUS_ADRALN if bus else (
             signals.SEGV_ACCERR if self.memory.mapping_at(exc.addr) is not None
             else signals.SEGV_MAPERR)
-        self.state.pc = exc.pc
-        return signals.deliver_fault(self.kernel, self.state, signo, code, exc.addr)
+        state.pc = exc.pc
+        return signals.deliver_fault(self.kernel, state, signo, code, exc.addr)
 
-    def _trap_to_handler(self, exc: GuestTrap) -> bool:
+    def _trap_to_handler(self, state, exc: GuestTrap) -> bool:
         signo = TRAP_SIGNALS[exc.kind]
         if not self.kernel.signals.handled(signo):
             return False
@@ -347,8 +380,8 @@ class Machine:
                       "pc_align": (signals.BUS_ADRALN, exc.pc),
                       "illegal": (signals.frames(self.kernel).ILLEGAL_CODE, exc.pc),
                       "breakpoint": (signals.TRAP_BRKPT, exc.pc)}.get(exc.kind, (0, exc.pc))
-        self.state.pc = exc.pc
-        return signals.deliver_fault(self.kernel, self.state, signo, code, addr)
+        state.pc = exc.pc
+        return signals.deliver_fault(self.kernel, state, signo, code, addr)
 
     def _fault_exit(self, exc: GuestFault) -> Exit:
         signo = signal.SIGBUS if exc.signal == "SIGBUS" else signal.SIGSEGV

@@ -140,6 +140,23 @@ def _masked(result, case, libc: str):
     return result
 
 
+def _has_textrel(path) -> bool:
+    """Whether an ELF file has text relocations (DT_TEXTREL, or DF_TEXTREL in DT_FLAGS):
+    ld.so makes its code writable to relocate it, so its code is not the file's own any
+    more (backends/llvm/units.py) and runs from translations made at run time. (binutils
+    marks riscv64 PIEs with TLS so even when the relocations left are R_RISCV_NONE.)"""
+    from elftools.elf.dynamic import DynamicSection
+    from elftools.elf.elffile import ELFFile
+    with open(path, "rb") as f:
+        for section in ELFFile(f).iter_sections():
+            if isinstance(section, DynamicSection):
+                for tag in section.iter_tags():
+                    if tag.entry.d_tag == "DT_TEXTREL" or (tag.entry.d_tag == "DT_FLAGS"
+                                                          and tag.entry.d_val & 0x4):
+                        return True
+    return False
+
+
 def _without_fault_line(result):
     """The result with dbt-vm's fault diagnostic removed; fails if a fault death lacks it."""
     match = FAULT_LINE.search(result.stderr)
@@ -216,7 +233,7 @@ def test_program(case_name: str, libc: str, mode: str, tmp_path: Path) -> None:
         missed = figures["blocks run in code static discovery missed"]
         if case_name == "hidden_entry":     # (translated now, or by an earlier dynamic run)
             assert missed > 0 and figures["static coverage %"] < 100.0, figures
-        else:               # (a jump table it cannot read, say: it falls back, rarely)
+        elif not _has_textrel(binary):  # (a jump table it cannot read, say: it falls back)
             assert figures["static coverage %"] >= 95.0, figures
 
 

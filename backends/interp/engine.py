@@ -41,6 +41,11 @@ class InterpEngine:
         self.lift_seconds = 0.0
         memory.write_listeners.append(self._on_memory_change)
 
+    def bind(self, task) -> None:
+        """Run the state of `task` (a guest thread, threads.Task) from now on: the runtime
+        binds the engine to the thread that holds the big lock."""
+        self.state = task.state
+
     # -- translation ---------------------------------------------------------------------------
     def translate(self, pc: int) -> tuple:
         start = time.perf_counter()

@@ -75,6 +75,7 @@ class CodeStore:
     def __init__(self, native, size: int):
         self.native = native                   # its jump cache is kept in step
         self.arena = CodeArena(size)
+        self.retired: list[CodeArena] = []     # arenas flushed while threads ran (kept)
         self.code = CodeCache()                # block pc -> Region that enters there
         self.regions: dict[int, Region] = {}
         self.block_regions: dict[int, set[int]] = {}   # block pc -> regions that inline it
@@ -113,13 +114,19 @@ class CodeStore:
             self.native.set_entry(block.pc, region.address)
             self.block_regions.setdefault(block.pc, set()).add(region.id)
 
-    def flush(self) -> None:
-        """Drop every region and the memory they used."""
+    def flush(self, threads: bool = False) -> None:
+        """Drop every region and the memory they used. With `threads` (other guest threads may
+        be running the regions natively now), the memory is not given back: the store goes
+        on in a new arena, and the old one is kept as long as the process lives."""
         self.native.clear_jump_cache()
         self.code.flush()
         self.regions.clear()
         self.block_regions.clear()
-        self.arena.reset()
+        if threads:
+            self.retired.append(self.arena)
+            self.arena = CodeArena(self.arena.size)
+        else:
+            self.arena.reset()
 
     def invalidate(self, addr: int, length: int) -> bool:
         """Drop the regions made from guest code in [addr, addr+length): a region inlines all

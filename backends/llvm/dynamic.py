@@ -180,8 +180,10 @@ class DynamicEngine:
         # The guest state lives in one buffer that native code uses in place; the Python side
         # (syscalls, deopts to the interpreter) sees it through a memoryview of the same
         # bytes, so that an exit to Python copies no registers either way.
-        self.buffer = (ctypes.c_uint64 * state.layout.nslots)(*state.regs)
-        state.regs = memoryview(self.buffer).cast("B").cast("Q")
+        self.buffer = self._in_buffer(state)
+        self.buffers = {id(state): (state, self.buffer)}   # each thread's state's buffer
+        self.gate = None                 # threads.Threads, once the guest has threads: its
+                                         # big lock is let go of while native code runs
         self.interp_only: set[int] = set()
         self._interp = None                        # the interpreter, for deopts (made once)
         self.stats = DynamicStats()
@@ -201,6 +203,28 @@ class DynamicEngine:
         self.cache_summary: dict = {}                # what cache_figures said at the end
         if cache is not None:                        # the hot tier needed its blocks
             self.units = Units(memory, self.native, cache, config, SYMBOLS)
+
+    @staticmethod
+    def _in_buffer(state: GuestState):
+        buffer = (ctypes.c_uint64 * state.layout.nslots)(*state.regs)
+        state.regs = memoryview(buffer).cast("B").cast("Q")
+        return buffer
+
+    def bind(self, task) -> None:
+        """Run the state of `task` (a guest thread, threads.Task) from now on: the runtime
+        binds the engine to the thread that holds the big lock."""
+        state = task.state
+        found = self.buffers.get(id(state))
+        if found is None:
+            found = self.buffers[id(state)] = (state, self._in_buffer(state))
+        self.state, self.buffer = found
+        if self._interp is not None:
+            self._interp.bind(task)
+
+    def forget_thread(self, task) -> None:
+        """A guest thread ended: its state's buffer goes."""
+        if task.state is not self.state:
+            self.buffers.pop(id(task.state), None)
 
     def _make_native(self) -> NativeRuntime:
         """The native runtime, made now (it replaces the _Deferred standing in for it)."""
@@ -266,7 +290,10 @@ class DynamicEngine:
                 left = 0                                # the dispatcher would miss)
             else:
                 regs[_PC] = pc
-                left = self.native.run(self.buffer, self.memory.base)
+                if self.gate is None:
+                    left = self.native.run(self.buffer, self.memory.base)
+                else:                             # (other threads run Python meanwhile)
+                    left = self.gate.blocking(self.native.run, self.buffer, self.memory.base)
                 pc = regs[_PC]
                 if left == 0:
                     self.stats.exits["miss"] += 1
@@ -443,8 +470,11 @@ class DynamicEngine:
 
     def close(self) -> None:
         """Stop the helper process, if any, and keep what this run translated in the
-        persistent cache (the runtime calls this when the guest is done)."""
-        if not isinstance(self.native, _Deferred):
+        persistent cache (the runtime calls this when the guest is done). Other guest threads
+        may still run native code then (the process ends without waiting for them): with
+        threads, the fault handler and the images' code stay in place."""
+        threads = self.gate is not None
+        if not isinstance(self.native, _Deferred) and not threads:
             self.native.restore_handler()
         if self.spec is not None:
             if self.pending and self.units is not None:   # hot code the helper is making:
@@ -463,7 +493,8 @@ class DynamicEngine:
             self.cache.note_run(self.cache_summary)
             if self.tier_up is not None and self.background:
                 self._finish_in_background()
-            self.units.close()
+            if not threads:
+                self.units.close()
             self.units = None
 
     def _finish_in_background(self) -> None:
@@ -853,7 +884,7 @@ class DynamicEngine:
     # -- invalidation ---------------------------------------------------------------------------
     def flush(self) -> None:
         """Drop every translation (fence.i, or the code cache is full)."""
-        self.store.flush()
+        self.store.flush(threads=self.gate is not None)
         if self._interp is not None:
             self._interp.flush()
         self.interp_only.clear()

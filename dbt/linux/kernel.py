@@ -18,7 +18,7 @@ from collections import Counter, namedtuple
 
 from ..memory import GuestFault, GuestMemory, MemError
 from ..state import GuestState, Layout
-from . import files, mm, net, paths, poll, process, signals, spawn, strace
+from . import files, mm, net, paths, poll, process, signals, spawn, strace, threads
 from . import time as time_handlers
 from .abi import MASK64, FatalSignal, ProcessExit, SyscallABI, SyscallError
 from .numbers import syscall_names, syscall_table
@@ -48,7 +48,7 @@ _Entry = namedtuple("_Entry", "name fn nargs")       # a syscall's handler and i
 
 def _handlers() -> dict:
     table = {}
-    for module in (files, mm, net, poll, process, signals, spawn, time_handlers):
+    for module in (files, mm, net, poll, process, signals, spawn, threads, time_handlers):
         table.update(module.HANDLERS)
     return table
 
@@ -90,29 +90,60 @@ class LinuxKernel:
         self.rlimits = process.RlimitTable()
         self.fds = files.FdTable(self.rlimits.get(resource.RLIMIT_NOFILE)[0], closed_fds, fd_map)
         self.signals = signals.SignalState(ignored_signals, blocked_signals)
+        # the guest's threads (threads.py): the main one now, its mask the one given
+        self.threads = threads.Threads(self, threads.Task(self.pid, None,
+                                                          self.signals.initial_blocked))
+        self.signals.threads = self.threads
         self.signal_frames = signal_frames
         self.frames = None                       # that module, once a frame is needed
         self.stack_pointer = stack_pointer
-        self.saved_mask: int | None = None       # sigsuspend's mask to restore
         self.host_signals = signals.make_host_handler(self) if host_signals else None
         self.watcher = None                      # signals.InterruptWatcher, once needed
-        self.interrupt_state: GuestState | None = None   # whose `interrupt` slot it sets
-        self.tid_address = 0
-        self.robust_list = 0
-        self.altstack = (0, 2, 0)                  # stack_t: sp, flags (SS_DISABLE), size
         self._dispatch = build_dispatch(abi.machine)
         self._names = syscall_names(abi.machine)
         self._layout: Layout | None = None        # the slots below are of this layout
         self._nr_slot = self._ret_slot = 0
         self._arg_slots: tuple = ()
         self._warned: set = set()
-        self.state: GuestState | None = None     # the calling thread's, during a syscall
         self.children: set[int] = set()            # pids of the guest's children (spawn.py)
         self.last_child: tuple | None = None       # (pid, si_code, si_status) reaped last
         self.uname_release: str | None = None      # uname's release, when not the host's
         self.on_fork: list = []                    # called in a forked child (the engine's)
         self.relaunch = list(relaunch)
         self.host_env = dict(os.environ) if host_env is None else host_env
+
+    # -- the calling thread's (threads.Task) -------------------------------------------------
+    @property
+    def task(self) -> threads.Task:
+        return self.threads.current
+
+    @property
+    def state(self) -> GuestState | None:
+        """The calling thread's guest state."""
+        return self.threads.current.state
+
+    @property
+    def altstack(self) -> tuple[int, int, int]:
+        return self.threads.current.altstack
+
+    @altstack.setter
+    def altstack(self, value) -> None:
+        self.threads.current.altstack = value
+
+    @property
+    def saved_mask(self) -> int | None:
+        return self.threads.current.saved_mask
+
+    @saved_mask.setter
+    def saved_mask(self, value) -> None:
+        self.threads.current.saved_mask = value
+
+    def interrupt(self) -> None:
+        """Set every thread's `interrupt` slot: translated code and the interpreter leave at
+        their next backward branch (a signal is pending, or the process ends)."""
+        for task in list(self.threads.tasks.values()):
+            if task.state is not None:
+                task.state["interrupt"] = 1
 
     def _bind(self, layout: Layout) -> None:
         """Find the ABI's registers in `layout` (the guest's: the first syscall's state's)."""
@@ -126,7 +157,7 @@ class LinuxKernel:
     def syscall(self, state: GuestState) -> None:
         if state.layout is not self._layout:
             self._bind(state.layout)
-        self.state = state
+        self.threads.current.state = state
         regs = state.regs
         nr = regs[self._nr_slot]
         args = [regs[s] for s in self._arg_slots]
@@ -160,7 +191,10 @@ class LinuxKernel:
             return -errno.ENOSYS
         if self.strace:
             self._trace(strace.call_text(self, entry.name, args))
-        ret = self._call(entry, args)
+        if self.threads.multi and entry.name in threads.BLOCKING:
+            ret = self.threads.blocking(self._call, entry, args)
+        else:
+            ret = self._call(entry, args)
         if self.strace:
             self._trace(strace.ret_text(self, entry.name, args, ret))
         if self.signals.fatal is not None:

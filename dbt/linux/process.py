@@ -1,5 +1,5 @@
-"""Process syscalls: exit, ids, uname, resource limits, sysinfo, scheduling, single-thread
-futex, getrandom (signals: signals.py; children and execve: spawn.py).
+"""Process syscalls: exit, ids, uname, resource limits, sysinfo, scheduling, getrandom
+(signals: signals.py; children and execve: spawn.py; threads and futexes: threads.py).
 
 The rlimit resources are the same on x86-64 and asm-generic.
 """
@@ -11,12 +11,11 @@ import errno
 import os
 import resource
 import struct
-import time
 
 from ..memory import PROT_WRITE, GuestFault
 from .abi import ProcessExit, fail, host_syscall, s32, u32
 from .mm import accessible, user_range
-from .structs import RLIM_INFINITY, RLIMIT, SYSINFO_SIZE, TIMESPEC, NSEC, pack_utsname
+from .structs import RLIM_INFINITY, RLIMIT, SYSINFO_SIZE, pack_utsname
 
 RLIM_NLIMITS = 16
 GUEST_STACK_LIMIT = 8 << 20                           # the stack the loader allocates
@@ -27,7 +26,16 @@ GETRANDOM_MAX = (1 << 25) - 1
 
 # -- exit and ids ------------------------------------------------------------------------------
 def sys_exit(k, status):
+    """exit: the calling thread ends (the process too, when it is the last: threads.py)."""
+    k.threads.exit_thread(status)
+
+
+def sys_exit_group(k, status):
     raise ProcessExit(status)
+
+
+def sys_gettid(k):
+    return k.threads.current.tid
 
 
 def sys_getpid(k):
@@ -97,14 +105,15 @@ def sys_getgroups(k, size, groups):
 
 
 def sys_set_tid_address(k, tidptr):
-    k.tid_address = tidptr
-    return k.pid
+    task = k.threads.current
+    task.tid_address = tidptr
+    return task.tid
 
 
 def sys_set_robust_list(k, head, length):
     if length != ROBUST_LIST_HEAD_SIZE:
         fail(errno.EINVAL)
-    k.robust_list = head
+    k.threads.current.robust_list = head
     return 0
 
 
@@ -196,73 +205,6 @@ def sys_sched_yield(k):
     return 0
 
 
-# -- futex (one thread: nobody else can wake a waiter) -------------------------------------------
-FUTEX_WAIT, FUTEX_WAKE, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE, FUTEX_WAKE_OP = 0, 1, 3, 4, 5
-FUTEX_WAIT_BITSET, FUTEX_WAKE_BITSET = 9, 10
-FUTEX_CMD_MASK = 0x7F
-FUTEX_CLOCK_REALTIME = 0x100
-
-
-def sys_futex(k, uaddr, op, val, timeout, uaddr2, val3):
-    cmd = u32(op) & FUTEX_CMD_MASK
-    if uaddr & 3:
-        fail(errno.EINVAL)
-    if cmd in (FUTEX_WAIT, FUTEX_WAIT_BITSET):
-        return _futex_wait(k, u32(op), uaddr, u32(val), timeout, u32(val3))
-    if cmd in (FUTEX_WAKE, FUTEX_WAKE_BITSET):
-        if cmd == FUTEX_WAKE_BITSET and u32(val3) == 0:
-            fail(errno.EINVAL)
-        return 0
-    if cmd in (FUTEX_REQUEUE, FUTEX_CMP_REQUEUE):
-        current = k.memory.load(uaddr, 4)
-        if cmd == FUTEX_CMP_REQUEUE and current != u32(val3):
-            fail(errno.EAGAIN)
-        return 0
-    if cmd == FUTEX_WAKE_OP:
-        return _futex_wake_op(k, uaddr2, u32(val3))
-    fail(errno.ENOSYS)
-
-
-def _futex_wait(k, op, uaddr, val, timeout, bitset):
-    cmd = op & FUTEX_CMD_MASK
-    if cmd == FUTEX_WAIT_BITSET and bitset == 0:
-        fail(errno.EINVAL)
-    current = k.memory.load(uaddr, 4)
-    delay = None
-    if timeout:
-        sec, nsec = TIMESPEC.unpack(k.memory.read(timeout, TIMESPEC.size))
-        if sec < 0 or not 0 <= nsec < NSEC:
-            fail(errno.EINVAL)
-        delay = sec * NSEC + nsec
-        if cmd == FUTEX_WAIT_BITSET:            # absolute, CLOCK_MONOTONIC or REALTIME
-            clock = time.CLOCK_REALTIME if op & FUTEX_CLOCK_REALTIME else time.CLOCK_MONOTONIC
-            delay -= time.clock_gettime_ns(clock)
-    if current != val:
-        fail(errno.EAGAIN)
-    if delay is None:
-        k.warn("futex wait with no timeout would block forever (single-threaded guest)")
-        fail(errno.EINVAL)
-    if delay > 0:
-        time.sleep(delay / NSEC)
-    fail(errno.ETIMEDOUT)
-
-
-def _futex_wake_op(k, uaddr2: int, encoded: int) -> int:
-    """*uaddr2 = oldval OP oparg (atomic for one thread); nobody to wake: returns 0."""
-    op, cmp_op = (encoded >> 28) & 0xF, (encoded >> 24) & 0xF
-    oparg = (encoded >> 12) & 0xFFF
-    if op & 8:
-        op, oparg = op & 7, 1 << (oparg & 31)
-    if op > 4 or cmp_op > 5:
-        fail(errno.ENOSYS)
-    if uaddr2 & 3:
-        fail(errno.EINVAL)
-    old = k.memory.load(uaddr2, 4)
-    new = (oparg, old + oparg, old | oparg, old & ~oparg, old ^ oparg)[op]
-    k.memory.store(uaddr2, 4, new & 0xFFFFFFFF)
-    return 0
-
-
 # -- getrandom -----------------------------------------------------------------------------------
 def sys_getrandom(k, buf, length, flags):
     flags = u32(flags)
@@ -350,14 +292,14 @@ def sys_enosys_quiet(k):
 
 
 HANDLERS = {
-    "exit": sys_exit, "exit_group": sys_exit,
-    "getpid": sys_getpid, "gettid": sys_getpid, "getppid": sys_getppid,
+    "exit": sys_exit, "exit_group": sys_exit_group,
+    "getpid": sys_getpid, "gettid": sys_gettid, "getppid": sys_getppid,
     "getuid": sys_getuid, "geteuid": sys_geteuid, "getgid": sys_getgid, "getegid": sys_getegid,
     "getgroups": sys_getgroups, "prctl": sys_prctl,
     "set_tid_address": sys_set_tid_address, "set_robust_list": sys_set_robust_list,
     "uname": sys_uname, "sysinfo": sys_sysinfo, "prlimit64": sys_prlimit64,
     "sched_getaffinity": sys_sched_getaffinity, "sched_yield": sys_sched_yield,
-    "futex": sys_futex, "getrandom": sys_getrandom,
+    "getrandom": sys_getrandom,
     "getrusage": sys_getrusage, "times": sys_times, "umask": sys_umask,
     "getpgid": sys_getpgid, "getsid": sys_getsid, "getresuid": sys_getresuid,
     "getresgid": sys_getresgid,

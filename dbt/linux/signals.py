@@ -90,9 +90,11 @@ def _bit(signo: int) -> int:
 
 
 class SignalState:
-    """Dispositions, the blocked mask and the pending signals of the (single) thread. A
-    signal whose default action kills the process is recorded in `fatal` (signo, si_code)
-    until the syscall returns, when the kernel raises FatalSignal."""
+    """The process's dispositions and pending signals, and the calling thread's blocked mask
+    (its task's: threads.py). A pending signal goes to the first thread that does not block
+    it and comes to a safe point. A signal whose default action kills the process is
+    recorded in `fatal` (signo, si_code) until the syscall returns, when the kernel raises
+    FatalSignal."""
 
     def __init__(self, ignored: int = 0, blocked: int = 0):
         """`ignored`, `blocked`: masks (bit signo - 1) of the signals ignored and blocked when
@@ -101,10 +103,20 @@ class SignalState:
         self.actions: dict[int, tuple[int, int, int, int]] = {   # handler flags restorer mask
             signo: (SIG_IGN, 0, 0, 0) for signo in range(1, 65)
             if ignored >> (signo - 1) & 1 and signo not in (SIGKILL, SIGSTOP)}
-        self.blocked = blocked & ~UNBLOCKABLE & ((1 << 64) - 1)
+        self.initial_blocked = blocked & ~UNBLOCKABLE & ((1 << 64) - 1)
+        self.threads = None              # threads.Threads: the mask is the calling thread's
         self.pending: dict[int, bytes] = {}                        # signo -> siginfo
         self.fatal: tuple[int, int] | None = None
         self.trampoline = 0              # guest address of the rt_sigreturn code (lazily)
+
+    @property
+    def blocked(self) -> int:
+        """The calling thread's blocked mask."""
+        return self.threads.current.blocked
+
+    @blocked.setter
+    def blocked(self, value: int) -> None:
+        self.threads.current.blocked = value
 
     def action(self, signo: int) -> tuple[int, int, int, int]:
         return self.actions.get(signo, (SIG_DFL, 0, 0, 0))
@@ -330,9 +342,8 @@ class InterruptWatcher:
                 return
             if not data:
                 return
-            state = k.interrupt_state
-            if state is not None and any(k.signals.handled(b) for b in data):
-                state["interrupt"] = 1
+            if any(k.signals.handled(b) for b in data):
+                k.interrupt()
 
     def _after_fork(self) -> None:
         """A forked child has no thread but the one that forked: a watcher of its own."""
@@ -360,8 +371,7 @@ def make_host_handler(k):
         else:
             info = siginfo(signo, SI_USER)
         k.signals.pending.setdefault(signo, info)
-        if k.interrupt_state is not None:     # (the interpreter's loop polls it too)
-            k.interrupt_state["interrupt"] = 1
+        k.interrupt()                         # (the interpreter's loop polls it too)
     return on_signal
 
 
@@ -528,7 +538,7 @@ def sys_tkill(k, tid, signo):
     tid, signo = s32(tid), _check_signal(signo)
     if tid <= 0:
         fail(errno.EINVAL)
-    if tid != k.pid:
+    if tid not in k.threads.tasks:
         fail(errno.ESRCH)
     k.signals.send_self(k, signo, SI_TKILL)
     return 0
@@ -538,7 +548,7 @@ def sys_tgkill(k, tgid, tid, signo):
     tgid, tid, signo = s32(tgid), s32(tid), _check_signal(signo)
     if tgid <= 0 or tid <= 0:
         fail(errno.EINVAL)
-    if tgid != k.pid or tid != k.pid:
+    if tgid != k.pid or tid not in k.threads.tasks:
         fail(errno.ESRCH)
     k.signals.send_self(k, signo, SI_TKILL)
     return 0

@@ -74,8 +74,10 @@ def sys_clone(k, flags, newsp, parent_tid, tls, child_tid):
     flags = u32(flags)
     if flags & CLONE_VFORK:
         flags &= ~(CLONE_VFORK | CLONE_VM)
-    if flags & CLONE_VM:
-        k.warn_once("clone-thread", "threads (clone with CLONE_VM) are not supported yet")
+    if flags & CLONE_THREAD:
+        return k.threads.clone(flags, newsp, parent_tid, tls, child_tid)
+    if flags & CLONE_VM:                  # (memory shared by another process: not made)
+        k.warn_once("clone-vm", "clone with CLONE_VM but not CLONE_THREAD is not supported")
         fail(errno.ENOSYS)
     if flags & ~FORK_FLAGS:
         fail(errno.EINVAL)
@@ -94,7 +96,7 @@ def sys_clone(k, flags, newsp, parent_tid, tls, child_tid):
         if flags & CLONE_CHILD_SETTID:
             k.memory.store(child_tid, 4, pid_now)
         if flags & CLONE_CHILD_CLEARTID:
-            k.tid_address = child_tid
+            k.threads.current.tid_address = child_tid
         if flags & CLONE_PARENT_SETTID:        # (the child's copy, as Linux writes both)
             k.memory.store(parent_tid, 4, pid_now)
         return 0

@@ -44,7 +44,7 @@ def test_ids(guest):
     assert guest.call("getgid") == os.getgid()
     assert guest.call("getegid") == os.getegid()
     assert guest.call("set_tid_address", 0x100000) == os.getpid()
-    assert guest.kernel.tid_address == 0x100000
+    assert guest.kernel.task.tid_address == 0x100000
     assert guest.call("set_robust_list", 0x100000, 24) == 0
     assert guest.call("set_robust_list", 0x100000, 16) == -errno.EINVAL
 

@@ -204,6 +204,12 @@ CASES: tuple[Case, ...] = (
     Case("poll_wait", "poll_wait", libcs=WITH_DYN),
     Case("socket_echo", "socket_echo", libcs=WITH_DYN),
     Case("fd_extra", "fd_extra"),
+    # threads: pthread mutexes, condvars, barriers, TLS, atomics, many threads; how a
+    # threaded process ends (a thread's exit(), main's pthread_exit, a fatal signal)
+    Case("threads", "threads", libcs=WITH_DYN),
+    Case("threads_exit", "threads", args=("exit",)),
+    Case("threads_lastexit", "threads", args=("lastexit",)),
+    Case("threads_raise", "threads", args=("raise",)),
     # execve of files that cannot run (what a successful execve does: tests/test_spawn.py)
     Case("exec_errors", "exec_prog", args=("errors",)),
     Case("segv_read", "segv", args=("read",), libcs=WITH_DYN),
