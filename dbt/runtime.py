@@ -160,7 +160,7 @@ class Machine:
                  fd_map: dict[int, int] | None = None, relaunch: list[str] | None = None,
                  host_env: dict | None = None, host_signals: bool = False,
                  stack_size: int | None = None, uname_release: str | None = None,
-                 stdin=None, stdout=None, stderr=None):
+                 stdin=None, stdout=None, stderr=None, precise_faults: bool = False):
         """`env`: a dict, or the guest's envp as a list of b"NAME=value" strings. `execfn`:
         the path the program was started by (AT_EXECFN; default `path`). `fd_map`,
         `host_env`: see LinuxKernel. `relaunch`: the `dbt-vm run` options an execve of a
@@ -170,7 +170,11 @@ class Machine:
         size (qemu-user's -s), `uname_release`: what uname reports as the release (-r).
         `stdin`, `stdout`, `stderr`: Python file objects for the guest's fds 0, 1 and 2
         instead of this process's (binary ones get the bytes, text ones their UTF-8 text;
-        see GuestFiles)."""
+        see GuestFiles). `precise_faults`: the registers are precise after a guest fault in
+        every tier from the start (as they are once the guest installs a handler of SIGSEGV
+        or SIGBUS; without one, hot code may leave registers written before a faulting
+        access in a region with their values from its entry: only a handler could see them,
+        or a caller of this API after a crash)."""
         start = time.perf_counter()
         self.stats = Stats()
         self.err = err or sys.stderr
@@ -215,6 +219,11 @@ class Machine:
         if hasattr(self.engine, "bind"):
             threads.on_switch.append(self.engine.bind)
         threads.on_multi.append(self._threads_start)
+        make_precise = getattr(self.engine, "make_precise", None)
+        if make_precise is not None:          # (a guest fault handler reads the registers)
+            self.kernel.on_fault_handler.append(make_precise)
+            if precise_faults:
+                make_precise()
         after_fork = getattr(self.engine, "after_fork", None)
         if after_fork is not None:
             self.kernel.on_fork.append(after_fork)
@@ -335,8 +344,9 @@ class Machine:
     def _threads_start(self) -> None:
         """The guest makes its first thread: the engine lets go of the big lock while native
         code runs, from now on."""
-        if hasattr(self.engine, "gate"):
-            self.engine.gate = self.kernel.threads
+        start = getattr(self.engine, "start_threads", None)
+        if start is not None:
+            start(self.kernel.threads)
 
     def _run_task(self, task) -> Exit:
         """A guest thread's life on its host thread (threads.Threads.runner)."""

@@ -47,7 +47,7 @@ from . import fp_runtime, rtcache
 from .cachekey import config_key
 from .codemem import PERF_MAP, SYMBOLS, runtime_arena
 from .codestore import BlockSpan, CodeStore, Region
-from .image import KIND_HOT, KIND_STATIC, NONE
+from .image import HOT_KINDS, KIND_STATIC, NONE
 from .native import NativeRuntime
 from .optable import (REASON_HOST_FAULT, REASON_HOST_FAULT_WRITE, REASON_HOT, REASON_INTERP,
                       REASON_MISALIGNED, REASON_NAMES, REASON_READ_FAULT, REASON_WRITE_FAULT,
@@ -184,6 +184,7 @@ class DynamicEngine:
         self.buffers = {id(state): (state, self.buffer)}   # each thread's state's buffer
         self.gate = None                 # threads.Threads, once the guest has threads: its
                                          # big lock is let go of while native code runs
+        self.precise = False             # hot code keeps the state precise at a host fault
         self.interp_only: set[int] = set()
         self._interp = None                        # the interpreter, for deopts (made once)
         self.stats = DynamicStats()
@@ -220,6 +221,26 @@ class DynamicEngine:
         self.state, self.buffer = found
         if self._interp is not None:
             self._interp.bind(task)
+
+    def start_threads(self, gate) -> None:
+        """The guest made its first thread: let go of `gate` (threads.Threads) while native
+        code runs; code memory is never given back from now on (another thread may be
+        running it)."""
+        self.gate = gate
+        if self.units is not None:
+            self.units.keep_memory = True
+
+    def make_precise(self) -> None:
+        """From now on, the guest state is precise at a guest fault in hot code too (the
+        guest installed a handler of SIGSEGV or SIGBUS, which sees the registers): hot code
+        made so far is dropped (all translations go: this happens once, early in a program
+        that does it), and images load without imprecise hot code."""
+        if self.precise:
+            return
+        self.precise = True
+        if self.units is not None:
+            self.units.make_precise()
+        self.flush()
 
     def forget_thread(self, task) -> None:
         """A guest thread ended: its state's buffer goes."""
@@ -558,7 +579,7 @@ class DynamicEngine:
         deopts are not misses either)."""
         static = other = 0
         for region, loaded in self.units.image_regions():
-            if region.kind != KIND_HOT and region.seen != NONE:
+            if region.kind not in HOT_KINDS and region.seen != NONE:
                 ran = sum(1 for b in ctypes.string_at(loaded.cell(region, region.seen),
                                                       len(region.blocks)) if b)
                 if region.kind == KIND_STATIC:
@@ -639,7 +660,7 @@ class DynamicEngine:
             region = Region(-1, image_region.name, loaded.spans(image_region), address,
                             loaded.cell(image_region, image_region.counter),
                             loaded.cell(image_region, image_region.seen),
-                            image_region.kind == KIND_HOT)
+                            image_region.kind in HOT_KINDS)
             self.image_regions[address] = region
         return region
 
@@ -687,7 +708,7 @@ class DynamicEngine:
         region_id = self.store.new_id()
         name = f"h{region_id}_{pc:x}"
         try:
-            text = self._lower(name, blocks, base=self.base_of(pc))
+            text = self._lower(name, blocks, base=self.base_of(pc), precise=self.precise)
         except Unsupported:          # stays in tier 1, counting from zero again
             entry.count = 0
             return "jump", pc
@@ -727,7 +748,8 @@ class DynamicEngine:
         region_id = self.store.new_id()
         name = f"t{region_id}_{pc:x}"
         try:
-            text = self._lower(name, blocks, base=self.base_of(pc), tally=True)
+            text = self._lower(name, blocks, base=self.base_of(pc), tally=True,
+                               precise=self.precise)
         except Unsupported:          # stays in tier 1, counting from zero again
             entry.count = 0
             return trace.reason, trace.next_pc
@@ -847,7 +869,8 @@ class DynamicEngine:
         region, blob = self.store.place(region_id, name, obj, blocks,
                                         bias=self.base_of(blocks[0].pc), hot=hot)
         if self.units is not None:
-            self.units.record(blocks, blob, name, "hot" if hot else "tier1")
+            self.units.record(blocks, blob, name, ("precise_hot" if self.precise else "hot")
+                              if hot else "tier1")
         self.stats.compile_seconds += time.perf_counter() - start
         if hot:
             self.stats.hot_regions += 1

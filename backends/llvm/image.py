@@ -41,8 +41,11 @@ from .codestore import BlockSpan
 from .objlink import fault_pc
 
 MAGIC = b"DBTIMG\x00\x02"
-KIND_TIER1, KIND_STATIC, KIND_HOT = 0, 1, 2            # the best one for a pc wins
-_PRIORITY = {KIND_TIER1: 0, KIND_STATIC: 1, KIND_HOT: 2}
+# the best one for a pc wins; hot code is KIND_PRECISE_HOT when it keeps the guest state
+# precise at a host fault (lower_region's `precise`), which a run that needs it loads alone
+KIND_TIER1, KIND_STATIC, KIND_HOT, KIND_PRECISE_HOT = 0, 1, 2, 3
+HOT_KINDS = frozenset([KIND_HOT, KIND_PRECISE_HOT])
+_PRIORITY = {KIND_TIER1: 0, KIND_STATIC: 1, KIND_HOT: 2, KIND_PRECISE_HOT: 2}
 BIAS = 0xFFFFFFFF                                       # fixup: the load bias, not a symbol
 NONE = 0xFFFFFFFF                                       # no counter / no "seen" bytes
 PAGE = 4096
@@ -240,10 +243,26 @@ class Image:
         return out
 
 
+def _index(image: Image, skip: int):
+    """The image's index made again without the regions of kind `skip`."""
+    regions = image.regions()
+    best: dict[int, int] = {}
+    for i, r in enumerate(regions):
+        if r.kind == skip:
+            continue
+        for pc, _end, _n in r.blocks:
+            old = best.get(pc)
+            if old is None or _PRIORITY[regions[old].kind] <= _PRIORITY[r.kind]:
+                best[pc] = i
+    return array("Q", sorted((pc << 32) | (regions[i].at + regions[i].fn)
+                             for pc, i in best.items()))
+
+
 class LoadedImage:
     """An image placed in executable memory of its own, for one load bias."""
 
-    def __init__(self, image: Image, bias: int, symbols):
+    def __init__(self, image: Image, bias: int, symbols, precise: bool = False):
+        """`precise`: leave out the hot code that is not KIND_PRECISE_HOT."""
         self.image = image
         self.bias = bias
         fixups = list(image.fixups())
@@ -262,17 +281,18 @@ class LoadedImage:
         for offset, name in fixups:
             cells[offset >> 3] = values[name]
         self.table = base + image.code_size          # (code_size is 16-aligned: see build)
-        ctypes.memmove(self.table, image.index.tobytes(), 8 * len(image.index))
+        self.index = image.index if not precise else _index(image, skip=KIND_HOT)
+        ctypes.memmove(self.table, self.index.tobytes(), 8 * len(self.index))
         self._by_function: dict[int, ImageRegion] | None = None
 
     @property
     def count(self) -> int:
-        return len(self.image.index)
+        return len(self.index)
 
     def function(self, pc: int) -> int | None:
         """The address of the function that enters at guest `pc`, or None."""
         off = pc - self.bias                # (an index entry: offset << 32 | function)
-        index = self.image.index
+        index = self.index
         i = bisect.bisect_left(index, off << 32)
         if i < len(index) and index[i] >> 32 == off:
             return self.base + (index[i] & 0xFFFFFFFF)

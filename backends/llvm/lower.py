@@ -29,8 +29,9 @@ import functools
 import re
 
 from dbt.ir.block import Block, Const, Op, Temp
-from dbt.ir.ops import FLAG_NX, FP_FLAGS_FIELD, FPENV, OPS, PURE
+from dbt.ir.ops import FLAG_NX, FP_FLAGS_FIELD, FPENV, MEM, OPS, PURE
 from dbt.memory import WINDOW_GUARD
+from dbt.region import successors
 
 from . import lower_fp, lower_ops, lower_vfp
 from .irtext import LLTYPES, FnBuilder, int_literal
@@ -45,6 +46,7 @@ from .optable import (EXIT_SENTINEL, LOWER, REASON_HOT, REASON_INTERP, REASON_IN
 # (measured, min of 3 runs: montecarlo 2.23 -> 1.92 s CPU, nbody 1.27 -> 1.16 s, matmul and
 # mandelbrot unchanged; with 4 instead of 8, montecarlo 1.87 s but nbody 1.27 s again).
 FP_OPS_PER_COUNT = 8
+_ACCESSES = frozenset(name for name, op in OPS.items() if MEM in op.flags)   # may fault
 _COMMITS = frozenset({"set", "store", "cmpxchg", "atomic_rmw"})  # effects a deopt cannot undo
 _PURE_ONLY = frozenset(name for name, d in OPS.items() if d.flags == {PURE})
 _FPENV_OPS = frozenset(name for name, d in OPS.items() if d.has(FPENV))
@@ -90,12 +92,14 @@ class RegionLowerer:
 
     def __init__(self, name: str, blocks: list[Block], window_bits: int,
                  threshold: int | None = None, promote: bool = True, seen: bool = False,
-                 base: int = 0, tally: bool = False, jc_shift: int = 1):
+                 base: int = 0, tally: bool = False, jc_shift: int = 1,
+                 precise: bool = False):
         self.name = name
         self.jc_shift = jc_shift        # the jump cache's hash (optable.jc_index)
         self.tally = tally              # count entries and exits (@<name>.entries, .exits)
         self.seen = seen                # a byte per block, set when it runs (@<name>.seen)
         self.promote = promote          # fields in allocas for SROA (tier 2), or used in place
+        self.precise = precise and promote   # hot code: the state precise at a host fault
         self.threshold = threshold      # tier 1: count towards this (@<name>.counter)
         self.base = base                # guest pcs are `@<name>.bias` + (pc - base)
         self.blocks = blocks
@@ -137,6 +141,9 @@ class RegionLowerer:
         self.pc = 0                                   # guest pc of the op being lowered
         self.fault_edges: dict[int, list] = {}   # reason -> [(from label, address, pc)]
         self.committed = False        # has the current guest instruction changed state yet?
+        self.dirty: set[str] = set()  # hot code: fields set since they were last written
+                                      # through to the state (flush_dirty)
+        self.dirty_in = _dirty_at_entry(blocks) if self.precise else {}
         self._new_segment()
 
     # -- structure -------------------------------------------------------------------------
@@ -199,6 +206,8 @@ class RegionLowerer:
 
     def _lower_block(self, block: Block) -> None:
         self.block = block
+        if self.precise:
+            self.dirty = set(self.dirty_in[block.pc])
         self.insn_pcs = None                      # the block's, when a deopt needs them
         fb = self.fb
         fb.temp_prefix = f"t{block.pc:x}_"
@@ -240,7 +249,8 @@ class RegionLowerer:
         depends on them, and the values join in phis. An op that would observe a speculative
         value any other way (a store or address, a compare, a read of the flags field, a
         branch, a deopt) ends the segment first. Only a guest fault inside a segment sees its
-        flags unfinished: a fault ends the process, which never reads them.
+        flags unfinished: a fault ends the process, which never reads them (in the precise
+        mode, for a guest that handles faults, a guest access ends the segment too).
 
         Returns True when the op was lowered here (speculatively)."""
         fp = _fp_lowering(op)
@@ -261,8 +271,9 @@ class RegionLowerer:
             else:
                 self.spec_ids.add(op.result.id)
             return True
-        if name in _PURE_ONLY or name in ("load", "store") and not uses:
-            return False                        # independent of the segment
+        if name in _PURE_ONLY or name in ("load", "store") and not uses and not self.precise:
+            return False                        # independent of the segment (precise: an
+                                                # access that may fault ends it first)
         # a field the segment set is read or set again (the slow path's store would come
         # after this one), or the FP environment is: the segment ends first
         if name in ("get", "set") and field not in self.spec_fields \
@@ -501,6 +512,7 @@ class RegionLowerer:
         an op's own branch) is not relied on."""
         fb = self.fb
         addr = self.v(addr_value)
+        self.flush_dirty()
         if self._pc_offset() is None:       # (a pc the note cannot hold: store it, as before)
             fb.emit(f"store volatile i64 {self.pc_value(self.pc)}, ptr {slot_ptr(fb, 'pc')}")
         if align and size > 1:
@@ -515,6 +527,23 @@ class RegionLowerer:
             if base is not None and dominates and checked is None:
                 self.checked[base] = offset
         return fb.assign(f"getelementptr i8, ptr %mem, i64 {addr}", "p")
+
+    def flush_dirty(self) -> None:
+        """Hot code: write the fields set since the last guest access through to the state
+        before the next one, so that the state is precise when it faults on the host (the
+        handler leaves past the region's stores at its exit), as qemu's TCG syncs its globals
+        before a guest access. Volatile, as the accesses are: LLVM keeps them in order, and
+        keeps them; the fields stay in SSA values for reading, and a loop without guest
+        accesses stores nothing (lazy flags stay lazy). A field set from a speculative FP
+        segment's values is written after the segment's end (`_speculate`: a fault inside it
+        sees the field's value from before)."""
+        if not self.dirty:
+            return
+        fb = self.fb
+        for field in sorted(self.dirty - self.spec_fields, key=self.layout.slot):
+            fb.emit(f"store volatile i64 {fb.assign(f'load i64, ptr %f.{field}')}, "
+                    f"ptr %s.{field}")
+        self.dirty &= self.spec_fields
 
     def _pc_offset(self) -> int | None:
         """The current pc as an offset from the region's base, if a 32-bit note holds it."""
@@ -592,9 +621,39 @@ def _declarations(declarations: str, callees: frozenset) -> str:
                      if not line.startswith("declare") or _declared_name(line) in callees)
 
 
+def _dirty_at_entry(blocks: list[Block]) -> dict[int, frozenset]:
+    """For each block of a region, the fields that may have been set since the last guest
+    access on some path that reaches it inside the region (entering the region, the state
+    is current): what flush_dirty writes before the block's first access."""
+    after: dict[int, tuple[bool, set]] = {}        # pc -> (accesses?, set after the last)
+    for block in blocks:
+        accesses, since = False, set()
+        for op in block.ops:
+            if op.name in _ACCESSES:
+                accesses, since = True, set()
+            elif op.name == "set":
+                since.add(op.attrs["field"])
+            elif op.name in _FPENV_OPS:
+                since.add(FP_FLAGS_FIELD)           # (they accrue their flags: lower_fp)
+        after[block.pc] = (accesses, since)
+    dirty: dict[int, set] = {block.pc: set() for block in blocks}
+    changed = True
+    while changed:
+        changed = False
+        for block in blocks:
+            accesses, since = after[block.pc]
+            out = since if accesses else dirty[block.pc] | since
+            for succ in successors(block):
+                if succ in dirty and not out <= dirty[succ]:
+                    dirty[succ] |= out
+                    changed = True
+    return {pc: frozenset(fields) for pc, fields in dirty.items()}
+
+
 def lower_region(name: str, blocks: list[Block], window_bits: int,
                  threshold: int | None = None, promote: bool = True, seen: bool = False,
-                 base: int = 0, tally: bool = False, jc_shift: int = 1) -> str:
+                 base: int = 0, tally: bool = False, jc_shift: int = 1,
+                 precise: bool = False) -> str:
     """The LLVM IR text of a region function and its data (raises Unsupported). With a
     `threshold`, the region counts its executions in `@<name>.counter` and leaves with
     REASON_HOT from there on; `promote` keeps guest state in allocas (for -O2) instead of
@@ -603,7 +662,10 @@ def lower_region(name: str, blocks: list[Block], window_bits: int,
     loader writes the bias, so the same code serves wherever the guest code is mapped. With
     `tally`, it counts its entries and exits in `@<name>.entries` and `.exits`. `jc_shift`
     is the jump cache's (optable.jc_shift of the guest's alignment; 1, 2-byte alignment,
-    serves every guest, only less densely than its own)."""
+    serves every guest, only less densely than its own). `precise` (with `promote`): the
+    guest state is precise when a guest access faults on the host (flush_dirty), for a guest
+    that can see it (a handler of SIGSEGV or SIGBUS); it costs hot loops with guest accesses
+    a store per field they set."""
     return RegionLowerer(name, blocks, window_bits, threshold, promote, seen, base,
-                         tally, jc_shift).lower()
+                         tally, jc_shift, precise).lower()
 

@@ -125,6 +125,8 @@ def accrue(r: RegionLowerer, flags: str) -> None:
     fb = r.fb
     old = fb.assign(f"load i64, ptr {FLAGS_PTR}")
     fb.emit(f"store i64 {fb.assign(f'or i64 {old}, {flags}')}, ptr {FLAGS_PTR}")
+    if r.precise:
+        r.dirty.add(FP_FLAGS_FIELD)
 
 
 def call_helper(r: RegionLowerer, op: Op, em: Emit, name: str, args: list, mode: str):

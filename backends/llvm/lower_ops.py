@@ -307,6 +307,8 @@ def lower_set(r: RegionLowerer, op: Op) -> None:
     elif t.is_float:
         value = r.fb.assign(f"bitcast {LLTYPES[t]} {value} to i64")
     r.fb.emit(f"store i64 {value}, ptr %f.{op.attrs['field']}")
+    if r.precise:
+        r.dirty.add(op.attrs["field"])
 
 
 # -- memory -----------------------------------------------------------------------------------------

@@ -24,10 +24,11 @@ import time
 
 from dbt.memory import Mapping
 
-from .image import (KIND_HOT, KIND_STATIC, KIND_TIER1, Image, ImageError, ImageRegion,
-                    LoadedImage, build)
+from .image import (KIND_HOT, KIND_PRECISE_HOT, KIND_STATIC, KIND_TIER1, Image, ImageError,
+                    ImageRegion, LoadedImage, build)
 
-_KINDS = {"tier1": KIND_TIER1, "static": KIND_STATIC, "hot": KIND_HOT}
+_KINDS = {"tier1": KIND_TIER1, "static": KIND_STATIC, "hot": KIND_HOT,
+          "precise_hot": KIND_PRECISE_HOT}
 
 
 class Unit:
@@ -66,6 +67,8 @@ class Units:
         self.units: dict[tuple, Unit] = {}
         self.pending: dict[str, tuple[str, list]] = {}   # image key -> (label, new regions)
         self.stats = UnitStats()
+        self.precise = False               # images load without their imprecise hot code
+        self.keep_memory = False           # (other threads may run an image's code)
 
     # -- which unit -------------------------------------------------------------------------------
     def key_of(self, pc: int) -> tuple | None:
@@ -110,7 +113,8 @@ class Units:
         data = self.cache.read("img", unit.key)
         if data is not None:
             try:
-                unit.loaded = LoadedImage(Image.parse(data), unit.bias, self.symbols)
+                unit.loaded = LoadedImage(Image.parse(data), unit.bias, self.symbols,
+                                          self.precise)
             except (ImageError, OSError):
                 unit.loaded = None               # (a hole in our format: translate again)
             else:
@@ -192,10 +196,22 @@ class Units:
             if any(lo < end and addr < hi for lo, hi in unit.ranges):
                 for lo, hi in unit.ranges:
                     self.native.remove_units(lo, hi)
-                unit.loaded.close()
+                if not self.keep_memory:
+                    unit.loaded.close()
                 del self.units[key]
                 hit = True
         return hit
+
+    def make_precise(self) -> None:
+        """From now on, images load without hot code that is not precise at a host fault
+        (the loaded ones are taken out, to be opened again so when their code next runs)."""
+        self.precise = True
+        for unit in self.units.values():
+            for lo, hi in unit.ranges:
+                self.native.remove_units(lo, hi)
+            if unit.loaded is not None and not self.keep_memory:
+                unit.loaded.close()
+        self.units.clear()
 
     def close(self) -> None:
         for unit in self.units.values():

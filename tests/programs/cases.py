@@ -216,6 +216,7 @@ CASES: tuple[Case, ...] = (
     Case("segv_write", "segv", args=("write",)),
     Case("segv_exec", "segv", args=("exec",)),
     Case("segv_handler", "segv", args=("handler",)),
+    Case("segv_resume", "segv", args=("resume",)),
     # instructions that trap (traps.c says what each is on AArch64; it has no reserved
     # rounding mode, so trap_frm is RISC-V's only)
     *(Case(f"trap_{what}", "traps", args=(what,),

@@ -43,8 +43,7 @@ CPACR_EL1.FPEN, the "max" CPU model for LSE/FP16); its faults come back as memor
 (SIGSEGV), alignment data aborts (SIGBUS), UDEF (SIGILL: also HVC/SMC), BKPT (SIGTRAP), SVC.
 The dynamic backend is run on both tiers (dynamic1: -O0 with the state in place; dynamic2: -O2
 with fields promoted), the block under test forced hot at once; a block the LLVM backend
-declines runs on the engine's interpreter fallback. A tier-2 run that differs only as the
-known bug ``harness.HOST_FAULT_STATE_BUG`` does is accepted by :func:`check`.
+declines runs on the engine's interpreter fallback.
 """
 
 from __future__ import annotations
@@ -337,9 +336,6 @@ def check(setup: Setup, fix=None, backends: dict | None = None) -> Outcome:
     for name, backend in (backends or BACKENDS).items():
         got = backend.run(setup)
         diff = got.diff(want, (name, "unicorn"))
-        if diff and isinstance(backend, DynamicBackend) and backend.lost_state_at_host_fault(
-                setup, got, want):
-            continue                     # harness.HOST_FAULT_STATE_BUG, reported there
         if diff:
             failures.append(f"{getattr(backend, 'last_run', name)}:\n  " + "\n  ".join(diff))
     assert not failures, f"{disasm(setup.code, setup.pc)}\n{setup}\n" + "\n".join(failures)

@@ -26,7 +26,6 @@ Outcome) is an :class:`Isa` (:data:`RV64` here; a64_harness.py has AArch64's).
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.util
 import signal
 import zlib
@@ -36,7 +35,6 @@ from typing import Callable
 from dbt.backends.interp.engine import InterpEngine
 from dbt.backends.llvm.lower import count_weight, lower_region
 from dbt.backends.llvm.dynamic import HOT_THRESHOLD, DynamicEngine
-from dbt.backends.llvm.optable import REASON_HOST_FAULT, REASON_HOST_FAULT_WRITE
 from dbt.frontends.riscv.decode import insn_length
 from dbt.frontends.riscv.layout import LAYOUT
 from dbt.frontends.riscv.lifter import lift_block
@@ -317,7 +315,6 @@ class DynamicBackend:
         if tier is not None:
             self.name = f"dynamic{tier}"
         self.engine = None
-        self.host_fault = False          # did the last run end in a host-caught fault?
         self.last_run = ""               # which tier ran last (for failure messages)
 
     def run(self, setup, tier: int | None = None) -> Outcome:
@@ -329,24 +326,8 @@ class DynamicBackend:
         isa.prepare_state(engine.state, setup)
         engine.begin(setup, tier)
         pc, fault = run_engine(engine, setup.pc)
-        self.host_fault = engine.last_reason in (REASON_HOST_FAULT, REASON_HOST_FAULT_WRITE)
         return isa.finish(engine.state, engine.memory, setup, pc, fault)
 
-    def lost_state_at_host_fault(self, setup, got, want) -> bool:
-        """True when the last run differs from ``want`` only as the known bug
-        HOST_FAULT_STATE_BUG does: the run ended in a fault that the host's SIGSEGV handler
-        caught, and every differing register (and FP flags and control) still holds its value
-        from before the run."""
-        if not self.host_fault or (got.fault, got.pc, got.mem) != (want.fault, want.pc, want.mem):
-            return False
-        before = setup.initial()
-        for f in dataclasses.fields(got):
-            if f.name not in ("fault", "pc", "mem"):
-                g, w, b = (getattr(o, f.name) for o in (got, want, before))
-                if not all(x in (y, z) for x, y, z in (zip(g, w, b) if isinstance(g, tuple)
-                                                        else [(g, w, b)])):
-                    return False
-        return True
 
     def _make_engine(self) -> "SingleRunDynamicEngine":
         self.engine = SingleRunDynamicEngine(GuestState(self.isa.layout),
@@ -373,14 +354,17 @@ class SingleRunDynamicEngine(DynamicEngine):
       pc (a stop block already) the region's counter restarts from zero, and the stop block
       runs and ends the run.
 
-    Tier 2 is the -O2 lowering (fields promoted to SSA) compiled by the hot JIT with the -O2
-    pipeline, but with the counter of tier 1, which the real tier 2 does not have: the only
+    Tier 2 is the -O2 lowering (fields promoted to SSA, written through to the state before
+    each guest access: the precise mode of a guest with a SIGSEGV handler, whose state the
+    harness compares after a fault) compiled by the hot JIT with the -O2 pipeline, but with
+    the counter of tier 1, which the real tier 2 does not have: the only
     difference, and the only way to stop a loop inside the region.
     """
 
     def __init__(self, state: GuestState, memory: GuestMemory, opt: bool, isa: Isa = RV64):
         super().__init__(state, memory, self._lift_once)
-        self.opt, self.isa = opt, isa
+        self.make_precise()              # (the harness compares the state after a fault,
+        self.opt, self.isa = opt, isa    # as a guest's SIGSEGV handler sees it)
         self.setup: Setup | None = None
         self.fresh = self.replay = self.interpreted = False
         self.tier = 1
@@ -405,7 +389,8 @@ class SingleRunDynamicEngine(DynamicEngine):
 
     def _compile_tier1(self, region_id, name, text, blocks):
         if self.tier == 2:
-            text = lower_region(name, blocks, self.window_bits(), HOT_THRESHOLD, promote=True)
+            text = lower_region(name, blocks, self.window_bits(), HOT_THRESHOLD, promote=True,
+                                precise=self.precise)
             region = self._place(region_id, name, self._emit(name, text, 2, hot=True), blocks)
         else:
             region = super()._compile_tier1(region_id, name, text, blocks)
@@ -430,17 +415,6 @@ class SingleRunDynamicEngine(DynamicEngine):
             self.replay = False
             self.interp.code.discard(pc)
 
-
-#: A known bug of the dynamic mode (reported, not fixed here: the fix is a design choice with a
-#: run-time cost). A tier-2 region keeps guest registers in SSA values and stores them back at
-#: its exits; a guest fault that the host's SIGSEGV handler catches (an unmapped or read-only
-#: page inside the window) siglongjmps into the dispatcher past those stores, so the registers
-#: (and fflags) written by earlier instructions of the region keep their values from its entry.
-#: (Tier 1 uses the state in place, and is precise.) The pc, the fault and memory are right.
-#: Nothing observes it until signals are delivered to guest handlers; the semantics tests do,
-#: and pin it in test_dynamic_state_at_host_fault.
-HOST_FAULT_STATE_BUG = ("dynamic mode: registers written earlier in a region are lost when the "
-                        "host's SIGSEGV handler catches a guest fault")
 
 #: Every backend the semantics tests run, by name.
 BACKENDS = {"interp": InterpBackend(), "dynamic": DynamicBackend()}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import BACKENDS, HOST_FAULT_STATE_BUG, UnicornOracle, unicorn_available
+from harness import BACKENDS, UnicornOracle, unicorn_available
 from make_cases import REASONED, SPEC_NOTE
 from rv64_cases import case_files, parse_file
 from rv64_spec import reference
@@ -37,8 +37,6 @@ def test_case(case, backend):
     for options in ({"tier": 1}, {"tier": 2}) if backend == "dynamic" else ({},):
         got = runner.run(setup, **options)
         diff = got.diff(want, (backend, "case"))
-        if diff and backend == "dynamic" and runner.lost_state_at_host_fault(setup, got, want):
-            pytest.xfail(HOST_FAULT_STATE_BUG)
         assert not diff, (f"{case.where}: {case.insns} ; {case.inputs}\n"
                           + getattr(runner, "last_run", backend) + "\n" + "\n".join(diff))
 
