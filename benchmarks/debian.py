@@ -452,6 +452,30 @@ PY_SUBPROCESS = ("import subprocess, sys\n"
                  "out, _ = p.communicate(b'through a pipe' * 1000)\n"
                  "print(p.returncode, len(out), out[:14])\n"
                  "print(subprocess.call(['false']), subprocess.call(['sh', '-c', 'exit 7']))\n")
+PY_THREADING = ("import threading, queue, concurrent.futures as cf\n"
+                "q, out, lock, total = queue.Queue(), [], threading.Lock(), [0]\n"
+                "def worker(k):\n"
+                "    for i in range(2000):\n"
+                "        with lock:\n"
+                "            total[0] += k\n"
+                "def consumer():\n"
+                "    while (item := q.get()) is not None:\n"
+                "        out.append(item * 2)\n"
+                "ts = [threading.Thread(target=worker, args=(k,)) for k in range(1, 5)]\n"
+                "c = threading.Thread(target=consumer)\n"
+                "c.start()\n"
+                "for t in ts: t.start()\n"
+                "for i in range(100): q.put(i)\n"
+                "q.put(None)\n"
+                "for t in ts + [c]: t.join()\n"
+                "with cf.ThreadPoolExecutor(4) as ex:\n"
+                "    squares = list(ex.map(lambda x: x * x, range(50)))\n"
+                "ev = threading.Event()\n"
+                "timer = threading.Timer(0.05, ev.set)\n"
+                "timer.start()\n"
+                "print(total[0], sum(out), sum(squares), ev.wait(5))\n"
+                "timer.join()\n"
+                "print(threading.active_count())\n")
 PYTHON = ("import json, re, zlib\n"
           "n = @N@\n"
           "doc = [{'id': i, 'name': 'item%d' % i, 'tags': ['t%d' % (i % 7)] * (i % 3)} "
@@ -535,6 +559,8 @@ def _table(big: bool, python: str) -> list[Command]:
                 startup_only=True),
         Command("sh_jobs", bb, ("sh", "-c", SH_JOBS), startup_only=True),
         Command("python_subprocess", python, ("-I", "-c", PY_SUBPROCESS), startup_only=True),
+        # threads (a lock, a queue, a thread pool, a timer)
+        Command("python_threading", python, ("-I", "-c", PY_THREADING), startup_only=True),
     ]
 
 

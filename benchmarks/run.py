@@ -83,6 +83,7 @@ CATEGORY = {
     "nbody": "fp", "matmul": "fp", "mandelbrot": "fp", "montecarlo": "fp",
     "vm_big": "code", "regex": "code", "compress": "code", "image": "code", "crypto": "code",
     "json": "code", "minilang": "code", "chess": "code", "forth": "code", "query": "code",
+    "threads2": "int",
 }
 
 # argv[1] per program. "dynamic" (used for every translating mode, and for qemu and native in
@@ -99,6 +100,7 @@ SCALES = {
         "nbody": "1550", "matmul": "180", "mandelbrot": "125", "montecarlo": "400",
         "vm_big": "64", "regex": "120", "compress": "150", "image": "150", "crypto": "1800",
         "json": "150", "minilang": "45", "chess": "50", "forth": "250", "query": "400",
+        "threads2": "1000",
     },
     "interp": {
         "intloop": "8", "sieve": "2", "memstream": "14", "hashtable": "8",
@@ -107,6 +109,7 @@ SCALES = {
         "nbody": "7", "matmul": "1", "mandelbrot": "2", "montecarlo": "2",
         "vm_big": "1", "regex": "1", "compress": "1", "image": "1", "crypto": "6",
         "json": "3", "minilang": "1", "chess": "1", "forth": "1", "query": "1",
+        "threads2": "2",
     },
 }
 QUICK_SCALES = {
@@ -117,6 +120,7 @@ QUICK_SCALES = {
         "nbody": "200", "matmul": "22", "mandelbrot": "16", "montecarlo": "50",
         "vm_big": "8", "regex": "15", "compress": "19", "image": "19", "crypto": "225",
         "json": "19", "minilang": "6", "chess": "6", "forth": "30", "query": "50",
+        "threads2": "125",
     },
     "interp": {
         "intloop": "3", "sieve": "1", "memstream": "5", "hashtable": "3",
@@ -125,6 +129,7 @@ QUICK_SCALES = {
         "nbody": "3", "matmul": "1", "mandelbrot": "1", "montecarlo": "1",
         "vm_big": "1", "regex": "1", "compress": "1", "image": "1", "crypto": "2",
         "json": "1", "minilang": "1", "chess": "1", "forth": "1", "query": "1",
+        "threads2": "1",
     },
 }
 # Targets: (suite, cache) -> {category or "all": geometric mean of dbt-vm s / qemu s}.

@@ -181,6 +181,19 @@ def sys_prlimit64(k, pid, res, new, old):
     return 0
 
 
+def sys_getrlimit(k, res, old):
+    """getrlimit (asm-generic keeps it beside prlimit64; Go's runtime calls it)."""
+    if not old:
+        fail(errno.EFAULT)
+    return sys_prlimit64(k, 0, res, 0, old)
+
+
+def sys_setrlimit(k, res, new):
+    if not new:
+        fail(errno.EFAULT)
+    return sys_prlimit64(k, 0, res, new, 0)
+
+
 def _prlimit_other(k, pid: int, res: int, old: int) -> int:
     """Reading another process's limits is passed to the host; changing them is refused."""
     values = resource.prlimit(pid, res)
@@ -298,6 +311,7 @@ HANDLERS = {
     "getgroups": sys_getgroups, "prctl": sys_prctl,
     "set_tid_address": sys_set_tid_address, "set_robust_list": sys_set_robust_list,
     "uname": sys_uname, "sysinfo": sys_sysinfo, "prlimit64": sys_prlimit64,
+    "getrlimit": sys_getrlimit, "setrlimit": sys_setrlimit,
     "sched_getaffinity": sys_sched_getaffinity, "sched_yield": sys_sched_yield,
     "getrandom": sys_getrandom,
     "getrusage": sys_getrusage, "times": sys_times, "umask": sys_umask,

@@ -45,7 +45,8 @@ BLOCKING = frozenset([
     "read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev",
     "nanosleep", "clock_nanosleep", "wait4", "waitid", "ppoll", "pselect6", "epoll_pwait",
     "accept", "accept4", "connect", "recvfrom", "recvmsg", "sendto", "sendmsg", "sendfile",
-    "splice", "copy_file_range", "flock", "openat", "sched_yield", "rt_sigtimedwait"])
+    "splice", "copy_file_range", "flock", "openat", "sched_yield", "rt_sigtimedwait",
+    "rt_sigsuspend"])
 
 FUTEX_WAIT, FUTEX_WAKE, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE, FUTEX_WAKE_OP = 0, 1, 3, 4, 5
 FUTEX_LOCK_PI, FUTEX_UNLOCK_PI, FUTEX_TRYLOCK_PI = 6, 7, 8
