@@ -326,7 +326,7 @@ class Machine:
                         threads.yield_()                 # (a thread waits for the lock)
                     else:
                         raise GuestTrap(reason, pc)
-                    if kernel.signals.pending:
+                    if kernel.signals.any_pending():
                         kernel.deliver_pending(state)
                 except GuestFault as exc:
                     if not self._fault_to_handler(state, exc):

@@ -167,7 +167,7 @@ class LinuxKernel:
         try:
             ret = self.dispatch(nr, args)
             regs[self._ret_slot] = ret & MASK64
-            if self.signals.pending and self.signals.deliverable():
+            if self.signals.any_pending() and self.signals.deliverable():
                 restart = None
                 entry = self._dispatch.get(nr)
                 if ret == -errno.EINTR and entry is not None \
@@ -208,7 +208,7 @@ class LinuxKernel:
 
     def deliver_pending(self, state: GuestState) -> None:
         """Deliver pending signals outside a syscall (the runtime, between engine runs)."""
-        if self.signals.pending and self.signals.deliverable():
+        if self.signals.any_pending() and self.signals.deliverable():
             signals.deliver_pending(self, state)
 
     def die(self):

@@ -124,16 +124,37 @@ class SignalState:
     def handled(self, signo: int) -> bool:
         return self.action(signo)[0] not in (SIG_DFL, SIG_IGN)
 
-    def send_self(self, k, signo: int, code: int = SI_USER, info: bytes | None = None) -> None:
-        """A signal sent to this process: ignored, pending (blocked, or for a handler: it
-        runs when the syscall returns), or its default action."""
+    def send_self(self, k, signo: int, code: int = SI_USER, info: bytes | None = None,
+                  task=None) -> None:
+        """A signal sent to this process (or to one of its threads, `task`): ignored,
+        pending (blocked, or for a handler: it runs when the syscall returns, or in the
+        thread it was sent to at its next safe point), or its default action."""
         if signo == 0:
             return
         info = info or siginfo(signo, code, k.pid, os.getuid())
-        if signo != SIGKILL and (self.blocked & _bit(signo) or self.handled(signo)):
-            self.pending.setdefault(signo, info)
+        blocked = self.blocked if task is None else task.blocked
+        if signo != SIGKILL and (blocked & _bit(signo) or self.handled(signo)):
+            (self.pending if task is None else task.pending).setdefault(signo, info)
+            if task is not None and task is not self.threads.current \
+                    and task.state is not None:
+                task.state["interrupt"] = 1     # (it stops at its next backward branch)
             return
         self.default_action(k, signo, code)
+
+    def any_pending(self) -> bool:
+        """Whether a signal is pending for the process or the calling thread."""
+        return bool(self.pending) or bool(self.threads.current.pending)
+
+    def pending_set(self) -> set:
+        """The signals pending for the process or the calling thread."""
+        return set(self.pending) | set(self.threads.current.pending)
+
+    def take(self, signo: int) -> bytes:
+        """Take a pending signal's siginfo: the calling thread's own first."""
+        own = self.threads.current.pending
+        if signo in own:
+            return own.pop(signo)
+        return self.pending.pop(signo)
 
     def default_action(self, k, signo: int, code: int) -> None:
         handler = SIG_DFL if signo == SIGKILL else self.action(signo)[0]
@@ -147,8 +168,9 @@ class SignalState:
 
     def deliverable(self) -> int:
         """The lowest pending signal that is not blocked, or 0."""
-        for signo in sorted(self.pending):
-            if not self.blocked & _bit(signo):
+        blocked = self.blocked
+        for signo in sorted(self.pending_set()):
+            if not blocked & _bit(signo):
                 return signo
         return 0
 
@@ -182,7 +204,7 @@ def deliver_pending(k, state, restart: tuple | None = None) -> None:
         signo = k.signals.deliverable()
         if not signo:
             break
-        info = k.signals.pending.pop(signo) or _child_info(k)
+        info = k.signals.take(signo) or _child_info(k)
         handler, flags, _, _ = k.signals.action(signo)
         if handler in (SIG_DFL, SIG_IGN):
             k.signals.default_action(k, signo, struct.unpack_from("<i", info, 8)[0])
@@ -469,7 +491,7 @@ def sys_rt_sigpending(k, setp, sigsetsize):
     if u32(sigsetsize) > SIGSET_SIZE:
         fail(errno.EINVAL)
     pending = 0
-    for signo in k.signals.pending:
+    for signo in k.signals.pending_set():
         pending |= _bit(signo)
     k.memory.write(setp, (pending & k.signals.blocked).to_bytes(8, "little")[:u32(sigsetsize)])
     return 0
@@ -498,13 +520,13 @@ def sys_rt_sigtimedwait(k, uthese, uinfo, uts, sigsetsize):
         deadline = time.monotonic() + read_timespec(k, uts) / NSEC
     sigs = k.signals
     while True:
-        for signo in sorted(sigs.pending):
+        for signo in sorted(sigs.pending_set()):
             if these & _bit(signo):
-                info = sigs.pending.pop(signo) or _child_info(k)
+                info = sigs.take(signo) or _child_info(k)
                 if uinfo:
                     k.memory.write(uinfo, info)
                 return signo
-        if any(not sigs.blocked & _bit(s) and sigs.handled(s) for s in sigs.pending):
+        if any(not sigs.blocked & _bit(s) and sigs.handled(s) for s in sigs.pending_set()):
             return -errno.EINTR
         if deadline is not None and time.monotonic() >= deadline:
             return -errno.EAGAIN
@@ -541,9 +563,10 @@ def sys_tkill(k, tid, signo):
     tid, signo = s32(tid), _check_signal(signo)
     if tid <= 0:
         fail(errno.EINVAL)
-    if tid not in k.threads.tasks:
+    task = k.threads.tasks.get(tid)
+    if task is None:
         fail(errno.ESRCH)
-    k.signals.send_self(k, signo, SI_TKILL)
+    k.signals.send_self(k, signo, SI_TKILL, task=task)
     return 0
 
 
@@ -551,9 +574,10 @@ def sys_tgkill(k, tgid, tid, signo):
     tgid, tid, signo = s32(tgid), s32(tid), _check_signal(signo)
     if tgid <= 0 or tid <= 0:
         fail(errno.EINVAL)
-    if tgid != k.pid or tid not in k.threads.tasks:
+    task = k.threads.tasks.get(tid)
+    if tgid != k.pid or task is None:
         fail(errno.ESRCH)
-    k.signals.send_self(k, signo, SI_TKILL)
+    k.signals.send_self(k, signo, SI_TKILL, task=task)
     return 0
 
 

@@ -66,7 +66,7 @@ class ThreadExit(Exception):
 class Task:
     """One guest thread."""
     __slots__ = ("tid", "state", "blocked", "altstack", "saved_mask", "tid_address",
-                 "robust_list", "exited")
+                 "robust_list", "exited", "pending")
 
     def __init__(self, tid: int, state, blocked: int = 0):
         self.tid = tid
@@ -77,6 +77,7 @@ class Task:
         self.tid_address = 0                    # clear_child_tid
         self.robust_list = 0
         self.exited = False
+        self.pending: dict[int, bytes] = {}     # signals sent to this thread: signo -> info
 
 
 class TicketLock:
@@ -287,7 +288,7 @@ class Threads:
 
     def deliverable_for(self, task: Task) -> bool:
         sigs = self.kernel.signals
-        return any(not task.blocked & (1 << (s - 1)) for s in sigs.pending)
+        return any(not task.blocked & (1 << (s - 1)) for s in (*sigs.pending, *task.pending))
 
     # -- futexes ---------------------------------------------------------------------------------
     def wait(self, uaddr: int, val: int, deadline: float | None, bitset: int) -> int:

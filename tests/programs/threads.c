@@ -10,6 +10,9 @@
  *   threads exit       a thread calls exit(3) while main waits in pthread_join: status 3
  *   threads lastexit   main calls pthread_exit; the last thread to end returns: status 0
  *   threads raise      a thread sends itself SIGUSR1 with a handler, then SIGTERM: death
+ *   threads tkill      pthread_kill to one thread: its handler runs in that thread, and a
+ *                      signal that thread blocks waits for it (sigpending) while the others
+ *                      do not block it
  */
 #include <pthread.h>
 #include <signal.h>
@@ -276,6 +279,47 @@ static void *raiser(void *arg) {
     return NULL;
 }
 
+static pthread_t target;
+static volatile int ran_in_target, ran_elsewhere, worker_ready, worker_go;
+
+static void on_usr2(int sig) {
+    (void)sig;
+    if (pthread_equal(pthread_self(), target))
+        ran_in_target++;
+    else
+        ran_elsewhere++;
+}
+
+static void *blocker(void *arg) {
+    (void)arg;
+    sigset_t set, pend;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR2);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    worker_ready = 1;
+    while (!worker_go)
+        usleep(1000);
+    sigpending(&pend);
+    printf("worker: SIGUSR2 pending %d, handler ran %d/%d\n", sigismember(&pend, SIGUSR2),
+           ran_in_target, ran_elsewhere);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+    printf("worker: after unblocking, handler ran %d/%d\n", ran_in_target, ran_elsewhere);
+    return NULL;
+}
+
+static void thread_kill(void) {
+    signal(SIGUSR2, on_usr2);
+    pthread_create(&target, NULL, blocker, NULL);
+    while (!worker_ready)
+        usleep(1000);
+    pthread_kill(target, SIGUSR2);
+    usleep(20000);                      /* (main does not block SIGUSR2: it must not run it) */
+    printf("main: handler ran in the target %d, elsewhere %d\n", ran_in_target, ran_elsewhere);
+    worker_go = 1;
+    pthread_join(target, NULL);
+    printf("main: joined, %d/%d\n", ran_in_target, ran_elsewhere);
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     const char *what = argc > 1 ? argv[1] : "all";
@@ -290,6 +334,10 @@ int main(int argc, char **argv) {
         pthread_create(&t, NULL, last_one, NULL);
         printf("main: pthread_exit\n");
         pthread_exit(NULL);
+    }
+    if (!strcmp(what, "tkill")) {
+        thread_kill();
+        return 0;
     }
     if (!strcmp(what, "raise")) {
         pthread_create(&t, NULL, raiser, NULL);
