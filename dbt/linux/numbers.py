@@ -90,7 +90,7 @@ HOST_NR: dict[str, int] = {
     "read": 0, "write": 1, "readv": 19, "writev": 20, "nanosleep": 35, "clock_nanosleep": 230,
     "timerfd_create": 283, "timerfd_settime": 286, "timerfd_gettime": 287,
     "timer_create": 222, "timer_settime": 223, "timer_gettime": 224, "timer_getoverrun": 225,
-    "timer_delete": 226,
+    "timer_delete": 226, "signalfd4": 289,
     "socket": 41, "connect": 42, "accept": 43, "sendto": 44, "recvfrom": 45, "sendmsg": 46,
     "recvmsg": 47, "shutdown": 48, "bind": 49, "listen": 50, "getsockname": 51,
     "getpeername": 52, "socketpair": 53, "setsockopt": 54, "getsockopt": 55, "accept4": 288,

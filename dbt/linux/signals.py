@@ -105,6 +105,7 @@ class SignalState:
             if ignored >> (signo - 1) & 1 and signo not in (SIGKILL, SIGSTOP)}
         self.initial_blocked = blocked & ~UNBLOCKABLE & ((1 << 64) - 1)
         self.threads = None              # threads.Threads: the mask is the calling thread's
+        self.signalfd = 0                # signals some signalfd reads (the host blocks them)
         self.pending: dict[int, bytes] = {}                        # signo -> siginfo
         self.fatal: tuple[int, int] | None = None
         self.trampoline = 0              # guest address of the rt_sigreturn code (lazily)
@@ -133,6 +134,9 @@ class SignalState:
             return
         info = info or siginfo(signo, code, k.pid, os.getuid())
         blocked = self.blocked if task is None else task.blocked
+        if self.signalfd & blocked & _bit(signo) and task is None:
+            os.kill(os.getpid(), signo)         # (a signalfd reads it: the host's queue)
+            return
         if signo != SIGKILL and (blocked & _bit(signo) or self.handled(signo)):
             (self.pending if task is None else task.pending).setdefault(signo, info)
             if task is not None and task is not self.threads.current \
@@ -357,7 +361,8 @@ class InterruptWatcher:
 
     def _watch(self) -> None:
         k = self.k
-        while True:
+        signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())   # (the main
+        while True:                                    # thread takes every signal)
             try:
                 data = os.read(self.read_end, 64)
             except OSError:
@@ -465,9 +470,46 @@ def sys_rt_sigprocmask(k, how, nset, oset, sigsetsize):
         else:
             state.blocked = value
         state.blocked &= ~UNBLOCKABLE
+        if state.signalfd:              # (what the host blocks for signalfd follows the guest)
+            _host_mask(state.signalfd & state.blocked, state.signalfd & ~state.blocked)
     if oset:
         k.memory.store(oset, SIGSET_SIZE, old)
     return 0
+
+
+SFD_CLOEXEC, SFD_NONBLOCK = 0o2000000, 0o4000      # O_CLOEXEC, O_NONBLOCK
+
+
+def sys_signalfd4(k, fd, mask_addr, sizemask, flags):
+    """A signalfd is the host's, for the same signals (struct signalfd_siginfo is the same on
+    every Linux): the host blocks the ones the guest blocks, so that the host queues them for
+    it, and a signal the guest sends itself while it blocks one goes to the host's queue."""
+    fd, flags = s32(fd), u32(flags)
+    if sizemask != SIGSET_SIZE or flags & ~(SFD_CLOEXEC | SFD_NONBLOCK):
+        fail(errno.EINVAL)
+    mask = k.memory.load(mask_addr, SIGSET_SIZE) & ~UNBLOCKABLE
+    host_mask = ctypes.create_string_buffer(mask.to_bytes(8, "little"), SIGSET_SIZE)
+    if fd == -1:
+        host = host_syscall("signalfd4", -1, host_mask, SIGSET_SIZE, flags | SFD_CLOEXEC)
+        fd = k.fds.install(host, cloexec=bool(flags & SFD_CLOEXEC))
+    else:
+        host_syscall("signalfd4", k.fds.host(fd), host_mask, SIGSET_SIZE, flags | SFD_CLOEXEC)
+    sigs = k.signals
+    sigs.signalfd |= mask
+    _host_mask(sigs.signalfd & sigs.blocked, 0)
+    for signo in [s for s in sigs.pending if mask & _bit(s) and sigs.blocked & _bit(s)]:
+        sigs.pending.pop(signo)                   # (pending already: the signalfd's now)
+        os.kill(os.getpid(), signo)
+    return fd
+
+
+def _host_mask(block: int, unblock: int) -> None:
+    """Block and unblock signals (masks) in the host thread that takes the process's
+    signals (dbt-vm's other threads block them: threads.py)."""
+    for how, mask in ((signal.SIG_BLOCK, block), (signal.SIG_UNBLOCK, unblock)):
+        chosen = {signo for signo in range(1, 65) if mask & _bit(signo)} & signal.valid_signals()
+        if chosen:
+            signal.pthread_sigmask(how, chosen)
 
 
 def sys_rt_sigreturn(k):
@@ -697,7 +739,7 @@ HANDLERS = {
     "rt_sigaction": sys_rt_sigaction, "rt_sigprocmask": sys_rt_sigprocmask,
     "rt_sigreturn": sys_rt_sigreturn, "rt_sigpending": sys_rt_sigpending,
     "rt_sigsuspend": sys_rt_sigsuspend, "rt_sigtimedwait": sys_rt_sigtimedwait,
-    "kill": sys_kill, "tkill": sys_tkill, "tgkill": sys_tgkill,
+    "kill": sys_kill, "tkill": sys_tkill, "tgkill": sys_tgkill, "signalfd4": sys_signalfd4,
     "sigaltstack": sys_sigaltstack, "setitimer": sys_setitimer, "getitimer": sys_getitimer,
 }
 

@@ -204,6 +204,7 @@ CASES: tuple[Case, ...] = (
     Case("poll_wait", "poll_wait", libcs=WITH_DYN),
     Case("socket_echo", "socket_echo", libcs=WITH_DYN),
     Case("fd_extra", "fd_extra"),
+    Case("signalfd", "signalfd"),
     # threads: pthread mutexes, condvars, barriers, TLS, atomics, many threads; how a
     # threaded process ends (a thread's exit(), main's pthread_exit, a fatal signal)
     Case("threads", "threads", libcs=WITH_DYN),
