@@ -219,11 +219,9 @@ class Machine:
         if hasattr(self.engine, "bind"):
             threads.on_switch.append(self.engine.bind)
         threads.on_multi.append(self._threads_start)
-        make_precise = getattr(self.engine, "make_precise", None)
-        if make_precise is not None:          # (a guest fault handler reads the registers)
-            self.kernel.on_fault_handler.append(make_precise)
-            if precise_faults:
-                make_precise()
+        self.kernel.on_handler.append(self._handler_installed)
+        if precise_faults and hasattr(self.engine, "make_precise"):
+            self.engine.make_precise()
         after_fork = getattr(self.engine, "after_fork", None)
         if after_fork is not None:
             self.kernel.on_fork.append(after_fork)
@@ -339,6 +337,20 @@ class Machine:
             except FatalSignal as exc:
                 return Exit(signal=exc.signo)
             pc = state.pc
+
+    def _handler_installed(self, signo: int) -> None:
+        """The guest handles `signo` from now on: a handler of a fault (SIGSEGV, SIGBUS)
+        reads the registers at the fault, which hot code must then keep exact; one of a
+        signal that may come at any time must run while hot loops run too. (What it costs
+        hot code is paid only from then on: lower.flush_dirty, lower.polls.)"""
+        if signo in (signal.SIGSEGV, signal.SIGBUS):
+            need = getattr(self.engine, "make_precise", None)
+        elif signo in TRAP_SIGNALS.values() or signo == signal.SIGFPE:
+            need = None                   # (raised by the instruction itself: exact already)
+        else:
+            need = getattr(self.engine, "make_interruptible", None)
+        if need is not None:
+            need()
 
     # -- threads --------------------------------------------------------------------------------
     def _threads_start(self) -> None:

@@ -1,5 +1,6 @@
 """A host signal for a guest handler reaches a loop that makes no syscall (the `interrupt`
-slot: dbt/linux/signals.py; the interpreter's loop and tier-1 code poll it). qemu-user
+slot: dbt/linux/signals.py; the interpreter's loop and tier-1 code poll it, and hot code
+once the guest has a handler of such a signal: lower.polls). qemu-user
 delivers it at once: spin_alarm's loop ends before its bound there (tests/programs; its
 recorded output without `early` is compared in every mode by test_programs.py)."""
 
@@ -21,9 +22,12 @@ def _program(variant: str):
 
 @pytest.mark.parametrize("variant", ["musl", "aarch64-musl"])
 @pytest.mark.parametrize("options", [("--mode", "interp"),
-                                     # tier 1 only (hot code does not poll: lower.py)
-                                     ("--mode", "dynamic", "--hot-threshold", "1000000000000")],
-                         ids=["interp", "dynamic-tier1"])
+                                     # tier 1 only
+                                     ("--mode", "dynamic", "--hot-threshold", "1000000000000"),
+                                     # hot (-O2) within a millisecond, long before the signal
+                                     ("--mode", "dynamic", "--hot-threshold", "1000"),
+                                     ("--mode", "auto")],
+                         ids=["interp", "dynamic-tier1", "dynamic-hot", "auto"])
 def test_a_signal_stops_a_loop_without_syscalls(tmp_path, variant, options):
     binary = _program(variant)
     result = subprocess.run([sys.executable, "-m", "dbt", "run", "--no-cache", *options,

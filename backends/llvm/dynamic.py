@@ -47,7 +47,7 @@ from . import fp_runtime, rtcache
 from .cachekey import config_key
 from .codemem import PERF_MAP, SYMBOLS, runtime_arena
 from .codestore import BlockSpan, CodeStore, Region
-from .image import HOT_KINDS, KIND_STATIC, NONE
+from .image import HOT_KINDS, KIND_STATIC, NONE, POLLS, PRECISE
 from .native import NativeRuntime
 from .optable import (REASON_HOST_FAULT, REASON_HOST_FAULT_WRITE, REASON_HOT, REASON_INTERP,
                       REASON_MISALIGNED, REASON_NAMES, REASON_READ_FAULT, REASON_WRITE_FAULT,
@@ -184,7 +184,8 @@ class DynamicEngine:
         self.buffers = {id(state): (state, self.buffer)}   # each thread's state's buffer
         self.gate = None                 # threads.Threads, once the guest has threads: its
                                          # big lock is let go of while native code runs
-        self.precise = False             # hot code keeps the state precise at a host fault
+        self.guarantees = 0              # of hot code (image.PRECISE, POLLS): what the guest
+                                         # needs, from when it needs it
         self.interp_only: set[int] = set()
         self._interp = None                        # the interpreter, for deopts (made once)
         self.stats = DynamicStats()
@@ -232,15 +233,28 @@ class DynamicEngine:
 
     def make_precise(self) -> None:
         """From now on, the guest state is precise at a guest fault in hot code too (the
-        guest installed a handler of SIGSEGV or SIGBUS, which sees the registers): hot code
-        made so far is dropped (all translations go: this happens once, early in a program
-        that does it), and images load without imprecise hot code."""
-        if self.precise:
+        guest installed a handler of SIGSEGV or SIGBUS, which sees the registers)."""
+        self._require(PRECISE)
+
+    def make_interruptible(self) -> None:
+        """From now on, hot loops stop for a pending signal too (the guest installed a
+        handler of a signal that may arrive at any time)."""
+        self._require(POLLS)
+
+    def _require(self, guarantee: int) -> None:
+        """Hot code gives `guarantee` from now on: what was made so far is dropped (all
+        translations go: this happens once or twice, early in a program that does it), and
+        images load only hot code that gives it."""
+        if self.guarantees & guarantee:
             return
-        self.precise = True
+        self.guarantees |= guarantee
         if self.units is not None:
-            self.units.make_precise()
+            self.units.require(self.guarantees)
         self.flush()
+
+    def _hot_options(self) -> dict:
+        return {"precise": bool(self.guarantees & PRECISE),
+                "polls": bool(self.guarantees & POLLS)}
 
     def forget_thread(self, task) -> None:
         """A guest thread ended: its state's buffer goes."""
@@ -708,7 +722,7 @@ class DynamicEngine:
         region_id = self.store.new_id()
         name = f"h{region_id}_{pc:x}"
         try:
-            text = self._lower(name, blocks, base=self.base_of(pc), precise=self.precise)
+            text = self._lower(name, blocks, base=self.base_of(pc), **self._hot_options())
         except Unsupported:          # stays in tier 1, counting from zero again
             entry.count = 0
             return "jump", pc
@@ -749,7 +763,7 @@ class DynamicEngine:
         name = f"t{region_id}_{pc:x}"
         try:
             text = self._lower(name, blocks, base=self.base_of(pc), tally=True,
-                               precise=self.precise)
+                               **self._hot_options())
         except Unsupported:          # stays in tier 1, counting from zero again
             entry.count = 0
             return trace.reason, trace.next_pc
@@ -869,8 +883,7 @@ class DynamicEngine:
         region, blob = self.store.place(region_id, name, obj, blocks,
                                         bias=self.base_of(blocks[0].pc), hot=hot)
         if self.units is not None:
-            self.units.record(blocks, blob, name, ("precise_hot" if self.precise else "hot")
-                              if hot else "tier1")
+            self.units.record(blocks, blob, name, "hot" if hot else "tier1", self.guarantees)
         self.stats.compile_seconds += time.perf_counter() - start
         if hot:
             self.stats.hot_regions += 1

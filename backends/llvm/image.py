@@ -41,11 +41,13 @@ from .codestore import BlockSpan
 from .objlink import fault_pc
 
 MAGIC = b"DBTIMG\x00\x02"
-# the best one for a pc wins; hot code is KIND_PRECISE_HOT when it keeps the guest state
-# precise at a host fault (lower_region's `precise`), which a run that needs it loads alone
-KIND_TIER1, KIND_STATIC, KIND_HOT, KIND_PRECISE_HOT = 0, 1, 2, 3
-HOT_KINDS = frozenset([KIND_HOT, KIND_PRECISE_HOT])
-_PRIORITY = {KIND_TIER1: 0, KIND_STATIC: 1, KIND_HOT: 2, KIND_PRECISE_HOT: 2}
+# the best one for a pc wins. Hot code is of kind KIND_HOT + its guarantees (a mask): PRECISE
+# (the guest state is precise at a host fault: lower_region's `precise`), POLLS (its loops
+# stop for a pending signal: `polls`); a run that needs some loads only hot code with them.
+KIND_TIER1, KIND_STATIC, KIND_HOT = 0, 1, 2
+PRECISE, POLLS = 1, 2
+HOT_KINDS = frozenset(KIND_HOT + g for g in range(4))
+_PRIORITY = {KIND_TIER1: 0, KIND_STATIC: 1, **{kind: 2 for kind in HOT_KINDS}}
 BIAS = 0xFFFFFFFF                                       # fixup: the load bias, not a symbol
 NONE = 0xFFFFFFFF                                       # no counter / no "seen" bytes
 PAGE = 4096
@@ -243,12 +245,12 @@ class Image:
         return out
 
 
-def _index(image: Image, skip: int):
-    """The image's index made again without the regions of kind `skip`."""
+def _index(image: Image, need: int):
+    """The image's index made again without the hot regions that lack guarantees `need`."""
     regions = image.regions()
     best: dict[int, int] = {}
     for i, r in enumerate(regions):
-        if r.kind == skip:
+        if r.kind in HOT_KINDS and (r.kind - KIND_HOT) & need != need:
             continue
         for pc, _end, _n in r.blocks:
             old = best.get(pc)
@@ -261,8 +263,8 @@ def _index(image: Image, skip: int):
 class LoadedImage:
     """An image placed in executable memory of its own, for one load bias."""
 
-    def __init__(self, image: Image, bias: int, symbols, precise: bool = False):
-        """`precise`: leave out the hot code that is not KIND_PRECISE_HOT."""
+    def __init__(self, image: Image, bias: int, symbols, need: int = 0):
+        """`need`: leave out the hot code without these guarantees (PRECISE, POLLS)."""
         self.image = image
         self.bias = bias
         fixups = list(image.fixups())
@@ -281,7 +283,7 @@ class LoadedImage:
         for offset, name in fixups:
             cells[offset >> 3] = values[name]
         self.table = base + image.code_size          # (code_size is 16-aligned: see build)
-        self.index = image.index if not precise else _index(image, skip=KIND_HOT)
+        self.index = image.index if not need else _index(image, need)
         ctypes.memmove(self.table, self.index.tobytes(), 8 * len(self.index))
         self._by_function: dict[int, ImageRegion] | None = None
 

@@ -93,8 +93,9 @@ class RegionLowerer:
     def __init__(self, name: str, blocks: list[Block], window_bits: int,
                  threshold: int | None = None, promote: bool = True, seen: bool = False,
                  base: int = 0, tally: bool = False, jc_shift: int = 1,
-                 precise: bool = False):
+                 precise: bool = False, polls: bool = False):
         self.name = name
+        self.hot_polls = polls          # hot code: loops test the `interrupt` slot too
         self.jc_shift = jc_shift        # the jump cache's hash (optable.jc_index)
         self.tally = tally              # count entries and exits (@<name>.entries, .exits)
         self.seen = seen                # a byte per block, set when it runs (@<name>.seen)
@@ -415,8 +416,9 @@ class RegionLowerer:
         values to keep. Hot code does not: an exit from inside a loop would make LLVM
         compute in every iteration what only the exit needs (lazy flags: see
         tests/backends/test_neutral_ops.py), so a signal reaches a hot loop when it leaves
-        or makes a syscall."""
-        return self.threshold is not None
+        or makes a syscall, unless it was made to poll (`polls`: for a guest with a handler
+        of a signal that may come at any time)."""
+        return self.threshold is not None or self.hot_polls
 
     def backward(self, pc: int | str) -> bool:
         """Whether a branch to `pc` stays in the region going backwards (closes a loop)."""
@@ -653,7 +655,7 @@ def _dirty_at_entry(blocks: list[Block]) -> dict[int, frozenset]:
 def lower_region(name: str, blocks: list[Block], window_bits: int,
                  threshold: int | None = None, promote: bool = True, seen: bool = False,
                  base: int = 0, tally: bool = False, jc_shift: int = 1,
-                 precise: bool = False) -> str:
+                 precise: bool = False, polls: bool = False) -> str:
     """The LLVM IR text of a region function and its data (raises Unsupported). With a
     `threshold`, the region counts its executions in `@<name>.counter` and leaves with
     REASON_HOT from there on; `promote` keeps guest state in allocas (for -O2) instead of
@@ -665,7 +667,8 @@ def lower_region(name: str, blocks: list[Block], window_bits: int,
     serves every guest, only less densely than its own). `precise` (with `promote`): the
     guest state is precise when a guest access faults on the host (flush_dirty), for a guest
     that can see it (a handler of SIGSEGV or SIGBUS); it costs hot loops with guest accesses
-    a store per field they set."""
+    a store per field they set. `polls`: hot code's loops test the `interrupt` slot too, as
+    tier 1's do (it costs them what they compute only for their exits: lazy flags)."""
     return RegionLowerer(name, blocks, window_bits, threshold, promote, seen, base,
-                         tally, jc_shift, precise).lower()
+                         tally, jc_shift, precise, polls).lower()
 

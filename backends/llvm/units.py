@@ -24,11 +24,10 @@ import time
 
 from dbt.memory import Mapping
 
-from .image import (KIND_HOT, KIND_PRECISE_HOT, KIND_STATIC, KIND_TIER1, Image, ImageError,
-                    ImageRegion, LoadedImage, build)
+from .image import (KIND_HOT, KIND_STATIC, KIND_TIER1, Image, ImageError, ImageRegion,
+                    LoadedImage, build)
 
-_KINDS = {"tier1": KIND_TIER1, "static": KIND_STATIC, "hot": KIND_HOT,
-          "precise_hot": KIND_PRECISE_HOT}
+_KINDS = {"tier1": KIND_TIER1, "static": KIND_STATIC, "hot": KIND_HOT}
 
 
 class Unit:
@@ -67,7 +66,7 @@ class Units:
         self.units: dict[tuple, Unit] = {}
         self.pending: dict[str, tuple[str, list]] = {}   # image key -> (label, new regions)
         self.stats = UnitStats()
-        self.precise = False               # images load without their imprecise hot code
+        self.need = 0                      # images load only hot code with these guarantees
         self.keep_memory = False           # (other threads may run an image's code)
 
     # -- which unit -------------------------------------------------------------------------------
@@ -114,7 +113,7 @@ class Units:
         if data is not None:
             try:
                 unit.loaded = LoadedImage(Image.parse(data), unit.bias, self.symbols,
-                                          self.precise)
+                                          self.need)
             except (ImageError, OSError):
                 unit.loaded = None               # (a hole in our format: translate again)
             else:
@@ -160,9 +159,9 @@ class Units:
         return unit
 
     # -- keeping new translations ---------------------------------------------------------------
-    def record(self, blocks: list, blob, name: str, kind: str) -> None:
+    def record(self, blocks: list, blob, name: str, kind: str, guarantees: int = 0) -> None:
         """Keep a region translated now for its unit's image (if every block of it is code
-        of one unit, and the unit's image can be kept)."""
+        of one unit, and the unit's image can be kept); hot code with its `guarantees`."""
         key = self.key_of(blocks[0].pc)
         if key is None or any(self.key_of(b.pc) != key or self.key_of(b.end_pc - 1) != key
                               for b in blocks):
@@ -171,7 +170,7 @@ class Units:
         if unit is None or unit.key is None:
             return
         bias = key[1]
-        region = ImageRegion.of(blob, _KINDS[kind], name,
+        region = ImageRegion.of(blob, _KINDS[kind] + (guarantees if kind == "hot" else 0), name,
                                 [(b.pc - bias, b.end_pc - bias, b.ninsns) for b in blocks])
         label = unit.file.path.decode(errors="replace")
         self.pending.setdefault(unit.key, (label, []))[1].append(region)
@@ -202,10 +201,10 @@ class Units:
                 hit = True
         return hit
 
-    def make_precise(self) -> None:
-        """From now on, images load without hot code that is not precise at a host fault
-        (the loaded ones are taken out, to be opened again so when their code next runs)."""
-        self.precise = True
+    def require(self, need: int) -> None:
+        """From now on, images load only hot code with the guarantees `need` (image.PRECISE,
+        POLLS): the loaded ones are taken out, to be opened again so when their code runs."""
+        self.need = need
         for unit in self.units.values():
             for lo, hi in unit.ranges:
                 self.native.remove_units(lo, hi)

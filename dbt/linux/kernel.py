@@ -109,8 +109,8 @@ class LinuxKernel:
         self.last_child: tuple | None = None       # (pid, si_code, si_status) reaped last
         self.uname_release: str | None = None      # uname's release, when not the host's
         self.on_fork: list = []                    # called in a forked child (the engine's)
-        self.on_fault_handler: list = []           # called when the guest first handles
-                                                   # SIGSEGV or SIGBUS (the engine's)
+        self.on_handler: list = []                 # fn(signo): the guest installed a
+                                                   # handler of signo (the runtime's)
         self.relaunch = list(relaunch)
         self.host_env = dict(os.environ) if host_env is None else host_env
 

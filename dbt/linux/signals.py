@@ -444,9 +444,9 @@ def sys_rt_sigaction(k, signo, act, oact, sigsetsize):
         if handler == SIG_IGN or (handler == SIG_DFL and signo in DEFAULT_IGNORE):
             state.pending.pop(signo, None)
         _host_disposition(k, signo)
-        if signo in (SIGSEGV, SIGBUS) and handler not in (SIG_DFL, SIG_IGN):
-            for hook in k.on_fault_handler:     # (the engine's state must now be precise
-                hook()                          # at every guest fault: it is observed)
+        if handler not in (SIG_DFL, SIG_IGN):
+            for hook in k.on_handler:           # (the engine makes code that lets a handler
+                hook(signo)                     # see exact registers, or run promptly)
     if oact:
         mem.write(oact, pack_sigaction(k.abi, *old))
     return 0

@@ -390,7 +390,7 @@ class SingleRunDynamicEngine(DynamicEngine):
     def _compile_tier1(self, region_id, name, text, blocks):
         if self.tier == 2:
             text = lower_region(name, blocks, self.window_bits(), HOT_THRESHOLD, promote=True,
-                                precise=self.precise)
+                                **self._hot_options())
             region = self._place(region_id, name, self._emit(name, text, 2, hot=True), blocks)
         else:
             region = super()._compile_tier1(region_id, name, text, blocks)
