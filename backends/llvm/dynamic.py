@@ -328,7 +328,7 @@ class DynamicEngine:
                 if self.gate is None:
                     left = self.native.run(self.buffer, self.memory.base)
                 else:                             # (other threads run Python meanwhile)
-                    left = self.gate.blocking(self.native.run, self.buffer, self.memory.base)
+                    left = self.gate.unlocked(self.native.run, self.buffer, self.memory.base)
                 pc = regs[_PC]
                 if left == 0:
                     self.stats.exits["miss"] += 1

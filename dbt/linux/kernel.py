@@ -176,7 +176,9 @@ class LinuxKernel:
                 signals.deliver_pending(self, state, restart)
         finally:
             spent = time.perf_counter() - start
-            self.stats.seconds += spent
+            if self.threads.multi:            # (a thread's wait for another is not this
+                spent -= self.threads.take_waited()   # layer's time: the sum would pass
+            self.stats.seconds += spent               # the wall time)
             entry = self._dispatch.get(nr)
             if entry is not None and entry.name in MEMORY_SYSCALLS:
                 self.stats.memory_seconds += spent

@@ -171,13 +171,34 @@ class Threads:
             self.leave()
             self.enter()
 
-    def blocking(self, fn, *args):
-        """fn(*args) without the lock (a syscall that may wait for another thread)."""
+    def unlocked(self, fn, *args):
+        """fn(*args) without the lock (native code: the engine's gate)."""
         self.leave()
         try:
             return fn(*args)
         finally:
             self.enter()
+
+    def blocking(self, fn, *args):
+        """fn(*args) without the lock (a syscall that may wait for another thread; the time
+        is noted: take_waited)."""
+        start = time.perf_counter()
+        self.leave()
+        try:
+            return fn(*args)
+        finally:
+            self.enter()
+            self._local.waited = self.waited() + time.perf_counter() - start
+
+    def waited(self) -> float:
+        """Seconds the calling thread spent without the lock in syscalls (blocking, futex
+        waits) since take_waited last asked."""
+        return getattr(self._local, "waited", 0.0)
+
+    def take_waited(self) -> float:
+        waited = self.waited()
+        self._local.waited = 0.0
+        return waited
 
     # -- making and ending threads -------------------------------------------------------------
     def clone(self, flags: int, newsp: int, parent_tid: int, tls: int, child_tid: int) -> int:
@@ -300,6 +321,7 @@ class Threads:
         task = self.current
         waiter = Waiter(task, bitset)
         self.futexes.setdefault(uaddr, []).append(waiter)
+        start = time.perf_counter()
         self.leave()
         try:
             while True:
@@ -314,6 +336,7 @@ class Threads:
                     break
         finally:
             self.enter()
+            self._local.waited = self.waited() + time.perf_counter() - start
         if waiter.event.is_set():
             return 0
         self._drop(uaddr, waiter)
