@@ -181,7 +181,8 @@ class DynamicEngine:
         # (syscalls, deopts to the interpreter) sees it through a memoryview of the same
         # bytes, so that an exit to Python copies no registers either way.
         self.buffer = self._in_buffer(state)
-        self.buffers = {id(state): (state, self.buffer)}   # each thread's state's buffer
+        self.buffers = {id(state): (state, self.buffer, None)}   # each thread's state's
+                                                                # buffer (and its task)
         self.gate = None                 # threads.Threads, once the guest has threads: its
                                          # big lock is let go of while native code runs
         self.guarantees = 0              # of hot code (image.PRECISE, POLLS): what the guest
@@ -218,8 +219,11 @@ class DynamicEngine:
         state = task.state
         found = self.buffers.get(id(state))
         if found is None:
-            found = self.buffers[id(state)] = (state, self._in_buffer(state))
-        self.state, self.buffer = found
+            for key, (_s, _b, other) in list(self.buffers.items()):   # (threads that ended)
+                if other is not None and other.exited and other is not task:
+                    del self.buffers[key]
+            found = self.buffers[id(state)] = (state, self._in_buffer(state), task)
+        self.state, self.buffer, _ = found
         if self._interp is not None:
             self._interp.bind(task)
 
@@ -255,11 +259,6 @@ class DynamicEngine:
     def _hot_options(self) -> dict:
         return {"precise": bool(self.guarantees & PRECISE),
                 "polls": bool(self.guarantees & POLLS)}
-
-    def forget_thread(self, task) -> None:
-        """A guest thread ended: its state's buffer goes."""
-        if task.state is not self.state:
-            self.buffers.pop(id(task.state), None)
 
     def _make_native(self) -> NativeRuntime:
         """The native runtime, made now (it replaces the _Deferred standing in for it)."""
