@@ -386,23 +386,22 @@ class Machine:
         """Enter the guest's handler of a fault's signal (True), if it has one."""
         bus = exc.signal == "SIGBUS"
         signo = signal.SIGBUS if bus else signal.SIGSEGV
-        if not self.kernel.signals.handled(signo):
-            return False
         code = signals.BUS_ADRALN if bus else (
             signals.SEGV_ACCERR if self.memory.mapping_at(exc.addr) is not None
             else signals.SEGV_MAPERR)
-        state.pc = exc.pc
-        return signals.deliver_fault(self.kernel, state, signo, code, exc.addr)
+        return self._to_handler(state, exc.pc, signo, code, exc.addr)
 
     def _trap_to_handler(self, state, exc: GuestTrap) -> bool:
         signo = TRAP_SIGNALS[exc.kind]
-        if not self.kernel.signals.handled(signo):
-            return False
-        code, addr = {"fetch": (signals.SEGV_MAPERR, exc.pc),
-                      "pc_align": (signals.BUS_ADRALN, exc.pc),
-                      "illegal": (signals.frames(self.kernel).ILLEGAL_CODE, exc.pc),
-                      "breakpoint": (signals.TRAP_BRKPT, exc.pc)}.get(exc.kind, (0, exc.pc))
-        state.pc = exc.pc
+        code = {"fetch": signals.SEGV_MAPERR, "pc_align": signals.BUS_ADRALN,
+                "illegal": signals.frames(self.kernel).ILLEGAL_CODE,
+                "breakpoint": signals.TRAP_BRKPT}.get(exc.kind, 0)
+        return self._to_handler(state, exc.pc, signo, code, exc.pc)
+
+    def _to_handler(self, state, pc: int, signo: int, code: int, addr: int) -> bool:
+        """Deliver a fault's signal to the guest's handler (True), if it has one (--strace
+        shows it either way)."""
+        state.pc = pc
         return signals.deliver_fault(self.kernel, state, signo, code, addr)
 
     def _fault_exit(self, exc: GuestFault) -> Exit:

@@ -35,3 +35,25 @@ def test_a_signal_stops_a_loop_without_syscalls(tmp_path, variant, options):
                             cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout == b"handler ran: 1\nstopped early: 1\n"
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("program,arg", [("segv", "read"), ("traps", "illegal")])
+def test_strace_shows_a_fatal_fault_as_qemu_does(tmp_path, program, arg):
+    """`--strace` prints the `--- SIG... {si_signo=..., si_code=..., si_addr=...} ---` line of
+    a fault that kills the guest, as qemu-riscv64 -strace does (the fault's address is fixed
+    by the program: segv.c reads address 0x100, traps.c's illegal instruction is in its
+    text, which both load at the same place)."""
+    import shutil
+    from test_programs import build
+    if shutil.which("qemu-riscv64") is None:
+        pytest.skip("qemu-riscv64 is not installed (Debian's qemu-user)")
+    binary = str(build.build(program, "musl"))
+
+    def signal_lines(cmd):
+        err = subprocess.run(cmd, capture_output=True, timeout=600, cwd=tmp_path).stderr
+        return [line for line in err.decode().splitlines() if line.startswith("--- ")]
+    expected = signal_lines(["qemu-riscv64", "-strace", binary, arg])
+    assert len(expected) == 1
+    assert signal_lines([sys.executable, "-m", "dbt", "run", "--no-cache", "--strace", binary,
+                         arg]) == expected

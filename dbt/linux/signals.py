@@ -31,6 +31,7 @@ import struct
 import time
 
 from ..memory import PROT_EXEC, PROT_READ, PROT_WRITE, GuestFault
+from . import strace
 from .abi import FatalSignal, fail, host_syscall, s32, u32
 from .structs import (NSEC, SIGSET_SIZE, TIMEVAL, pack_sigaction, sigaction_size,
                       unpack_sigaction)
@@ -236,13 +237,13 @@ def _restart(k, state, restart: tuple) -> None:
 
 def deliver_fault(k, state, signo: int, code: int, addr: int) -> bool:
     """A synchronous signal of the instruction at state.pc: its handler's frame, else False
-    (the caller ends the process). Blocked or ignored, it kills (Linux's force_sig_fault)."""
+    (the caller ends the process). Blocked or ignored, it kills (Linux's force_sig_fault).
+    --strace shows it either way, as qemu does."""
+    if k.strace:
+        k.trace(strace.fault_signal_text(signo, code, addr))
     handler, _, _, _ = k.signals.action(signo)
     if handler in (SIG_DFL, SIG_IGN) or k.signals.blocked & _bit(signo):
         return False
-    if k.strace:
-        k.trace(f"--- {signal_name(signo)} {{si_signo={signal_name(signo)}, si_code={code}, "
-                f"si_addr=0x{addr:016x}}} ---\n")
     setup_frame(k, state, signo, siginfo(signo, code, addr=addr), fault_addr=addr)
     return True
 

@@ -297,6 +297,13 @@ def _timezone_out(k, v):
 _SI_CODES = {0: "SI_USER", 0x80: "SI_KERNEL", -6: "SI_TKILL"}
 
 
+def fault_signal_text(signo: int, code: int, addr: int) -> str:
+    """The line qemu prints for a signal that a fault or trap raises."""
+    name = _SIGNALS.get(signo, str(signo))
+    return (f"--- {name} {{si_signo={name}, si_code={_SI_CODES.get(code, code)}, "
+            f"si_addr=0x{addr:016x}}} ---\n")
+
+
 def signal_text(k, signo: int, code: int) -> str:
     """The line qemu prints when it delivers a signal to the guest."""
     name = _SIGNALS.get(signo, str(signo))
