@@ -216,6 +216,7 @@ class Machine:
         threads = self.kernel.threads           # the guest's threads (linux/threads.py)
         threads.main.state = self.state
         threads.runner = self._run_task
+        threads.forked_end = self._end_forked_child
         if hasattr(self.engine, "bind"):
             threads.on_switch.append(self.engine.bind)
         threads.on_multi.append(self._threads_start)
@@ -363,6 +364,30 @@ class Machine:
     def _run_task(self, task) -> Exit:
         """A guest thread's life on its host thread (threads.Threads.runner)."""
         return self._loop(task.state)
+
+    def _end_forked_child(self, ended) -> None:
+        """The end of a process forked by a guest thread (no other host thread is there to
+        return it from run): finish as run would, then exit with the guest's status or die
+        of its signal, as the command line does."""
+        close = getattr(self.engine, "close", None)
+        try:
+            if close is not None:
+                close()
+            if self.files is not None:
+                self.files.finish(self.kernel)
+            for stream in (sys.stdout, sys.stderr, self.err):
+                stream.flush()
+        except Exception:                 # (nothing to report it to: the guest's status wins)
+            pass
+        if isinstance(ended, Exit) and ended.signal:
+            if ended.message:
+                print(f"dbt-vm: {ended.message}", file=sys.stderr, flush=True)
+            import resource
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))    # (no core, as qemu-user)
+            signal.signal(ended.signal, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, [ended.signal])
+            os.kill(os.getpid(), ended.signal)
+        os._exit(ended.status if isinstance(ended, Exit) else 70)
 
     def _hand_over(self) -> Exit:
         """The main thread's task goes on in a host thread of its own; this (the host's main)

@@ -108,7 +108,7 @@ class LinuxKernel:
         self.children: set[int] = set()            # pids of the guest's children (spawn.py)
         self.last_child: tuple | None = None       # (pid, si_code, si_status) reaped last
         self.uname_release: str | None = None      # uname's release, when not the host's
-        self.on_fork: list = []                    # called in a forked child (the engine's)
+        self.on_fork: list = [self.threads.after_fork]   # called in a forked child
         self.on_handler: list = []                 # fn(signo): the guest installed a
                                                    # handler of signo (the runtime's)
         self.relaunch = list(relaunch)

@@ -25,6 +25,7 @@ about; the lock passes to it as it is, so every other thread stops at its next s
 from __future__ import annotations
 
 import errno
+import os
 import signal
 import threading
 import time
@@ -134,6 +135,8 @@ class Threads:
         self.exit = None                        # how the process ended (runtime.Exit)
         self.ended = threading.Event()
         self.handover = False                   # the main task moves to a thread of its own
+        self.orphan = None                      # fn(ended): a forked child's end (below)
+        self.forked_end = None                  # ... what the runtime gives for it
 
     # -- the calling thread's task -------------------------------------------------------------
     @property
@@ -269,9 +272,24 @@ class Threads:
             ended = exc                         # raises it again)
         self.end_process(ended)
 
+    def after_fork(self) -> None:
+        """In the child of a fork by a guest thread: that thread is the only one, its tid
+        the child's pid; no host thread waits for the end (the parent's main thread is not
+        here), so the thread that ends the child ends it itself (`orphan`)."""
+        if not self.multi:
+            return
+        task = self.current
+        task.tid = os.getpid()
+        self.tasks = {task.tid: task}
+        self.main = task
+        self.futexes.clear()
+        self.orphan = self.forked_end
+
     def end_process(self, ended) -> None:
         """The process is over (`ended`: a runtime.Exit, or an exception of dbt-vm's own): the
         host's main thread takes it from here (the lock stays held: every other thread stops at its next step)."""
+        if self.orphan is not None:             # (a forked child: its only thread ends it)
+            self.orphan(ended)
         if self.exit is None:
             self.exit = ended
         for task in list(self.tasks.values()):

@@ -212,6 +212,7 @@ CASES: tuple[Case, ...] = (
     Case("threads_lastexit", "threads", args=("lastexit",)),
     Case("threads_raise", "threads", args=("raise",)),
     Case("threads_tkill", "threads", args=("tkill",)),
+    Case("threads_fork", "threads", args=("fork",)),
     # execve of files that cannot run (what a successful execve does: tests/test_spawn.py)
     Case("exec_errors", "exec_prog", args=("errors",)),
     Case("segv_read", "segv", args=("read",), libcs=WITH_DYN),

@@ -10,6 +10,8 @@
  *   threads exit       a thread calls exit(3) while main waits in pthread_join: status 3
  *   threads lastexit   main calls pthread_exit; the last thread to end returns: status 0
  *   threads raise      a thread sends itself SIGUSR1 with a handler, then SIGTERM: death
+ *   threads fork       a thread forks: the child (one thread, its tid its pid) prints and
+ *                      exits 7, a second child aborts; the parent reaps both
  *   threads tkill      pthread_kill to one thread: its handler runs in that thread, and a
  *                      signal that thread blocks waits for it (sigpending) while the others
  *                      do not block it
@@ -22,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define NTHREADS 4
@@ -320,6 +323,26 @@ static void thread_kill(void) {
     printf("main: joined, %d/%d\n", ran_in_target, ran_elsewhere);
 }
 
+static void *forker(void *arg) {
+    (void)arg;
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        printf("child: tid is pid %d\n", (pid_t)syscall(SYS_gettid) == getpid());
+        exit(7);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    printf("parent: child exited %d status %d\n", WIFEXITED(status), WEXITSTATUS(status));
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0)
+        abort();
+    waitpid(pid, &status, 0);
+    printf("parent: child signaled %d signal %d\n", WIFSIGNALED(status), WTERMSIG(status));
+    return NULL;
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     const char *what = argc > 1 ? argv[1] : "all";
@@ -334,6 +357,11 @@ int main(int argc, char **argv) {
         pthread_create(&t, NULL, last_one, NULL);
         printf("main: pthread_exit\n");
         pthread_exit(NULL);
+    }
+    if (!strcmp(what, "fork")) {
+        pthread_create(&t, NULL, forker, NULL);
+        pthread_join(t, NULL);
+        return 0;
     }
     if (!strcmp(what, "tkill")) {
         thread_kill();
