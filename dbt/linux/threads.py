@@ -283,6 +283,9 @@ class Threads:
         self.tasks = {task.tid: task}
         self.main = task
         self.futexes.clear()
+        self.lock = TicketLock()                # (the parent's may hold tickets of threads
+        self.lock.acquire()                     # that are not here: this one holds it)
+        self.holder = self.bound = task
         self.orphan = self.forked_end
 
     def end_process(self, ended) -> None:
