@@ -7,7 +7,6 @@ import fcntl
 import gc
 import io
 import os
-import resource
 import signal
 import sys
 import time
@@ -286,9 +285,8 @@ def cmd_run(args) -> int:
                 _error(f"cannot write --stats-json {args.stats_json}: "
                        f"{exc.strerror or exc}")
     if result.signal:
-        if result.message:
-            print(f"dbt-vm: {result.message}", file=sys.stderr)
-        die_by_signal(result.signal)
+        from .runtime import die_by_signal
+        die_by_signal(result.signal, result.message)
     return result.status
 
 
@@ -370,17 +368,6 @@ def _run_guarded(machine, sigint_ignored: bool = False):
         print(f"dbt-vm: internal error at guest pc {pc:#x}: {type(exc).__name__}: {exc} "
               "(set DBT_VM_DEBUG=1 for a traceback)", file=sys.stderr)
         sys.exit(70)
-
-
-def die_by_signal(signo: int) -> None:
-    """End this process by `signo`, as qemu-user does for a guest's fatal signal (no core)."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    signal.signal(signo, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signo])
-    os.kill(os.getpid(), signo)
-    os._exit(128 + signo)                      # not reached unless the signal is not fatal
 
 
 _CLOSED_AT_START: frozenset = frozenset()

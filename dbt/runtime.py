@@ -60,6 +60,21 @@ class Exit(namedtuple("Exit", "status signal message", defaults=(0, 0, ""))):
         return 128 + self.signal if self.signal else self.status
 
 
+def die_by_signal(signo: int, message: str = "") -> None:
+    """End this process by `signo`, as qemu-user does for a guest's fatal signal (no core),
+    after dbt-vm's diagnostic line `message`, if any."""
+    import resource
+    if message:
+        print(f"dbt-vm: {message}", file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    signal.signal(signo, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signo])
+    os.kill(os.getpid(), signo)
+    os._exit(128 + signo)                      # not reached unless the signal is not fatal
+
+
 class Stats:
     """Where a run's time went, as the runtime measures it (stats.py reports it)."""
     __slots__ = ("load_seconds", "total_seconds", "translate_seconds", "setup_seconds",
@@ -380,13 +395,7 @@ class Machine:
         except Exception:                 # (nothing to report it to: the guest's status wins)
             pass
         if isinstance(ended, Exit) and ended.signal:
-            if ended.message:
-                print(f"dbt-vm: {ended.message}", file=sys.stderr, flush=True)
-            import resource
-            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))    # (no core, as qemu-user)
-            signal.signal(ended.signal, signal.SIG_DFL)
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, [ended.signal])
-            os.kill(os.getpid(), ended.signal)
+            die_by_signal(ended.signal, ended.message)
         os._exit(ended.status if isinstance(ended, Exit) else 70)
 
     def _hand_over(self) -> Exit:

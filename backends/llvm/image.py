@@ -134,8 +134,8 @@ def build(regions: list[ImageRegion]) -> bytes:
     code = bytearray(-(-data_size // 16) * 16)         # (the index follows it when loaded)
     if len(code) >= 1 << 32:
         raise ImageError("image code past 4 GiB")
-    records, blocks, crosses, fixups, best = [], [], [], [], {}
-    for index, r in enumerate(regions):
+    records, blocks, crosses, fixups = [], [], [], []
+    for r in regions:
         text = bytearray(r.text)
         _patch(text, r.cross, r.data_at - r.at - len(r.text))
         code[r.at:r.at + len(text)] = text
@@ -148,16 +148,28 @@ def build(regions: list[ImageRegion]) -> bytes:
         crosses.extend(r.cross)
         fixups.append((r.data_at + r.bias, BIAS))
         fixups.extend((r.at + slot, name_at(symbol)) for slot, symbol in r.imports)
-        for pc, _end, _n in r.blocks:
-            old = best.get(pc)
-            if old is None or _PRIORITY[regions[old].kind] <= _PRIORITY[r.kind]:
-                best[pc] = index
-    index = sorted((pc << 32) | (regions[i].at + regions[i].fn) for pc, i in best.items())
+    index = _index(regions)
     head = _HEAD.pack(MAGIC, len(records), len(blocks), len(crosses), len(fixups),
                       len(index), len(blob_names), len(code))
     return b"".join([head, *records, *(_BLOCK.pack(*b) for b in blocks),
                      array("I", crosses).tobytes(), *(_FIXUP.pack(*f) for f in fixups),
-                     array("Q", index).tobytes(), bytes(blob_names), bytes(code)])
+                     index.tobytes(), bytes(blob_names), bytes(code)])
+
+
+def merged(old: bytes | None, new: list[ImageRegion], drop: int | None = None) -> bytes | None:
+    """The bytes of an image of the regions of `old` (an image's bytes, or None: a damaged
+    one counts as empty), but those of kind `drop`, and the `new` ones; None if they cannot
+    make one."""
+    regions = []
+    if old is not None:
+        try:
+            regions = [r for r in Image.parse(old).regions() if r.kind != drop]
+        except ImageError:
+            regions = []
+    try:
+        return build(regions + new)
+    except ImageError:
+        return None
 
 
 class Image:
@@ -245,9 +257,10 @@ class Image:
         return out
 
 
-def _index(image: Image, need: int):
-    """The image's index made again without the hot regions that lack guarantees `need`."""
-    regions = image.regions()
+def _index(regions: list[ImageRegion], need: int = 0) -> array:
+    """An image's index: for each guest offset a region enters at, (offset << 32) | its
+    function, of the best region there (later ones win over earlier ones of the same kind),
+    sorted; hot regions without the guarantees `need` left out."""
     best: dict[int, int] = {}
     for i, r in enumerate(regions):
         if r.kind in HOT_KINDS and (r.kind - KIND_HOT) & need != need:
@@ -283,7 +296,7 @@ class LoadedImage:
         for offset, name in fixups:
             cells[offset >> 3] = values[name]
         self.table = base + image.code_size          # (code_size is 16-aligned: see build)
-        self.index = image.index if not need else _index(image, need)
+        self.index = image.index if not need else _index(image.regions(), need)
         ctypes.memmove(self.table, self.index.tobytes(), 8 * len(self.index))
         self._by_function: dict[int, ImageRegion] | None = None
 

@@ -26,7 +26,7 @@ from dbt.region import static_regions
 
 from .cachekey import config_key, image_key
 from .dynamic import HOT_THRESHOLD, DynamicEngine
-from .image import KIND_STATIC, Image, ImageError, ImageRegion, build
+from .image import KIND_STATIC, ImageRegion, merged
 from .objlink import link
 from .optable import jc_shift
 
@@ -240,12 +240,4 @@ def _pristine(memory: GuestMemory, block) -> bool:
 
 def _store(cache, key: str, regions: list[ImageRegion], label: str) -> None:
     """The file's image: what it held but static regions, and the new static ones."""
-    def merge(old: bytes | None) -> bytes:
-        kept = []
-        if old is not None:
-            try:
-                kept = [r for r in Image.parse(old).regions() if r.kind != KIND_STATIC]
-            except ImageError:
-                kept = []
-        return build(kept + regions)
-    cache.update("img", key, merge, label=label)
+    cache.update("img", key, lambda old: merged(old, regions, drop=KIND_STATIC), label=label)

@@ -25,7 +25,7 @@ import time
 from dbt.memory import Mapping
 
 from .image import (KIND_HOT, KIND_STATIC, KIND_TIER1, Image, ImageError, ImageRegion,
-                    LoadedImage, build)
+                    LoadedImage, merged)
 
 _KINDS = {"tier1": KIND_TIER1, "static": KIND_STATIC, "hot": KIND_HOT}
 
@@ -180,7 +180,7 @@ class Units:
         the cache's update lock: runs saving the same image together all keep theirs)."""
         start = time.perf_counter()
         for key, (label, new) in self.pending.items():
-            if self.cache.update("img", key, lambda old, new=new: _merged(old, new),
+            if self.cache.update("img", key, lambda old, new=new: merged(old, new),
                                  label=label):
                 self.stats.regions_saved += len(new)
         self.pending.clear()
@@ -193,23 +193,25 @@ class Units:
         end, hit = addr + length, False
         for key, unit in list(self.units.items()):
             if any(lo < end and addr < hi for lo, hi in unit.ranges):
-                for lo, hi in unit.ranges:
-                    self.native.remove_units(lo, hi)
-                if not self.keep_memory:
-                    unit.loaded.close()
+                self._take_out(unit)
                 del self.units[key]
                 hit = True
         return hit
+
+    def _take_out(self, unit: Unit) -> None:
+        """A unit's image leaves the dispatcher's tables (and memory, unless other threads
+        may be running its code)."""
+        for lo, hi in unit.ranges:
+            self.native.remove_units(lo, hi)
+        if unit.loaded is not None and not self.keep_memory:
+            unit.loaded.close()
 
     def require(self, need: int) -> None:
         """From now on, images load only hot code with the guarantees `need` (image.PRECISE,
         POLLS): the loaded ones are taken out, to be opened again so when their code runs."""
         self.need = need
         for unit in self.units.values():
-            for lo, hi in unit.ranges:
-                self.native.remove_units(lo, hi)
-            if unit.loaded is not None and not self.keep_memory:
-                unit.loaded.close()
+            self._take_out(unit)
         self.units.clear()
 
     def close(self) -> None:
@@ -218,17 +220,3 @@ class Units:
                 unit.loaded.close()
                 unit.loaded = None
 
-
-def _merged(old: bytes | None, new: list) -> bytes | None:
-    """An image of the regions of `old` (an image's bytes, or None) and the `new` ones; None
-    if they cannot make one."""
-    regions = []
-    if old is not None:
-        try:
-            regions = Image.parse(old).regions()
-        except ImageError:
-            regions = []
-    try:
-        return build(regions + new)
-    except ImageError:
-        return None

@@ -150,9 +150,9 @@ class SignalState:
         """Whether a signal is pending for the process or the calling thread."""
         return bool(self.pending) or bool(self.threads.current.pending)
 
-    def pending_set(self) -> set:
-        """The signals pending for the process or the calling thread."""
-        return set(self.pending) | set(self.threads.current.pending)
+    def pending_set(self, task=None) -> set:
+        """The signals pending for the process or a thread (the calling one's by default)."""
+        return set(self.pending) | set((task or self.threads.current).pending)
 
     def take(self, signo: int) -> bytes:
         """Take a pending signal's siginfo: the calling thread's own first."""
@@ -171,10 +171,12 @@ class SignalState:
         if self.fatal is None:
             self.fatal = (signo, code)
 
-    def deliverable(self) -> int:
-        """The lowest pending signal that is not blocked, or 0."""
-        blocked = self.blocked
-        for signo in sorted(self.pending_set()):
+    def deliverable(self, task=None) -> int:
+        """The lowest signal pending for the process or a thread (the calling one's by
+        default) that the thread does not block, or 0."""
+        task = task or self.threads.current
+        blocked = task.blocked
+        for signo in sorted(self.pending_set(task)):
             if not blocked & _bit(signo):
                 return signo
         return 0

@@ -35,7 +35,8 @@ from .abi import ProcessExit, fail, u32
 from .spawn import (CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_DETACHED, CLONE_FILES,
                     CLONE_FS, CLONE_PARENT_SETTID, CLONE_SETTLS, CLONE_SIGHAND, CLONE_SYSVSEM,
                     CLONE_THREAD, CLONE_VM)
-from .structs import NSEC, TIMESPEC
+from .structs import NSEC
+from .time import read_timespec
 
 THREAD_FLAGS = (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD
                 | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID
@@ -135,8 +136,8 @@ class Threads:
         self.exit = None                        # how the process ended (runtime.Exit)
         self.ended = threading.Event()
         self.handover = False                   # the main task moves to a thread of its own
-        self.orphan = None                      # fn(ended): a forked child's end (below)
-        self.forked_end = None                  # ... what the runtime gives for it
+        self.forked = False                     # a fork's child: its only thread ends it
+        self.forked_end = None                  # fn(ended): how (the runtime's)
 
     # -- the calling thread's task -------------------------------------------------------------
     @property
@@ -186,12 +187,13 @@ class Threads:
         """fn(*args) without the lock (a syscall that may wait for another thread; the time
         is noted: take_waited)."""
         start = time.perf_counter()
-        self.leave()
         try:
-            return fn(*args)
+            return self.unlocked(fn, *args)
         finally:
-            self.enter()
-            self._local.waited = self.waited() + time.perf_counter() - start
+            self._note_waited(start)
+
+    def _note_waited(self, start: float) -> None:
+        self._local.waited = self.waited() + time.perf_counter() - start
 
     def waited(self) -> float:
         """Seconds the calling thread spent without the lock in syscalls (blocking, futex
@@ -275,7 +277,7 @@ class Threads:
     def after_fork(self) -> None:
         """In the child of a fork by a guest thread: that thread is the only one, its tid
         the child's pid; no host thread waits for the end (the parent's main thread is not
-        here), so the thread that ends the child ends it itself (`orphan`)."""
+        here), so the thread that ends the child ends it itself (`forked_end`)."""
         if not self.multi:
             return
         task = self.current
@@ -286,18 +288,17 @@ class Threads:
         self.lock = TicketLock()                # (the parent's may hold tickets of threads
         self.lock.acquire()                     # that are not here: this one holds it)
         self.holder = self.bound = task
-        self.orphan = self.forked_end
+        self.forked = True
 
     def end_process(self, ended) -> None:
         """The process is over (`ended`: a runtime.Exit, or an exception of dbt-vm's own): the
-        host's main thread takes it from here (the lock stays held: every other thread stops at its next step)."""
-        if self.orphan is not None:             # (a forked child: its only thread ends it)
-            self.orphan(ended)
+        host's main thread takes it from here (the lock stays held: every other thread stops
+        at its next step)."""
+        if self.forked:
+            self.forked_end(ended)
         if self.exit is None:
             self.exit = ended
-        for task in list(self.tasks.values()):
-            if task.state is not None:
-                task.state["interrupt"] = 1
+        self.kernel.interrupt()
         self.ended.set()
 
     def exit_thread(self, status: int) -> None:
@@ -328,15 +329,11 @@ class Threads:
             pass
         return self.exit
 
-    def deliverable_for(self, task: Task) -> bool:
-        sigs = self.kernel.signals
-        return any(not task.blocked & (1 << (s - 1)) for s in (*sigs.pending, *task.pending))
-
     # -- futexes ---------------------------------------------------------------------------------
     def wait(self, uaddr: int, val: int, deadline: float | None, bitset: int) -> int:
         """FUTEX_WAIT: 0 when woken, -EAGAIN if *uaddr != val, -ETIMEDOUT, -EINTR (a signal
         for this thread arrived)."""
-        k = self.kernel
+        k, signals = self.kernel, self.kernel.signals
         if k.memory.load(uaddr, 4) != val:
             return -errno.EAGAIN
         task = self.current
@@ -353,15 +350,15 @@ class Threads:
                         break
                 if waiter.event.wait(slice_):
                     break
-                if self.ended.is_set() or self.deliverable_for(task):
+                if self.ended.is_set() or signals.deliverable(task):
                     break
         finally:
             self.enter()
-            self._local.waited = self.waited() + time.perf_counter() - start
+            self._note_waited(start)
         if waiter.event.is_set():
             return 0
         self._drop(uaddr, waiter)
-        if self.ended.is_set() or self.deliverable_for(task):
+        if self.ended.is_set() or signals.deliverable(task):
             return -errno.EINTR
         return -errno.ETIMEDOUT
 
@@ -446,10 +443,7 @@ def _deadline(k, timeout: int, absolute: bool, realtime: bool) -> float | None:
     """The monotonic time a wait ends at (None: never)."""
     if not timeout:
         return None
-    sec, nsec = TIMESPEC.unpack(k.memory.read(timeout, TIMESPEC.size))
-    if sec < 0 or not 0 <= nsec < NSEC:
-        fail(errno.EINVAL)
-    delay = sec * NSEC + nsec
+    delay = read_timespec(k, timeout)
     if absolute:
         clock = time.CLOCK_REALTIME if realtime else time.CLOCK_MONOTONIC
         delay -= time.clock_gettime_ns(clock)
