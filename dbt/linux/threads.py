@@ -486,13 +486,15 @@ def _wake_op(k, uaddr: int, count: int, uaddr2: int, count2: int, encoded: int) 
     return woken
 
 
-def _lock_pi(k, uaddr: int, timeout: int, try_only: bool, monotonic: bool,
-             realtime: bool) -> int:
+def _lock_pi(k, uaddr: int, timeout: int, try_only: bool, pi2: bool,
+             clock_realtime: bool) -> int:
     """FUTEX_LOCK_PI: take the lock word (0 -> our tid), else mark it FUTEX_WAITERS and wait
-    for its owner's unlock (no priority inheritance: dbt-vm does not schedule)."""
+    for its owner's unlock (no priority inheritance: dbt-vm does not schedule). The timeout
+    is absolute: CLOCK_REALTIME for LOCK_PI, CLOCK_MONOTONIC for LOCK_PI2 unless
+    FUTEX_CLOCK_REALTIME (Linux's futex_lock_pi)."""
     threads = k.threads
     tid = threads.current.tid
-    deadline = _deadline(k, timeout, absolute=True, realtime=realtime and monotonic)
+    deadline = _deadline(k, timeout, absolute=True, realtime=clock_realtime or not pi2)
     while True:
         word = k.memory.load(uaddr, 4)
         owner = word & FUTEX_TID_MASK
@@ -506,8 +508,6 @@ def _lock_pi(k, uaddr: int, timeout: int, try_only: bool, monotonic: bool,
             return 0
         if try_only:
             fail(errno.EAGAIN)
-        if not threads.multi:
-            fail(errno.EDEADLK)
         k.memory.store(uaddr, 4, word | FUTEX_WAITERS)
         ret = threads.wait(uaddr, word | FUTEX_WAITERS, deadline, FUTEX_BITSET_MATCH_ANY)
         if ret in (-errno.ETIMEDOUT, -errno.EINTR):
