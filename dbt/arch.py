@@ -32,7 +32,8 @@ class Arch(namedtuple("Arch", "name elf_machine lift decode_at disasm_line sysca
     elf_machine      its ELF machine number
     lift             lift(fetch, pc) -> Block
     decode_at        decode_at(fetch, pc) -> (Insn | None, length)
-    disasm_line      disasm_line(insn) -> str (qemu -d in_asm style)
+    disasm_line      disasm_line(fetch, pc) -> the line qemu-user's `-d in_asm` log has for the
+                     instruction at pc (None if pc cannot be fetched)
     syscall_abi      a linux.abi.SyscallABI
     stack_pointer    the GuestState field of the stack pointer
     hwcap            AT_HWCAP
@@ -85,7 +86,7 @@ def frontend_functions(package: str) -> dict:
     `<package>.disasm`), each imported on its first call (`lazy`)."""
     lifter, disasm = f"{package}.lifter", f"{package}.disasm"
     return dict(lift=lazy(lifter, "lift_block"), decode_at=lazy(lifter, "fetch_insn"),
-                disasm_line=lazy(disasm, "format_insn_line"),
+                disasm_line=lazy(disasm, "in_asm_line"),
                 decode_block=lazy(lifter, "decode_block"),
                 lift_decoded=lazy(lifter, "lift_decoded"))
 

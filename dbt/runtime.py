@@ -16,6 +16,7 @@ from collections import namedtuple
 from .ir.ops import EXIT_ICACHE_FLUSH, EXIT_SYSCALL
 from .linux import FatalSignal, LinuxKernel, ProcessExit, signals
 from .loader import load
+from .symbols import Symbols
 from .memory import GuestFault, GuestMemory
 from .state import GuestState
 from .traps import TRAP_SIGNALS, GuestTrap
@@ -204,6 +205,7 @@ class Machine:
                             execfn=execfn or os.fsencode(path), sysroot=sysroot,
                             **({"stack_size": stack_size} if stack_size else {}))
         self.arch = self.program.arch
+        self._symbol_tables: Symbols | None = None
         self.files = GuestFiles(stdin, stdout, stderr) if (stdin or stdout or stderr) else None
         if self.files is not None:
             fd_map = self.files.fd_map(fd_map)
@@ -504,12 +506,22 @@ class Machine:
     def _trace_asm(self, name: str, lines: list) -> None:
         print(f"----------------\nOUT: {name}\n" + "\n".join(lines) + "\n", file=self.err)
 
+    def _symbols(self) -> Symbols:
+        """The function names of the program and its interpreter (`IN:` lines), read once."""
+        if self._symbol_tables is None:
+            images = [(self.program.path, self.program.bias)]
+            if self.program.interp:
+                images.append((self.program.interp, self.program.interp_bias))
+            self._symbol_tables = Symbols(images)
+        return self._symbol_tables
+
     def _trace_block(self, block) -> None:
         if "in_asm" in self.trace:
-            lines = ["----------------", "IN: "]
-            for pc in block.insn_pcs():
-                insn, _ = self.arch.decode_at(self.memory.fetch, pc)
-                lines.append(self.arch.disasm_line(insn) if insn else f"0x{pc:08x}:  (illegal)")
+            pcs = block.insn_pcs()
+            lines = ["----------------", f"IN: {self._symbols().lookup(pcs[0]) if pcs else ''}"]
+            for pc in pcs:
+                line = self.arch.disasm_line(self.memory.fetch, pc)
+                lines.append(line if line is not None else f"0x{pc:08x}: unable to read memory")
             print("\n".join(lines) + "\n", file=self.err)
         if "ir" in self.trace:
             print(repr(block) + "\n", file=self.err)

@@ -1,4 +1,5 @@
-"""RISC-V disassembler for traces: text in the style capstone 5 prints RV64GC.
+"""RISC-V disassembler: text in the style capstone 5 prints RV64GC (`disasm`), and the lines of
+`--trace in_asm`, which are qemu's own text instead (`in_asm_line`, from qemu_disasm).
 
 Registers use ABI names; immediates are decimal up to 9 in magnitude and hex above (as LLVM's
 printer does); branch and jump targets are printed as pc-relative offsets; ``lui``/``auipc``/
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from dbt.frontends.riscv.decode import Insn
 
-__all__ = ["disasm", "format_insn_line", "XREG_NAMES", "FREG_NAMES", "CSR_NAMES",
+__all__ = ["disasm", "in_asm_line", "XREG_NAMES", "FREG_NAMES", "CSR_NAMES",
            "ROUNDING_MODES"]
 
 XREG_NAMES = ("zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1",
@@ -138,7 +139,14 @@ def disasm(insn: Insn) -> str:
     return f"{mnemonic} {text}" if text else mnemonic
 
 
-def format_insn_line(insn: Insn) -> str:
-    """A ``qemu -d in_asm``-like line: address, encoding, disassembly."""
-    raw = f"{insn.raw:04x}" if insn.length == 2 else f"{insn.raw:08x}"
-    return f"0x{insn.pc:08x}:  {raw:<8}          {disasm(insn)}"
+def in_asm_line(fetch, pc: int) -> str | None:
+    """The line qemu-riscv64's `-d in_asm` log has for the instruction at pc (qemu's own
+    disassembler: see qemu_disasm), or None if pc cannot be fetched."""
+    from dbt.frontends.riscv.lifter import fetch_insn
+    from dbt.frontends.riscv.qemu_disasm import qemu_illegal_line, qemu_line
+    insn, length = fetch_insn(fetch, pc)
+    if insn is not None:
+        return qemu_line(insn)
+    if length == 0:
+        return None
+    return qemu_illegal_line(int.from_bytes(fetch(pc, length), "little"), length, pc)

@@ -23,7 +23,7 @@ from dbt.frontends.common.decodetree import EncodeError
 from dbt.frontends.riscv import decode as rv
 from dbt.frontends.riscv.decode import (RESERVED, SEMANTIC_NAMES, Insn, RiscvDecoder, decode,
                                         decoder_for, insn_length)
-from dbt.frontends.riscv.disasm import CSR_NAMES, LAYOUTS, disasm, format_insn_line
+from dbt.frontends.riscv.disasm import CSR_NAMES, LAYOUTS, disasm
 
 PC = 0x10000
 
@@ -296,15 +296,6 @@ def test_insn_is_frozen_and_slotted():
 
 def test_decode_ignores_bits_above_the_length():
     assert decode(0xFFFF0505, 2, PC).raw == 0x0505
-
-
-def test_format_insn_line():
-    assert format_insn_line(decode(0x00150513, 4, 0x10078)) == (
-        "0x00010078:  00150513          addi a0, a0, 1")
-    assert format_insn_line(decode(0x1141, 2, 0x1007C)) == (
-        "0x0001007c:  1141              c.addi sp, -0x10")
-    assert format_insn_line(decode(0x00000073, 4, 0x10080)) == (
-        "0x00010080:  00000073          ecall")
 
 
 @pytest.mark.parametrize("word, text", [
