@@ -476,6 +476,8 @@ PY_THREADING = ("import threading, queue, concurrent.futures as cf\n"
                 "print(total[0], sum(out), sum(squares), ev.wait(5))\n"
                 "timer.join()\n"
                 "print(threading.active_count())\n")
+PY_REPR = ("import sys\n"
+           "print(object(), hex(id(sys)), hex(id(None)), hex(id([])), hex(id(b'x' * 300000)))\n")
 PYTHON = ("import json, re, zlib\n"
           "n = @N@\n"
           "doc = [{'id': i, 'name': 'item%d' % i, 'tags': ['t%d' % (i % 7)] * (i % 3)} "
@@ -550,6 +552,12 @@ def _table(big: bool, python: str) -> list[Command]:
         Command("busybox_md5sum", bb, ("md5sum", "a.txt", "b.txt"),
                 files=(("a.txt", text(20, 4)), ("b.txt", blob(n(4096, 64 << 20)))),),
         Command("busybox_awk", bb, ("awk", BUSYBOX_PRIMES.replace("@N@", str(n(2000, 15000))))),
+        # where things are: qemu-user's address-space layout (its /proc/self/maps, addresses
+        # of heap and mmap-arena objects) and its order of the environment (reversed)
+        Command("proc_maps", cu + "cat", ("/proc/self/maps",), startup_only=True),
+        Command("env_order", cu + "env", (), startup_only=True),
+        Command("python_repr", python, ("-c", PY_REPR), env={**ENV, "PYTHONHASHSEED": "0"},
+                startup_only=True),
         # several processes (fork, execve, pipes, wait, signals)
         Command("sh_pipeline", bb, ("sh", "-c", SH_PIPELINE),
                 files=(("data.csv", csv(n(2000, 200000))),)),

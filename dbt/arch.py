@@ -24,8 +24,9 @@ MACHINE_NAMES = {3: "x86 (EM_386)", 8: "MIPS", 20: "PowerPC", 40: "ARM (EM_ARM)"
 class Arch(namedtuple("Arch", "name elf_machine lift decode_at disasm_line syscall_abi "
                              "stack_pointer hwcap initial_fields sysroot multiarch "
                              "decode_block lift_decoded insn_align platform hwcap2 state_fields "
-                             "signal_frames reg_aliases",
-                       defaults=((), None, "", None, None, 4, "", None, (), None, None))):
+                             "signal_frames reg_aliases mmap_base",
+                       defaults=((), None, "", None, None, 4, "", None, (), None, None,
+                                 1 << 38))):
     """A guest ISA:
 
     name             e.g. "riscv64"
@@ -54,6 +55,9 @@ class Arch(namedtuple("Arch", "name elf_machine lift decode_at disasm_line sysca
                      (write_context, read_context, FRAME_SIZE, SIGRETURN_CODE,
                      SYSCALL_INSN_SIZE: see frontends/riscv/signal.py)
     reg_aliases      register names of the ISA's assembly language (ABI names) -> fields
+    mmap_base        where the guest's mmap area starts: qemu-user's TASK_UNMAPPED_BASE for
+                     the target (2^38 for 64-bit guests, AArch64's own 0x55_0000_0000), so
+                     that programs are placed where qemu-user places them
     """
     __slots__ = ()
 

@@ -60,10 +60,12 @@ def _parser() -> argparse.ArgumentParser:
                           "dynamically linked program and absolute guest paths are looked up "
                           "under DIR first, as qemu-user does (default: $QEMU_LD_PREFIX, else "
                           "the Debian cross sysroot of the guest's ISA for dynamic programs)")
-    run.add_argument("-E", dest="setenv", action="append", default=[], metavar="VAR=VAL,...",
+    run.add_argument("-E", dest="env_changes", action="append", default=[],
+                     type=lambda text: ("set", text), metavar="VAR=VAL,...",
                      help="set variables in the guest's environment (a comma-separated list, "
                           "as qemu-user's; also $QEMU_SET_ENV)")
-    run.add_argument("-U", dest="unsetenv", action="append", default=[], metavar="VAR,...",
+    run.add_argument("-U", dest="env_changes", action="append", default=[],
+                     type=lambda text: ("unset", text), metavar="VAR,...",
                      help="remove variables from the guest's environment (also "
                           "$QEMU_UNSET_ENV)")
     run.add_argument("-0", dest="argv0", metavar="ARGV0",
@@ -180,18 +182,23 @@ def _count(text: str) -> int:
 
 
 def _guest_env(args) -> dict | int:
-    """dbt-vm's environment with $QEMU_SET_ENV and $QEMU_UNSET_ENV, then -E and -U, applied
-    (each a comma-separated list, as qemu-user splits them)."""
-    env = host_environment()
-    sets = [os.environ.get("QEMU_SET_ENV", ""), *args.setenv]
-    unsets = [os.environ.get("QEMU_UNSET_ENV", ""), *args.unsetenv]
-    for item in (i for text in sets for i in text.split(",") if text):
-        if "=" not in item:
-            return _error(f"-E expects VAR=VALUE, got {item!r}")
-        key, value = item.split("=", 1)
-        env[key] = value
-    for key in (k for text in unsets for k in text.split(",") if text):
-        env.pop(key, None)
+    """The guest's environment as qemu-user builds it (its envlist): dbt-vm's own in reverse
+    order (each variable is inserted at the head of a list), then $QEMU_SET_ENV,
+    $QEMU_UNSET_ENV and the -E and -U options in their order, each a comma-separated list; a
+    variable that is set goes to the head, replacing an old value."""
+    env = dict(reversed(host_environment().items()))
+    changes = [("set", os.environ.get("QEMU_SET_ENV", "")),
+               ("unset", os.environ.get("QEMU_UNSET_ENV", "")), *args.env_changes]
+    for op, text in changes:
+        for item in text.split(",") if text else ():
+            if op == "unset":
+                env.pop(item, None)
+                continue
+            if "=" not in item:
+                return _error(f"-E expects VAR=VALUE, got {item!r}")
+            key, value = item.split("=", 1)
+            env.pop(key, None)
+            env = {key: value, **env}
     return env
 
 

@@ -1,8 +1,12 @@
-"""ELF loading and the initial process stack, as Linux's binfmt_elf builds them.
+"""ELF loading and the initial process stack, placed as qemu-user 7.2 places them.
 
-Programs are ET_EXEC (at their addresses) or ET_DYN (at DYN_BASE: static-pie, or PIE with an
-interpreter). A program with PT_INTERP also gets its interpreter (ld.so) mapped, top-down in
-the mmap area as Linux does, and starts at the interpreter's entry; AT_BASE tells ld.so where
+The guest sees qemu-user's address-space layout (addresses printed by a program, its
+/proc/self/maps): ET_EXEC programs at their own addresses, ET_DYN ones (static-pie, PIE) at the
+start of the mmap area (Arch.mmap_base, qemu's TASK_UNMAPPED_BASE), with 32 MiB kept free
+after the program while the rest is placed (the room of its brk heap); then the stack (8 MiB
+and a guard page), the interpreter (ld.so) of a PT_INTERP program, and the signal trampoline
+page, each the next range of the mmap area (GuestMemory.find_free: qemu's bottom-up
+mmap_find_vma); the program starts at the interpreter's entry and AT_BASE tells ld.so where
 it is. The interpreter's path is looked up in the sysroot (`-L`) first, as qemu-user does;
 without one, under the guest ISA's Debian cross sysroot (`Arch.sysroot`), which then becomes
 the sysroot of the whole run.
@@ -11,8 +15,8 @@ Segments are mapped as Linux maps them: whole file pages from page_floor(p_offse
 mappings that remember the file: see GuestMemory.map_file), so the bytes after p_filesz in the
 last file page are the file's, unless p_memsz > p_filesz: then the rest of that page is zeroed
 and further bss pages are anonymous. PT_TLS is left to the guest's libc; brk starts at the page
-after the program's highest segment; the stack holds argc, argv, envp and the auxiliary vector,
-16-byte aligned.
+after the program's highest segment; the stack holds the strings, argc, argv, envp and the
+auxiliary vector as qemu's create_elf_tables lays them out.
 
 The ELF header and program headers are read with `struct` (as the kernel's binfmt_elf does:
 sections play no part in loading). pyelftools would cost ~25 ms of imports on every run; it
@@ -21,6 +25,7 @@ stays the cross-check oracle in the tests.
 
 from __future__ import annotations
 
+import importlib
 import os
 import struct
 from collections import namedtuple
@@ -29,10 +34,9 @@ from .arch import MACHINE_NAMES, Arch, arch_for_machine
 from .memory import (PAGE_MASK, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, STACK, FileRef,
                      GuestMemory, MemError, page_ceil, page_floor)
 
-DYN_BASE = 0x40000000           # load address of ET_DYN programs (static-pie and PIE)
 STACK_SIZE = 8 << 20            # as qemu-user's default and Linux's RLIMIT_STACK
-STACK_TOP_GAP = 16 * PAGE_SIZE  # unmapped pages above the stack
-MMAP_GAP = 1 << 20              # between the stack guard and the top of the mmap area
+STACK_MIN = 32 * PAGE_SIZE      # qemu-user's STACK_LOWER_LIMIT
+BRK_RESERVE = 32 << 20          # kept free after the program while the rest is placed (qemu)
 
 PF_X, PF_W, PF_R = 1, 2, 4
 PT_LOAD, PT_INTERP, PT_PHDR, PT_GNU_STACK = 1, 3, 6, 0x6474E551
@@ -57,7 +61,7 @@ Segment.__doc__ = "One program header (the fields loading needs)."
 class Program:
     """A loaded program: what the runtime and the syscall layer need to know of it."""
     __slots__ = ("path", "arch", "entry", "start_pc", "sp", "bias", "phdr", "phnum", "segments",
-                 "exec_stack", "interp", "interp_bias", "sysroot", "auxv")
+                 "exec_stack", "interp", "interp_bias", "sysroot", "auxv", "trampoline")
 
     def __init__(self, path: str, arch: Arch, entry: int, start_pc: int = 0, bias: int = 0,
                  phdr: int = 0, phnum: int = 0, segments: list = (), exec_stack: bool = False,
@@ -76,6 +80,7 @@ class Program:
         self.interp_bias = 0            # where it was loaded (AT_BASE)
         self.sysroot = sysroot          # the sysroot of the run (-L, or the default one)
         self.auxv = (0, 0)              # guest address and size of the auxiliary vector
+        self.trampoline = 0             # the signal trampoline page (rt_sigreturn code)
 
 
 _Image = namedtuple("_Image", "bias entry phdr phnum end segments exec_stack interp")
@@ -178,29 +183,40 @@ def load(path: str, memory: GuestMemory, argv: list[bytes], envp: list[bytes],
     """Load the program at `path` (and its interpreter) and build the initial stack
     (`stack_size` bytes: qemu-user's -s)."""
     arch, data = read_header(path)
-    image = _map_image(path, data, memory, DYN_BASE)
+    _start_mmap_area(memory, arch)
+    image = _map_image(path, data, memory, BRK_RESERVE)
     prog = Program(path=path, arch=arch, entry=image.entry, start_pc=image.entry,
                    bias=image.bias, phdr=image.phdr, phnum=image.phnum,
                    segments=image.segments, exec_stack=image.exec_stack, sysroot=sysroot)
-    memory.brk_start = memory.brk_end = page_ceil(image.end)
-    stack_top = _map_stack(memory, prog.exec_stack, page_ceil(stack_size))
+    stack_top = _map_stack(memory, prog.exec_stack, max(page_ceil(stack_size), STACK_MIN))
     if image.interp is not None:
         prog.interp, prog.sysroot = find_interpreter(image.interp.decode(errors="surrogateescape"),
                                                      sysroot, arch)
         interp = _load_interpreter(prog.interp, arch, memory)
         prog.interp_bias, prog.start_pc = interp.bias, interp.entry
+    prog.trampoline = _map_trampoline(memory, arch)
+    brk = page_ceil(image.end)
+    memory.unmap(brk, page_ceil(image.end + BRK_RESERVE) - brk)      # the reserve is the heap's
+    memory.brk_start = memory.brk_end = memory.brk_page = brk
     _setup_stack(prog, memory, stack_top, argv, envp, execfn or path.encode())
     return prog
 
 
+def _start_mmap_area(memory: GuestMemory, arch: Arch) -> None:
+    """The mmap area starts at qemu-user's TASK_UNMAPPED_BASE for the guest (or in the middle
+    of a window too small for it)."""
+    memory.mmap_base = memory.mmap_next = min(arch.mmap_base, memory.size >> 1)
+
+
 def map_elf(path: str, memory: GuestMemory, arch: Arch) -> tuple[int, int]:
     """Map an ELF file of `arch` into `memory` as the loader maps a program (position-
-    independent ones at DYN_BASE); (load bias, entry). For static translation, which works
-    on the file's code as it would be mapped."""
+    independent ones at the start of the mmap area); (load bias, entry). For static
+    translation, which works on the file's code as it would be mapped."""
     file_arch, data = read_header(path, program=False)
     if file_arch is not arch:
         raise LoadError(f"it is for {file_arch.name}, not {arch.name}")
-    image = _map_image(path, data, memory, DYN_BASE)
+    _start_mmap_area(memory, arch)
+    image = _map_image(path, data, memory, BRK_RESERVE)
     return image.bias, image.entry
 
 
@@ -228,7 +244,7 @@ def _load_interpreter(path: str, arch: Arch, memory: GuestMemory) -> _Image:
         interp_arch, data = read_header(path)
         if interp_arch is not arch:
             raise LoadError(f"it is for {interp_arch.name}, not {arch.name}")
-        image = _map_image(path, data, memory, None)
+        image = _map_image(path, data, memory, 0)
     except LoadError as exc:
         raise LoadError(f"interpreter {path}: {exc}") from None
     if image.interp is not None:
@@ -236,9 +252,11 @@ def _load_interpreter(path: str, arch: Arch, memory: GuestMemory) -> _Image:
     return image
 
 
-def _map_image(path: str, data: bytes, memory: GuestMemory, dyn_base: int | None) -> _Image:
-    """Map an ELF file's segments: ET_DYN at `dyn_base` (None: the highest free range of
-    the mmap area, as Linux places an interpreter), ET_EXEC at its own addresses."""
+def _map_image(path: str, data: bytes, memory: GuestMemory, reserve: int) -> _Image:
+    """Map an ELF file's segments as qemu-user's load_elf_image does: the whole span of its
+    segments, and `reserve` bytes after it (room for the brk), is first taken with PROT_NONE
+    pages (so gaps between segments stay PROT_NONE mappings), ET_EXEC at its own addresses,
+    ET_DYN where the mmap area has room; then each PT_LOAD is mapped over it."""
     etype, = struct.unpack_from("<H", data, 16)
     entry, phoff = struct.unpack_from("<QQ", data, 24)
     if etype not in (ET_EXEC, ET_DYN):
@@ -248,16 +266,21 @@ def _map_image(path: str, data: bytes, memory: GuestMemory, dyn_base: int | None
     if not loads:
         raise LoadError("no loadable segments")
     _check_segments(loads, len(data))
-    bias = 0
-    if etype == ET_DYN:
-        low = page_floor(min(s.p_vaddr for s in loads))
-        high = page_ceil(max(s.p_vaddr + s.p_memsz for s in loads))
-        if dyn_base is None:
-            try:
-                dyn_base = memory.find_free(high - low)
-            except MemError:
-                raise LoadError("no room for it in the guest address space") from None
-        bias = dyn_base - low
+    low = page_floor(min(s.p_vaddr - s.p_offset for s in loads) & ((1 << 64) - 1))
+    span = page_ceil(max(s.p_vaddr + s.p_memsz for s in loads) + reserve) - low
+    if not 0 < span <= memory.size:
+        raise LoadError("its segments do not fit in the guest address space")
+    if etype == ET_EXEC:
+        start = low
+        if not memory.in_window(start, span):
+            raise LoadError(f"segment at {start:#x} is outside the guest address space")
+    else:
+        try:
+            start = memory.find_free(span, low or None)
+        except MemError:
+            raise LoadError("no room for it in the guest address space") from None
+    bias = start - low
+    memory.map_anonymous(start, span, 0)
     placed = _map_segments(path, loads, bias, memory)
     gnu_stack = [s for s in segments if s.p_type == PT_GNU_STACK]
     return _Image(bias=bias, entry=entry + bias, phdr=_phdr_address(segments, phoff, bias),
@@ -340,13 +363,25 @@ def _phdr_address(segments: list[Segment], phoff: int, bias: int) -> int:
 
 
 def _map_stack(memory: GuestMemory, exec_stack: bool, size: int = STACK_SIZE) -> int:
-    """Map the stack below the top of the address space; the mmap area starts below it.
-    Returns the stack's top."""
-    top = memory.size - STACK_TOP_GAP
+    """Map the stack as qemu-user's setup_arg_pages does: the next range of the mmap area,
+    its lowest page a PROT_NONE guard. Returns the stack's top (the last word: qemu's)."""
+    guard = PAGE_SIZE
     prot = PROT_READ | PROT_WRITE | (PROT_EXEC if exec_stack else 0)
-    memory.map_anonymous(top - size, size, prot, kind=STACK)
-    memory.mmap_top = top - size - MMAP_GAP
-    return top
+    bottom = memory.find_free(size + guard)
+    memory.map_anonymous(bottom, guard, 0)
+    memory.map_anonymous(bottom + guard, size, prot, kind=STACK)
+    return bottom + guard + size - 8
+
+
+def _map_trampoline(memory: GuestMemory, arch: Arch) -> int:
+    """qemu-user's signal trampoline page (the return address of guest signal handlers):
+    the next page of the mmap area, read+execute, holding the ISA's rt_sigreturn code."""
+    code = importlib.import_module(arch.signal_frames).SIGRETURN_CODE if arch.signal_frames \
+        else b""
+    page = memory.find_free(PAGE_SIZE)
+    memory.map_anonymous(page, PAGE_SIZE, PROT_READ | PROT_EXEC)
+    memory.write(page, code, force=True)
+    return page
 
 
 def _setup_stack(prog: Program, memory: GuestMemory, top: int, argv: list[bytes],
@@ -359,12 +394,19 @@ def _setup_stack(prog: Program, memory: GuestMemory, top: int, argv: list[bytes]
         memory.write(sp, blob)
         return sp
 
+    # qemu-user's copy_elf_strings and create_elf_tables: the strings packed below the top
+    # (the file name, then envp's and argv's, last first), AT_PLATFORM's string in a
+    # multiple of 8 bytes, 16-byte alignment, AT_RANDOM's bytes, then the tables
     execfn_addr = push_bytes(execfn + b"\0")
     env_addrs = [push_bytes(s + b"\0") for s in reversed(envp)][::-1]
     arg_addrs = [push_bytes(s + b"\0") for s in reversed(argv)][::-1]
+    platform = prog.arch.platform.encode()
+    platform_addr = 0
+    if platform:
+        sp -= (len(platform) + 8) & ~7
+        memory.write(sp, platform + b"\0")
+        platform_addr = sp
     sp &= ~15
-    platform = prog.arch.platform
-    platform_addr = push_bytes(platform.encode() + b"\0") if platform else 0
     random_addr = push_bytes(os.urandom(16))
     auxv = _auxv(prog, random_addr, execfn_addr, platform_addr)
     words = [len(argv), *arg_addrs, 0, *env_addrs, 0]

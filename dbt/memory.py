@@ -12,7 +12,7 @@ outside the window, as at an unmapped page inside it.
 
 `perms` is the software page table the interpreter checks before every access: one byte per
 guest page, 0 for unmapped, else MAPPED | the guest's R/W/X bits. It is a memoryview of an
-anonymous private mapping (16 MiB for a 2^36 window): the kernel hands out zero pages as they
+anonymous private mapping (256 MiB of address space for a 2^40 window): the kernel hands out zero pages as they
 are touched, where a bytearray would zero (and keep resident) all of it at start-up, ~10 ms.
 
 Beside the page table, `GuestMemory` keeps a record of each mapping, as Linux keeps VMAs:
@@ -39,10 +39,11 @@ from collections import namedtuple
 PAGE_SHIFT = 12
 PAGE_SIZE = 1 << PAGE_SHIFT
 PAGE_MASK = PAGE_SIZE - 1
-WINDOW_BITS = 36
+WINDOW_BITS = 40          # room for qemu-user's layout: mmaps from 2^38 (AArch64: 0x55_0000_0000)
 WINDOW_SIZE = 1 << WINDOW_BITS
 WINDOW_GUARD = 1 << 16     # PROT_NONE bytes below and above the window (see above)
 MMAP_MIN_ADDR = 0x10000
+MMAP_BASE = 1 << 38        # qemu-user's TASK_UNMAPPED_BASE for 64-bit guests (Arch.mmap_base)
 
 # Guest protections (the PROT_* values Linux uses on every architecture) and page-table bits.
 PROT_READ, PROT_WRITE, PROT_EXEC = 1, 2, 4
@@ -99,9 +100,13 @@ class Mapping(namedtuple("Mapping", "start end prot file offset written shared k
 
     def joins(self, other: "Mapping", linux: bool = False) -> bool:
         """Whether `other`, starting where this one ends, merges with it: as records (which
-        keep `written` apart), or as Linux's VMAs (`linux`: `written` plays no part)."""
+        keep `written` apart), or as Linux's VMAs (`linux`: `written` plays no part, and the
+        heap is anonymous memory like any other: the kernel merges qemu-user's brk pages,
+        host mmaps, with the anonymous bss before them)."""
+        kinds = {HEAP: ANONYMOUS} if linux else {}
         return (self.end == other.start and self.prot == other.prot
-                and self.kind == other.kind and self.shared == other.shared
+                and kinds.get(self.kind, self.kind) == kinds.get(other.kind, other.kind)
+                and self.shared == other.shared
                 and (linux or self.written == other.written) and self.file == other.file
                 and (self.file is None or self.offset + self.end - self.start == other.offset))
 
@@ -157,8 +162,8 @@ class GuestMemory:
         self.perms = memoryview(self._perms_map)                 # one byte per page
         self.view = _memview(base, self.size, _PyBUF_WRITE)     # bytes
         self.view64 = self.view.cast("Q")                        # aligned 64-bit words
-        self.brk_start = self.brk_end = 0
-        self.mmap_top = self.size - PAGE_SIZE                    # top-down mmap search bound
+        self.brk_start = self.brk_end = self.brk_page = 0   # brk_page: the heap's mapped end
+        self.mmap_base = self.mmap_next = min(MMAP_BASE, self.size >> 1)   # see find_free
         self.write_listeners: list = []                          # code caches: fn(addr, length)
         self._maps: list[Mapping] = []                           # records, by address
         self._starts: list[int] = []                             # their starts (bisect)
@@ -185,13 +190,25 @@ class GuestMemory:
     def in_window(self, addr: int, length: int) -> bool:
         return MMAP_MIN_ADDR <= addr and addr + length <= self.size
 
-    def find_free(self, length: int, below: int | None = None) -> int:
-        """Highest free page-aligned range of `length` bytes below `below` (top-down, as Linux)."""
-        top = (self.mmap_top if below is None else below) >> PAGE_SHIFT
-        start = self._perms_map.rfind(bytes(length >> PAGE_SHIFT), MMAP_MIN_ADDR >> PAGE_SHIFT, top)
-        if start < 0:
-            raise MemError(errno.ENOMEM)
-        return start << PAGE_SHIFT
+    def find_free(self, length: int, start: int | None = None) -> int:
+        """A free page-aligned range of `length` bytes, placed as qemu-user's mmap_find_vma
+        places it (the guest sees qemu's addresses): the first at or above `start`, by
+        default at or above `mmap_next`, which then moves past it, so that a hole left below
+        it is not handed out again (qemu asks the host kernel for each range at its hint,
+        bottom-up from TASK_UNMAPPED_BASE). When nothing is free above, from the bottom of
+        the window."""
+        pages = bytes(length >> PAGE_SHIFT)
+        bump = start is None or start == self.mmap_next
+        first = (self.mmap_next if start is None else start) >> PAGE_SHIFT
+        found = self._perms_map.find(pages, max(first, MMAP_MIN_ADDR >> PAGE_SHIFT))
+        if found < 0:
+            found = self._perms_map.find(pages, MMAP_MIN_ADDR >> PAGE_SHIFT)
+            if found < 0:
+                raise MemError(errno.ENOMEM)
+        addr = found << PAGE_SHIFT
+        if bump and addr >= self.mmap_base:
+            self.mmap_next = addr + length
+        return addr
 
     def map_anonymous(self, addr: int, length: int, prot: int, kind: str = ANONYMOUS,
                       shared: bool = False) -> None:

@@ -227,6 +227,7 @@ class Machine:
                                   stack_pointer=self.arch.stack_pointer,
                                   host_signals=host_signals)
         self.kernel.uname_release = uname_release
+        self.kernel.signals.trampoline = self.program.trampoline
         self.syscall_hooks: dict[int, object] = {}
         self.engine = self._make_engine(mode, trace, code_cache_size, speculate, cache, path,
                                         tier_up, hot_threshold, background, hot)

@@ -92,17 +92,22 @@ def runs(mem: GuestMemory, addr: int, length: int):
 
 # -- brk -----------------------------------------------------------------------------------------
 def sys_brk(k, addr):
+    """qemu-user's brk (do_brk): the heap is mapped up to `brk_page`, which only grows (a
+    lower break keeps the pages; bytes between the old and a new higher break read as zero),
+    and it grows only into free pages right after it."""
     mem = k.memory
     current = mem.brk_end
     if addr < mem.brk_start:
         return current
-    old_top, new_top = page_ceil(current), page_ceil(addr)
-    if new_top > old_top:
-        if new_top > mem.size or not mem.is_free(old_top, new_top - old_top):
+    top = max(mem.brk_page, page_ceil(current))
+    if addr > top:
+        new_top = page_ceil(addr)
+        if new_top > mem.size or not mem.is_free(top, new_top - top):
             return current
-        mem.map_anonymous(old_top, new_top - old_top, PROT_READ | PROT_WRITE, kind=HEAP)
-    elif new_top < old_top:
-        mem.unmap(new_top, old_top - new_top)
+        mem.map_anonymous(top, new_top - top, PROT_READ | PROT_WRITE, kind=HEAP)
+        mem.brk_page = new_top
+    if addr > current:
+        mem.write(current, bytes(min(addr, top) - current), force=True)
     mem.brk_end = addr
     return addr
 
@@ -170,9 +175,9 @@ def _placement(mem: GuestMemory, addr: int, size: int, flags: int) -> int:
         if flags & MAP_FIXED_NOREPLACE and not mem.is_free(addr, size):
             fail(errno.EEXIST)
         return addr
-    hint = page_ceil(addr)
-    if hint and MMAP_MIN_ADDR <= hint and hint + size <= mem.size and mem.is_free(hint, size):
-        return hint
+    hint = page_floor(addr)                 # qemu's target_mmap: real_start = start & mask
+    if hint and MMAP_MIN_ADDR <= hint and hint + size <= mem.size:
+        return mem.find_free(size, hint)    # at the hint if it is free (the host kernel's rule)
     return mem.find_free(size)
 
 

@@ -19,7 +19,6 @@ from .structs import RLIM_INFINITY, RLIMIT, SYSINFO_SIZE, pack_utsname
 
 RLIM_NLIMITS = 16
 GUEST_STACK_LIMIT = 8 << 20                           # the stack the loader allocates
-ROBUST_LIST_HEAD_SIZE = 24
 GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE = 1, 2, 4
 GETRANDOM_MAX = (1 << 25) - 1
 
@@ -111,10 +110,9 @@ def sys_set_tid_address(k, tidptr):
 
 
 def sys_set_robust_list(k, head, length):
-    if length != ROBUST_LIST_HEAD_SIZE:
-        fail(errno.EINVAL)
-    k.threads.current.robust_list = head
-    return 0
+    """ENOSYS, as qemu-user: the kernel would walk the list at a thread's death with host
+    addresses; glibc then falls back to non-robust futexes (its robust mutexes fail)."""
+    fail(errno.ENOSYS)
 
 
 def _domainname() -> bytes:

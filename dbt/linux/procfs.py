@@ -4,11 +4,13 @@ As qemu-user does, an open of one of these (by /proc/self/, /proc/<pid>/ or
 /proc/thread-self/, after resolving the path as the host would) gets a memfd holding text
 generated from the guest's state; any other /proc file is the host's.
 
-/proc/self/maps lists GuestMemory's mapping records in Linux's format
-(fs/proc/task_mmu.c): `start-end perms offset major:minor inode`, then the name at column 73
-(a file's host path, [heap], [stack]); adjacent records that Linux would hold as one VMA (they
-differ only in `written`) are one line. qemu-user 7.2 shows the same records, but copies the
-host's lines (so its heap has no [heap] name) and its /proc/thread-self is the host's.
+/proc/self/maps lists GuestMemory's mapping records as qemu-user 7.2 prints them (its
+open_self_maps copies the host's VMAs of the guest's range): `start-end perms offset
+major:minor inode` with unpadded hex addresses, then spaces to column 73 and the name (a file's
+host path, [stack] for the stack above its guard page, nothing for anonymous memory — the heap
+included, since qemu's brk pages are host mmaps — on every line, padded alike); adjacent
+records that Linux would hold as one VMA (they differ only in `written`) are one line.
+qemu's /proc/thread-self is the host's.
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ from __future__ import annotations
 import os
 import re
 
-from ..memory import HEAP, PROT_EXEC, PROT_READ, PROT_WRITE, STACK, GuestFault, GuestMemory
+from ..memory import PROT_EXEC, PROT_READ, PROT_WRITE, STACK, GuestFault, GuestMemory
 
 _OWN = re.compile(rb"^/proc/(\d+)/(?:task/(\d+)/)?(maps|auxv|cmdline)$")
-_NAME_COLUMN = 72            # Linux pads the line to 72 characters, then one space
+_NAME_COLUMN = 73            # qemu pads each line to 73 characters, then the name
 
 
 def fake_file(k, name: bytes) -> bytes | None:
@@ -53,11 +55,10 @@ def maps_text(memory: GuestMemory) -> bytes:
                                b"x" if m.prot & PROT_EXEC else b"-",
                                b"s" if m.shared else b"p")
         dev = m.file.dev if m.file else 0
-        head = b"%08x-%08x %s %08x %02x:%02x %d " % (
+        head = b"%x-%x %s %08x %02x:%02x %d" % (
             m.start, m.end, perms, m.offset, os.major(dev), os.minor(dev),
             m.file.ino if m.file else 0)
-        name = _name(m)
-        lines.append(head.ljust(_NAME_COLUMN) + b" " + name if name else head)
+        lines.append(head.ljust(_NAME_COLUMN) + _name(m))
     return b"".join(line + b"\n" for line in lines)
 
 
@@ -75,8 +76,6 @@ def linux_vmas(memory: GuestMemory) -> list:
 def _name(m) -> bytes:
     if m.file is not None:
         return m.file.path
-    if m.kind == HEAP:
-        return b"[heap]"
     if m.kind == STACK:
         return b"[stack]"
     return b"/dev/zero (deleted)" if m.shared else b""

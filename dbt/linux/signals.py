@@ -109,7 +109,7 @@ class SignalState:
         self.signalfd = 0                # signals some signalfd reads (the host blocks them)
         self.pending: dict[int, bytes] = {}                        # signo -> siginfo
         self.fatal: tuple[int, int] | None = None
-        self.trampoline = 0              # guest address of the rt_sigreturn code (lazily)
+        self.trampoline = 0              # guest address of the rt_sigreturn code
 
     @property
     def blocked(self) -> int:
@@ -311,7 +311,8 @@ def _signal_line(k, signo: int, info: bytes) -> str:
 
 
 def trampoline(k) -> int:
-    """The guest address of the rt_sigreturn code (one page mapped on first use, R+X)."""
+    """The guest address of the rt_sigreturn code: the loader's trampoline page, else one
+    page mapped on first use, R+X."""
     if not k.signals.trampoline:
         page = 4096
         addr = k.memory.find_free(page)

@@ -93,12 +93,13 @@ def _open_flags(k, v):
     return _ACCESS_MODES[host & 3] + ("" if rest == "0" else "|" + rest)
 
 
-_PROT = [("PROT_READ", 1), ("PROT_WRITE", 2), ("PROT_EXEC", 4), ("PROT_SEM", 8)]
+_PROT = [("PROT_EXEC", 4), ("PROT_READ", 1), ("PROT_WRITE", 2), ("PROT_SEM", 8),   # qemu's order
+         ("PROT_GROWSDOWN", 0x01000000), ("PROT_GROWSUP", 0x02000000)]
 _MAP = [("MAP_SHARED", 1), ("MAP_PRIVATE", 2), ("MAP_ANONYMOUS", 0x20),
         ("MAP_DENYWRITE", 0x800), ("MAP_FIXED", 0x10), ("MAP_GROWSDOWN", 0x100),
         ("MAP_EXECUTABLE", 0x1000), ("MAP_LOCKED", 0x2000), ("MAP_NONBLOCK", 0x10000),
-        ("MAP_NORESERVE", 0x4000), ("MAP_POPULATE", 0x8000), ("MAP_STACK", 0x20000),
-        ("MAP_HUGETLB", 0x40000), ("MAP_FIXED_NOREPLACE", 0x100000)]
+        ("MAP_NORESERVE", 0x4000), ("MAP_POPULATE", 0x8000),    # qemu's: no MAP_STACK
+        ("MAP_UNINITIALIZED", 0x4000000)]
 _AT_FLAGS = [("AT_SYMLINK_NOFOLLOW", 0x100), ("AT_EACCESS", 0x200)]
 _UNLINK_FLAGS = [("AT_REMOVEDIR", 0x200)]
 _ACCESS = [("R_OK", 4), ("W_OK", 2), ("X_OK", 1)]
@@ -144,6 +145,15 @@ def _futex_op(k, v):
     out = ("FUTEX_PRIVATE_FLAG|" if v & 128 else "") + \
         ("FUTEX_CLOCK_REALTIME|" if v & 256 else "")
     return out + _FUTEX.get(v & 0x7F, str(v & 0x7F))
+
+
+def _futex_args(k, args) -> list[str]:
+    """qemu's print_futex: the timeout of the waiting operations as a timespec, and the
+    fifth argument twice (a pointer, then a number: qemu's, instead of val3)."""
+    waits = (0, 6, 9, 11, 13)         # WAIT, LOCK_PI, WAIT_BITSET, WAIT_REQUEUE_PI, LOCK_PI2
+    timeout = _timespec_in if args[1] & 0x7F in waits else _ptr
+    return [_ptr(k, args[0]), _futex_op(k, args[1]), _d(k, args[2]), timeout(k, args[3]),
+            _ptr(k, args[4]), _d(k, args[4])]
 
 
 def _timespec_in(k, v):
@@ -216,7 +226,7 @@ FORMATS = {
     "getegid": (), "uname": (_p,), "umask": (_oct,),
     "clock_gettime": (_enum(_CLOCKS), _ptr), "gettimeofday": (_ptr, _ptr),
     "clock_nanosleep": (_enum(_CLOCKS), _flags([("TIMER_ABSTIME", 1)]), _timespec_in, _ptr),
-    "getrandom": (_p, _d, _d), "futex": (_ptr, _futex_op, _d, _ptr, _ptr, _d),
+    "getrandom": (_p, _d, _d), "futex": "futex",
     "clone": "clone", "execve": "execve",
 }
 _ENDS_LINE = frozenset(["exit", "exit_group"])
@@ -255,6 +265,8 @@ def call_text(k, name: str, args: list[int]) -> str:
         shown = _clone_args(k, args)
     elif spec == "execve":
         shown = _execve_args(k, args)
+    elif spec == "futex":
+        shown = _futex_args(k, args)
     elif spec is None:
         shown = [_ld(k, a) for a in args]
     else:

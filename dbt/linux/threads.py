@@ -2,8 +2,8 @@
 clone of a thread, thread exit, and futexes.
 
 A process (the kernel: memory, fds, signal handlers, the engine's code cache) holds tasks.
-A `Task` is one guest thread: its GuestState, tid, signal mask, sigaltstack, the
-clear_child_tid address and the robust list. Each guest thread is a host thread (its tid is
+A `Task` is one guest thread: its GuestState, tid, signal mask, sigaltstack, pending signals
+and the clear_child_tid address (no robust list: set_robust_list is ENOSYS, as qemu-user's). Each guest thread is a host thread (its tid is
 the host thread's, as under qemu-user).
 
 The big lock (`Threads.lock`, a fair ticket lock): a guest thread holds it whenever it runs
@@ -68,7 +68,7 @@ class ThreadExit(Exception):
 class Task:
     """One guest thread."""
     __slots__ = ("tid", "state", "blocked", "altstack", "saved_mask", "tid_address",
-                 "robust_list", "exited", "pending")
+                 "exited", "pending")
 
     def __init__(self, tid: int, state, blocked: int = 0):
         self.tid = tid
@@ -77,7 +77,6 @@ class Task:
         self.altstack = (0, 2, 0)               # stack_t: sp, flags (SS_DISABLE), size
         self.saved_mask: int | None = None      # sigsuspend's mask to restore
         self.tid_address = 0                    # clear_child_tid
-        self.robust_list = 0
         self.exited = False
         self.pending: dict[int, bytes] = {}     # signals sent to this thread: signo -> info
 

@@ -29,4 +29,5 @@ ARCH = Arch(
     state_fields=STATE_FIELDS,
     signal_frames=f"{__package__}.signal",
     reg_aliases=REG_ALIASES,
+    mmap_base=0x55_0000_0000,               # qemu-aarch64's TASK_UNMAPPED_BASE
 )

@@ -19,7 +19,6 @@ SCRATCH_SIZE = 16 * PAGE_SIZE
 RO_PAGE = 0x120000          # one read-only page
 UNMAPPED = 0x130000         # never mapped
 BRK_START = 0x200000
-MMAP_TOP = 0x40000000
 LAYOUTS = {"riscv64": RISCV64_LAYOUT, "aarch64": AARCH64_LAYOUT}   # ABI machine -> GuestState's
 ARCHES = {"riscv64": arch_for_machine(EM_RISCV), "aarch64": arch_for_machine(EM_AARCH64)}
 
@@ -29,8 +28,7 @@ class Guest:
         self.mem = GuestMemory()
         self.mem.map_anonymous(SCRATCH, SCRATCH_SIZE, PROT_READ | PROT_WRITE)
         self.mem.map_anonymous(RO_PAGE, PAGE_SIZE, PROT_READ)
-        self.mem.brk_start = self.mem.brk_end = BRK_START
-        self.mem.mmap_top = MMAP_TOP
+        self.mem.brk_start = self.mem.brk_end = self.mem.brk_page = BRK_START
         self.err = io.StringIO()
         self.abi = abi
         arch = ARCHES[abi.machine]

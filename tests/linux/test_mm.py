@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 
 import pytest
-from linux_harness import BRK_START, MMAP_TOP, RO_PAGE, SCRATCH, UNMAPPED
+from linux_harness import BRK_START, RO_PAGE, SCRATCH, UNMAPPED
 
 from dbt.memory import MAPPED, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE
 
@@ -33,11 +33,15 @@ def test_brk_grows_and_shrinks(guest):
     assert guest.call("brk", BRK_START + 3 * PAGE_SIZE + 1) == BRK_START + 3 * PAGE_SIZE + 1
     assert all(perm(guest, BRK_START + i * PAGE_SIZE) == MAPPED | RW for i in range(4))
     assert perm(guest, BRK_START + 4 * PAGE_SIZE) == 0
+    # qemu-user's do_brk: a lower break keeps its pages mapped...
     assert guest.call("brk", BRK_START + 10) == BRK_START + 10
     assert perm(guest, BRK_START) == MAPPED | RW
-    assert perm(guest, BRK_START + PAGE_SIZE) == 0
+    assert perm(guest, BRK_START + 3 * PAGE_SIZE) == MAPPED | RW
     assert guest.read(BRK_START + 99, 1) == b"z"
     assert guest.mem.brk_end == BRK_START + 10
+    # ... and a higher one zeroes the bytes between the two breaks
+    assert guest.call("brk", BRK_START + 200) == BRK_START + 200
+    assert guest.read(BRK_START + 99, 1) == b"\0"
 
 
 def test_brk_refuses_bad_requests(guest):
@@ -51,23 +55,30 @@ def test_brk_refuses_bad_requests(guest):
 
 
 # -- mmap -----------------------------------------------------------------------------------------
-def test_mmap_anonymous_top_down(guest):
+def test_mmap_anonymous_bottom_up(guest):
+    # qemu-user's mmap_find_vma: upward from TASK_UNMAPPED_BASE (2^38 for 64-bit guests),
+    # each range after the last one handed out; a hole left below is not reused
+    base = guest.mem.mmap_next
+    assert base == 1 << 38
     a = mmap_anon(guest, 3 * PAGE_SIZE)
-    assert a == MMAP_TOP - 3 * PAGE_SIZE
+    assert a == base
     assert all(perm(guest, a + i * PAGE_SIZE) == MAPPED | RW for i in range(3))
     assert guest.read(a, 3 * PAGE_SIZE) == bytes(3 * PAGE_SIZE)
     b = mmap_anon(guest, 100, PROT_READ)
-    assert b == a - PAGE_SIZE and perm(guest, b) == MAPPED | PROT_READ
+    assert b == a + 3 * PAGE_SIZE and perm(guest, b) == MAPPED | PROT_READ
+    assert guest.call("munmap", a, 3 * PAGE_SIZE) == 0
     c = mmap_anon(guest, PAGE_SIZE, 0)
-    assert perm(guest, c) == MAPPED                                     # PROT_NONE
+    assert c == b + PAGE_SIZE and perm(guest, c) == MAPPED                  # PROT_NONE
 
 
 def test_mmap_hint_used_when_free(guest):
     hint = 0x5000_0000
     assert mmap_anon(guest, PAGE_SIZE, addr=hint) == hint
-    other = mmap_anon(guest, PAGE_SIZE, addr=hint)                  # taken: searched instead
-    assert other != hint and perm(guest, other) == MAPPED | RW
-    assert mmap_anon(guest, PAGE_SIZE, addr=hint + 5) == hint + PAGE_SIZE   # rounded up
+    other = mmap_anon(guest, PAGE_SIZE, addr=hint)                  # taken: the next free range
+    assert other == hint + PAGE_SIZE and perm(guest, other) == MAPPED | RW
+    # qemu's target_mmap rounds a hint down to its page
+    assert mmap_anon(guest, PAGE_SIZE, addr=hint + 2 * PAGE_SIZE + 5) == hint + 2 * PAGE_SIZE
+    assert guest.mem.mmap_next == 1 << 38                           # hints leave it alone
 
 
 def test_mmap_fixed_replaces(guest):

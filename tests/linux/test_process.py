@@ -45,8 +45,9 @@ def test_ids(guest):
     assert guest.call("getegid") == os.getegid()
     assert guest.call("set_tid_address", 0x100000) == os.getpid()
     assert guest.kernel.task.tid_address == 0x100000
-    assert guest.call("set_robust_list", 0x100000, 24) == 0
-    assert guest.call("set_robust_list", 0x100000, 16) == -errno.EINVAL
+    # qemu-user 7.2 has no robust futex lists: `qemu-riscv64 -strace` of any glibc program
+    # shows set_robust_list(...) = -1 errno=38 (Function not implemented)
+    assert guest.call("set_robust_list", 0x100000, 24) == -errno.ENOSYS
 
 
 def test_getgroups(guest):
