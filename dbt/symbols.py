@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import struct
 
-from elftools.common.exceptions import ELFError
-from elftools.elf.elffile import ELFFile
-
 __all__ = ["SymbolTable", "Symbols"]
 
 SHN_UNDEF, SHN_LORESERVE, STT_FUNC = 0, 0xFF00, 2
@@ -27,6 +24,8 @@ class SymbolTable:
     """The function symbols of one loaded ELF image."""
 
     def __init__(self, path: str, bias: int) -> None:
+        from elftools.common.exceptions import ELFError     # only a traced run reads names:
+        from elftools.elf.elffile import ELFFile            # the import costs ~40 ms
         self.entries: list[tuple[int, int, str]] = []      # (value, size, name), sorted
         try:
             with open(path, "rb") as f:
@@ -35,7 +34,7 @@ class SymbolTable:
             self.entries = []           # a damaged symbol table only costs the names
 
     @staticmethod
-    def _read(elf: ELFFile, bias: int) -> list[tuple[int, int, str]]:
+    def _read(elf, bias: int) -> list[tuple[int, int, str]]:
         symtab = next((s for s in elf.iter_sections() if s["sh_type"] == "SHT_SYMTAB"), None)
         if symtab is None:
             return []
