@@ -233,7 +233,8 @@ def cmd_run(args) -> int:
         return _error(f"unknown trace kind {unknown[0]!r} (known: {', '.join(TRACE_KINDS)})")
     if os.environ.get("QEMU_STRACE"):
         args.strace = True
-    err = None
+    from .runtime import HostStderr
+    err = HostStderr()                     # qemu's log: the host's fd 2, or -D's file
     if args.log_file:
         try:
             err = open(args.log_file, "w", encoding="utf-8", errors="backslashreplace")
@@ -264,7 +265,7 @@ def cmd_run(args) -> int:
                           background=args.background == "on", hot=args.hot,
                           closed_fds=_CLOSED_AT_START, ignored_signals=args.host_sigign,
                           blocked_signals=args.host_sigblk, execfn=execfn, fd_map=fd_map,
-                          relaunch=_relaunch_options(args, mode, trace),
+                          relaunch=_relaunch_options(args, mode),
                           host_env=host_environment(),
                           host_signals=True, stack_size=args.stack_size,
                           uname_release=args.uname_release)
@@ -297,10 +298,12 @@ def cmd_run(args) -> int:
     return result.status
 
 
-def _relaunch_options(args, mode: str, trace: tuple) -> list[str]:
+def _relaunch_options(args, mode: str) -> list[str]:
     """The options of this `run` that a guest's execve runs the new image with (as qemu-user
     started by binfmt_misc would: the same translator settings; the guest's environment and
-    argv come from the execve, and --stats from the first image only)."""
+    argv come from the execve. --stats is the first image's only, and so are --strace and
+    --trace: the new qemu of an execve logs nothing unless $QEMU_STRACE, which the guest's
+    environment carries, asks it to)."""
     options = ["--mode", mode]
     sysroot = _sysroot(args)
     if sysroot is not None:
@@ -315,12 +318,8 @@ def _relaunch_options(args, mode: str, trace: tuple) -> list[str]:
                         ("-cpu", args.cpu)):
         if value is not None:
             options += [flag, str(value)]
-    if args.strace:
-        options.append("--strace")
     if not args.cache:
         options.append("--no-cache")
-    if trace:                                # (--trace and -d, as --trace kinds)
-        options += ["--trace", ",".join(trace)]
     return options
 
 

@@ -76,6 +76,24 @@ def die_by_signal(signo: int, message: str = "") -> None:
     os._exit(128 + signo)                      # not reached unless the signal is not fatal
 
 
+class HostStderr:
+    """Where qemu-user's log goes without -D: the host's fd 2 as it is at each write. The
+    guest may close or replace its fd 2 (its fd 2 is that host fd); the --strace and --trace
+    lines then go where the guest's stderr goes, or nowhere, as qemu's do (a coreutils
+    program's trace ends at `close(2)`). dbt-vm's own messages keep a private copy of the
+    stream (cli.hold_standard_fds)."""
+
+    def write(self, text: str) -> int:
+        try:
+            os.write(2, text.encode("utf-8", "backslashreplace"))
+        except OSError:
+            pass
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
 class Stats:
     """Where a run's time went, as the runtime measures it (stats.py reports it)."""
     __slots__ = ("load_seconds", "total_seconds", "translate_seconds", "setup_seconds",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -289,6 +290,24 @@ def test_strace_prints_write_and_exit():
     assert result.returncode == 0
     text = result.stderr.decode()
     assert " write(1," in text and "exit" in text
+
+
+def test_strace_goes_where_the_guests_stderr_goes():
+    # qemu-user logs to its fd 2, which is the guest's: once close_std closes its fd 2, the
+    # trace ends in the middle of the close(2) line, under qemu-riscv64 -strace and here
+    if not shutil.which("qemu-riscv64"):
+        pytest.skip("needs qemu-riscv64 (the oracle)")
+    binary = _program("close_std")
+    theirs = subprocess.run(["qemu-riscv64", "-strace", str(binary)], capture_output=True,
+                            timeout=60)
+    ours = dbt("run", "--strace", str(binary))
+    assert ours.returncode == theirs.returncode == 22
+
+    def without_pids(text: bytes) -> bytes:           # line prefixes, set_tid_address's result
+        text = re.sub(rb"^\d+ ", b"", text, flags=re.M)
+        return re.sub(rb"(set_tid_address\([^)]*\) = )\d+", rb"\1TID", text)
+    assert without_pids(ours.stderr) == without_pids(theirs.stderr)
+    assert ours.stderr.endswith(b" close(2)")
 
 
 def test_python_module_and_console_script_agree():

@@ -35,8 +35,9 @@ F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL = 0, 1, 2, 3, 4
 F_DUPFD_CLOEXEC = 1030
 F_LOCK_CMDS = {5: True, 6: False, 7: False, 36: True, 37: False, 38: False}  # cmd -> copies out
 F_INT_CMDS = frozenset([8, 9, 10, 11, 1024, 1025, 1026, 1031, 1032, 1033, 1034])
-TCGETS, TIOCGWINSZ = 0x5401, 0x5413
-IOCTL_OUT = {TCGETS: TERMIOS_SIZE, TIOCGWINSZ: WINSIZE_SIZE}
+TCGETS, TIOCGWINSZ, FIONREAD = 0x5401, 0x5413, 0x541B
+IOCTL_OUT = {TCGETS: TERMIOS_SIZE, TIOCGWINSZ: WINSIZE_SIZE, FIONREAD: 4}
+HOST_O_LARGEFILE = 0o100000
 SIGPIPE, SI_KERNEL = 13, 0x80
 READABLE = PROT_READ | PROT_WRITE       # guest write-only pages are readable (RW) on Linux
 
@@ -584,7 +585,10 @@ def sys_fcntl(k, fd, cmd, arg):
         entry.cloexec = bool(arg & FD_CLOEXEC)
         return 0
     if cmd == F_GETFL:
-        return open_flags_to_guest(k.abi, fcntl.fcntl(entry.host, F_GETFL))
+        # without O_LARGEFILE, which the kernel adds for a 64-bit process: qemu-user's
+        # translation table drops it (glibc's x86-64 headers define O_LARGEFILE as 0)
+        flags = fcntl.fcntl(entry.host, F_GETFL) & ~HOST_O_LARGEFILE
+        return open_flags_to_guest(k.abi, flags)
     if cmd == F_SETFL:
         fcntl.fcntl(entry.host, F_SETFL, s32(open_flags_to_host(k.abi, u32(arg))))
         return 0
@@ -607,8 +611,9 @@ def _fcntl_lock(k, host: int, cmd: int, arg: int) -> int:
 
 
 def sys_ioctl(k, fd, request, arg):
-    """Only the terminal queries libc makes; their structs match the host's (asm-generic
-    termbits/ioctls are what x86-64 uses)."""
+    """The queries libc makes: the terminal's (their structs match the host's: asm-generic
+    termbits/ioctls are what x86-64 uses) and FIONREAD (an int: bytes ready, on any fd the
+    host answers it for, regular files included, as under qemu-user)."""
     host = k.fds.host(fd)
     size = IOCTL_OUT.get(u32(request))
     if size is None:

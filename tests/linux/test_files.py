@@ -483,6 +483,14 @@ def test_ioctl_on_regular_file(guest, tmp_path):
     fd = open_file(guest, path)
     assert guest.call("ioctl", fd, 0x5401, guest.alloc(36)) == -errno.ENOTTY
     assert guest.call("ioctl", 99, 0x5401, guest.alloc(36)) == -errno.EBADF
+    # FIONREAD: the bytes left to read, which Linux answers for a regular file too (coreutils'
+    # cat asks; under qemu-riscv64 -strace: `ioctl(3,FIONREAD,...) = 0 (1207)`)
+    count = guest.alloc(4)
+    assert guest.call("ioctl", fd, 0x541B, count) == 0
+    assert struct.unpack("<i", guest.read(count, 4))[0] == 1
+    # F_GETFL has no O_LARGEFILE (the host kernel's, which qemu-user drops: `fcntl(3,F_GETFL)
+    # = 0` for a file opened O_RDONLY, on riscv64 and aarch64 alike)
+    assert guest.call("fcntl", fd, 3, 0) == 0
 
 
 def test_aarch64_open_flags_are_translated(arm_guest, tmp_path):
