@@ -9,9 +9,10 @@ signed decimals, as qemu does for syscalls without a printer.
 from __future__ import annotations
 
 import os
+import struct
 
 from ..memory import GuestFault
-from .abi import open_flags_to_host, s32, s64, u32
+from .abi import MASK64, open_flags_to_host, s32, s64, u32
 from .structs import TIMESPEC, TIMEVAL
 
 # -- value printers (the C format each stands for) ---------------------------------------------
@@ -21,8 +22,16 @@ def _d(k, v):           # %d
     return str(s32(v))
 
 
+def _u(k, v):           # %u
+    return str(u32(v))
+
+
 def _ld(k, v):          # TARGET_ABI_FMT_ld
     return str(s64(v))
+
+
+def _lu(k, v):          # TARGET_FMT_lu, TARGET_ABI_FMT_lu
+    return str(v & MASK64)
 
 
 def _hex(k, v):         # %#x (an int: low 32 bits)
@@ -40,7 +49,17 @@ def _p(k, v):           # %p
 
 
 def _ptr(k, v):         # print_pointer
-    return f"0x{v:016x}" if v else "NULL"
+    return f"0x{v & MASK64:016x}" if v else "NULL"
+
+
+_CONVERSIONS = {"%d": _d, "%u": _u, "%#x": _hex, "%#o": _oct, "%p": _p, "%ld": _ld,
+                "%lu": _lu}
+
+
+def _q(fmt: str) -> tuple:
+    """The printers of a strace.list format string's arguments: "%d,%#x,%d" stands for
+    qemu's "%s(%d,%#x,%d)" (printf of the six raw registers after the name)."""
+    return tuple(_CONVERSIONS[conv] for conv in fmt.split(",")) if fmt else ()
 
 
 def _str(k, v):         # print_string
@@ -71,10 +90,24 @@ def _flags(table, zero=None):
     return fmt
 
 
-def _enum(table, fallback=_d):
+def _enum(table, fallback=_hex):
+    """print_enums: the name of the whole register's value, else %#x."""
     def fmt(k, v):
-        return table.get(s32(v)) or fallback(k, v)
+        return table.get(s64(v)) or fallback(k, v)
     return fmt
+
+
+def _file_mode(k, v):   # print_file_mode: the first S_IF* type it contains, then octal
+    v = s64(v)
+    if v == 0:
+        return "000"
+    out = ""
+    for name, bits in _MODE_TYPES:
+        if v & bits == bits:
+            out = name
+            break
+    rest = u32(v & ~0o170000)
+    return out + ("|" if out and rest else "") + (f"0{rest:o}" if rest else "")
 
 
 _OPEN_FLAGS = [("O_APPEND", 0o2000), ("O_CREAT", 0o100), ("O_DIRECTORY", 0o200000),
@@ -100,7 +133,10 @@ _MAP = [("MAP_SHARED", 1), ("MAP_PRIVATE", 2), ("MAP_ANONYMOUS", 0x20),
         ("MAP_EXECUTABLE", 0x1000), ("MAP_LOCKED", 0x2000), ("MAP_NONBLOCK", 0x10000),
         ("MAP_NORESERVE", 0x4000), ("MAP_POPULATE", 0x8000),    # qemu's: no MAP_STACK
         ("MAP_UNINITIALIZED", 0x4000000)]
-_AT_FLAGS = [("AT_SYMLINK_NOFOLLOW", 0x100), ("AT_EACCESS", 0x200)]
+_AT_FLAGS = [("AT_EACCESS", 0x200), ("AT_SYMLINK_NOFOLLOW", 0x100)]      # qemu's order
+_MODE_TYPES = [("S_IFSOCK", 0o140000), ("S_IFLNK", 0o120000), ("S_IFREG", 0o100000),
+               ("S_IFBLK", 0o60000), ("S_IFDIR", 0o40000), ("S_IFCHR", 0o20000),
+               ("S_IFIFO", 0o10000)]
 _UNLINK_FLAGS = [("AT_REMOVEDIR", 0x200)]
 _ACCESS = [("R_OK", 4), ("W_OK", 2), ("X_OK", 1)]
 _STATX_FLAGS = [("AT_EMPTY_PATH", 0x1000), ("AT_NO_AUTOMOUNT", 0x800),
@@ -127,9 +163,9 @@ _MADV = {0: "MADV_NORMAL", 1: "MADV_RANDOM", 2: "MADV_SEQUENTIAL", 3: "MADV_WILL
          4: "MADV_DONTNEED", 8: "MADV_FREE", 9: "MADV_REMOVE", 10: "MADV_DONTFORK",
          11: "MADV_DOFORK", 12: "MADV_MERGEABLE", 13: "MADV_UNMERGEABLE",
          14: "MADV_HUGEPAGE", 15: "MADV_NOHUGEPAGE", 16: "MADV_DONTDUMP", 17: "MADV_DODUMP",
-         18: "MADV_WIPEONFORK", 19: "MADV_KEEPONFORK", 20: "MADV_COLD", 21: "MADV_PAGEOUT"}
-_IOCTLS = {0x5401: "TCGETS", 0x5402: "TCSETS", 0x5403: "TCSETSW", 0x5404: "TCSETSF",
-           0x5413: "TIOCGWINSZ", 0x5414: "TIOCSWINSZ", 0x541B: "FIONREAD"}
+         18: "MADV_WIPEONFORK", 19: "MADV_KEEPONFORK", 20: "MADV_COLD", 21: "MADV_PAGEOUT",
+         22: "MADV_POPULATE_READ", 23: "MADV_POPULATE_WRITE", 24: "MADV_DONTNEED_LOCKED"}
+_ITIMERS = {0: "ITIMER_REAL", 1: "ITIMER_VIRTUAL", 2: "ITIMER_PROF"}
 _FCNTL = {0: "F_DUPFD", 1: "F_GETFD", 2: "F_SETFD", 3: "F_GETFL", 4: "F_SETFL", 5: "F_GETLK",
           6: "F_SETLK", 7: "F_SETLKW", 8: "F_SETOWN", 9: "F_GETOWN", 10: "F_SETSIG",
           11: "F_GETSIG", 36: "F_OFD_GETLK", 37: "F_OFD_SETLK", 38: "F_OFD_SETLKW",
@@ -164,7 +200,257 @@ def _timespec_in(k, v):
     return f"{{tv_sec = {sec},tv_nsec = {nsec}}}"
 
 
-_sig = _enum(_SIGNALS)
+def _timeval(k, v):     # print_timeval
+    if not v:
+        return "NULL"
+    try:
+        sec, usec = TIMEVAL.unpack(k.memory.read(v, TIMEVAL.size))
+    except GuestFault:
+        return _ptr(k, v)
+    return f"{{tv_sec = {sec},tv_usec = {usec}}}"
+
+
+def _itimerval(k, v):   # print_itimerval: each timeval printed with its trailing comma
+    if not v:
+        return "NULL"
+    return f"{{it_interval={_timeval(k, v)},it_value={_timeval(k, v + TIMEVAL.size)},}}"
+
+
+def _int_at(k, v):      # print_number: the int the pointer points at, in brackets
+    if not v:
+        return "NULL"
+    try:
+        return f"[{s32(k.memory.load(v, 4))}]"
+    except GuestFault:
+        return "[0]"        # (qemu prints its uninitialised local; usually 0)
+
+
+# -- sockets --------------------------------------------------------------------------------
+
+_PF = {1: "PF_UNIX", 2: "PF_INET", 16: "PF_NETLINK", 17: "PF_PACKET"}
+_SOCK_TYPES = {1: "SOCK_STREAM", 2: "SOCK_DGRAM", 3: "SOCK_RAW", 4: "SOCK_RDM",
+               5: "SOCK_SEQPACKET", 10: "SOCK_PACKET"}
+_SOCK_CLOEXEC, _SOCK_NONBLOCK = 0o2000000, 0o4000           # the generic ABI's
+_NETLINK = {0: "NETLINK_ROUTE", 9: "NETLINK_AUDIT", 12: "NETLINK_NETFILTER",
+            15: "NETLINK_KOBJECT_UEVENT", 20: "NETLINK_RDMA", 21: "NETLINK_CRYPTO"}
+_IPPROTO = {0: "IPPROTO_IP", 6: "IPPROTO_TCP", 17: "IPPROTO_UDP", 255: "IPPROTO_RAW"}
+_AF_UNIX, _AF_INET, _AF_NETLINK, _AF_PACKET = 1, 2, 16, 17
+
+
+def _socket_args(k, args):
+    """print_socket: domain, type and protocol by name (a domain, type or protocol it has no
+    name for as a number; a type without a name prints only its flags)."""
+    domain, kind, protocol = args[0], args[1], args[2]
+    shown_type = _SOCK_TYPES.get(kind & 0xF, "")
+    shown_type += "|SOCK_CLOEXEC" if kind & _SOCK_CLOEXEC else ""
+    shown_type += "|SOCK_NONBLOCK" if kind & _SOCK_NONBLOCK else ""
+    if domain == _AF_PACKET or (domain == _AF_INET and kind == 10):
+        protocol &= 0xFFFF
+        shown_protocol = "ETH_P_ALL" if protocol == 3 else str(protocol)
+    elif domain == _AF_NETLINK:
+        shown_protocol = _NETLINK.get(s32(protocol), str(s32(protocol)))
+    else:
+        shown_protocol = _IPPROTO.get(s32(protocol), str(s32(protocol)))
+    return [_PF.get(s32(domain), str(s32(domain))), shown_type, shown_protocol]
+
+
+_PACKET_TYPES = {0: "PACKET_HOST", 1: "PACKET_BROADCAST", 2: "PACKET_MULTICAST",
+                 3: "PACKET_OTHERHOST", 4: "PACKET_OUTGOING"}
+_SOCKADDR_SIZES = {_AF_UNIX: 110, _AF_INET: 8, _AF_PACKET: 20, _AF_NETLINK: 12}
+
+
+def _sockaddr(k, addr, addrlen) -> str:
+    """print_sockaddr: the address by family, then ", <addrlen>" (with the space)."""
+    length = s64(addrlen)
+    try:
+        if length < 0:
+            raise GuestFault(addr, "read")
+        sa = k.memory.read(addr, length)
+    except GuestFault:
+        return f"0x{addr & MASK64:016x},, {length}"       # (print_raw_param's comma too)
+    sa = _at_least(k, addr, sa, 2)
+    family = int.from_bytes(sa[:2], "little")
+    sa = _at_least(k, addr, sa, _SOCKADDR_SIZES.get(family, 16))
+    if family == _AF_UNIX:
+        path = sa[2:2 + max(length - 2, 0)].split(b"\0", 1)[0]
+        text = f'{{sun_family=AF_UNIX,sun_path="{path.decode("utf-8", "replace")}"}}'
+    elif family == _AF_INET:
+        port = int.from_bytes(sa[2:4], "big")
+        text = (f"{{sin_family=AF_INET,sin_port=htons({port}),"
+                f'sin_addr=inet_addr("{sa[4]}.{sa[5]}.{sa[6]}.{sa[7]}")}}')
+    elif family == _AF_PACKET:
+        protocol = int.from_bytes(sa[2:4], "big")
+        ifindex = int.from_bytes(sa[4:8], "little", signed=True)
+        text = (f"{{sll_family=AF_PACKET,sll_protocol=htons(0x{protocol:04x}),if{ifindex},"
+                f"pkttype={_PACKET_TYPES.get(sa[10], sa[10])},"
+                f"sll_addr={':'.join(f'{b:02x}' for b in sa[12:20])}}}")
+    elif family == _AF_NETLINK:
+        pid, groups = struct.unpack_from("<II", sa, 4)
+        text = f"{{nl_family=AF_NETLINK,nl_pid={pid},nl_groups={groups}}}"
+    else:
+        text = (f"{{sa_family={family}, sa_data={{"
+                + "".join(f"{b:02x}, " for b in sa[2:15]) + f"{sa[15]:02x}}}}}")
+    return f"{text}, {length}"
+
+
+def _at_least(k, addr, data: bytes, size: int) -> bytes:
+    """`data` (read at addr) grown to `size` bytes: qemu reads the fields past a short
+    addrlen too."""
+    if len(data) >= size:
+        return data
+    try:
+        return k.memory.read(addr, size)
+    except GuestFault:
+        return data.ljust(size, b"\0")
+
+
+def _bind_args(k, args):
+    """print_bind: the socket ("%ld", print_sockfd), then print_sockaddr."""
+    return [_ld(k, args[0]), _sockaddr(k, args[1], args[2])]
+
+
+# -- ioctl ----------------------------------------------------------------------------------
+
+_IOC_R, _IOC_W, _IOC_RW = 1, 2, 3
+# The terminal block of qemu's ioctls.h with the generic ABI's numbers: name, access, and the
+# argument: None (TYPE_NULL: nothing shown), "int" (TYPE_INT: the register), or what the
+# pointer points at ("*int", "*winsize", "*termios"). qemu compares its `int target_cmd` with
+# the whole register: TIOCGPTN (_IOR, bit 31 set) is known only sign-extended.
+_IOCTLS = {
+    0x5401: ("TCGETS", _IOC_R, "*termios"), 0x5402: ("TCSETS", _IOC_W, "*termios"),
+    0x5404: ("TCSETSF", _IOC_W, "*termios"), 0x5403: ("TCSETSW", _IOC_W, "*termios"),
+    0x5413: ("TIOCGWINSZ", _IOC_R, "*winsize"), 0x5414: ("TIOCSWINSZ", _IOC_W, "*winsize"),
+    0x541B: ("FIONREAD", _IOC_R, "*int"), 0x5405: ("TCGETA", _IOC_R, "*int"),
+    0x5406: ("TCSETA", _IOC_W, "*int"), 0x5407: ("TCSETAW", _IOC_W, "*int"),
+    0x5408: ("TCSETAF", _IOC_W, "*int"), 0x5409: ("TCSBRK", 0, "int"),
+    0x5425: ("TCSBRKP", 0, "int"), 0x540A: ("TCXONC", 0, "int"), 0x540B: ("TCFLSH", 0, "int"),
+    0x540C: ("TIOCEXCL", 0, None), 0x540D: ("TIOCNXCL", 0, None),
+    0x540E: ("TIOCSCTTY", 0, "int"), 0x540F: ("TIOCGPGRP", _IOC_R, "*int"),
+    0x5410: ("TIOCSPGRP", _IOC_W, "*int"), 0x5429: ("TIOCGSID", _IOC_W, "*int"),   # (qemu's W)
+    0x5411: ("TIOCOUTQ", _IOC_R, "*int"), 0x5412: ("TIOCSTI", _IOC_W, "*int"),
+    0x5415: ("TIOCMGET", _IOC_R, "*int"), 0x5416: ("TIOCMBIS", _IOC_W, "*int"),
+    0x5417: ("TIOCMBIC", _IOC_W, "*int"), 0x5418: ("TIOCMSET", _IOC_W, "*int"),
+    0x5419: ("TIOCGSOFTCAR", _IOC_R, "*int"), 0x541A: ("TIOCSSOFTCAR", _IOC_W, "*int"),
+    0x541C: ("TIOCLINUX", _IOC_RW, "*int"), 0x541D: ("TIOCCONS", 0, None),
+    0x541E: ("TIOCGSERIAL", _IOC_R, "*int"), 0x541F: ("TIOCSSERIAL", _IOC_W, "*int"),
+    0x5420: ("TIOCPKT", _IOC_W, "*int"), 0x5421: ("FIONBIO", _IOC_W, "*int"),
+    0x5422: ("TIOCNOTTY", 0, None), 0x5424: ("TIOCGETD", _IOC_R, "*int"),
+    0x5423: ("TIOCSETD", _IOC_W, "*int"), 0x5441: ("TIOCGPTPEER", 0, "int"),
+    0x5451: ("FIOCLEX", 0, None), 0x5450: ("FIONCLEX", 0, None),
+    0x5452: ("FIOASYNC", _IOC_W, "*int"), 0x5456: ("TIOCGLCKTRMIOS", _IOC_R, "*termios"),
+    0x5457: ("TIOCSLCKTRMIOS", _IOC_W, "*termios"), 0x5453: ("TIOCSERCONFIG", 0, None),
+    0x5459: ("TIOCSERGETLSR", _IOC_R, "*int"), 0x545C: ("TIOCMIWAIT", 0, "int"),
+    0xFFFF_FFFF_8004_5430: ("TIOCGPTN", _IOC_R, "*int"),
+    0x4004_5431: ("TIOCSPTLCK", _IOC_W, "*int"),
+}
+
+
+def _ioctl_args(k, args):
+    """print_ioctl: an ioctl qemu knows by name, then its argument by type (a written
+    struct or int as thunk_print shows it); others as two %#x numbers."""
+    entry = _IOCTLS.get(args[1])
+    if entry is None:
+        return [_d(k, args[0]), _hex(k, args[1]), _hex(k, args[2])]
+    name, access, kind = entry
+    if kind is None:
+        return [_d(k, args[0]), name]
+    if kind == "int":
+        arg = _d(k, args[2])
+    elif access == _IOC_R:
+        arg = _ptr(k, args[2])
+    else:
+        arg = _pointee(k, kind, args[2])
+    return [_d(k, args[0]), name, arg]
+
+
+def _ioctl_result(k, args, ret):
+    """print_syscall_ret_ioctl: what a read ioctl stored, after the result."""
+    entry = _IOCTLS.get(args[1])
+    if entry is None or entry[1] not in (_IOC_R, _IOC_RW):
+        return ""
+    return " (" + _pointee(k, entry[2], args[2]) + ")"
+
+
+def _pointee(k, kind, addr) -> str:
+    """thunk_print of an int, a struct winsize or a struct termios at `addr`."""
+    try:
+        if kind == "*int":
+            return str(s32(k.memory.load(addr, 4)))
+        if kind == "*winsize":      # four shorts (printed %d of the uint16_t: unsigned)
+            return "{" + ",".join(map(str, struct.unpack("<4H", k.memory.read(addr, 8)))) + "}"
+        return _termios(k, addr)
+    except GuestFault:
+        return _ptr(k, addr)
+
+
+_TERMIOS_IFLAGS = [("IGNBRK", 0o1), ("BRKINT", 0o2), ("IGNPAR", 0o4), ("PARMRK", 0o10),
+                   ("INPCK", 0o20), ("ISTRIP", 0o40), ("INLCR", 0o100), ("IGNCR", 0o200),
+                   ("ICRNL", 0o400), ("IUCLC", 0o1000), ("IXON", 0o2000), ("IXANY", 0o4000),
+                   ("IXOFF", 0o10000), ("IMAXBEL", 0o20000), ("IUTF8", 0o40000)]
+_TERMIOS_OFLAGS = [("OPOST", 0o1), ("OLCUC", 0o2), ("ONLCR", 0o4), ("OCRNL", 0o10),
+                   ("ONOCR", 0o20), ("ONLRET", 0o40), ("OFILL", 0o100), ("OFDEL", 0o200)]
+_TERMIOS_DELAYS = [(0o400, {0: "NL0", 0o400: "NL1"}),
+                   (0o3000, {0: "CR0", 0o1000: "CR1", 0o2000: "CR2", 0o3000: "CR3"}),
+                   (0o14000, {0: "TAB0", 0o4000: "TAB1", 0o10000: "TAB2", 0o14000: "TAB3"}),
+                   (0o20000, {0: "BS0", 0o20000: "BS1"}), (0o40000, {0: "VT0", 0o40000: "VT1"}),
+                   (0o100000, {0: "FF0", 0o100000: "FF1"})]        # print_termios's order
+_DELAY_BITS = sum(mask for mask, _names in _TERMIOS_DELAYS)
+_CBAUD, _CSIZE = 0o10017, 0o60
+_BAUDS = {0: "B0", 1: "B50", 2: "B75", 3: "B110", 4: "B134", 5: "B150", 6: "B200", 7: "B300",
+          0o10: "B600", 0o11: "B1200", 0o12: "B1800", 0o13: "B2400", 0o14: "B4800",
+          0o15: "B9600", 0o16: "B19200", 0o17: "B38400", 0o10001: "B57600",
+          0o10002: "B115200", 0o10003: "B230400", 0o10004: "B460800"}
+_CSIZES = {0: "CS5", 0o20: "CS6", 0o40: "CS7", 0o60: "CS8"}
+_TERMIOS_CFLAGS = [("CSTOPB", 0o100), ("CREAD", 0o200), ("PARENB", 0o400),
+                   ("PARODD", 0o1000), ("HUPCL", 0o2000), ("CLOCAL", 0o4000),
+                   ("CRTSCTS", 0o20000000000)]
+_TERMIOS_LFLAGS = [("ISIG", 0o1), ("ICANON", 0o2), ("XCASE", 0o4), ("ECHO", 0o10),
+                   ("ECHOE", 0o20), ("ECHOK", 0o40), ("ECHONL", 0o100), ("NOFLSH", 0o200),
+                   ("TOSTOP", 0o400), ("ECHOCTL", 0o1000), ("ECHOPRT", 0o2000),
+                   ("ECHOKE", 0o4000), ("FLUSHO", 0o10000), ("PENDIN", 0o40000),
+                   ("IEXTEN", 0o100000), ("EXTPROC", 0o200000)]
+
+
+def _termios(k, addr) -> str:
+    """print_termios (the generic struct termios: four flag words, c_line, c_cc[19]); every
+    part keeps print_flags'/print_enums' trailing comma, c_cc is printed as a C string."""
+    iflag, oflag, cflag, lflag, line = struct.unpack("<4IB", k.memory.read(addr, 17))
+    cc = k.memory.read_cstring(addr + 17, 4096).decode("utf-8", "replace")
+    out = ["{c_iflag = ", _flags(_TERMIOS_IFLAGS)(k, iflag), ",c_oflag = ",
+           _flags(_TERMIOS_OFLAGS)(k, oflag & ~_DELAY_BITS), ","]
+    for mask, names in _TERMIOS_DELAYS:
+        if oflag & mask:
+            out += [_enum(names)(k, oflag & mask), ","]
+    out.append("c_cflag = ")
+    if cflag & _CBAUD:
+        out += [_enum(_BAUDS)(k, cflag & _CBAUD), ","]
+    if cflag & _CSIZE:
+        out += [_enum(_CSIZES)(k, cflag & _CSIZE), ","]
+    out += [_flags(_TERMIOS_CFLAGS)(k, cflag & ~(_CBAUD | _CSIZE)), ",c_lflag = ",
+            _flags(_TERMIOS_LFLAGS)(k, lflag), f',c_cc = "{cc}",c_line = \'{chr(line)}\'}}']
+    return "".join(out)
+
+
+# -- xattrs ---------------------------------------------------------------------------------
+
+def _xattr_list_result(k, args, ret):
+    """print_syscall_ret_listxattr: the names the list holds, read from the buffer."""
+    if not args[1]:
+        return " (list = NULL)"
+    names, addr, left = [], args[1], ret
+    while left > 0:
+        try:
+            name = k.memory.read_cstring(addr, 4096)
+        except GuestFault:
+            names.append(_ptr(k, addr))
+            break
+        names.append('"' + name.decode("utf-8", "replace") + '"')
+        left -= len(name) + 1
+        addr += len(name) + 1
+    return " (list = " + ",".join(names) + ")"
+
+
+_sig = _enum(_SIGNALS, _ld)         # print_signal: "%ld" for what has no name
 _prot = _flags(_PROT, zero="PROT_NONE")
 _access = _flags(_ACCESS, zero="F_OK")
 
@@ -204,30 +490,54 @@ def _execve_args(k, args):
     return [_str(k, args[0]), "{" + "".join(a + "," for a in shown) + "NULL}"]
 
 
-# name -> argument printers; a string ends the line without a result (exit).
+_at_flags = _flags(_AT_FLAGS)
+
+# name -> argument printers: a tuple of value printers (_q: a strace.list format string), or
+# the name of a print function that sees all six registers (_SPECIAL). What has no entry
+# prints as qemu's syscalls without a printer: six signed decimals.
 FORMATS = {
-    "read": (_d, _hex, _d), "write": (_d, _hex, _d), "writev": (_d, _p, _hex),
-    "close": (_d,), "dup": (_d,), "dup3": (_d, _d, _d), "fsync": (_d,), "fdatasync": (_d,),
+    "read": _q("%d,%#x,%d"), "write": _q("%d,%#x,%d"), "writev": _q("%d,%p,%#x"),
+    "close": _q("%d"), "dup": _q("%d"), "dup3": _q("%d,%d,%d"), "fsync": _q("%d"),
+    "fdatasync": _q("%d"), "close_range": _q("%u,%u,%u"),
     "openat": "openat", "fcntl": "fcntl",
-    "fstat": (_d, _ptr), "newfstatat": (_dirfd, _str, _ptr, _flags(_AT_FLAGS)),
+    "fstat": (_d, _ptr), "newfstatat": (_dirfd, _str, _ptr, _at_flags),
     "statx": (_dirfd, _str, _flags(_STATX_FLAGS), _flags(_STATX_MASK), _ptr),
-    "lseek": (_d, _ld, _enum(_WHENCE)), "ftruncate": (_d, _ld),
-    "getdents64": (_d, _p, _d), "mkdirat": (_dirfd, _str, _oct),
+    "statfs": (_str, _ptr), "fstatfs": _q("%d,%p"),
+    "lseek": (_d, _ld, _enum(_WHENCE)), "ftruncate": _q("%d,%ld"), "truncate": (_str, _ld),
+    "getdents64": _q("%d,%p,%u"), "mkdirat": (_dirfd, _str, _file_mode),
     "unlinkat": (_dirfd, _str, _flags(_UNLINK_FLAGS)),
-    "faccessat": (_dirfd, _str, _access, _flags(_AT_FLAGS)),
-    "faccessat2": (_dirfd, _str, _access, _flags(_AT_FLAGS)),
-    "chdir": (_str,), "getcwd": (_p, _d), "ioctl": (_d, _enum(_IOCTLS, _hex), _ptr),
-    "readlinkat": (_dirfd, _str, _ptr, _d),
+    "faccessat": (_dirfd, _str, _access, _at_flags),
+    "faccessat2": (_dirfd, _str, _access, _at_flags),
+    "chdir": (_str,), "fchdir": _q("%d"), "getcwd": _q("%p,%d"), "ioctl": "ioctl",
+    "readlinkat": (_dirfd, _str, _ptr, _u),
+    "fchmod": _q("%d,%#o"), "fchmodat": (_dirfd, _str, _file_mode, _at_flags),
+    "fchown": _q("%d,%d,%d"), "fchownat": (_dirfd, _str, _d, _d, _at_flags),
+    "linkat": (_dirfd, _str, _dirfd, _str, _at_flags), "renameat": (_dirfd, _str, _dirfd, _str),
+    "symlinkat": (_str, _dirfd, _str), "utimensat": (_dirfd, _str, _ptr, _at_flags),
+    "copy_file_range": _q("%d,%p,%d,%p,%lu,%u"),
+    "getxattr": (_str, _str, _ptr, _lu), "lgetxattr": (_str, _str, _ptr, _lu),
+    "fgetxattr": (_d, _str, _ptr, _lu), "listxattr": (_str, _ptr, _lu),
+    "llistxattr": (_str, _ptr, _lu), "flistxattr": (_d, _ptr, _lu),
     "brk": (_ptr,), "mmap": (_ptr, _d, _prot, _flags(_MAP), _d, _hex),
     "mprotect": (_ptr, _d, _prot), "munmap": (_ptr, _d), "madvise": (_ptr, _d, _enum(_MADV)),
-    "rt_sigaction": (_sig, _ptr, _ptr), "rt_sigprocmask": (_enum(_HOW), _ptr, _ptr),
+    "rt_sigaction": (_sig, _ptr, _ptr),
+    "rt_sigprocmask": (_enum(_HOW, lambda k, v: "UNKNOWN"), _ptr, _ptr),
+    "sigaltstack": _q("%p,%p"),
     "kill": (_d, _sig), "tkill": (_d, _sig), "tgkill": (_d, _d, _sig),
     "getpid": (), "gettid": (), "getppid": (), "getuid": (), "geteuid": (), "getgid": (),
-    "getegid": (), "uname": (_p,), "umask": (_oct,),
-    "clock_gettime": (_enum(_CLOCKS), _ptr), "gettimeofday": (_ptr, _ptr),
-    "clock_nanosleep": (_enum(_CLOCKS), _flags([("TIMER_ABSTIME", 1)]), _timespec_in, _ptr),
-    "getrandom": (_p, _d, _d), "futex": "futex",
+    "getegid": (), "uname": _q("%p"), "umask": _q("%#o"),
+    "getpgid": _q("%u"), "setpgid": _q("%u,%u"), "getsid": _q("%d"), "setsid": _q(""),
+    "waitid": _q("%#x,%d,%p,%#x"), "pidfd_open": _q("%d,%u"),
+    "clock_gettime": (_enum(_CLOCKS), _ptr), "clock_getres": (_enum(_CLOCKS), _ptr),
+    "gettimeofday": (_ptr, _ptr),
+    "clock_nanosleep": (_enum(_CLOCKS), _d, _timespec_in, _timespec_in),
+    "getitimer": (_enum(_ITIMERS), _ptr), "setitimer": (_enum(_ITIMERS), _itimerval, _ptr),
+    "timer_settime": _q("%d,%d,%p,%p"),
+    "getrandom": _q("%p,%u,%u"), "futex": "futex",
     "clone": "clone", "execve": "execve",
+    "epoll_create1": _q("%d"), "eventfd2": _q("%d,%d"),
+    "socket": "socket", "bind": "bind", "connect": _q("%d,%#x,%d"), "listen": _q("%d,%d"),
+    "accept": (_d, _ptr, _int_at), "recvmsg": _q("%d,%p,%#x"),
 }
 _ENDS_LINE = frozenset(["exit", "exit_group"])
 _RETURNS_ADDRESS = frozenset(["mmap", "brk"])
@@ -252,21 +562,18 @@ def _openat_args(k, args):
     return out
 
 
+_SPECIAL = {"openat": _openat_args, "fcntl": _fcntl_args, "clone": _clone_args,
+            "execve": _execve_args, "futex": _futex_args, "ioctl": _ioctl_args,
+            "socket": _socket_args, "bind": _bind_args}
+
+
 def call_text(k, name: str, args: list[int]) -> str:
     """`<pid> name(args)` (with the newline for calls that do not return)."""
     spec = FORMATS.get(name)
     if name in _ENDS_LINE:
         return f"{k.pid} {name}({_d(k, args[0])})\n"
-    if spec == "openat":
-        shown = _openat_args(k, args)
-    elif spec == "fcntl":
-        shown = _fcntl_args(k, args)
-    elif spec == "clone":
-        shown = _clone_args(k, args)
-    elif spec == "execve":
-        shown = _execve_args(k, args)
-    elif spec == "futex":
-        shown = _futex_args(k, args)
+    if isinstance(spec, str):
+        shown = _SPECIAL[spec](k, args)
     elif spec is None:
         shown = [_ld(k, a) for a in args]
     else:
@@ -274,28 +581,30 @@ def call_text(k, name: str, args: list[int]) -> str:
     return f"{k.pid} {name}({','.join(shown)})"
 
 
+# qemu's internal errnos, which its strace shows as results: a sigreturn ends this way
+_ESIGRETURN = 513
+_QEMU_ERRORS = {_ESIGRETURN: "Successful exit from sigreturn", 512: "To be restarted"}
+
+
+def _strerror(err: int) -> str:
+    return _QEMU_ERRORS.get(err) or os.strerror(err)
+
+
 def ret_text(k, name: str, args: list[int], ret: int) -> str:
-    if ret < 0 and ret >= -4095:
-        return f" = -1 errno={-ret} ({os.strerror(-ret)})\n"
+    """` = result` and the newline, as qemu's print_syscall_ret and its result printers."""
+    if name == "rt_sigreturn":          # (the result register keeps the interrupted value)
+        ret = -_ESIGRETURN
+    ret = s64(ret)
+    if -4096 <= ret < 0:                # is_error
+        return f" = -1 errno={-ret} ({_strerror(-ret)})\n"
     if name in _RETURNS_ADDRESS:
-        return f" = 0x{ret & (1 << 64) - 1:016x}\n"
-    extra = ""
-    if name == "clock_gettime":
-        extra = " (" + _timespec_in(k, args[1]) + ")"
-    elif name == "gettimeofday":
-        extra = " (" + _timeval_out(k, args[0]) + "," + _timezone_out(k, args[1]) + ")"
+        return f" = 0x{ret & MASK64:016x}\n"
+    result = _RESULTS.get(name)
+    extra = result(k, args, ret) if result else ""
     return f" = {ret}{extra}\n"
 
 
-def _timeval_out(k, v):
-    try:
-        sec, usec = TIMEVAL.unpack(k.memory.read(v, TIMEVAL.size))
-    except GuestFault:
-        return _ptr(k, v)
-    return f"{{tv_sec = {sec},tv_usec = {usec}}}"
-
-
-def _timezone_out(k, v):
+def _timezone_out(k, v):        # print_timezone
     if not v:
         return "NULL"
     try:
@@ -303,7 +612,20 @@ def _timezone_out(k, v):
                      for i in (0, 4))
     except GuestFault:
         return _ptr(k, v)
-    return f"{{tz_minuteswest = {west},tz_dsttime = {dst}}}"
+    return f"{{{west},{dst}}}"
+
+
+# name -> what qemu's result printer adds after the value of a successful call
+_RESULTS = {
+    "clock_gettime": lambda k, args, ret: f" ({_timespec_in(k, args[1])})",
+    "clock_getres": lambda k, args, ret: f" ({_timespec_in(k, args[1])})",
+    "gettimeofday": lambda k, args, ret:
+        f" ({_timeval(k, args[0])},{_timezone_out(k, args[1])})",
+    "getitimer": lambda k, args, ret: f" ({_itimerval(k, args[1])})",
+    "setitimer": lambda k, args, ret: f" (old_value = {_itimerval(k, args[2])})",
+    "listxattr": _xattr_list_result, "llistxattr": _xattr_list_result,
+    "flistxattr": _xattr_list_result, "ioctl": _ioctl_result,
+}
 
 
 _SI_CODES = {0: "SI_USER", 0x80: "SI_KERNEL", -6: "SI_TKILL"}
