@@ -23,7 +23,8 @@ from .abi import (SyscallError, fail, host_syscall, open_flags_to_guest, open_fl
 from . import procfs
 from .mm import accessible, io_length, user_range
 from .paths import AT_FDCWD, is_self_exe, read_path, resolve
-from .structs import FLOCK_SIZE, IOVEC, STATX_SIZE, TERMIOS_SIZE, WINSIZE_SIZE, pack_stat
+from .ioctls import IOC_R, IOC_W, IOCTLS, POINTEE_SIZE
+from .structs import FLOCK_SIZE, IOVEC, STATX_SIZE, pack_stat
 
 AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_NO_AUTOMOUNT, AT_EMPTY_PATH = 0x100, 0x200, 0x800, 0x1000
 O_ACCMODE, O_RDONLY, O_WRONLY = 3, 0, 1
@@ -35,8 +36,6 @@ F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL = 0, 1, 2, 3, 4
 F_DUPFD_CLOEXEC = 1030
 F_LOCK_CMDS = {5: True, 6: False, 7: False, 36: True, 37: False, 38: False}  # cmd -> copies out
 F_INT_CMDS = frozenset([8, 9, 10, 11, 1024, 1025, 1026, 1031, 1032, 1033, 1034])
-TCGETS, TIOCGWINSZ, FIONREAD = 0x5401, 0x5413, 0x541B
-IOCTL_OUT = {TCGETS: TERMIOS_SIZE, TIOCGWINSZ: WINSIZE_SIZE, FIONREAD: 4}
 HOST_O_LARGEFILE = 0o100000
 SIGPIPE, SI_KERNEL = 13, 0x80
 READABLE = PROT_READ | PROT_WRITE       # guest write-only pages are readable (RW) on Linux
@@ -611,15 +610,26 @@ def _fcntl_lock(k, host: int, cmd: int, arg: int) -> int:
 
 
 def sys_ioctl(k, fd, request, arg):
-    """The queries libc makes: the terminal's (their structs match the host's: asm-generic
-    termbits/ioctls are what x86-64 uses) and FIONREAD (an int: bytes ready, on any fd the
-    host answers it for, regular files included, as under qemu-user)."""
-    host = k.fds.host(fd)
-    size = IOCTL_OUT.get(u32(request))
-    if size is None:
-        fail(errno.ENOTTY)
-    result = fcntl.ioctl(host, u32(request), bytes(size))
-    k.memory.write(arg, result)
+    """The terminal ioctls of qemu-user's table (ioctls.py), passed to the host (their structs
+    are the host's); FIOCLEX/FIONCLEX set the guest fd's close-on-exec flag. Any other
+    request fails with ENOSYS, as under qemu-user for an ioctl it does not know."""
+    entry = k.fds.entry(fd)
+    known = IOCTLS.get(request)
+    if known is None:
+        fail(errno.ENOSYS)
+    name, access, kind = known
+    if name in ("FIOCLEX", "FIONCLEX"):
+        entry.cloexec = name == "FIOCLEX"
+        return 0
+    if kind is None or kind == "int":
+        return fcntl.ioctl(entry.host, request, s32(arg) if kind else 0)
+    size = POINTEE_SIZE[kind]
+    data = k.memory.read(arg, size) if access & IOC_W else bytes(size)
+    if access & IOC_R and not k.memory.check(arg, size, PROT_WRITE):
+        fail(errno.EFAULT)
+    result = fcntl.ioctl(entry.host, request, data)
+    if access & IOC_R:
+        k.memory.write(arg, result)
     return 0
 
 

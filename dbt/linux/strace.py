@@ -13,6 +13,7 @@ import struct
 
 from ..memory import GuestFault
 from .abi import MASK64, open_flags_to_host, s32, s64, u32
+from .ioctls import IOC_R, IOC_RW, IOCTLS
 from .structs import TIMESPEC, TIMEVAL
 
 # -- value printers (the C format each stands for) ---------------------------------------------
@@ -311,44 +312,10 @@ def _bind_args(k, args):
 
 # -- ioctl ----------------------------------------------------------------------------------
 
-_IOC_R, _IOC_W, _IOC_RW = 1, 2, 3
-# The terminal block of qemu's ioctls.h with the generic ABI's numbers: name, access, and the
-# argument: None (TYPE_NULL: nothing shown), "int" (TYPE_INT: the register), or what the
-# pointer points at ("*int", "*winsize", "*termios"). qemu compares its `int target_cmd` with
-# the whole register: TIOCGPTN (_IOR, bit 31 set) is known only sign-extended.
-_IOCTLS = {
-    0x5401: ("TCGETS", _IOC_R, "*termios"), 0x5402: ("TCSETS", _IOC_W, "*termios"),
-    0x5404: ("TCSETSF", _IOC_W, "*termios"), 0x5403: ("TCSETSW", _IOC_W, "*termios"),
-    0x5413: ("TIOCGWINSZ", _IOC_R, "*winsize"), 0x5414: ("TIOCSWINSZ", _IOC_W, "*winsize"),
-    0x541B: ("FIONREAD", _IOC_R, "*int"), 0x5405: ("TCGETA", _IOC_R, "*int"),
-    0x5406: ("TCSETA", _IOC_W, "*int"), 0x5407: ("TCSETAW", _IOC_W, "*int"),
-    0x5408: ("TCSETAF", _IOC_W, "*int"), 0x5409: ("TCSBRK", 0, "int"),
-    0x5425: ("TCSBRKP", 0, "int"), 0x540A: ("TCXONC", 0, "int"), 0x540B: ("TCFLSH", 0, "int"),
-    0x540C: ("TIOCEXCL", 0, None), 0x540D: ("TIOCNXCL", 0, None),
-    0x540E: ("TIOCSCTTY", 0, "int"), 0x540F: ("TIOCGPGRP", _IOC_R, "*int"),
-    0x5410: ("TIOCSPGRP", _IOC_W, "*int"), 0x5429: ("TIOCGSID", _IOC_W, "*int"),   # (qemu's W)
-    0x5411: ("TIOCOUTQ", _IOC_R, "*int"), 0x5412: ("TIOCSTI", _IOC_W, "*int"),
-    0x5415: ("TIOCMGET", _IOC_R, "*int"), 0x5416: ("TIOCMBIS", _IOC_W, "*int"),
-    0x5417: ("TIOCMBIC", _IOC_W, "*int"), 0x5418: ("TIOCMSET", _IOC_W, "*int"),
-    0x5419: ("TIOCGSOFTCAR", _IOC_R, "*int"), 0x541A: ("TIOCSSOFTCAR", _IOC_W, "*int"),
-    0x541C: ("TIOCLINUX", _IOC_RW, "*int"), 0x541D: ("TIOCCONS", 0, None),
-    0x541E: ("TIOCGSERIAL", _IOC_R, "*int"), 0x541F: ("TIOCSSERIAL", _IOC_W, "*int"),
-    0x5420: ("TIOCPKT", _IOC_W, "*int"), 0x5421: ("FIONBIO", _IOC_W, "*int"),
-    0x5422: ("TIOCNOTTY", 0, None), 0x5424: ("TIOCGETD", _IOC_R, "*int"),
-    0x5423: ("TIOCSETD", _IOC_W, "*int"), 0x5441: ("TIOCGPTPEER", 0, "int"),
-    0x5451: ("FIOCLEX", 0, None), 0x5450: ("FIONCLEX", 0, None),
-    0x5452: ("FIOASYNC", _IOC_W, "*int"), 0x5456: ("TIOCGLCKTRMIOS", _IOC_R, "*termios"),
-    0x5457: ("TIOCSLCKTRMIOS", _IOC_W, "*termios"), 0x5453: ("TIOCSERCONFIG", 0, None),
-    0x5459: ("TIOCSERGETLSR", _IOC_R, "*int"), 0x545C: ("TIOCMIWAIT", 0, "int"),
-    0xFFFF_FFFF_8004_5430: ("TIOCGPTN", _IOC_R, "*int"),
-    0x4004_5431: ("TIOCSPTLCK", _IOC_W, "*int"),
-}
-
-
 def _ioctl_args(k, args):
     """print_ioctl: an ioctl qemu knows by name, then its argument by type (a written
     struct or int as thunk_print shows it); others as two %#x numbers."""
-    entry = _IOCTLS.get(args[1])
+    entry = IOCTLS.get(args[1])
     if entry is None:
         return [_d(k, args[0]), _hex(k, args[1]), _hex(k, args[2])]
     name, access, kind = entry
@@ -356,7 +323,7 @@ def _ioctl_args(k, args):
         return [_d(k, args[0]), name]
     if kind == "int":
         arg = _d(k, args[2])
-    elif access == _IOC_R:
+    elif access == IOC_R:
         arg = _ptr(k, args[2])
     else:
         arg = _pointee(k, kind, args[2])
@@ -365,8 +332,8 @@ def _ioctl_args(k, args):
 
 def _ioctl_result(k, args, ret):
     """print_syscall_ret_ioctl: what a read ioctl stored, after the result."""
-    entry = _IOCTLS.get(args[1])
-    if entry is None or entry[1] not in (_IOC_R, _IOC_RW):
+    entry = IOCTLS.get(args[1])
+    if entry is None or entry[1] not in (IOC_R, IOC_RW):
         return ""
     return " (" + _pointee(k, entry[2], args[2]) + ")"
 

@@ -249,9 +249,12 @@ def test_madvise_other_advice(guest):
     for advice in (0, 1, 2, 3, 8, 14, 15):
         assert guest.call("madvise", a, PAGE_SIZE, advice) == 0
     assert guest.read(a, 4) == b"stay"
-    assert guest.call("madvise", a, PAGE_SIZE, 999) == -errno.EINVAL
+    # qemu-user's target_madvise: advice is a hint, so an unknown one and a range with
+    # unmapped pages succeed; only an unaligned start or a range past the address space fail
+    assert guest.call("madvise", a, PAGE_SIZE, 999) == 0
+    assert guest.call("madvise", UNMAPPED, PAGE_SIZE, 0) == 0
     assert guest.call("madvise", a + 1, PAGE_SIZE, 0) == -errno.EINVAL
-    assert guest.call("madvise", UNMAPPED, PAGE_SIZE, 0) == -errno.ENOMEM
+    assert guest.call("madvise", guest.mem.size - PAGE_SIZE, 2 * PAGE_SIZE, 0) == -errno.EINVAL
     assert guest.call("madvise", a, 0, 4) == 0
 
 
