@@ -148,7 +148,7 @@ def build(regions: list[ImageRegion]) -> bytes:
         crosses.extend(r.cross)
         fixups.append((r.data_at + r.bias, BIAS))
         fixups.extend((r.at + slot, name_at(symbol)) for slot, symbol in r.imports)
-    index = _index(regions)
+    index = _index((r.kind, r.at + r.fn, r.blocks) for r in regions)
     head = _HEAD.pack(MAGIC, len(records), len(blocks), len(crosses), len(fixups),
                       len(index), len(blob_names), len(code))
     return b"".join([head, *records, *(_BLOCK.pack(*b) for b in blocks),
@@ -222,6 +222,18 @@ class Image:
                     names[what] = self._name(what)
                 yield offset, names[what]
 
+    def index_for(self, need: int) -> array:
+        """The index without the hot code that lacks the guarantees `need` (a run whose guest
+        has signal handlers), from the region and block tables alone: a warm run of a program
+        with signal handlers (sort, a shell) does not parse its regions."""
+        if not need:
+            return self.index
+        at = _HEAD.size
+        raw = _REGION.iter_unpack(self.data[at:at + self.nregions * _REGION.size])
+        at += self.nregions * _REGION.size
+        blocks = list(_BLOCK.iter_unpack(self.data[at:at + self.nblocks * _BLOCK.size]))
+        return _index(((r[0], r[3] + r[7], blocks[r[11]:r[11] + r[12]]) for r in raw), need)
+
     def regions(self) -> list[ImageRegion]:
         """Every region, with its blocks and code (parsed on first use: a cold path)."""
         if self._regions is None:
@@ -257,20 +269,21 @@ class Image:
         return out
 
 
-def _index(regions: list[ImageRegion], need: int = 0) -> array:
+def _index(regions, need: int = 0) -> array:
     """An image's index: for each guest offset a region enters at, (offset << 32) | its
     function, of the best region there (later ones win over earlier ones of the same kind),
-    sorted; hot regions without the guarantees `need` left out."""
-    best: dict[int, int] = {}
-    for i, r in enumerate(regions):
-        if r.kind in HOT_KINDS and (r.kind - KIND_HOT) & need != need:
+    sorted; hot regions without the guarantees `need` left out. `regions`: (kind, offset of
+    its function in the code, its blocks) of each region, in order."""
+    best: dict[int, tuple[int, int]] = {}
+    for kind, function, blocks in regions:
+        if kind in HOT_KINDS and (kind - KIND_HOT) & need != need:
             continue
-        for pc, _end, _n in r.blocks:
+        rank = _PRIORITY[kind]
+        for pc, _end, _n in blocks:
             old = best.get(pc)
-            if old is None or _PRIORITY[regions[old].kind] <= _PRIORITY[r.kind]:
-                best[pc] = i
-    return array("Q", sorted((pc << 32) | (regions[i].at + regions[i].fn)
-                             for pc, i in best.items()))
+            if old is None or old[0] <= rank:
+                best[pc] = (rank, function)
+    return array("Q", sorted((pc << 32) | function for pc, (_rank, function) in best.items()))
 
 
 class LoadedImage:
@@ -296,7 +309,7 @@ class LoadedImage:
         for offset, name in fixups:
             cells[offset >> 3] = values[name]
         self.table = base + image.code_size          # (code_size is 16-aligned: see build)
-        self.index = image.index if not need else _index(image.regions(), need)
+        self.index = image.index_for(need)
         ctypes.memmove(self.table, self.index.tobytes(), 8 * len(self.index))
         self._by_function: dict[int, ImageRegion] | None = None
 
