@@ -21,17 +21,30 @@ def use_cache(cache, config: str) -> None:
     _where[:] = [(cache, config)]
 
 
-def blob(name: str, make: Callable[[], bytes]) -> Blob:
+def cached(name: str) -> Blob | None:
+    """The runtime blob `name` from the persistent cache, or None."""
     if _where:
         cache, config = _where[0]
-        key = sha256(f"{config}\nruntime {name}".encode()).hexdigest()
-        data = cache.read("rt", key)
+        data = cache.read("rt", _key(config, name))
         if data is not None:
             try:
                 return Blob.from_bytes(data)
             except LinkError:
-                pass                        # (an old format: made again below)
+                pass                        # (an old format: to be made again)
+    return None
+
+
+def blob(name: str, make: Callable[[], bytes]) -> Blob:
+    found = cached(name)
+    if found is not None:
+        return found
     made = link(make())
     if _where:
-        cache.write("rt", key, made.to_bytes(), label=f"dbt-vm runtime: {name}")
+        cache, config = _where[0]
+        cache.write("rt", _key(config, name), made.to_bytes(),
+                    label=f"dbt-vm runtime: {name}")
     return made
+
+
+def _key(config: str, name: str) -> str:
+    return sha256(f"{config}\nruntime {name}".encode()).hexdigest()

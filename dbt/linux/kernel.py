@@ -18,10 +18,16 @@ from collections import Counter, namedtuple
 
 from ..memory import GuestFault, GuestMemory, MemError
 from ..state import GuestState, Layout
-from . import files, mm, net, paths, poll, process, signals, spawn, strace, threads
+from . import files, mm, net, paths, poll, process, signals, spawn, threads
 from . import time as time_handlers
 from .abi import MASK64, FatalSignal, ProcessExit, SyscallABI, SyscallError
 from .numbers import syscall_names, syscall_table
+
+
+def _strace():
+    """The strace formatting module, imported by the first traced run only (~7 ms)."""
+    from . import strace
+    return strace
 
 __all__ = ["FatalSignal", "LinuxKernel", "ProcessExit", "SyscallStats", "build_dispatch"]
 
@@ -194,13 +200,13 @@ class LinuxKernel:
                 self._trace(f"{self.pid} Unknown syscall {nr}\n")
             return -errno.ENOSYS
         if self.strace:
-            self._trace(strace.call_text(self, entry.name, args))
+            self._trace(_strace().call_text(self, entry.name, args))
         if self.threads.multi and entry.name in threads.BLOCKING:
             ret = self.threads.blocking(self._call, entry, args)
         else:
             ret = self._call(entry, args)
         if self.strace:
-            self._trace(strace.ret_text(self, entry.name, args, ret))
+            self._trace(_strace().ret_text(self, entry.name, args, ret))
         if self.signals.fatal is not None:
             self._die()
         return ret
@@ -224,7 +230,7 @@ class LinuxKernel:
         signo, code = self.signals.fatal
         self.signals.fatal = None
         if self.strace:
-            self._trace(strace.signal_text(self, signo, code))
+            self._trace(_strace().signal_text(self, signo, code))
         raise FatalSignal(signo)
 
     def _call(self, entry: _Entry, args: list[int]) -> int:

@@ -31,7 +31,6 @@ import struct
 import time
 
 from ..memory import PROT_EXEC, PROT_READ, PROT_WRITE, GuestFault
-from . import strace
 from .abi import FatalSignal, fail, host_syscall, s32, u32
 from .structs import (NSEC, SIGSET_SIZE, TIMEVAL, pack_sigaction, sigaction_size,
                       unpack_sigaction)
@@ -242,7 +241,8 @@ def deliver_fault(k, state, signo: int, code: int, addr: int) -> bool:
     (the caller ends the process). Blocked or ignored, it kills (Linux's force_sig_fault).
     --strace shows it either way, as qemu does."""
     if k.strace:
-        k.trace(strace.fault_signal_text(signo, code, addr))
+        from .strace import fault_signal_text      # (imported by traced runs only)
+        k.trace(fault_signal_text(signo, code, addr))
     handler, _, _, _ = k.signals.action(signo)
     if handler in (SIG_DFL, SIG_IGN) or k.signals.blocked & _bit(signo):
         return False
