@@ -304,10 +304,12 @@ class LoadedImage:
         if base in (None, ctypes.c_void_p(-1).value):
             raise OSError(ctypes.get_errno(), "cannot map memory for an image")
         self.base, self.size = base, size
-        ctypes.memmove(base, image.data[image.code_at:], image.code_size)
-        cells = (ctypes.c_uint64 * (image.code_size // 8)).from_address(base)
-        for offset, name in fixups:
+        code = bytearray(image.data[image.code_at:image.code_at + image.code_size])
+        cells = memoryview(code).cast("Q")       # (filled here: a memoryview store is
+        for offset, name in fixups:              # several times cheaper than a ctypes one)
             cells[offset >> 3] = values[name]
+        cells.release()
+        ctypes.memmove(base, (ctypes.c_char * len(code)).from_buffer(code), len(code))
         self.table = base + image.code_size          # (code_size is 16-aligned: see build)
         self.index = image.index_for(need)
         ctypes.memmove(self.table, self.index.tobytes(), 8 * len(self.index))
