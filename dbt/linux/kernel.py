@@ -24,6 +24,19 @@ from .abi import MASK64, FatalSignal, ProcessExit, SyscallABI, SyscallError
 from .numbers import syscall_names, syscall_table
 
 
+# The syscalls qemu-user makes through its safe_syscall (linux-user/syscall.c). When a signal
+# interrupts one that the host kernel restarts (signals.RESTARTABLE: qemu's host handlers
+# have SA_RESTART), the restart lands in safe_syscall's critical section, which then returns
+# ERESTARTSYS: its --strace prints "errno=512 (To be restarted)" before the guest's handler
+# runs, whether the call is then restarted or fails with EINTR. (The others show EINTR.)
+QEMU_SAFE = frozenset("""read write openat wait4 waitid execve pselect6 ppoll epoll_pwait
+    futex rt_sigsuspend kill tkill tgkill readv writev preadv pwritev connect sendto recvfrom
+    sendmsg recvmsg flock rt_sigtimedwait accept4 nanosleep clock_nanosleep msgsnd msgrcv
+    semtimedop mq_timedsend mq_timedreceive copy_file_range ioctl fcntl""".split())
+SHOWN_RESTARTED = QEMU_SAFE & signals.RESTARTABLE
+ERESTARTSYS = 512
+
+
 def _strace():
     """The strace formatting module, imported by the first traced run only (~7 ms)."""
     from . import strace
@@ -206,7 +219,10 @@ class LinuxKernel:
         else:
             ret = self._call(entry, args)
         if self.strace:
-            self._trace(_strace().ret_text(self, entry.name, args, ret))
+            shown = ret
+            if ret == -errno.EINTR and entry.name in SHOWN_RESTARTED and self.signals.any_pending():
+                shown = -ERESTARTSYS            # what qemu's safe_syscall returned there
+            self._trace(_strace().ret_text(self, entry.name, args, shown))
         if self.signals.fatal is not None:
             self._die()
         return ret
