@@ -359,7 +359,7 @@ def gen_to_fixed(ctx: Ctx, a, signed: bool) -> None:
     product (an overflow would raise OFC); the multiply also applies FZ (IDC) and gives Arm's
     NaN, which converts to 0 (IOC)."""
     b = ctx.b
-    t, it, width = FLOATS[a.t], INTS[a.t], 64 if a.sf else 32
+    t, width = FLOATS[a.t], 64 if a.sf else 32
     x = _bits(ctx, a.rn, a.t)
     limit = _pow2(a.t, width - a.fbits)
     mag = b.and_(x, _sign(a.t) - 1)

@@ -19,7 +19,7 @@ import struct
 from functools import lru_cache
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 pytest.importorskip("llvmlite")
