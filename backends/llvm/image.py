@@ -226,10 +226,13 @@ class Image:
         """The index without the hot code that lacks the guarantees `need` (a run whose guest
         has signal handlers), from the region and block tables alone: a warm run of a program
         with signal handlers (sort, a shell) does not parse its regions."""
-        if not need:
-            return self.index
         at = _HEAD.size
-        raw = _REGION.iter_unpack(self.data[at:at + self.nregions * _REGION.size])
+        table = self.data[at:at + self.nregions * _REGION.size]
+        kinds = table[::_REGION.size]                  # each region's kind byte
+        if not any(kinds.find(kind) >= 0 for kind in HOT_KINDS
+                   if (kind - KIND_HOT) & need != need):
+            return self.index                          # no hot region to leave out
+        raw = _REGION.iter_unpack(table)
         at += self.nregions * _REGION.size
         blocks = list(_BLOCK.iter_unpack(self.data[at:at + self.nblocks * _BLOCK.size]))
         return _index(((r[0], r[3] + r[7], blocks[r[11]:r[11] + r[12]]) for r in raw), need)

@@ -49,3 +49,11 @@ def test_index_for_a_need_picks_the_best_region_with_its_guarantees(need):
     assert list(image.index_for(need)) == want
     if need == 0:
         assert list(image.index) == want         # what build stored
+
+
+def test_an_image_without_hot_code_to_leave_out_keeps_its_index():
+    # (the common warm run: no hot region lacks the guarantees, nothing is rebuilt)
+    image = Image.parse(build([r for r in REGIONS if r.kind in (KIND_TIER1, KIND_STATIC)]
+                              + [REGIONS[3]]))
+    for need in (PRECISE, POLLS, PRECISE | POLLS):
+        assert image.index_for(need) is image.index
