@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 from collections import namedtuple
 
+from .memory import MMAP_BASE
 from .state import Layout, layout_of
 
 EM_RISCV = 243
@@ -26,7 +27,7 @@ class Arch(namedtuple("Arch", "name elf_machine lift decode_at disasm_line sysca
                              "decode_block lift_decoded insn_align platform hwcap2 state_fields "
                              "signal_frames reg_aliases mmap_base",
                        defaults=((), None, "", None, None, 4, "", None, (), None, None,
-                                 1 << 38))):
+                                 MMAP_BASE))):
     """A guest ISA:
 
     name             e.g. "riscv64"

@@ -183,7 +183,7 @@ def load(path: str, memory: GuestMemory, argv: list[bytes], envp: list[bytes],
     """Load the program at `path` (and its interpreter) and build the initial stack
     (`stack_size` bytes: qemu-user's -s)."""
     arch, data = read_header(path)
-    _start_mmap_area(memory, arch)
+    memory.start_mmap_area(arch.mmap_base)
     image = _map_image(path, data, memory, BRK_RESERVE)
     prog = Program(path=path, arch=arch, entry=image.entry, start_pc=image.entry,
                    bias=image.bias, phdr=image.phdr, phnum=image.phnum,
@@ -194,18 +194,13 @@ def load(path: str, memory: GuestMemory, argv: list[bytes], envp: list[bytes],
                                                      sysroot, arch)
         interp = _load_interpreter(prog.interp, arch, memory)
         prog.interp_bias, prog.start_pc = interp.bias, interp.entry
-    prog.trampoline = _map_trampoline(memory, arch)
+    prog.trampoline = map_trampoline(memory, importlib.import_module(
+        arch.signal_frames).SIGRETURN_CODE if arch.signal_frames else b"")
     brk = page_ceil(image.end)
     memory.unmap(brk, page_ceil(image.end + BRK_RESERVE) - brk)      # the reserve is the heap's
     memory.brk_start = memory.brk_end = memory.brk_page = brk
     _setup_stack(prog, memory, stack_top, argv, envp, execfn or path.encode())
     return prog
-
-
-def _start_mmap_area(memory: GuestMemory, arch: Arch) -> None:
-    """The mmap area starts at qemu-user's TASK_UNMAPPED_BASE for the guest (or in the middle
-    of a window too small for it)."""
-    memory.mmap_base = memory.mmap_next = min(arch.mmap_base, memory.size >> 1)
 
 
 def map_elf(path: str, memory: GuestMemory, arch: Arch) -> tuple[int, int]:
@@ -215,7 +210,7 @@ def map_elf(path: str, memory: GuestMemory, arch: Arch) -> tuple[int, int]:
     file_arch, data = read_header(path, program=False)
     if file_arch is not arch:
         raise LoadError(f"it is for {file_arch.name}, not {arch.name}")
-    _start_mmap_area(memory, arch)
+    memory.start_mmap_area(arch.mmap_base)
     image = _map_image(path, data, memory, BRK_RESERVE)
     return image.bias, image.entry
 
@@ -311,12 +306,8 @@ def _check_segments(loads: list[Segment], file_size: int) -> None:
 def _map_segments(path: str, loads: list[Segment], bias: int,
                   memory: GuestMemory) -> list[tuple[int, int, int]]:
     """Map each PT_LOAD as Linux's elf_load does; a later segment replaces the pages it
-    shares with an earlier one. Returns (start, end, prot) of each segment."""
-    for seg in loads:
-        start = seg.p_vaddr + bias
-        if not memory.in_window(page_floor(start), page_ceil(start + seg.p_memsz)
-                                - page_floor(start)):
-            raise LoadError(f"segment at {start:#x} is outside the guest address space")
+    shares with an earlier one (all of them lie in the span _map_image reserved). Returns
+    (start, end, prot) of each segment."""
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
         file = FileRef.of(os.fsencode(os.path.realpath(path)), os.fstat(fd))
@@ -373,11 +364,9 @@ def _map_stack(memory: GuestMemory, exec_stack: bool, size: int = STACK_SIZE) ->
     return bottom + guard + size - 8
 
 
-def _map_trampoline(memory: GuestMemory, arch: Arch) -> int:
+def map_trampoline(memory: GuestMemory, code: bytes) -> int:
     """qemu-user's signal trampoline page (the return address of guest signal handlers):
-    the next page of the mmap area, read+execute, holding the ISA's rt_sigreturn code."""
-    code = importlib.import_module(arch.signal_frames).SIGRETURN_CODE if arch.signal_frames \
-        else b""
+    the next page of the mmap area, read+execute, holding the ISA's rt_sigreturn `code`."""
     page = memory.find_free(PAGE_SIZE)
     memory.map_anonymous(page, PAGE_SIZE, PROT_READ | PROT_EXEC)
     memory.write(page, code, force=True)

@@ -12,8 +12,8 @@ outside the window, as at an unmapped page inside it.
 
 `perms` is the software page table the interpreter checks before every access: one byte per
 guest page, 0 for unmapped, else MAPPED | the guest's R/W/X bits. It is a memoryview of an
-anonymous private mapping (256 MiB of address space for a 2^40 window): the kernel hands out zero pages as they
-are touched, where a bytearray would zero (and keep resident) all of it at start-up, ~10 ms.
+anonymous private mapping (256 MiB of address space for a 2^40 window): the kernel hands out
+zero pages as they are touched, where a bytearray would zero (and keep resident) all of it.
 
 Beside the page table, `GuestMemory` keeps a record of each mapping, as Linux keeps VMAs:
 [start, end), protection, kind (anonymous, file, heap, stack), shared or private, and for a
@@ -163,7 +163,7 @@ class GuestMemory:
         self.view = _memview(base, self.size, _PyBUF_WRITE)     # bytes
         self.view64 = self.view.cast("Q")                        # aligned 64-bit words
         self.brk_start = self.brk_end = self.brk_page = 0   # brk_page: the heap's mapped end
-        self.mmap_base = self.mmap_next = min(MMAP_BASE, self.size >> 1)   # see find_free
+        self.start_mmap_area(MMAP_BASE)                          # (see find_free)
         self.write_listeners: list = []                          # code caches: fn(addr, length)
         self._maps: list[Mapping] = []                           # records, by address
         self._starts: list[int] = []                             # their starts (bisect)
@@ -189,6 +189,11 @@ class GuestMemory:
 
     def in_window(self, addr: int, length: int) -> bool:
         return MMAP_MIN_ADDR <= addr and addr + length <= self.size
+
+    def start_mmap_area(self, base: int) -> None:
+        """Hand out mmap ranges from `base` (qemu-user's TASK_UNMAPPED_BASE for the guest: see
+        find_free), or from the middle of a window too small for it."""
+        self.mmap_base = self.mmap_next = min(base, self.size >> 1)
 
     def find_free(self, length: int, start: int | None = None) -> int:
         """A free page-aligned range of `length` bytes, placed as qemu-user's mmap_find_vma

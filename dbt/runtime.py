@@ -16,9 +16,9 @@ from collections import namedtuple
 from .ir.ops import EXIT_ICACHE_FLUSH, EXIT_SYSCALL
 from .linux import FatalSignal, LinuxKernel, ProcessExit, signals
 from .loader import load
-from .symbols import Symbols
 from .memory import GuestFault, GuestMemory
 from .state import GuestState
+from .symbols import Symbols
 from .traps import TRAP_SIGNALS, GuestTrap
 
 # Execution modes (best last) and the backend module that provides each one's engine: its

@@ -30,7 +30,8 @@ import signal
 import struct
 import time
 
-from ..memory import PROT_EXEC, PROT_READ, PROT_WRITE, GuestFault
+from ..loader import map_trampoline
+from ..memory import PROT_WRITE, GuestFault
 from .abi import FatalSignal, fail, host_syscall, s32, u32
 from .structs import (NSEC, SIGSET_SIZE, TIMEVAL, pack_sigaction, sigaction_size,
                       unpack_sigaction)
@@ -314,11 +315,7 @@ def trampoline(k) -> int:
     """The guest address of the rt_sigreturn code: the loader's trampoline page, else one
     page mapped on first use, R+X."""
     if not k.signals.trampoline:
-        page = 4096
-        addr = k.memory.find_free(page)
-        k.memory.map_anonymous(addr, page, PROT_READ | PROT_EXEC)
-        k.memory.write(addr, frames(k).SIGRETURN_CODE, force=True)
-        k.signals.trampoline = addr
+        k.signals.trampoline = map_trampoline(k.memory, frames(k).SIGRETURN_CODE)
     return k.signals.trampoline
 
 

@@ -181,8 +181,8 @@ class _Fields:
     """The operand fields qemu's decoder fills in (unset ones are zero)."""
     __slots__ = ("rd", "rs1", "rs2", "rs3", "imm", "rm", "pred", "succ", "aq", "rl")
 
-    def __init__(self, args) -> None:
-        get = args._asdict().get
+    def __init__(self, fields: dict) -> None:
+        get = fields.get
         for name in ("rd", "rs1", "rs2", "rs3", "rm", "pred", "succ", "aq", "rl"):
             setattr(self, name, get(name, 0))
         imm = get("imm", get("shamt", get("csr", 0))) & 0xFFFFFFFF
@@ -191,11 +191,8 @@ class _Fields:
 
 def _matches(f: _Fields, tests) -> bool:
     for field, want in tests:
-        have = getattr(f, field if field != "csr" else "imm")
-        if field == "rs2" and want == "rs1":
-            if f.rs2 != f.rs1:
-                return False
-        elif have != int(want, 0):
+        have = getattr(f, "imm" if field == "csr" else field)
+        if have != (f.rs1 if want == "rs1" else int(want, 0)):
             return False
     return True
 
@@ -236,7 +233,7 @@ def qemu_text(insn: Insn) -> str:
     """The disassembly qemu prints after the encoding, e.g. ``mv                      a0,sp``
     (trailing spaces included: qemu pads the mnemonic even with no operands)."""
     mnemonic, args = insn.mnemonic, insn.args
-    f = _Fields(args)
+    f = _Fields(args._asdict())
     if mnemonic in _IMM_NONZERO and f.imm == 0:
         return _format("illegal", f, insn.pc)
     if mnemonic == "c.mv":                  # qemu expands c.mv rd,rs2 to addi rd,rs2,0
@@ -263,22 +260,12 @@ def qemu_line(insn: Insn) -> str:
     return f"0x{insn.pc:016x}:  {_encoding(insn.raw, insn.length)}{qemu_text(insn)}"
 
 
-class _Raw:
-    """Operands read straight from an encoding our decoder rejects (`qemu_illegal_line`)."""
-
-    def __init__(self, **fields) -> None:
-        self.fields = fields
-
-    def _asdict(self) -> dict:
-        return self.fields
-
-
 def qemu_illegal_line(raw: int, length: int, pc: int) -> str:
     """The line for an encoding that is not an RV64GC instruction.  qemu's disassembler still
     names the few reserved compressed forms (register x0 where the spec reserves it):
     c.lwsp/c.ldsp with rd=x0, c.jr with rs1=x0, c.addiw with rd=x0; everything else (and
     the zero-immediate forms) prints as ``illegal``."""
-    name, f = "illegal", _Fields(_Raw())
+    name, f = "illegal", _Fields({})
     if length == 2:
         quadrant, funct3 = raw & 3, raw >> 13
         rd, imm6 = (raw >> 7) & 31, ((raw >> 2) & 31) | ((raw >> 7) & 32)
