@@ -6,6 +6,7 @@ recorded output without `early` is compared in every mode by test_programs.py)."
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -35,6 +36,26 @@ def test_a_signal_stops_a_loop_without_syscalls(tmp_path, variant, options):
                             cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout == b"handler ran: 1\nstopped early: 1\n"
+
+
+@pytest.mark.parametrize("variant", ["musl", "aarch64-musl"])
+def test_hot_code_made_before_a_handler_polls_after_it(tmp_path, variant):
+    """The loop becomes hot (-O2) code that does not poll while the guest has no handler;
+    installing one drops the hot code only (tier 1 and the interpreter's blocks poll already
+    and stay: no flush), and the loop, hot again, now stops for the signal. qemu-riscv64 and
+    qemu-aarch64 print the same three lines (the warm-up runs its full 3,000,000 spins: no
+    handler can have run yet)."""
+    binary = _program(variant)
+    stats = tmp_path / "stats.json"
+    result = subprocess.run([sys.executable, "-m", "dbt", "run", "--no-cache", "--mode",
+                             "dynamic", "--hot-threshold", "1000", "--speculate", "sync",
+                             "--stats-json", str(stats), str(binary), "late"],
+                            capture_output=True, timeout=600, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == b"warm-up spins: 3000000\nhandler ran: 1\nstopped early: 1\n"
+    figures = json.loads(stats.read_text())
+    assert figures["code cache flushes"] == 0
+    assert figures["regions recompiled hot"] >= 2         # the loop before and after
 
 
 @pytest.mark.oracle

@@ -128,6 +128,27 @@ class CodeStore:
         else:
             self.arena.reset()
 
+    def drop_hot(self) -> None:
+        """Drop every hot region (hot code made without a guarantee the guest now needs). A
+        block that a tier-1 region enters too is entered there again; any other block misses
+        and is translated again."""
+        hot = [region for region in self.regions.values() if region.hot]
+        for region in hot:
+            del self.regions[region.id]
+        for region in hot:
+            for block in region.blocks:
+                ids = self.block_regions.get(block.pc, set())
+                ids.discard(region.id)
+                entry = self.code.get(block.pc)
+                if entry is None or entry.id != region.id:
+                    continue
+                self.code.discard(block.pc)
+                self.native.forget(block.pc)
+                for other in filter(None, map(self.regions.get, ids)):
+                    self.code.insert(block.pc, block.pc, block.end_pc, other)
+                    self.native.set_entry(block.pc, other.address)
+                    break
+
     def invalidate(self, addr: int, length: int) -> bool:
         """Drop the regions made from guest code in [addr, addr+length): a region inlines all
         its blocks, so every block of a region that lost one goes too. True if any went."""

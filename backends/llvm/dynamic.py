@@ -246,15 +246,23 @@ class DynamicEngine:
         self._require(POLLS)
 
     def _require(self, guarantee: int) -> None:
-        """Hot code gives `guarantee` from now on: what was made so far is dropped (all
-        translations go: this happens once or twice, early in a program that does it), and
-        images load only hot code that gives it."""
+        """Hot code gives `guarantee` from now on: the hot code made so far is dropped, and
+        images load only hot code that gives it. Tier 0 and tier 1 give every guarantee
+        already (the interpreter tests the `interrupt` slot after every block and maps a
+        fault to its instruction; tier-1 loops poll, and tier 1 keeps the state in place),
+        so their code stays: python3 installs its SIGINT handler after most of its
+        start-up has run, and dropping everything made it translate ~9,000 blocks again."""
         if self.guarantees & guarantee:
             return
         self.guarantees |= guarantee
-        if self.units is not None:
-            self.units.require(self.guarantees)
-        self.flush()
+        if self.units is not None:             # (their images are closed: nothing may
+            self.units.require(self.guarantees)  # lead into them any more)
+            self.image_regions.clear()
+        if not isinstance(self.native, _Deferred):
+            self.native.clear_jump_cache()      # (what is kept is entered again at a miss)
+        self.store.drop_hot()
+        self.pending.clear()                     # (compiled without it: their results are
+        self.pending_blocks.clear()              # dropped when they come)
 
     def _hot_options(self) -> dict:
         return {"precise": bool(self.guarantees & PRECISE),
