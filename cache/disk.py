@@ -149,13 +149,15 @@ class DiskCache:
                 os.close(fd)                # (closing releases the lock)
 
     # -- background translation ------------------------------------------------------------------
-    def finishing(self) -> tuple[int, str] | None:
+    def finishing(self, shared: str | None = None) -> tuple[int, str] | None:
         """A lock for a process that will translate into this cache in the background: (an
         open file descriptor, its file), or None. It is taken before that process is made, so
         that `wait_for_background` never misses it; the descriptor goes with the process (a
-        child inherits the lock with it)."""
+        child inherits the lock with it). With `shared`, the lock of that name, which one
+        process at a time holds: None when another holds it now."""
         folder = os.path.join(self.root, "finishing")
-        path = os.path.join(folder, f"{os.getpid()}-{time.monotonic_ns()}")
+        name = shared or f"{os.getpid()}-{time.monotonic_ns()}"
+        path = os.path.join(folder, name)
         try:
             os.makedirs(folder, exist_ok=True)
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -165,7 +167,13 @@ class DiskCache:
             high = fcntl.fcntl(fd, fcntl.F_DUPFD, 3)   # points 0-2 at /dev/null)
             os.close(fd)
             fd = high
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (fcntl.LOCK_NB if shared else 0))
+            if shared and os.fstat(fd).st_ino != os.stat(path).st_ino:
+                raise OSError("unlinked by the process that held it")
+        except OSError:
+            os.close(fd)
+            return None
         return fd, path
 
     def done_finishing(self, lock: tuple[int, str]) -> None:

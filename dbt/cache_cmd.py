@@ -50,9 +50,12 @@ def info(out, cache: DiskCache | None = None, last: int = 10) -> int:
         console.print(table)
     runs = cache.runs(last)
     if runs:
-        table = Table(title=f"the last {len(runs)} runs: guest files whose translations were "
-                            "in the cache (hits) or not (misses), regions")
-        for column in ("when", "program", "hits", "misses", "loaded", "compiled", "saved"):
+        table = Table(title=f"the last {len(runs)} runs (a forked child is a run): guest files "
+                            "whose translations were in the cache (hits) or not (misses), "
+                            "regions, blocks run in tier 0 only (left to the background "
+                            "translation)")
+        for column in ("when", "program", "hits", "misses", "loaded", "compiled", "saved",
+                       "tier 0 only"):
             table.add_column(column, justify="left" if column in ("when", "program")
                              else "right", no_wrap=True)
         for run in runs:
@@ -61,7 +64,8 @@ def info(out, cache: DiskCache | None = None, last: int = 10) -> int:
                           str(run.get("program", "")), f"{hits}",
                           f"{run.get('units', 0) - hits}", f"{run.get('regions loaded', 0):,}",
                           f"{run.get('regions compiled', 0):,}",
-                          f"{run.get('regions saved', 0):,}")
+                          f"{run.get('regions saved', 0):,}",
+                          f"{run.get('tier 0 only', 0):,}")
         console.print(table)
     else:
         console.print("no runs noted yet")

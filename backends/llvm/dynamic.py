@@ -163,6 +163,7 @@ class DynamicEngine:
         self.jit_started = False                   # tier 0 has run enough for LLVM (auto)
         self.warm_sent: dict[int, int] = {}        # warm pc -> its runs when the helper
                                                    # was asked for its tier-1 code
+        self.forked_runs: dict | None = None       # in a forked child: `runs` at the fork
         self.background = background               # auto: translate tier 0's code after
         self.traces = traces                       # hot code: recorded traces, not regions
         self._compilers: dict[int, object] = {}    # opt level -> Compiler (made when needed)
@@ -507,8 +508,8 @@ class DynamicEngine:
             self.spec.let_go()
             self.spec = None
         self.speculate = "off"
-        self.background = False                 # (the parent's run fills the cache)
-        self._forget_pending()
+        self.forked_runs = dict(self.runs)      # (the parent's run fills the cache with
+        self._forget_pending()                  # its own tier-0 code: see close)
 
     def close(self) -> None:
         """Stop the helper process, if any, and keep what this run translated in the
@@ -529,29 +530,40 @@ class DynamicEngine:
             self.spec = None
         if self.units is not None:
             self.units.save()
+            left = self._left_in_tier0() if self.tier_up is not None else []
             self.cache_summary = self.cache_figures()
+            self.cache_summary["tier 0 only"] = len(left)
             if self.static:
                 self.cache_summary.update(self.coverage())
             self.cache.note_run(self.cache_summary)
-            if self.tier_up is not None and self.background:
-                self._finish_in_background()
+            if left and self.background:
+                self._finish_in_background(left)
             if not threads:
                 self.units.close()
             self.units = None
 
-    def _finish_in_background(self) -> None:
-        """Translate the code that ran only in tier 0 into the persistent cache in a
+    def _left_in_tier0(self) -> list[int]:
+        """The blocks this process ran only in tier 0 that the persistent cache could keep
+        and does not hold, most-run first. In a forked child, those it ran since the fork:
+        the child's side of fork, a shell's builtin in `$(...)`, its exit ran in no other
+        process, and would be lifted again by every child of every run."""
+        units, code, before = self.units, self.code, self.forked_runs
+        return [pc for pc, n in sorted(self.runs.items(), key=lambda item: -item[1])
+                if code.get(pc) is None and pc not in self.interp_only
+                and (before is None or n > before.get(pc, 0))
+                and units.key_of(pc) is not None and units.function(pc) is None]
+
+    def _finish_in_background(self, pcs: list[int]) -> None:
+        """Translate the code that ran only in tier 0 (`pcs`) into the persistent cache in a
         background process, so that the next run of the program finds it all compiled (the
         guest's exit does not wait for it: the process is detached, has no file of the
         guest's open and holds a lock that `dbt-vm cache wait` waits for). Most-run blocks
-        first; at most FINISH_SECONDS of it."""
-        units, code = self.units, self.code
-        pcs = [pc for pc, _ in sorted(self.runs.items(), key=lambda item: -item[1])
-               if code.get(pc) is None and pc not in self.interp_only
-               and units.key_of(pc) is not None and units.function(pc) is None]
-        if not pcs:
+        first; at most FINISH_SECONDS of it. Forked children take turns: one at a time keeps
+        its code (a shell may fork thousands), the others carry on without."""
+        child = self.forked_runs is not None
+        lock = self.cache.finishing(shared="forked-child" if child else None)
+        if lock is None and child:
             return
-        lock = self.cache.finishing()           # (held from now: `cache wait` sees it)
         try:
             pid = os.fork()
         except OSError:

@@ -102,12 +102,9 @@ class Units:
         unit = Unit(m.file, m.start - m.offset)
         self.units[(m.file, unit.bias)] = unit
         self.stats.units += 1
-        f = m.file
-        digest = self.cache.file_digest(f.path, (f.dev, f.ino, f.size, f.mtime_ns, f.ctime_ns))
-        if digest is None:
+        unit.key = self._image_key(m.file)
+        if unit.key is None:
             return unit
-        from .cachekey import image_key
-        unit.key = image_key(self.config, digest)
         start = time.perf_counter()
         data = self.cache.read("img", unit.key)
         if data is not None:
@@ -122,6 +119,15 @@ class Units:
                 self.stats.blocks_loaded += unit.loaded.count
         self.stats.load_seconds += time.perf_counter() - start
         return unit
+
+    def _image_key(self, f) -> str | None:
+        """The cache key of the image of file `f` (a mapping's file), or None if it cannot be
+        read."""
+        digest = self.cache.file_digest(f.path, (f.dev, f.ino, f.size, f.mtime_ns, f.ctime_ns))
+        if digest is None:
+            return None
+        from .cachekey import image_key
+        return image_key(self.config, digest)
 
     # -- what the images hold -------------------------------------------------------------------
     def function(self, pc: int) -> int | None:
@@ -167,13 +173,16 @@ class Units:
                               for b in blocks):
             return
         unit = self.units.get(key)
-        if unit is None or unit.key is None:
+        # (a unit taken out -- the guest installed a signal handler -- and not opened again
+        # since: its image gains the region all the same)
+        image = unit.key if unit is not None else self._image_key(key[0])
+        if image is None:
             return
         bias = key[1]
         region = ImageRegion.of(blob, _KINDS[kind] + (guarantees if kind == "hot" else 0), name,
                                 [(b.pc - bias, b.end_pc - bias, b.ninsns) for b in blocks])
-        label = unit.file.path.decode(errors="replace")
-        self.pending.setdefault(unit.key, (label, []))[1].append(region)
+        label = key[0].path.decode(errors="replace")
+        self.pending.setdefault(image, (label, []))[1].append(region)
 
     def save(self) -> None:
         """Write the images that gained regions: what is on disk now, plus the new ones (under

@@ -152,6 +152,24 @@ def test_cache_wait_waits_for_a_lock_taken_before_the_finisher_exists(tmp_path):
     assert disk.wait_for_background() == 0        # (its lock file is gone)
 
 
+def test_a_shared_background_lock_is_held_by_one_process_at_a_time(tmp_path):
+    """Forked children take turns translating their own code in the background: while one
+    holds the shared lock, another gets None (and carries on without); `cache wait` waits
+    for the holder; once it is done, the next one gets the lock."""
+    disk = DiskCache(tmp_path)
+    first = disk.finishing(shared="forked-child")
+    assert first is not None
+    pid = os.fork()
+    if pid == 0:                                   # another process, meanwhile
+        os._exit(0 if disk.finishing(shared="forked-child") is None else 1)
+    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+    assert disk.finishing() is not None            # (a lock of its own is always there)
+    disk.done_finishing(first)
+    again = disk.finishing(shared="forked-child")
+    assert again is not None
+    disk.done_finishing(again)
+
+
 def test_the_background_lock_is_never_a_standard_stream(tmp_path):
     """A guest that closed its stdout and stderr (coreutils do) leaves host fds 1 and 2 free;
     the finisher points 0-2 at /dev/null, which must not drop the lock."""

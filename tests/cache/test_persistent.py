@@ -71,6 +71,25 @@ def test_a_second_run_loads_what_the_first_compiled(tmp_path, libc):
 
 
 @pytest.mark.oracle
+def test_a_forked_childs_own_code_is_kept_too(tmp_path):
+    """The auto mode translates what ran only in tier 0 into the cache after the run, in the
+    background; a forked child's own code (its side of fork, its exit: here the child that
+    signal_handlers forks) ran in no other process, and once was never kept, so that every
+    child of every run lifted it again. After one run and its background translation, no
+    process of the next run (the cache's run log has one line per process) has a block left
+    in tier 0 only."""
+    cache = tmp_path / "cache"
+    run("signal_handlers", "glibc-dyn", cache, tmp_path, "--mode", "auto")
+    subprocess.run([sys.executable, "-m", "dbt", "cache", "wait", "--cache-dir", str(cache)],
+                   check=True, capture_output=True)
+    first = DiskCache(cache).runs(10)
+    assert len(first) == 2 and all(r["tier 0 only"] > 0 for r in first)   # parent, child
+    run("signal_handlers", "glibc-dyn", cache, tmp_path, "--mode", "auto")
+    second = DiskCache(cache).runs(10)[2:]
+    assert len(second) == 2 and [r["tier 0 only"] for r in second] == [0, 0]
+
+
+@pytest.mark.oracle
 def test_a_library_translated_for_one_program_serves_another(tmp_path):
     first = run("printf_float", "glibc-dyn", tmp_path / "cache", tmp_path)
     assert first["guest files run"] == 3                 # the program, ld.so, libc
