@@ -82,3 +82,29 @@ def test_execve_of_a_host_program_runs_it_natively(tmp_path):
     assert result.stderr == b""
     assert result.stdout == b"before exec\nchild a b \n"
     assert result.returncode == 0
+
+
+def test_the_new_dbt_vm_skips_site_only_when_its_import_path_finds_dbt(monkeypatch):
+    """An exec'd image's dbt-vm starts with python -S (no .pth files read) and this process's
+    import path in PYTHONPATH, without the directory this one started in (-P). Where that path
+    does not lead to dbt-vm (an editable install's import hook), `site` stays."""
+    import dbt
+    from dbt.linux import spawn
+    home = os.path.dirname(os.path.dirname(os.path.abspath(dbt.__file__)))
+    stdlib = os.path.dirname(os.__file__)
+    monkeypatch.setattr(sys, "path", ["/started/here", stdlib, home])
+    flags, env = spawn._python_flags()
+    if sys.flags.safe_path:                  # (-P: no start directory at the front)
+        assert env == {"PYTHONPATH": os.pathsep.join(["/started/here", stdlib, home])}
+    else:
+        assert env == {"PYTHONPATH": os.pathsep.join([stdlib, home])}
+    assert flags == ["-P", "-S"]
+    monkeypatch.setattr(sys, "path", ["/started/here", stdlib])
+    assert spawn._python_flags() == (["-P"], {})
+    # and the new process finds what it needs with those flags
+    flags, env = (monkeypatch.undo() or spawn._python_flags())
+    probe = subprocess.run([sys.executable, *flags, "-c", "import dbt.cli, llvmlite, elftools; "
+                            "import sys; print(sys.flags.no_site)"],
+                           env={**os.environ, **env}, capture_output=True, text=True, timeout=60)
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stdout.strip() == ("1" if "-S" in flags else "0")

@@ -389,18 +389,35 @@ def exec_image(k, host: bytes, execfn: bytes, argv: list[bytes], envp: list[byte
         if not os.get_inheritable(h):
             os.set_inheritable(h, True)
             made_inheritable.append(h)
-    command = [sys.executable, "-P", "-m", "dbt", "--host-sigign", f"{ignored:x}",
+    flags, variables = _python_flags()
+    command = [sys.executable, *flags, "-m", "dbt", "--host-sigign", f"{ignored:x}",
                "--host-sigblk", f"{blocked:x}", "run", *k.relaunch, "--exec-state",
                str(memfd), "--", os.fsdecode(host)]
     _flush_own_output(k)
     old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGINT])  # (dbt/__init__.py)
     try:
-        os.execve(sys.executable, command, k.host_env)
+        os.execve(sys.executable, command, {**k.host_env, **variables})
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
         for h in made_inheritable:
             os.set_inheritable(h, False)
         os.close(memfd)
+
+
+def _python_flags() -> tuple[list[str], dict]:
+    """The new dbt-vm's flags and the variables it needs beyond dbt-vm's environment. It
+    starts without the `site` module (python -S) and with this process's import path in
+    PYTHONPATH (stdlib, site-packages, what .pth files added; not the directory this one
+    started in, as -P leaves it out): it skips reading site-packages' .pth files, which may
+    import anything (a machine here had one that imported certifi: 25 ms of every exec'd
+    process, a quarter of a warm one's time). Where this dbt-vm is not found through that
+    path (an editable install's import hook), `site` stays."""
+    import dbt
+    paths = [p for p in sys.path[0 if sys.flags.safe_path else 1:] if isinstance(p, str) and p]
+    home = os.path.dirname(os.path.dirname(os.path.abspath(dbt.__file__)))
+    if home not in paths:
+        return ["-P"], {}
+    return ["-P", "-S"], {"PYTHONPATH": os.pathsep.join(paths)}
 
 
 HANDLERS = {
