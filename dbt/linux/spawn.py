@@ -412,9 +412,8 @@ def _python_flags() -> tuple[list[str], dict]:
     import anything (a machine here had one that imported certifi: 25 ms of every exec'd
     process, a quarter of a warm one's time). Where this dbt-vm is not found through that
     path (an editable install's import hook), `site` stays."""
-    import dbt
     paths = [p for p in sys.path[0 if sys.flags.safe_path else 1:] if isinstance(p, str) and p]
-    home = os.path.dirname(os.path.dirname(os.path.abspath(dbt.__file__)))
+    home = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     if home not in paths:
         return ["-P"], {}
     return ["-P", "-S"], {"PYTHONPATH": os.pathsep.join(paths)}
