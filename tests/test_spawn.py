@@ -101,8 +101,9 @@ def test_the_new_dbt_vm_skips_site_only_when_its_import_path_finds_dbt(monkeypat
     assert flags == ["-P", "-S"]
     monkeypatch.setattr(sys, "path", ["/started/here", stdlib])
     assert spawn._python_flags() == (["-P"], {})
-    # and the new process finds what it needs with those flags
-    flags, env = (monkeypatch.undo() or spawn._python_flags())
+    # and the new process finds what it needs with the flags of the real import path
+    monkeypatch.undo()
+    flags, env = spawn._python_flags()
     probe = subprocess.run([sys.executable, *flags, "-c", "import dbt.cli, llvmlite, elftools; "
                             "import sys; print(sys.flags.no_site)"],
                            env={**os.environ, **env}, capture_output=True, text=True, timeout=60)

@@ -262,8 +262,7 @@ class DynamicEngine:
         if not isinstance(self.native, _Deferred):
             self.native.clear_jump_cache()      # (what is kept is entered again at a miss)
         self.store.drop_hot()
-        self.pending.clear()                     # (compiled without it: their results are
-        self.pending_blocks.clear()              # dropped when they come)
+        self._forget_hot_jobs()                  # (compiled without it)
 
     def _hot_options(self) -> dict:
         return {"precise": bool(self.guarantees & PRECISE),
@@ -544,11 +543,11 @@ class DynamicEngine:
 
     def _left_in_tier0(self) -> list[int]:
         """The blocks this process ran only in tier 0 that the persistent cache could keep
-        and does not hold, most-run first. In a forked child, those it ran since the fork:
+        and does not hold. In a forked child, those it ran since the fork:
         the child's side of fork, a shell's builtin in `$(...)`, its exit ran in no other
         process, and would be lifted again by every child of every run."""
         units, code, before = self.units, self.code, self.forked_runs
-        return [pc for pc, n in sorted(self.runs.items(), key=lambda item: -item[1])
+        return [pc for pc, n in self.runs.items()
                 if code.get(pc) is None and pc not in self.interp_only
                 and (before is None or n > before.get(pc, 0))
                 and units.key_of(pc) is not None and units.function(pc) is None]
@@ -595,7 +594,7 @@ class DynamicEngine:
         self.spec, self.speculate, self.on_asm = None, "off", None
         deadline = time.monotonic() + FINISH_SECONDS
         try:
-            for pc in pcs:
+            for pc in sorted(pcs, key=self.runs.__getitem__, reverse=True):   # most-run first
                 if time.monotonic() > deadline:
                     break
                 if self.code.get(pc) is None and pc not in self.interp_only:
@@ -948,10 +947,15 @@ class DynamicEngine:
 
     def _forget_pending(self) -> None:
         """Hot regions being compiled and regions translated ahead may hold dropped code."""
-        self.pending.clear()
-        self.pending_blocks.clear()
+        self._forget_hot_jobs()
         if self.spec is not None:
             self.spec.reset()
+
+    def _forget_hot_jobs(self) -> None:
+        """Hot regions being compiled are not wanted any more: their results are dropped
+        when they come."""
+        self.pending.clear()
+        self.pending_blocks.clear()
 
     def _on_memory_change(self, addr: int, length: int) -> None:
         """Drop translations of code on remapped/reprotected pages (and images of files with

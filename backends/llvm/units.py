@@ -64,6 +64,7 @@ class Units:
         self.config = config
         self.symbols = symbols
         self.units: dict[tuple, Unit] = {}
+        self.image_keys: dict = {}         # guest file -> its image's key (None: unreadable)
         self.pending: dict[str, tuple[str, list]] = {}   # image key -> (label, new regions)
         self.stats = UnitStats()
         self.need = 0                      # images load only hot code with these guarantees
@@ -122,12 +123,13 @@ class Units:
 
     def _image_key(self, f) -> str | None:
         """The cache key of the image of file `f` (a mapping's file), or None if it cannot be
-        read."""
-        digest = self.cache.file_digest(f.path, (f.dev, f.ino, f.size, f.mtime_ns, f.ctime_ns))
-        if digest is None:
-            return None
-        from .cachekey import image_key
-        return image_key(self.config, digest)
+        read (worked out once per file: a unit taken out asks again for every region)."""
+        if f not in self.image_keys:
+            ident = (f.dev, f.ino, f.size, f.mtime_ns, f.ctime_ns)
+            digest = self.cache.file_digest(f.path, ident)
+            from .cachekey import image_key
+            self.image_keys[f] = None if digest is None else image_key(self.config, digest)
+        return self.image_keys[f]
 
     # -- what the images hold -------------------------------------------------------------------
     def function(self, pc: int) -> int | None:
