@@ -262,6 +262,9 @@ class Machine:
         after_fork = getattr(self.engine, "after_fork", None)
         if after_fork is not None:
             self.kernel.on_fork.append(after_fork)
+        before_exec = getattr(self.engine, "before_exec", None)
+        if before_exec is not None:
+            self.kernel.on_exec.append(before_exec)
         self.stats.load_seconds = time.perf_counter() - start
 
     def _make_engine(self, mode: str, trace: tuple, code_cache_size: int | None,

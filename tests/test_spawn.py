@@ -55,6 +55,25 @@ def test_execve_runs_a_guest_program_with_its_argv_env_and_fds(tmp_path, mode, t
     assert result.returncode == 3               # the new image's exit status is the process's
 
 
+def test_the_image_an_execve_replaces_keeps_its_translations(tmp_path):
+    """What the replaced image ran only in tier 0 is translated into the cache in the
+    background, as at the end of a run: a shell's child ran its side of fork only between
+    fork and execve, and lifted it again for every command of every run. The cache's run log
+    has a line per image: after one run and its background translation, the next run's
+    exec_prog (before its execve) has nothing left in tier 0 only. Without the keeping
+    at execve, the replaced image has no line at all."""
+    from dbt.cache.disk import DiskCache
+    program = _program("musl")
+    for _ in range(2):
+        result = _run("--mode", "auto", str(program), "exec", str(program), cwd=tmp_path)
+        assert result.returncode == 3, result.stderr
+        subprocess.run([sys.executable, "-m", "dbt", "cache", "wait", "--cache-dir",
+                        str(tmp_path / "cache")], check=True, capture_output=True)
+    runs = DiskCache(tmp_path / "cache").runs(10)
+    assert [r["program"] for r in runs] == [program.name] * 4   # before and after, twice
+    assert runs[0]["tier 0 only"] > 0 and runs[2]["tier 0 only"] == 0
+
+
 def test_execve_of_a_script_runs_its_interpreter(tmp_path):
     # Linux's argv for `#!INTERP ARG` run as execve("./script.sh", ["script.sh", "x"]):
     # INTERP, ARG, the path given to execve, then argv[1:]

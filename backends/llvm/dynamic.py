@@ -528,18 +528,35 @@ class DynamicEngine:
             self.spec.close()
             self.spec = None
         if self.units is not None:
-            self.units.save()
-            left = self._left_in_tier0() if self.tier_up is not None else []
-            self.cache_summary = self.cache_figures()
-            self.cache_summary["tier 0 only"] = len(left)
-            if self.static:
-                self.cache_summary.update(self.coverage())
-            self.cache.note_run(self.cache_summary)
-            if left and self.background:
-                self._finish_in_background(left)
+            self._keep_run()
             if not threads:
                 self.units.close()
             self.units = None
+
+    def before_exec(self) -> None:
+        """The guest's execve is about to replace this image (the kernel's checks passed):
+        keep what it translated, as the end of a run does (a forked child's side of fork is
+        mostly the code between fork and execve: a shell lifted it again for every command of
+        every run). Nothing is stopped and nobody waits: hot code the helper has made is
+        taken, not waited for, and should the host's execve fail the run carries on."""
+        if self.units is None:
+            return
+        if self.spec is not None and self.pending:
+            self._adopt_hot()
+        self._keep_run()
+
+    def _keep_run(self) -> None:
+        """Save this run's translations in the persistent cache, note the run in its log,
+        and translate what ran only in tier 0 in the background."""
+        self.units.save()
+        left = self._left_in_tier0() if self.tier_up is not None else []
+        self.cache_summary = self.cache_figures()
+        self.cache_summary["tier 0 only"] = len(left)
+        if self.static:
+            self.cache_summary.update(self.coverage())
+        self.cache.note_run(self.cache_summary)
+        if left and self.background:
+            self._finish_in_background(left)
 
     def _left_in_tier0(self) -> list[int]:
         """The blocks this process ran only in tier 0 that the persistent cache could keep

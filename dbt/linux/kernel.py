@@ -130,6 +130,8 @@ class LinuxKernel:
         self.on_fork: list = [self.threads.after_fork]   # called in a forked child
         self.on_handler: list = []                 # fn(signo): the guest installed a
                                                    # handler of signo (the runtime's)
+        self.on_exec: list = []                    # called before an execve replaces the
+                                                   # image (its checks passed)
         self.relaunch = list(relaunch)
         self.host_env = dict(os.environ) if host_env is None else host_env
 

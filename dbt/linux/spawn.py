@@ -239,6 +239,8 @@ def sys_execve(k, path, argv, envp):
 
 def _execve(k, path: bytes, argv: list[bytes], envp: list[bytes]) -> int:
     native, host, argv = find_image(k, path, argv)
+    for hook in k.on_exec:                  # (the engine keeps what this image translated)
+        hook()
     if native:
         exec_native(k, host, argv, envp)
     exec_image(k, host, path, argv, envp)    # returns only if the host execve failed
