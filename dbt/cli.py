@@ -241,11 +241,13 @@ def cmd_run(args) -> int:
         except OSError as exc:
             return _error(f"cannot write -D {args.log_file}: {exc.strerror or exc}")
     execfn = fd_map = None
+    children: set[int] = set()
     argv = [args.argv0 if args.argv0 is not None else args.program, *args.args]
     if args.exec_state is not None:            # started by a guest's execve (linux/spawn.py)
         from .linux.spawn import ExecState
         state = ExecState.load(args.exec_state)
         argv, env, fd_map, execfn = state.argv, state.envp, state.fds, state.execfn
+        children = state.children
     else:
         env = _guest_env(args)
         if isinstance(env, int):
@@ -256,33 +258,58 @@ def cmd_run(args) -> int:
     if mode == "static" and cache is None:
         return _error("the static mode runs code translated into the persistent cache: "
                       "it cannot run with --no-cache")
-    try:
-        machine = Machine(args.program, argv, env, mode=mode, err=err,
-                          sysroot=_sysroot(args), strace=args.strace, trace=trace,
-                          code_cache_size=args.code_cache_size,
-                          speculate=_speculate(args), cache=cache,
-                          tier_up=args.tier_up, hot_threshold=args.hot_threshold,
-                          background=args.background == "on", hot=args.hot,
-                          closed_fds=_CLOSED_AT_START, ignored_signals=args.host_sigign,
-                          blocked_signals=args.host_sigblk, execfn=execfn, fd_map=fd_map,
-                          relaunch=_relaunch_options(args, mode),
-                          host_env=host_environment(),
-                          host_signals=True, stack_size=args.stack_size,
-                          uname_release=args.uname_release)
-        if args.cpu is not None and args.cpu not in CPU_MODELS.get(machine.arch.name, ()):
-            return _error(f"-cpu: unknown model {args.cpu!r} for {machine.arch.name} "
-                          f"(known: {', '.join(CPU_MODELS.get(machine.arch.name, ()))})")
-        machine.stats.cpu_model = args.cpu
-        if mode == "static":
-            from .static import ensure_translated
-            start = time.perf_counter()
-            ensure_translated(args.program, machine.program.sysroot, cache)
-            machine.stats.translate_seconds = time.perf_counter() - start
-    except LoadError as exc:
-        return _error(f"{args.program}: {exc}")
-    _tune_gc()
-    result = _run_guarded(machine, args.host_sigign >> (signal.SIGINT - 1) & 1)
-    if args.stats or args.stats_json:
+    program, ignored, blocked, strace = args.program, args.host_sigign, args.host_sigblk, \
+        args.strace
+    replaced = 0                               # images this process ran before this one
+    while True:
+        try:
+            machine = Machine(program, argv, env, mode=mode, err=err,
+                              sysroot=_sysroot(args), strace=strace, trace=trace,
+                              code_cache_size=args.code_cache_size,
+                              speculate=_speculate(args), cache=cache,
+                              tier_up=args.tier_up, hot_threshold=args.hot_threshold,
+                              background=args.background == "on", hot=args.hot,
+                              closed_fds=_CLOSED_AT_START, ignored_signals=ignored,
+                              blocked_signals=blocked, execfn=execfn, fd_map=fd_map,
+                              relaunch=_relaunch_options(args, mode),
+                              host_env=host_environment(),
+                              host_signals=True, stack_size=args.stack_size,
+                              uname_release=args.uname_release,
+                              exec_here=replaced < EXEC_HERE_LIMIT)
+            if args.cpu is not None and args.cpu not in CPU_MODELS.get(machine.arch.name, ()):
+                return _error(f"-cpu: unknown model {args.cpu!r} for {machine.arch.name} "
+                              f"(known: {', '.join(CPU_MODELS.get(machine.arch.name, ()))})")
+            machine.stats.cpu_model = args.cpu
+            machine.kernel.children |= children      # (an execve keeps the process's)
+            if mode == "static":
+                from .static import ensure_translated
+                start = time.perf_counter()
+                ensure_translated(program, machine.program.sysroot, cache)
+                machine.stats.translate_seconds = time.perf_counter() - start
+        except LoadError as exc:
+            return _error(f"{program}: {exc}")
+        _tune_gc()
+        result = _run_guarded(machine, ignored >> (signal.SIGINT - 1) & 1)
+        if result.image is None:
+            break
+        # The guest's execve of a guest program: the new image runs in this process, as a
+        # new dbt-vm started with _relaunch_options would (qemu-user's execve under
+        # binfmt_misc): no --stats, --strace or --trace of its own, qemu's log on stderr
+        from .linux.spawn import leave_image
+        from .runtime import HostStderr
+        state = result.image.state
+        leave_image(machine.kernel, state)
+        try:
+            machine.memory.close()
+        except BufferError:                # (a view of it still alive: left mapped)
+            pass
+        program = os.fsdecode(result.image.host)
+        argv, env, fd_map, execfn = state.argv, state.envp, state.fds, state.execfn
+        ignored, blocked, children = state.ignored, state.blocked, state.children
+        strace, trace, err = bool(os.environ.get("QEMU_STRACE")), (), HostStderr()
+        replaced += 1
+        machine = None
+    if (args.stats or args.stats_json) and not replaced:
         from .stats import print_stats, write_json
         if args.stats:
             print_stats(machine, sys.stderr)
@@ -296,6 +323,13 @@ def cmd_run(args) -> int:
         from .runtime import die_by_signal
         die_by_signal(result.signal, result.message)
     return result.status
+
+
+# Images one process runs in turn (execve after execve) before an execve starts a new dbt-vm:
+# what a replaced image left in reference cycles stays until the process ends (_tune_gc froze
+# it; a full collection would touch every page a forked child shares with its parent), so a
+# long chain of them would grow the process.
+EXEC_HERE_LIMIT = 16
 
 
 def _relaunch_options(args, mode: str) -> list[str]:

@@ -15,6 +15,7 @@ from collections import namedtuple
 
 from .ir.ops import EXIT_ICACHE_FLUSH, EXIT_SYSCALL
 from .linux import FatalSignal, LinuxKernel, ProcessExit, signals
+from .linux.spawn import ExecImage
 from .loader import load
 from .memory import GuestFault, GuestMemory
 from .state import GuestState
@@ -52,8 +53,9 @@ class EngineOptions(namedtuple("EngineOptions", "on_block on_llvm on_asm code_ca
     __slots__ = ()
 
 
-class Exit(namedtuple("Exit", "status signal message", defaults=(0, 0, ""))):
-    """How the guest ended: an exit status, or death by a signal (with a diagnostic line)."""
+class Exit(namedtuple("Exit", "status signal message image", defaults=(0, 0, "", None))):
+    """How the guest ended: an exit status, or death by a signal (with a diagnostic line), or
+    (`image`, a linux.spawn.ExecImage) an execve that replaces its image in this process."""
     __slots__ = ()
 
     @property
@@ -194,7 +196,8 @@ class Machine:
                  fd_map: dict[int, int] | None = None, relaunch: list[str] | None = None,
                  host_env: dict | None = None, host_signals: bool = False,
                  stack_size: int | None = None, uname_release: str | None = None,
-                 stdin=None, stdout=None, stderr=None, precise_faults: bool = False):
+                 stdin=None, stdout=None, stderr=None, precise_faults: bool = False,
+                 exec_here: bool = False):
         """`env`: a dict, or the guest's envp as a list of b"NAME=value" strings. `execfn`:
         the path the program was started by (AT_EXECFN; default `path`). `fd_map`,
         `host_env`: see LinuxKernel. `relaunch`: the `dbt-vm run` options an execve of a
@@ -208,7 +211,10 @@ class Machine:
         every tier from the start (as they are once the guest installs a handler of SIGSEGV
         or SIGBUS; without one, hot code may leave registers written before a faulting
         access in a region with their values from its entry: only a handler could see them,
-        or a caller of this API after a crash)."""
+        or a caller of this API after a crash). `exec_here`: a guest's execve of a guest
+        program ends `run` with an Exit whose `image` (linux.spawn.ExecImage) says what to
+        run next in this process (the command line's machine), instead of replacing the
+        process with a new dbt-vm."""
         start = time.perf_counter()
         self.stats = Stats()
         self.err = err or sys.stderr
@@ -245,6 +251,7 @@ class Machine:
                                   stack_pointer=self.arch.stack_pointer,
                                   host_signals=host_signals)
         self.kernel.uname_release = uname_release
+        self.kernel.exec_here = exec_here
         self.kernel.signals.trampoline = self.program.trampoline
         self.syscall_hooks: dict[int, object] = {}
         self.engine = self._make_engine(mode, trace, code_cache_size, speculate, cache, path,
@@ -374,6 +381,8 @@ class Machine:
                         return self._trap_exit(exc)
             except ProcessExit as exc:
                 return Exit(status=exc.status)
+            except ExecImage as exc:
+                return Exit(image=exc)
             except FatalSignal as exc:
                 return Exit(signal=exc.signo)
             pc = state.pc

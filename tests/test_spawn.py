@@ -15,6 +15,7 @@ fork/wait in case fork_wait.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -60,8 +61,9 @@ def test_the_image_an_execve_replaces_keeps_its_translations(tmp_path):
     background, as at the end of a run: a shell's child ran its side of fork only between
     fork and execve, and lifted it again for every command of every run. The cache's run log
     has a line per image: after one run and its background translation, the next run's
-    exec_prog (before its execve) has nothing left in tier 0 only. Without the keeping
-    at execve, the replaced image has no line at all."""
+    exec_prog (before its execve) has nothing left in tier 0 only. (The new image runs in the
+    same process: the replaced one's run ends as at an exit. Where a new dbt-vm is started
+    instead, engine.before_exec keeps it.) Once, the replaced image had no line at all."""
     from dbt.cache.disk import DiskCache
     program = _program("musl")
     for _ in range(2):
@@ -72,6 +74,38 @@ def test_the_image_an_execve_replaces_keeps_its_translations(tmp_path):
     runs = DiskCache(tmp_path / "cache").runs(10)
     assert [r["program"] for r in runs] == [program.name] * 4   # before and after, twice
     assert runs[0]["tier 0 only"] > 0 and runs[2]["tier 0 only"] == 0
+
+
+@pytest.mark.parametrize("how", ["signals", "signals-threaded"])
+def test_execve_keeps_ignored_and_blocked_signals_and_children_and_resets_handlers(tmp_path,
+                                                                                   how):
+    """What Linux's execve keeps: ignored signals stay ignored, blocked ones blocked, the
+    children forked before it are the new image's to wait for; a handled signal is back to
+    its default action (SIGUSR2's: death). exec_prog's `child-signals` mode prints the first
+    three (its source says what); this output is the host kernel's for exec_prog built for
+    x86-64 and run natively. A single-threaded guest's new image runs in the same dbt-vm
+    process; with a second thread running, a new dbt-vm is started by the host's execve:
+    both ways give it."""
+    program, new_image = _program("musl"), _program("aarch64-musl")
+    result = _run(str(program), how, str(new_image), cwd=tmp_path)
+    assert result.stdout == b"SIGUSR1 ignored\nSIGHUP pending: 1\nwaited: 1, exit 5\n"
+    assert result.returncode == -signal.SIGUSR2, result.stderr
+
+
+def test_a_machine_made_to_exec_here_returns_the_next_image(tmp_path):
+    """Machine(exec_here=True): the guest's execve of a guest program ends run() with the
+    image to run next (what the command line runs in the same process), after the checks
+    that make a failing execve return to the guest."""
+    from dbt.runtime import Machine
+    program, new_image = _program("musl"), _program("aarch64-musl")
+    machine = Machine(str(program), ["exec_prog", "exec", str(new_image)], {}, mode="interp",
+                      exec_here=True, stdout=open(tmp_path / "out", "wb"))
+    ended = machine.run()
+    assert ended.image is not None and ended.image.host == os.fsencode(new_image)
+    assert ended.image.state.argv == [b"renamed-argv0", b"child", b"a b", b""]
+    assert ended.image.state.envp == [b"X=1", b"Y=two words"]
+    assert sorted(ended.image.state.fds) == [0, 1, 2, 5]      # fd 6 is close-on-exec
+    assert (tmp_path / "out").read_bytes() == b"before exec\n"
 
 
 def test_execve_of_a_script_runs_its_interpreter(tmp_path):

@@ -132,6 +132,8 @@ class LinuxKernel:
                                                    # handler of signo (the runtime's)
         self.on_exec: list = []                    # called before an execve replaces the
                                                    # image (its checks passed)
+        self.exec_here = False                     # an execve of a guest program may run it
+                                                   # in this process (spawn.ExecImage)
         self.relaunch = list(relaunch)
         self.host_env = dict(os.environ) if host_env is None else host_env
 

@@ -368,7 +368,8 @@ class InterruptWatcher:
                 data = os.read(self.read_end, 64)
             except OSError:
                 return
-            if not data:
+            if not data:                               # (stop)
+                os.close(self.read_end)
                 return
             if any(k.signals.handled(b) for b in data):
                 k.interrupt()
@@ -382,6 +383,13 @@ class InterruptWatcher:
                 pass
         self.k.on_fork.remove(self._after_fork)
         self.k.watcher = InterruptWatcher(self.k)
+
+    def stop(self) -> None:
+        """No more watching (the image is replaced): the thread reads the end of its pipe
+        and closes it (closed here, its number could be a new file's before the thread's
+        next read)."""
+        signal.set_wakeup_fd(-1)
+        os.close(self.write_end)
 
 
 TIMER_SIGNALS = frozenset([SIGALRM, 26, 27])           # SIGALRM SIGVTALRM SIGPROF (itimers)

@@ -37,7 +37,7 @@ from ..arch import arch_for_machine
 from ..memory import PROT_WRITE
 from .abi import fail, host_syscall, s32, u32
 from .paths import host_path, read_path
-from .signals import child_state
+from .signals import HOST_KEPT, child_state
 
 CSIGNAL = 0xff
 CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND = 0x100, 0x200, 0x400, 0x800
@@ -239,12 +239,16 @@ def sys_execve(k, path, argv, envp):
 
 def _execve(k, path: bytes, argv: list[bytes], envp: list[bytes]) -> int:
     native, host, argv = find_image(k, path, argv)
-    for hook in k.on_exec:                  # (the engine keeps what this image translated)
-        hook()
     if native:
+        _before_exec(k)
         exec_native(k, host, argv, envp)
     exec_image(k, host, path, argv, envp)    # returns only if the host execve failed
     return 0
+
+
+def _before_exec(k) -> None:
+    for hook in k.on_exec:                  # (the engine keeps what this image translated)
+        hook()
 
 
 def find_image(k, path: bytes, argv: list[bytes]) -> tuple[bool, bytes, list[bytes]]:
@@ -348,20 +352,22 @@ def _read_head(host: bytes) -> bytes:
 
 class ExecState:
     """What a guest execve hands to the new image: argv, envp, the guest's fds (guest number
-    -> host fd, all inheritable), and its ignored and blocked signals. It travels as JSON in
-    a memfd whose number is the `--exec-state` option of the new dbt-vm."""
+    -> host fd, all inheritable), its ignored and blocked signals, and the process's children
+    (still its own to wait for). For a new dbt-vm it travels as JSON in a memfd whose number
+    is the `--exec-state` option."""
 
     def __init__(self, argv: list[bytes], envp: list[bytes], fds: dict[int, int],
-                 ignored: int, blocked: int, execfn: bytes):
+                 ignored: int, blocked: int, execfn: bytes, children: set[int] = frozenset()):
         self.argv, self.envp, self.fds = argv, envp, fds
         self.ignored, self.blocked, self.execfn = ignored, blocked, execfn
+        self.children = set(children)
 
     def dump(self) -> bytes:
         text = {"argv": [os.fsdecode(a) for a in self.argv],
                 "envp": [os.fsdecode(e) for e in self.envp],
                 "fds": {str(g): h for g, h in self.fds.items()},
                 "ignored": self.ignored, "blocked": self.blocked,
-                "execfn": os.fsdecode(self.execfn)}
+                "execfn": os.fsdecode(self.execfn), "children": sorted(self.children)}
         return json.dumps(text).encode()
 
     @classmethod
@@ -370,15 +376,30 @@ class ExecState:
             data = json.loads(f.read())
         return cls([os.fsencode(a) for a in data["argv"]], [os.fsencode(e) for e in data["envp"]],
                    {int(g): h for g, h in data["fds"].items()}, data["ignored"],
-                   data["blocked"], os.fsencode(data["execfn"]))
+                   data["blocked"], os.fsencode(data["execfn"]), data["children"])
+
+
+class ExecImage(Exception):
+    """The guest's execve replaces its image by the guest program at `host`, in this
+    process (`LinuxKernel.exec_here`): the runtime ends the old image's run as at an exit,
+    `leave_image` undoes what it left on the host, and the command line runs the new one."""
+
+    def __init__(self, state: ExecState, host: bytes):
+        super().__init__(os.fsdecode(host))
+        self.state, self.host = state, host
 
 
 def exec_image(k, host: bytes, execfn: bytes, argv: list[bytes], envp: list[bytes]) -> None:
-    """Replace this process with dbt-vm running the guest ELF at `host`. Returns only when
-    the host's execve failed (then nothing of the guest's has changed)."""
+    """Replace this process's image with the guest ELF at `host`: in this process when the
+    kernel may (ExecImage: a single-threaded guest of the command line), else by the host's
+    execve of a new dbt-vm. Returns only when the host's execve failed (then nothing of the
+    guest's has changed)."""
     fds = k.fds.kept_on_exec()
     ignored, blocked = k.signals.exec_masks()
-    state = ExecState(argv, envp, fds, ignored, blocked, execfn)
+    state = ExecState(argv, envp, fds, ignored, blocked, execfn, k.children)
+    if k.exec_here and not k.threads.multi:
+        raise ExecImage(state, host)
+    _before_exec(k)
     memfd = os.memfd_create("dbt-vm-exec", 0)
     os.set_inheritable(memfd, True)
     os.write(memfd, state.dump())
@@ -406,6 +427,32 @@ def exec_image(k, host: bytes, execfn: bytes, argv: list[bytes], envp: list[byte
         os.close(memfd)
 
 
+def leave_image(k, state: ExecState) -> None:
+    """Undo on the host what the image that ExecImage replaces left there, as the host's
+    execve would have: its close-on-exec fds are closed (the others stay, by number, in
+    `state.fds`), the signals it handled go back to their default action (ignored ones stay
+    ignored; the blocked mask stays), and the thread that watched for them ends."""
+    kept = set(state.fds.values())
+    for entry in k.fds.entries.values():
+        if entry.host not in kept:
+            try:
+                os.close(entry.host)
+            except OSError:
+                pass
+    k.fds.entries.clear()
+    for signo in range(1, 65):
+        if signo in HOST_KEPT:
+            continue
+        try:
+            signal.signal(signo, signal.SIG_IGN if state.ignored >> (signo - 1) & 1
+                          else signal.SIG_DFL)
+        except (OSError, ValueError):
+            pass
+    if k.watcher is not None:
+        k.watcher.stop()
+        k.watcher = None
+
+
 def _python_flags() -> tuple[list[str], dict]:
     """The new dbt-vm's flags and the variables it needs beyond dbt-vm's environment. It
     starts without the `site` module (python -S) and with this process's import path in
@@ -426,4 +473,4 @@ HANDLERS = {
     "setpgid": sys_setpgid, "setsid": sys_setsid,
 }
 
-__all__ = ["ExecState", "HANDLERS", "fork_process"]
+__all__ = ["ExecImage", "ExecState", "HANDLERS", "fork_process", "leave_image"]

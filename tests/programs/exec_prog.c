@@ -3,8 +3,14 @@
  * the process with TARGET (a guest program: this one, as built for any guest ISA), directly
  * or through a `#!` script, and TARGET in `child` mode prints what it was given. qemu-user
  * without binfmt_misc cannot run a foreign program, so tests/test_spawn.py states what those
- * two print. */
+ * two print. `exec_prog signals TARGET` ignores SIGUSR1, handles SIGUSR2, blocks SIGHUP, forks
+ * a child that exits 5 and execs TARGET in `child-signals` mode: what execve keeps and resets
+ * (see that function); `exec_prog signals-threaded TARGET` does so with a second thread
+ * running (which the execve ends). */
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,9 +61,56 @@ static int child(int argc, char **argv) {
     return 3;
 }
 
+static void on_usr2(int sig) { (void)sig; }
+
+static void *sleeper(void *arg) {
+    (void)arg;
+    for (;;)
+        pause();
+    return NULL;
+}
+
+/* After execve: SIGUSR1 stays ignored (raising it does nothing), SIGHUP stays blocked (a
+ * raised one stays pending), the child forked before execve is still this process's to wait
+ * for, and SIGUSR2's handler is gone: raising it kills the process with SIGUSR2. */
+static int child_signals(void) {
+    sigset_t set;
+    raise(SIGUSR1);
+    printf("SIGUSR1 ignored\n");
+    raise(SIGHUP);
+    sigpending(&set);
+    printf("SIGHUP pending: %d\n", sigismember(&set, SIGHUP));
+    int status = 0;
+    pid_t pid = wait(&status);
+    printf("waited: %d, exit %d\n", pid > 0, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    fflush(stdout);
+    raise(SIGUSR2);
+    printf("SIGUSR2 survived\n");
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "child-signals") == 0)
+        return child_signals();
     if (argc > 1 && strncmp(argv[1], "child", 5) == 0)
         return child(argc, argv);
+    if (argc > 2 && strncmp(argv[1], "signals", 7) == 0) {
+        pthread_t thread;
+        if (strcmp(argv[1], "signals-threaded") == 0)
+            pthread_create(&thread, NULL, sleeper, NULL);
+        signal(SIGUSR1, SIG_IGN);
+        signal(SIGUSR2, on_usr2);
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGHUP);
+        sigprocmask(SIG_BLOCK, &set, NULL);
+        if (fork() == 0)
+            _exit(5);
+        char *args[] = {argv[2], "child-signals", NULL};
+        execv(argv[2], args);
+        printf("execve failed: %s\n", errname(errno));
+        return 1;
+    }
     if (argc > 1 && strcmp(argv[1], "errors") == 0) {
         write_file("plain.txt", "hello\n", 0644);
         write_file("text.sh", "echo no interpreter line\n", 0755);
@@ -102,6 +155,6 @@ int main(int argc, char **argv) {
         printf("execve failed: %s\n", errname(errno));
         return 1;
     }
-    fprintf(stderr, "usage: exec_prog errors | exec TARGET | script TARGET\n");
+    fprintf(stderr, "usage: exec_prog errors | exec TARGET | script TARGET | signals[-threaded] TARGET\n");
     return 2;
 }
