@@ -12,10 +12,13 @@ dbt-vm may have children of its own (the engine's helper process), which a guest
 child with none of them left fails with ECHILD at once, and a reaped pid that is not the
 guest's is passed over.
 
-execve of a guest program replaces this process with a new dbt-vm running it with the same
-options (`LinuxKernel.relaunch`), as qemu-user does where binfmt_misc runs it for foreign
-binaries: the guest's argv and environment, its fds without close-on-exec (same numbers) and
-its ignored and blocked signals go to the new image through one inherited memfd (`ExecState`).
+execve of a guest program runs it with the same options, as qemu-user does where binfmt_misc
+runs it for foreign binaries: the guest's argv and environment, its fds without close-on-exec
+(same numbers), its ignored and blocked signals and its children go to the new image
+(`ExecState`). The command line's single-threaded guest gets it in the same process
+(`ExecImage`: the old image's run ends as at an exit and `leave_image` undoes what it left on
+the host, so no new Python starts); otherwise a new dbt-vm replaces this process (options:
+`LinuxKernel.relaunch`; the ExecState in an inherited memfd).
 `#!` scripts run their interpreter, looked up in the sysroot as every guest path is. A
 program of the host (x86-64: a path the sysroot lacks, such as /bin/sh in a sysroot of
 libraries) runs natively, as under qemu-user, with the guest's fds at their numbers. Anything
