@@ -81,6 +81,15 @@ class DiskCache:
         return os.path.join(self.root, kind, key[:2], key)
 
     # -- entries -----------------------------------------------------------------------------
+    def identity(self, kind: str, key: str) -> tuple | None:
+        """Which file an entry is now ((device, inode, size): a write makes a new one), or
+        None if there is none."""
+        try:
+            st = os.stat(self.path(kind, key))
+        except OSError:
+            return None
+        return st.st_dev, st.st_ino, st.st_size
+
     def read(self, kind: str, key: str) -> bytes | None:
         """The payload of an entry, or None (missing, or found damaged: then deleted)."""
         start = time.perf_counter()

@@ -207,6 +207,7 @@ class DynamicEngine:
         self.cache_summary: dict = {}                # what cache_figures said at the end
         if cache is not None:                        # the hot tier needed its blocks
             self.units = Units(memory, self.native, cache, config, SYMBOLS)
+            self.units.keep_loaded = not static     # (static: its coverage counts)
 
     @staticmethod
     def _in_buffer(state: GuestState):

@@ -296,7 +296,9 @@ class LoadedImage:
         """`need`: leave out the hot code without these guarantees (PRECISE, POLLS)."""
         self.image = image
         self.bias = bias
+        self.need = need
         fixups = list(image.fixups())
+        self._bias_cells = array("I", [offset for offset, name in fixups if name is None])
         values = {None: bias}
         for _offset, name in fixups:                     # every import resolvable first
             if name not in values:
@@ -317,6 +319,32 @@ class LoadedImage:
         self.index = image.index_for(need)
         ctypes.memmove(self.table, self.index.tobytes(), 8 * len(self.index))
         self._by_function: dict[int, ImageRegion] | None = None
+        self._counters: array | None = None     # the cells of the regions' counters (fresh)
+
+    def fresh(self) -> None:
+        """Its regions' tier-1 counters back to zero, as a new load has them (an image kept
+        from a run that has ended: the next run counts its own way to the hot tier). Their
+        "seen" bytes stay: blocks that ran in the earlier run count as run when a hot region
+        is formed, which only lets it take in more of them."""
+        if self._counters is None:
+            at = _HEAD.size
+            self._counters = array("I", [
+                (r[5] + r[9]) >> 3 for r in _REGION.iter_unpack(
+                    self.image.data[at:at + self.image.nregions * _REGION.size])
+                if r[9] != NONE])                   # data at + counter: 8-aligned cells
+        cells = (ctypes.c_uint64 * (self.image.code_size // 8)).from_address(self.base)
+        for cell in self._counters:
+            cells[cell] = 0
+
+    def rebase(self, bias: int) -> None:
+        """Serve a mapping of the same file at another load bias (its guest pcs are computed
+        from the bias cells)."""
+        if bias == self.bias:
+            return
+        cells = (ctypes.c_uint64 * (self.image.code_size // 8)).from_address(self.base)
+        for offset in self._bias_cells:
+            cells[offset >> 3] = bias
+        self.bias = bias
 
     @property
     def count(self) -> int:

@@ -30,9 +30,17 @@ from .image import (KIND_HOT, KIND_STATIC, KIND_TIER1, Image, ImageError, ImageR
 _KINDS = {"tier1": KIND_TIER1, "static": KIND_STATIC, "hot": KIND_HOT}
 
 
+# Images placed in memory by a run that has ended in this process (the image an execve
+# replaced: linux.spawn.ExecImage; in a shell's forked child, those of the shell itself):
+# image key -> (the cache entry's identity when it was read, the LoadedImage). The next run
+# here takes one instead of reading, checking and placing it again, while the entry is the
+# one it was read from (an update writes a new file: a new inode).
+_KEPT: dict[str, tuple[tuple, LoadedImage]] = {}
+
+
 class Unit:
     """A guest file mapped at one bias, whose code ran."""
-    __slots__ = ("file", "bias", "key", "loaded", "ranges")
+    __slots__ = ("file", "bias", "key", "loaded", "ranges", "entry")
 
     def __init__(self, file, bias: int):
         self.file = file                 # FileRef
@@ -40,15 +48,17 @@ class Unit:
         self.key: str | None = None      # the image's cache key (None: not cacheable)
         self.loaded: LoadedImage | None = None
         self.ranges: list = []           # guest ranges given to the dispatcher
+        self.entry: tuple | None = None  # identity of the cache entry `loaded` was read from
 
 
 class UnitStats:
-    __slots__ = ("units", "images_loaded", "regions_loaded", "blocks_loaded", "regions_saved",
-                 "load_seconds", "save_seconds")
+    __slots__ = ("units", "images_loaded", "images_kept", "regions_loaded", "blocks_loaded",
+                 "regions_saved", "load_seconds", "save_seconds")
 
     def __init__(self):
         self.units = 0                   # files whose code ran
         self.images_loaded = 0           # ... with an image in the cache
+        self.images_kept = 0             # ... of them in memory already (_KEPT)
         self.regions_loaded = 0          # regions those images held
         self.blocks_loaded = 0           # block entries in their tables
         self.regions_saved = 0           # regions added to images at the end
@@ -69,6 +79,7 @@ class Units:
         self.stats = UnitStats()
         self.need = 0                      # images load only hot code with these guarantees
         self.keep_memory = False           # (other threads may run an image's code)
+        self.keep_loaded = True            # close leaves the images to the next run (_KEPT)
 
     # -- which unit -------------------------------------------------------------------------------
     def key_of(self, pc: int) -> tuple | None:
@@ -107,6 +118,18 @@ class Units:
         if unit.key is None:
             return unit
         start = time.perf_counter()
+        unit.entry = self.cache.identity("img", unit.key)
+        kept = _KEPT.pop(unit.key, None)
+        if kept is not None and kept[0] == unit.entry and kept[1].need & self.need == self.need:
+            unit.loaded = kept[1]                # (its hot code has these guarantees or more)
+            unit.loaded.fresh()
+            unit.loaded.rebase(unit.bias)
+            self.stats.images_kept += 1
+            self._count(unit.loaded)
+            self.stats.load_seconds += time.perf_counter() - start
+            return unit
+        if kept is not None:
+            kept[1].close()
         data = self.cache.read("img", unit.key)
         if data is not None:
             try:
@@ -115,11 +138,14 @@ class Units:
             except (ImageError, OSError):
                 unit.loaded = None               # (a hole in our format: translate again)
             else:
-                self.stats.images_loaded += 1
-                self.stats.regions_loaded += unit.loaded.image.nregions
-                self.stats.blocks_loaded += unit.loaded.count
+                self._count(unit.loaded)
         self.stats.load_seconds += time.perf_counter() - start
         return unit
+
+    def _count(self, loaded: LoadedImage) -> None:
+        self.stats.images_loaded += 1
+        self.stats.regions_loaded += loaded.image.nregions
+        self.stats.blocks_loaded += loaded.count
 
     def _image_key(self, f) -> str | None:
         """The cache key of the image of file `f` (a mapping's file), or None if it cannot be
@@ -226,8 +252,14 @@ class Units:
         self.units.clear()
 
     def close(self) -> None:
+        """The run has ended: its images go, or stay in memory for the next run in this
+        process (`keep_loaded`; the process's end frees them all the same)."""
         for unit in self.units.values():
-            if unit.loaded is not None:
+            if unit.loaded is None:
+                continue
+            if self.keep_loaded and unit.entry is not None and unit.key not in _KEPT:
+                _KEPT[unit.key] = (unit.entry, unit.loaded)
+            else:
                 unit.loaded.close()
-                unit.loaded = None
+            unit.loaded = None
 
