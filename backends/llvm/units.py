@@ -241,7 +241,7 @@ class Units:
         for lo, hi in unit.ranges:
             self.native.remove_units(lo, hi)
         if unit.loaded is not None and not self.keep_memory:
-            unit.loaded.close()
+            self._let_go(unit)
 
     def require(self, need: int) -> None:
         """From now on, images load only hot code with the guarantees `need` (image.PRECISE,
@@ -255,11 +255,16 @@ class Units:
         """The run has ended: its images go, or stay in memory for the next run in this
         process (`keep_loaded`; the process's end frees them all the same)."""
         for unit in self.units.values():
-            if unit.loaded is None:
-                continue
-            if self.keep_loaded and unit.entry is not None and unit.key not in _KEPT:
-                _KEPT[unit.key] = (unit.entry, unit.loaded)
-            else:
-                unit.loaded.close()
-            unit.loaded = None
+            if unit.loaded is not None:
+                self._let_go(unit)
+
+    def _let_go(self, unit: Unit) -> None:
+        """A unit's image leaves this run: into _KEPT (an image taken out when the guest
+        installed a handler may serve the next image of the process, which has none), or
+        out of memory."""
+        if self.keep_loaded and unit.entry is not None and unit.key not in _KEPT:
+            _KEPT[unit.key] = (unit.entry, unit.loaded)
+        else:
+            unit.loaded.close()
+        unit.loaded = None
 
