@@ -240,75 +240,32 @@ def cmd_run(args) -> int:
             err = open(args.log_file, "w", encoding="utf-8", errors="backslashreplace")
         except OSError as exc:
             return _error(f"cannot write -D {args.log_file}: {exc.strerror or exc}")
-    execfn = fd_map = None
-    children: set[int] = set()
-    argv = [args.argv0 if args.argv0 is not None else args.program, *args.args]
+    from .linux.spawn import ExecState
     if args.exec_state is not None:            # started by a guest's execve (linux/spawn.py)
-        from .linux.spawn import ExecState
-        state = ExecState.load(args.exec_state)
-        argv, env, fd_map, execfn = state.argv, state.envp, state.fds, state.execfn
-        children = state.children
+        image = _Image(args.program, ExecState.load(args.exec_state), strace=args.strace,
+                       trace=trace, err=err)
     else:
         env = _guest_env(args)
         if isinstance(env, int):
             return env
-    from .loader import LoadError
-    from .runtime import Machine
+        argv = [args.argv0 if args.argv0 is not None else args.program, *args.args]
+        first = ExecState(argv, env, None, args.host_sigign, args.host_sigblk, None)
+        image = _Image(args.program, first, strace=args.strace, trace=trace, err=err)
     cache = _cache(args, mode)
     if mode == "static" and cache is None:
         return _error("the static mode runs code translated into the persistent cache: "
                       "it cannot run with --no-cache")
-    program, ignored, blocked, strace = args.program, args.host_sigign, args.host_sigblk, \
-        args.strace
     replaced = 0                               # images this process ran before this one
     while True:
-        try:
-            machine = Machine(program, argv, env, mode=mode, err=err,
-                              sysroot=_sysroot(args), strace=strace, trace=trace,
-                              code_cache_size=args.code_cache_size,
-                              speculate=_speculate(args), cache=cache,
-                              tier_up=args.tier_up, hot_threshold=args.hot_threshold,
-                              background=args.background == "on", hot=args.hot,
-                              closed_fds=_CLOSED_AT_START, ignored_signals=ignored,
-                              blocked_signals=blocked, execfn=execfn, fd_map=fd_map,
-                              relaunch=_relaunch_options(args, mode),
-                              host_env=host_environment(),
-                              host_signals=True, stack_size=args.stack_size,
-                              uname_release=args.uname_release,
-                              exec_here=replaced < EXEC_HERE_LIMIT)
-            if args.cpu is not None and args.cpu not in CPU_MODELS.get(machine.arch.name, ()):
-                return _error(f"-cpu: unknown model {args.cpu!r} for {machine.arch.name} "
-                              f"(known: {', '.join(CPU_MODELS.get(machine.arch.name, ()))})")
-            machine.stats.cpu_model = args.cpu
-            machine.kernel.children |= children      # (an execve keeps the process's)
-            if mode == "static":
-                from .static import ensure_translated
-                start = time.perf_counter()
-                ensure_translated(program, machine.program.sysroot, cache)
-                machine.stats.translate_seconds = time.perf_counter() - start
-        except LoadError as exc:
-            return _error(f"{program}: {exc}")
+        machine = _machine(args, mode, cache, image, exec_here=replaced < EXEC_HERE_LIMIT)
+        if isinstance(machine, int):
+            return machine
         _tune_gc()
-        result = _run_guarded(machine, ignored >> (signal.SIGINT - 1) & 1)
+        result = _run_guarded(machine, image.state.ignored >> (signal.SIGINT - 1) & 1)
         if result.image is None:
             break
-        # The guest's execve of a guest program: the new image runs in this process, as a
-        # new dbt-vm started with _relaunch_options would (qemu-user's execve under
-        # binfmt_misc): no --stats, --strace or --trace of its own, qemu's log on stderr
-        from .linux.spawn import leave_image
-        from .runtime import HostStderr
-        state = result.image.state
-        leave_image(machine.kernel, state)
-        try:
-            machine.memory.close()
-        except BufferError:                # (a view of it still alive: left mapped)
-            pass
-        program = os.fsdecode(result.image.host)
-        argv, env, fd_map, execfn = state.argv, state.envp, state.fds, state.execfn
-        ignored, blocked, children = state.ignored, state.blocked, state.children
-        strace, trace, err = bool(os.environ.get("QEMU_STRACE")), (), HostStderr()
+        image = _next_image(machine, result.image)
         replaced += 1
-        machine = None
     if (args.stats or args.stats_json) and not replaced:
         from .stats import print_stats, write_json
         if args.stats:
@@ -323,6 +280,65 @@ def cmd_run(args) -> int:
         from .runtime import die_by_signal
         die_by_signal(result.signal, result.message)
     return result.status
+
+
+class _Image:
+    """A guest program to run in this process: its path, what it starts with (an
+    linux.spawn.ExecState: argv, environment, fds, signal masks, children; fds None: the
+    command line's own) and what dbt-vm logs of it."""
+
+    def __init__(self, program: str, state, strace: bool, trace: tuple, err):
+        self.program, self.state = program, state
+        self.strace, self.trace, self.err = strace, trace, err
+
+
+def _machine(args, mode: str, cache, image: _Image, exec_here: bool):
+    """The Machine of `image` (or the exit status of an error about it)."""
+    from .loader import LoadError
+    from .runtime import Machine
+    state = image.state
+    try:
+        machine = Machine(image.program, state.argv, state.envp, mode=mode, err=image.err,
+                          sysroot=_sysroot(args), strace=image.strace, trace=image.trace,
+                          code_cache_size=args.code_cache_size,
+                          speculate=_speculate(args), cache=cache,
+                          tier_up=args.tier_up, hot_threshold=args.hot_threshold,
+                          background=args.background == "on", hot=args.hot,
+                          closed_fds=_CLOSED_AT_START, ignored_signals=state.ignored,
+                          blocked_signals=state.blocked, execfn=state.execfn,
+                          fd_map=state.fds, relaunch=_relaunch_options(args, mode),
+                          host_env=host_environment(), host_signals=True,
+                          stack_size=args.stack_size, uname_release=args.uname_release,
+                          exec_here=exec_here)
+        if args.cpu is not None and args.cpu not in CPU_MODELS.get(machine.arch.name, ()):
+            return _error(f"-cpu: unknown model {args.cpu!r} for {machine.arch.name} "
+                          f"(known: {', '.join(CPU_MODELS.get(machine.arch.name, ()))})")
+        machine.stats.cpu_model = args.cpu
+        machine.kernel.children |= state.children      # (an execve keeps the process's)
+        if mode == "static":
+            from .static import ensure_translated
+            start = time.perf_counter()
+            ensure_translated(image.program, machine.program.sysroot, cache)
+            machine.stats.translate_seconds = time.perf_counter() - start
+    except LoadError as exc:
+        return _error(f"{image.program}: {exc}")
+    return machine
+
+
+def _next_image(machine, exec_image) -> _Image:
+    """After the guest's execve of a guest program (a linux.spawn.ExecImage), the image that
+    runs next in this process, as a new dbt-vm started with _relaunch_options would run it
+    (qemu-user's execve under binfmt_misc): no --stats, --strace or --trace of its own,
+    qemu's log on stderr. What the old image left on the host goes."""
+    from .linux.spawn import leave_image
+    from .runtime import HostStderr
+    leave_image(machine.kernel, exec_image.state)
+    try:
+        machine.memory.close()
+    except BufferError:                    # (a view of it still alive: left mapped)
+        pass
+    return _Image(os.fsdecode(exec_image.host), exec_image.state,
+                  strace=bool(os.environ.get("QEMU_STRACE")), trace=(), err=HostStderr())
 
 
 # Images one process runs in turn (execve after execve) before an execve starts a new dbt-vm:
