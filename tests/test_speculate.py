@@ -153,3 +153,35 @@ def test_the_engine_never_waits_for_a_helper_that_waits_for_it():
     assert engine_side.results.read(wait=False) == [("helper", 0, "flood", big)]
     for fd in (requests, to_helper, from_helper, results):
         os.close(fd)
+
+
+def test_the_helper_holds_no_file_of_the_guest(tmp_path):
+    """The helper is a fork of the engine's process, made at its first translation, when the
+    guest may have pipes open (an execve's new image runs in the process that forked it, with
+    the pipes its parent reads). The helper closes every file but its own pipes, so that a
+    guest reading a pipe to its end (a shell's `$(...)`, subprocess.communicate) sees it end
+    when the guest's processes close it, not when the helper goes."""
+    import os
+    import time
+
+    from dbt.backends.llvm.speculate import Speculator
+    from dbt.runtime import Machine
+
+    machine = Machine(str(_hot_loop(tmp_path)), mode="dynamic", speculate="off")
+    guest_read, guest_write = os.pipe()                # (as a guest's pipe: host fds)
+    spec = Speculator(machine.engine)
+    try:
+        deadline = time.monotonic() + 30
+        while True:                                    # (the helper closes them at start)
+            held = {os.readlink(f"/proc/{spec.pid}/fd/{fd}")
+                    for fd in os.listdir(f"/proc/{spec.pid}/fd")}
+            mine = {os.readlink(f"/proc/self/fd/{fd}") for fd in (guest_read, guest_write)}
+            if not held & mine or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert not held & mine
+        assert len([h for h in held if h.startswith("pipe:")]) == 2   # its requests, results
+    finally:
+        spec.close()
+        os.close(guest_read)
+        os.close(guest_write)

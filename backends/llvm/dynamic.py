@@ -510,6 +510,9 @@ class DynamicEngine:
         self.speculate = "off"
         self.forked_runs = dict(self.runs)      # (the parent's run fills the cache with
         self._forget_pending()                  # its own tier-0 code: see close)
+        if self.units is not None:              # (and saves the regions it has made: a
+            self.units.pending.clear()          # child saved them all again, merging big
+                                                # images at its exit or execve)
 
     def close(self) -> None:
         """Stop the helper process, if any, and keep what this run translated in the

@@ -275,10 +275,25 @@ def _helper(engine, requests: int, results: int) -> None:
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):                    # guest-visible files stay the engine's own
             os.dup2(devnull, fd)
-        _Helper(engine, requests, results).serve()
+        _close_all_but(requests, results)       # (a pipe of the guest's held open here
+        _Helper(engine, requests, results).serve()   # would not see its end: the guest
+        # reading it to the end, as a shell's $(...) or subprocess.communicate does, waited)
     except BaseException:                       # noqa: BLE001 - the engine carries on alone
         code = 1
     os._exit(code)
+
+
+def _close_all_but(*keep: int) -> None:
+    """Close every fd above 2 but `keep`."""
+    try:
+        top = os.sysconf("SC_OPEN_MAX")
+    except (OSError, ValueError):
+        top = 1 << 16
+    start = 3
+    for fd in sorted(keep):
+        os.closerange(start, fd)
+        start = fd + 1
+    os.closerange(start, top)
 
 
 def translate_ahead(engine, tm, pc: int, name: str):

@@ -90,6 +90,22 @@ def test_a_forked_childs_own_code_is_kept_too(tmp_path):
 
 
 @pytest.mark.oracle
+def test_a_forked_child_saves_only_its_own_regions(tmp_path):
+    """A forked child inherits the regions its parent made and has not saved yet (they are
+    saved when a run ends): the parent saves them, the child only what it made itself. A
+    child once saved them all again, merging them into big images at its exit or execve
+    (seconds for python3's subprocess children while the cache filled). signal_handlers
+    compiles hundreds of regions (dynamic mode: all it runs) before it forks a child that
+    runs a few blocks and exits; the parent waits for it, so the child's line in the run log
+    comes first."""
+    cache = tmp_path / "cache"
+    run("signal_handlers", "glibc-dyn", cache, tmp_path)
+    child, parent = DiskCache(cache).runs(10)
+    assert parent["regions saved"] > 100
+    assert child["regions saved"] < parent["regions saved"] / 10
+
+
+@pytest.mark.oracle
 def test_a_library_translated_for_one_program_serves_another(tmp_path):
     first = run("printf_float", "glibc-dyn", tmp_path / "cache", tmp_path)
     assert first["guest files run"] == 3                 # the program, ld.so, libc
