@@ -602,9 +602,8 @@ class DynamicEngine:
             null = os.open(os.devnull, os.O_RDWR)
             for fd in (0, 1, 2):
                 os.dup2(null, fd)
-            keep = lock[0] if lock is not None else _max_fd()
-            os.closerange(3, keep)              # (a pipe of the guest's stays closable)
-            os.closerange(keep + 1, _max_fd())
+            from .speculate import close_all_but    # (a pipe of the guest's must not
+            close_all_but(*([lock[0]] if lock is not None else []))   # stay open here)
             os.nice(10)
             self._finish(pcs, lock)
         finally:
@@ -988,13 +987,6 @@ class DynamicEngine:
 
 
 _DATA_GLOBAL = re.compile(r"^@(\S+) = internal global", re.M)
-
-
-def _max_fd() -> int:
-    try:
-        return os.sysconf("SC_OPEN_MAX")
-    except (OSError, ValueError):
-        return 1 << 16
 
 
 def _fetch_fault(block) -> bool:

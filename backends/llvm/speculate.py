@@ -275,7 +275,7 @@ def _helper(engine, requests: int, results: int) -> None:
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):                    # guest-visible files stay the engine's own
             os.dup2(devnull, fd)
-        _close_all_but(requests, results)       # (a pipe of the guest's held open here
+        close_all_but(requests, results)        # (a pipe of the guest's held open here
         _Helper(engine, requests, results).serve()   # would not see its end: the guest
         # reading it to the end, as a shell's $(...) or subprocess.communicate does, waited)
     except BaseException:                       # noqa: BLE001 - the engine carries on alone
@@ -283,8 +283,9 @@ def _helper(engine, requests: int, results: int) -> None:
     os._exit(code)
 
 
-def _close_all_but(*keep: int) -> None:
-    """Close every fd above 2 but `keep`."""
+def close_all_but(*keep: int) -> None:
+    """Close every fd above 2 but `keep` (in a process forked from the engine's: the helper,
+    the background finisher)."""
     try:
         top = os.sysconf("SC_OPEN_MAX")
     except (OSError, ValueError):
