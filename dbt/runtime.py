@@ -333,7 +333,8 @@ class Machine:
             stats.lifted_blocks += 1
             stats.lifted_insns += block.ninsns
             return block
-        return lift
+        lift.identity = arch.name         # what the blocks are lifted for: the same bytes at
+        return lift                       # the same page offset give the same block
 
     # -- running ---------------------------------------------------------------------------------
     def run(self) -> Exit:

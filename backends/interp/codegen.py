@@ -16,6 +16,7 @@ traps raise; the engine maps the raising source line back to the guest instructi
 from __future__ import annotations
 
 import re
+from collections import namedtuple
 from itertools import repeat
 from types import CodeType, FunctionType
 
@@ -55,7 +56,7 @@ class Gen:
 
     def simple(self, expr: str) -> str:
         """An expression safe to repeat: a name or a literal, else a fresh local holding it."""
-        if expr.isidentifier() or expr.isdigit() or expr.startswith("0x"):
+        if expr.isidentifier() or expr.isdigit() or expr.startswith(("0x", "0X")):
             return expr
         self.nfresh += 1
         name = f"a{self.nfresh}"
@@ -75,6 +76,12 @@ def _count_uses(block: Block) -> dict[int, int]:
 
 def compile_block(block: Block, namespace: dict) -> tuple:
     """Return (function, source, linemap) for `block`, its globals being `namespace`."""
+    return translate_block(block, namespace)[:3]
+
+
+def translate_block(block: Block, namespace: dict) -> tuple:
+    """`compile_block`'s (function, source, linemap), and the block's function as a Movable
+    (None when its code is not one constant per number: see _shape)."""
     g = Gen(block)
     exprs: dict[int, str] = {}
     uses, stmt, inlinable = g.uses, g.stmt, _INLINABLE
@@ -101,7 +108,8 @@ def compile_block(block: Block, namespace: dict) -> tuple:
             exprs[rid] = local
     body = "\n".join(g.lines)
     name = f"blk_{block.pc:x}"
-    return _function(name, body, namespace), f"def {name}(R):\n{body}\n", g.linemap
+    fn, movable = _function(name, body, namespace)
+    return fn, f"def {name}(R):\n{body}\n", g.linemap, movable
 
 
 # -- compiling block functions by shape ------------------------------------------------------------
@@ -114,13 +122,32 @@ def compile_block(block: Block, namespace: dict) -> tuple:
 # shape's code object is stitched from the bytecode of its lines, each compiled once
 # (stitch.py: ~30 us a block instead of compile()'s ~190 us on those of python3's start-up);
 # what stitching does not cover is compiled from source.
-_LITERAL = re.compile(r"\b(0x[0-9a-f]+|[1-9][0-9]*)\b")
+_LITERAL = re.compile(r"\b(0[xX][0-9a-f]+|[1-9][0-9]*)\b")
 _SHAPES: dict[str, tuple | None] = {}   # body with "#" for each literal -> (code, slots, tail)
 _BASE = repeat(0)                       # int(literal, 0): decimal or hex
+_M64 = (1 << 64) - 1
 
 
-def _function(name: str, body: str, namespace: dict):
-    """The function `name(R)` of a block's `body` (see above)."""
+# Guest code addresses (the pcs of exits, `pc_addr`) are the literals written `0X...`, other
+# numbers `0x...` or decimal: a block's function moves to code of the same bytes at another
+# address by adding the distance to those literals alone (`move`). IR passes keep every
+# value computed from a pc a `pc_addr` (dbt.ir.fold), as the LLVM backend's relocatable code
+# needs too.
+def _pc(value: int) -> str:
+    return f"0X{value:x}"
+
+
+class Movable(namedtuple("Movable", "shape values pcs")):
+    """A block's function as its shape (_SHAPES' value), its literals' values in order, and
+    the indices of those that are guest code addresses: the same function for the same code
+    at an address `delta` away is `move(movable, delta, ...)`, without lifting or generating
+    anything."""
+    __slots__ = ()
+
+
+def _function(name: str, body: str, namespace: dict) -> tuple:
+    """The function `name(R)` of a block's `body` (see above), and it as a Movable (None
+    when its shape is not one constant per number)."""
     parts = _LITERAL.split(body)                # text, literal, text, ..., text
     values = parts[1::2]
     key = "#".join(parts[::2])
@@ -131,12 +158,28 @@ def _function(name: str, body: str, namespace: dict):
     if shape is None:                           # (a shape whose numbers compile() folds)
         local: dict = {}
         exec(compile(f"def {name}(R):\n{body}\n", f"<{name}>", "exec"), namespace, local)
-        return local[name]
+        return local[name], None
+    numbers = tuple(map(int, values, _BASE))
+    pcs = tuple(i for i, text in enumerate(values) if text[1:2] == "X")
+    return _instance(shape, numbers, name, namespace), Movable(shape, numbers, pcs)
+
+
+def move(movable: Movable, delta: int, name: str, namespace: dict):
+    """The function of `movable`'s code found `delta` bytes (a multiple of the page size)
+    further: its guest code addresses moved by delta (an exit's code above bit 64 kept)."""
+    numbers = list(movable.values)
+    for i in movable.pcs:
+        value = numbers[i]
+        numbers[i] = value & ~_M64 | (value + delta) & _M64
+    return _instance(movable.shape, numbers, name, namespace)
+
+
+def _instance(shape: tuple, numbers, name: str, namespace: dict):
     code, slots, tail = shape
     if slots is None:                           # stitched: the literals first, in order
-        consts = (*map(int, values, _BASE), *tail)
+        consts = (*numbers, *tail)
     else:
-        consts = tuple(c if i < 0 else int(values[i], 0) for c, i in zip(code.co_consts, slots))
+        consts = tuple(c if i < 0 else numbers[i] for c, i in zip(code.co_consts, slots))
     return FunctionType(code.replace(co_consts=consts, co_name=name, co_qualname=name),
                         namespace, name)
 
@@ -486,7 +529,7 @@ def exec_vinsert(g, op, a):
 
 @_exec("pc_addr")
 def exec_pc_addr(g, op, a):
-    return hex(op.attrs["addr"])                  # (interpreted code lives in one process)
+    return _pc(op.attrs["addr"])
 
 
 # -- state and memory ---------------------------------------------------------------------------
@@ -606,12 +649,12 @@ def exec_trap_if(g, op, a):
 # -- terminators -----------------------------------------------------------------------------------
 @_exec("jump")
 def exec_jump(g, op, a):
-    return f"return {op.attrs['target']:#x}"
+    return f"return {_pc(op.attrs['target'])}"
 
 
 @_exec("branch")
 def exec_branch(g, op, a):
-    return f"return {op.attrs['taken']:#x} if {a[0]} else {op.attrs['fallthrough']:#x}"
+    return f"return {_pc(op.attrs['taken'])} if {a[0]} else {_pc(op.attrs['fallthrough'])}"
 
 
 @_exec("jump_ind")
@@ -622,13 +665,13 @@ def exec_jump_ind(g, op, a):
 @_exec("exit")
 def exec_exit(g, op, a):
     code = EXIT_CODES[op.attrs["reason"]] << EXIT_SHIFT
-    return f"return {op.attrs['next_pc'] | code:#x}"
+    return f"return {_pc(op.attrs['next_pc'] | code)}"
 
 
 @_exec("trap")
 def exec_trap(g, op, a):
     code = EXIT_CODES[op.attrs["kind"]] << EXIT_SHIFT
-    return f"return {op.attrs['pc'] | code:#x}"
+    return f"return {_pc(op.attrs['pc'] | code)}"
 
 
 MISSING = sorted(set(OPS) - set(EXEC) - {"insn"})

@@ -15,11 +15,34 @@ from dbt.memory import GuestFault
 from dbt.state import COMMON_SLOTS, GuestState
 from dbt.traps import GuestTrap
 
-from .codegen import CODE_NAMES, EXIT_SHIFT, compile_block
+from .codegen import CODE_NAMES, EXIT_SHIFT, move, translate_block
 from .helpers import make_namespace
 
 PC_MASK = (1 << EXIT_SHIFT) - 1
 _PC, _INTR = COMMON_SLOTS["pc"], COMMON_SLOTS["interrupt"]
+_PAGE = 4096
+
+# Every translation of this process, by content, for every engine of it: (the lift's
+# identity, pc's offset in its page, the block's first two bytes) -> [Reusable, ...]. The
+# same bytes at the same offset in another page are the same block (lifting reads nothing
+# but the block's bytes, and a block ends where its bytes say or where the next one cannot
+# be fetched: a block reused where it could be fetched on ends with a jump there), and its
+# function moves there (codegen.move). That is how an image that a guest's execve runs in
+# this process (linux.spawn.ExecImage) finds ld.so's and libc's blocks that its parent
+# translated, wherever the new image maps them; a forked child has its parent's.
+_REUSABLE: dict[tuple, list] = {}
+
+
+class Reusable:
+    """A translation as `_REUSABLE` keeps it."""
+    __slots__ = ("pc", "code", "movable", "ninsns", "debug")
+
+    def __init__(self, pc: int, code: bytes, movable, ninsns: int, debug: tuple):
+        self.pc = pc                      # where it was made
+        self.code = code                  # the block's bytes
+        self.movable = movable            # its function (codegen.Movable)
+        self.ninsns = ninsns
+        self.debug = debug                # (block, source, linemap) as made at pc
 
 
 class InterpEngine:
@@ -33,12 +56,18 @@ class InterpEngine:
         self.lift = lift
         self.on_block = on_block          # trace hook: sees every newly lifted block
         self.code = CodeCache()           # pc -> (function, guest instructions)
-        self.debug: dict[int, tuple] = {}  # pc -> (block, source, linemap) of its last translation
+        # pc -> (block, source, linemap, delta) of its last translation, made `delta` bytes
+        # before pc (reused: the pcs in block and linemap are `delta` lower)
+        self.debug: dict[int, tuple] = {}
         self.ns = make_namespace(state.regs, memory, self)
         self.icount = 0                   # guest instructions retired
         self.blocks_lifted = 0
         self.insns_lifted = 0
+        self.blocks_reused = 0            # of them translations made elsewhere (see _REUSABLE)
         self.lift_seconds = 0.0
+        # Translations are shared by content when the lift says what it lifts for (its
+        # `identity`: the same bytes give the same block) and no hook sees each new block
+        self.identity = getattr(lift, "identity", None) if on_block is None else None
         memory.write_listeners.append(self._on_memory_change)
 
     def bind(self, task) -> None:
@@ -49,19 +78,57 @@ class InterpEngine:
     # -- translation ---------------------------------------------------------------------------
     def translate(self, pc: int) -> tuple:
         start = time.perf_counter()
+        identity = self.identity
+        if identity is not None:
+            head = self.memory.fetch(pc, 2)
+            key = (identity, pc & (_PAGE - 1), head)
+            if head is not None and key in _REUSABLE:
+                entry = self._reuse(pc, _REUSABLE[key])
+                if entry is not None:
+                    self.lift_seconds += time.perf_counter() - start
+                    return entry
         block = self.lift(pc)
         if self.on_block is not None:
             self.on_block(block)
         if block.layout is not self.layout and block.layout != self.layout:
             raise ValueError(f"block {pc:#x} was lifted for another GuestState layout")
-        fn, source, linemap = compile_block(block, self.ns)
+        fn, source, linemap, movable = translate_block(block, self.ns)
         entry = (fn, block.ninsns)
         self.code.insert(pc, block.pc, block.end_pc, entry)
-        self.debug[pc] = (block, source, linemap)
+        self.debug[pc] = (block, source, linemap, 0)
         self.blocks_lifted += 1
         self.insns_lifted += block.ninsns
+        if identity is not None and movable is not None and head is not None:
+            code = self.memory.fetch(pc, block.end_pc - pc)
+            if code is not None:
+                _REUSABLE.setdefault(key, []).append(
+                    Reusable(pc, code, movable, block.ninsns, (block, source, linemap)))
         self.lift_seconds += time.perf_counter() - start
         return entry
+
+    def _reuse(self, pc: int, candidates: list) -> tuple | None:
+        """The entry of a translation of the same bytes at pc's offset in another page (or
+        in another image at pc), now made for pc; None when there is none."""
+        fetch = self.memory.fetch
+        for made in candidates:
+            code = made.code
+            if fetch(pc, len(code)) == code:
+                break
+        else:
+            return None
+        delta = pc - made.pc
+        entry = (move(made.movable, delta, f"blk_{pc:x}", self.ns), made.ninsns)
+        self.code.insert(pc, pc, pc + len(code), entry)
+        self.debug[pc] = (*made.debug, delta)
+        self.blocks_lifted += 1
+        self.insns_lifted += made.ninsns
+        self.blocks_reused += 1
+        return entry
+
+    def block_at(self, pc: int) -> Block:
+        """The IR block of the translation at pc (lifted again if it was made elsewhere)."""
+        block, _, _, delta = self.debug[pc]
+        return self.lift(pc) if delta else block
 
     def flush(self) -> None:
         """Forget every translation (fence.i)."""
@@ -172,14 +239,14 @@ class InterpEngine:
             tb = tb.tb_next
         if tb is None or isinstance(exc, IndexError) and tb.tb_next is not None:
             raise exc                     # not raised by a block's own memory access: a bug
-        block, _, linemap = self.debug[int(tb.tb_frame.f_code.co_name[4:], 16)]
+        block, _, linemap, delta = self.debug[int(tb.tb_frame.f_code.co_name[4:], 16)]
         pc, addr_name, access = linemap[tb.tb_lineno]
         addr = None
         if addr_name is not None:
             addr = tb.tb_frame.f_locals.get(addr_name)
             if addr is None:
-                addr = int(addr_name, 0)
-        return pc, block.insn_pcs().index(pc), (addr, access)
+                addr = int(addr_name, 0) + (delta if addr_name.startswith("0X") else 0)
+        return pc + delta, block.insn_pcs().index(pc), (addr, access)
 
     def retired(self, block_frame, index: int) -> int:
         """Instructions retired before instruction `index` of the running block."""

@@ -792,7 +792,7 @@ class DynamicEngine:
 
         def step(p: int) -> tuple:
             reason, next_pc = self._interpret(p)
-            return reason, next_pc, interp.debug[p][0]
+            return reason, next_pc, interp.block_at(p)
         start = time.perf_counter()
         trace = record_trace(pc, step, lambda p: self._hot_stop(p, key))
         self.stats.record_seconds += time.perf_counter() - start
@@ -879,7 +879,7 @@ class DynamicEngine:
     def _lift_traced(self, pc: int) -> Block:
         interp = self._interp
         if interp is not None and pc in interp.code.entries:   # lifted for tier 0 (and not
-            return interp.debug[pc][0]                          # changed since): the same
+            return interp.block_at(pc)                          # changed since): the same
         block = self.lift(pc)
         if self.on_block is not None:
             self.on_block(block)

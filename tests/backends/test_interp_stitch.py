@@ -50,7 +50,7 @@ def test_the_blocks_of_a_program_stitch_to_what_compile_makes():
     machine = Machine(str(HELLO), [str(HELLO)], {}, mode="interp")
     assert machine.run().status == 0
     bodies = [source.split("\n", 1)[1].rstrip("\n")
-              for _, source, _ in machine.engine.debug.values()]
+              for _, source, _, _ in machine.engine.debug.values()]
     assert len(bodies) > 50
     same = folded = not_stitched = 0
     for body in bodies:
@@ -72,7 +72,7 @@ def test_a_folded_expression_runs_unfolded_or_falls_back():
     body = "    R[1] = (3 + 4)\n    R[2] = (0x10 << 60) & 0xffffffffffffffff\n    return 0x40"
     # (3 + 4): with sentinels, too, the compiler folds it, so no piece holds it
     assert _stitched(body) is None
-    fn = codegen._function("blk_40", body, {})
+    fn, _ = codegen._function("blk_40", body, {})
     R = [0] * 4
     assert fn(R) == 0x40 and R[1:3] == [7, 0]
     body = "    R[2] = (0x11 << 60) & 0xffffffffffffffff\n    return 0x40"
@@ -87,7 +87,7 @@ def test_more_locals_than_one_byte_indexes_fall_back_to_compile():
     lines = ["    t0 = R[1]"] + [f"    t{i} = (t{i - 1} + 1) & 0xff" for i in range(1, 300)]
     body = "\n".join(lines + ["    return t299"])
     assert _stitched(body) is None
-    fn = codegen._function("blk_0", body, {})
+    fn, _ = codegen._function("blk_0", body, {})
     assert fn([0, 5]) == (5 + 299) & 0xff
 
 

@@ -67,3 +67,70 @@ def test_stops_where_native_code_is_and_at_exits():
     # without native code the loop runs out and the exit block leaves to the runtime
     assert interp.run_counted(BODY, runs, 50, never) == ("syscall", DONE + 4)
     assert runs == {HEAD: 3, BODY: 3, DONE: 1} and interp.state["x10"] == 0
+
+
+# -- translations reused for the same bytes elsewhere (engine._REUSABLE) -------------------------
+# A block of RISC-V code (encodings from the RV64I base formats, U-type and I-type):
+#   +0  auipc a0, 0        a0 = pc                   0x00000517
+#   +4  auipc a3, 1        a3 = its pc + 0x1000 = pc + 0x1004      0x00001697
+#   +8  ld    a1, 0(a3)    a1 = the dword at pc + 0x1004 (the IR passes fold the address to a
+#                          constant code address, pc_addr)   0x0006b583
+#   +12 ecall                                        0x00000073
+CODE = b"".join(w.to_bytes(4, "little") for w in (0x00000517, 0x00001697, 0x0006B583, 0x73))
+
+
+def reuse_setup():
+    """A RISC-V engine (the real lifter and passes, lifting for "riscv64") and its memory
+    with CODE at offset 0x10 of the pages at 0x10000, 0x30000 and 0x50000: the page after
+    each of the first two is mapped and holds a different dword at offset 0x14 (where the
+    ld reads), the one after the third is not mapped."""
+    from dbt.arch import EM_RISCV, arch_for_machine
+    from dbt.memory import PROT_EXEC, PROT_READ
+    from dbt.opt import optimize
+
+    arch = arch_for_machine(EM_RISCV)
+    memory = GuestMemory(window_bits=24)
+    for page, data in ((0x10000, 111), (0x30000, 333), (0x50000, None)):
+        memory.map_anonymous(page, 0x1000, PROT_READ | PROT_EXEC)
+        memory.write(page + 0x10, CODE, force=True)
+        if data is not None:
+            memory.map_anonymous(page + 0x1000, 0x1000, PROT_READ)
+            memory.write(page + 0x1014, data.to_bytes(8, "little"), force=True)
+
+    def lift(pc):
+        return optimize(arch.lift(memory.fetch, pc))
+    lift.identity = object()             # (this engine's own: no earlier test's translations)
+    return InterpEngine(GuestState(arch.layout), memory, lift)
+
+
+def test_the_same_bytes_at_another_page_run_the_same_translation_moved():
+    from dbt.memory import GuestFault
+
+    interp = reuse_setup()
+    R = interp.state
+    assert interp.run(0x10010) == ("syscall", 0x10020)
+    assert (R["x10"], R["x11"], interp.blocks_reused) == (0x10010, 111, 0)
+    # the same bytes at the same page offset: reused, every code address moved by 0x20000
+    assert interp.run(0x30010) == ("syscall", 0x30020)
+    assert (R["x10"], R["x11"], interp.blocks_reused) == (0x30010, 333, 1)
+    # and a fault is reported at the moved pc and address: the ld at +8 reads 0x51014
+    try:
+        interp.run(0x50010)
+        raise AssertionError("the load from the unmapped page did not fault")
+    except GuestFault as fault:
+        assert (fault.pc, fault.addr) == (0x50018, 0x51014)
+    assert R["x10"] == 0x50010 and interp.blocks_reused == 2
+    assert interp.block_at(0x50010).pc == 0x50010      # its IR, lifted where it runs
+
+
+def test_other_bytes_or_another_page_offset_are_translated_anew():
+    interp = reuse_setup()
+    interp.memory.write(0x30010 + 12, (0x13).to_bytes(4, "little"), force=True)  # ecall -> nop
+    interp.memory.write(0x30010 + 16, (0x73).to_bytes(4, "little"), force=True)  # then ecall
+    assert interp.run(0x10010) == ("syscall", 0x10020)
+    assert interp.run(0x30010) == ("syscall", 0x30024)      # a block of 5 instructions
+    assert interp.blocks_reused == 0
+    # the same bytes at another offset in a page are another block
+    interp.memory.write(0x10100, CODE, force=True)
+    assert interp.run(0x10100) == ("syscall", 0x10110)
+    assert interp.blocks_reused == 0 and interp.state["x10"] == 0x10100
