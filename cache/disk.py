@@ -34,7 +34,8 @@ import zlib
 MAGIC = b"DBTVMC\x04\x00"
 _HEADER = struct.Struct("<8s32sHHIQ")     # magic, key, label length, 0, checksum, payload length
 DEFAULT_LIMIT = 1 << 30
-KINDS = ("img", "rt", "st", "ids")   # translations per file, runtime code, static marks, digests
+KINDS = ("img", "t0", "rt", "st", "ids")   # translations per file (LLVM code, tier 0's Python
+#                                            code), runtime code, static marks, digests
 RUNS_LOG = "runs.log"
 UPDATE_LOCK = "update.lock"                 # held by `update` from its read to its write
 RUNS_KEPT = 200                              # lines of runs.log kept when it is rewritten
@@ -136,7 +137,7 @@ class DiskCache:
             _unlink(tmp)
             return False
         self.writes += 1
-        if kind == "img":
+        if kind in ("img", "t0"):
             self.evict()
         return True
 

@@ -9,7 +9,9 @@ from collections import defaultdict
 
 from .cache.disk import DiskCache
 
-_KIND_NAMES = {"img": "translations of guest files", "rt": "dbt-vm's own runtime code",
+_KIND_NAMES = {"img": "translations of guest files",
+               "t0": "tier 0's translations of guest files (Python code)",
+               "rt": "dbt-vm's own runtime code",
                "st": "marks of files translated statically",
                "ids": "digests of guest files (and of dbt-vm's sources)"}
 

@@ -146,6 +146,8 @@ def _tiers(engine, stats) -> dict:
         "tier 0 blocks translated": blocks,
         "... of them reused from the same bytes elsewhere": 0 if interp is None
         else interp.blocks_reused,
+        "... of those made by earlier processes": 0 if interp is None
+        else interp.blocks_stored,
         "tier 0 translation s": lifted,
         "tier 0 translation us per block": lifted / blocks * 1e6 if blocks else 0.0,
         "tier 0 translation us per guest insn": lifted / insns * 1e6 if insns else 0.0,

@@ -6,7 +6,10 @@ a guest fault; it never knows which ISA the blocks came from.
 
 from __future__ import annotations
 
+import marshal
+import struct
 import time
+from importlib.util import MAGIC_NUMBER
 from typing import Callable
 
 from dbt.cache.code_cache import CodeCache
@@ -15,7 +18,7 @@ from dbt.memory import GuestFault
 from dbt.state import COMMON_SLOTS, GuestState
 from dbt.traps import GuestTrap
 
-from .codegen import CODE_NAMES, EXIT_SHIFT, move, translate_block
+from .codegen import CODE_NAMES, EXIT_SHIFT, Movable, move, translate_block
 from .helpers import make_namespace
 
 PC_MASK = (1 << EXIT_SHIFT) - 1
@@ -23,26 +26,134 @@ _PC, _INTR = COMMON_SLOTS["pc"], COMMON_SLOTS["interrupt"]
 _PAGE = 4096
 
 # Every translation of this process, by content, for every engine of it: (the lift's
-# identity, pc's offset in its page, the block's first two bytes) -> [Reusable, ...]. The
-# same bytes at the same offset in another page are the same block (lifting reads nothing
-# but the block's bytes, and a block ends where its bytes say or where the next one cannot
-# be fetched: a block reused where it could be fetched on ends with a jump there), and its
-# function moves there (codegen.move). That is how an image that a guest's execve runs in
-# this process (linux.spawn.ExecImage) finds ld.so's and libc's blocks that its parent
-# translated, wherever the new image maps them; a forked child has its parent's.
+# identity, pc's offset in its page, the block's first two bytes) -> [Translation, ...].
+# The same bytes at the same offset in another page are the same block (lifting reads
+# nothing but the block's bytes, and a block ends where its bytes say or where the next one
+# cannot be fetched: a block reused where it could be fetched on ends with a jump there),
+# and its function moves there (codegen.move). That is how an image that a guest's execve
+# runs in this process (linux.spawn.ExecImage) finds ld.so's and libc's blocks that its
+# parent translated, wherever the new image maps them; a forked child has its parent's; and
+# translations kept on disk by earlier processes come back through `absorb`.
 _REUSABLE: dict[tuple, list] = {}
+_NEW: list = []                           # translations this process made and nobody kept yet
+_FORMAT = b"dbt-vm tier 0 1 " + MAGIC_NUMBER     # (bytecode: this Python's only)
 
 
-class Reusable:
-    """A translation as `_REUSABLE` keeps it."""
-    __slots__ = ("pc", "code", "movable", "ninsns", "debug")
+class Translation:
+    """One translation of a block: where it was made, the block's bytes, its function as a
+    codegen.Movable (None: it cannot move), and what locates a fault in it (the IR block,
+    None for one read from disk; the source; the linemap, its marshal for one read from disk
+    until a fault needs it; the offsets of its instructions). One read from disk holds these
+    as `row` until it is first reused (`load`)."""
+    __slots__ = ("pc", "code", "movable", "ninsns", "block", "source", "linemap", "offsets",
+                 "row")
 
-    def __init__(self, pc: int, code: bytes, movable, ninsns: int, debug: tuple):
-        self.pc = pc                      # where it was made
-        self.code = code                  # the block's bytes
-        self.movable = movable            # its function (codegen.Movable)
+    def __init__(self, pc: int, code: bytes | None, movable, ninsns: int, block, source: str,
+                 linemap: dict | None, offsets: tuple | None = None, row: bytes | None = None):
+        self.pc = pc
+        self.code = code
+        self.movable = movable
         self.ninsns = ninsns
-        self.debug = debug                # (block, source, linemap) as made at pc
+        self.block = block
+        self.source = source
+        self.linemap = linemap
+        self.offsets = offsets
+        self.row = row
+
+    def index(self, pc: int) -> int:
+        """The index in the block of its instruction at `pc` (as made)."""
+        if self.block is not None:
+            return self.block.insn_pcs().index(pc)
+        return self.offsets.index(pc - self.pc)
+
+    def load(self) -> bool:
+        """Decode the row read from disk; False if it is not one `pack` made."""
+        shape_blob, row = self.row
+        try:
+            shape = _SHAPES.get(shape_blob)
+            if shape is None:
+                shape = _SHAPES[shape_blob] = marshal.loads(shape_blob)
+            values, pcs, self.ninsns, self.offsets, self.linemap = marshal.loads(row)
+            self.movable = Movable(shape, values, pcs)
+        except (ValueError, EOFError, TypeError):
+            return False
+        self.row = None
+        return True
+
+
+# Tier 0's translations on disk: _FORMAT, then chunks, each a 4-byte length and the marshal
+# of ([shape, ...], [(pc, bytes, shape index, row), ...]) where a shape is the marshal of a
+# codegen shape (its code object) and a row the marshal of the rest of a translation: both
+# are decoded when first reused (a process reads a whole library's translations and reuses
+# part of them; building a code object is most of the cost, and blocks share shapes).
+# Adding translations adds a chunk.
+_FORMAT = b"dbt-vm tier 0 1 " + MAGIC_NUMBER     # (bytecode: this Python's only)
+_LENGTH = struct.Struct("<I")
+_SHAPES: dict[bytes, tuple] = {}          # a shape's marshal -> the shape, once decoded
+
+
+def pack(translations: list, old: bytes | None = None) -> bytes:
+    """`old` (bytes `pack` made, or None) with `translations` added, to be read by `unpack` in
+    a process of this same dbt-vm and Python (the persistent cache's key says which)."""
+    shapes: dict[int, int] = {}           # id(shape) -> its index
+    blobs, rows = [], []
+    for t in translations:
+        shape, values, pcs = t.movable
+        index = shapes.get(id(shape))
+        if index is None:
+            index = shapes[id(shape)] = len(blobs)
+            blobs.append(marshal.dumps(shape))
+        offsets = t.offsets if t.block is None else tuple(p - t.pc for p in t.block.insn_pcs())
+        linemap = t.linemap if type(t.linemap) is bytes else marshal.dumps(t.linemap)
+        rows.append((t.pc, t.code, index,
+                     marshal.dumps((values, pcs, t.ninsns, offsets, linemap))))
+    chunk = marshal.dumps((blobs, rows))
+    if old is None or not old.startswith(_FORMAT):
+        old = _FORMAT
+    return b"".join((old, _LENGTH.pack(len(chunk)), chunk))
+
+
+def unpack(data: bytes) -> list:
+    """The translations of `pack`'s bytes (as far as they are whole); [] for bytes it did not
+    make."""
+    out: list = []
+    if not data.startswith(_FORMAT):
+        return out
+    view, at = memoryview(data), len(_FORMAT)
+    try:
+        while at + 4 <= len(data):
+            (length,), at = _LENGTH.unpack_from(data, at), at + 4
+            (blobs, rows), at = marshal.loads(view[at:at + length]), at + length
+            out += [Translation(pc, code, None, 0, None, "", None, None, (blobs[index], row))
+                    for pc, code, index, row in rows]
+    except (ValueError, EOFError, TypeError, IndexError):
+        pass
+    return out
+
+
+def absorb(identity, translations: list) -> int:
+    """Make translations (read from disk) reusable by engines lifting for `identity`; the
+    number that were new here."""
+    added = 0
+    for t in translations:
+        key = (identity, t.pc & (_PAGE - 1), t.code[:2])
+        known = _REUSABLE.setdefault(key, [])
+        if all(k.code != t.code for k in known):
+            known.append(t)
+            added += 1
+    return added
+
+
+def take_new() -> list:
+    """The translations made in this process since the last call (to keep them on disk)."""
+    new = _NEW[:]
+    _NEW.clear()
+    return new
+
+
+def forget_new() -> None:
+    """In a forked child: what the parent made is the parent's to keep."""
+    _NEW.clear()
 
 
 class InterpEngine:
@@ -56,14 +167,17 @@ class InterpEngine:
         self.lift = lift
         self.on_block = on_block          # trace hook: sees every newly lifted block
         self.code = CodeCache()           # pc -> (function, guest instructions)
-        # pc -> (block, source, linemap, delta) of its last translation, made `delta` bytes
-        # before pc (reused: the pcs in block and linemap are `delta` lower)
+        # pc -> (Translation, delta) of its last translation, made `delta` bytes before pc
+        # (reused: the pcs in the block and linemap are `delta` lower)
         self.debug: dict[int, tuple] = {}
+        self.find = None                  # find(pc): True if it made translations of pc's
+        #                                   code reusable (absorb), which were not before
         self.ns = make_namespace(state.regs, memory, self)
         self.icount = 0                   # guest instructions retired
         self.blocks_lifted = 0
         self.insns_lifted = 0
         self.blocks_reused = 0            # of them translations made elsewhere (see _REUSABLE)
+        self.blocks_stored = 0            # ... of them by earlier processes (read from disk)
         self.lift_seconds = 0.0
         # Translations are shared by content when the lift says what it lifts for (its
         # `identity`: the same bytes give the same block) and no hook sees each new block
@@ -82,11 +196,15 @@ class InterpEngine:
         if identity is not None:
             head = self.memory.fetch(pc, 2)
             key = (identity, pc & (_PAGE - 1), head)
+            entry = None
             if head is not None and key in _REUSABLE:
                 entry = self._reuse(pc, _REUSABLE[key])
-                if entry is not None:
-                    self.lift_seconds += time.perf_counter() - start
-                    return entry
+            if entry is None and head is not None and self.find is not None \
+                    and self.find(pc) and key in _REUSABLE:
+                entry = self._reuse(pc, _REUSABLE[key])
+            if entry is not None:
+                self.lift_seconds += time.perf_counter() - start
+                return entry
         block = self.lift(pc)
         if self.on_block is not None:
             self.on_block(block)
@@ -95,14 +213,15 @@ class InterpEngine:
         fn, source, linemap, movable = translate_block(block, self.ns)
         entry = (fn, block.ninsns)
         self.code.insert(pc, block.pc, block.end_pc, entry)
-        self.debug[pc] = (block, source, linemap, 0)
+        made = Translation(pc, None, movable, block.ninsns, block, source, linemap)
+        self.debug[pc] = (made, 0)
         self.blocks_lifted += 1
         self.insns_lifted += block.ninsns
         if identity is not None and movable is not None and head is not None:
-            code = self.memory.fetch(pc, block.end_pc - pc)
-            if code is not None:
-                _REUSABLE.setdefault(key, []).append(
-                    Reusable(pc, code, movable, block.ninsns, (block, source, linemap)))
+            made.code = self.memory.fetch(pc, block.end_pc - pc)
+            if made.code is not None:
+                _REUSABLE.setdefault(key, []).append(made)
+                _NEW.append(made)
         self.lift_seconds += time.perf_counter() - start
         return entry
 
@@ -112,14 +231,15 @@ class InterpEngine:
         fetch = self.memory.fetch
         for made in candidates:
             code = made.code
-            if fetch(pc, len(code)) == code:
+            if fetch(pc, len(code)) == code and (made.row is None or made.load()):
                 break
         else:
             return None
+        self.blocks_stored += made.block is None
         delta = pc - made.pc
         entry = (move(made.movable, delta, f"blk_{pc:x}", self.ns), made.ninsns)
         self.code.insert(pc, pc, pc + len(code), entry)
-        self.debug[pc] = (*made.debug, delta)
+        self.debug[pc] = (made, delta)
         self.blocks_lifted += 1
         self.insns_lifted += made.ninsns
         self.blocks_reused += 1
@@ -127,8 +247,8 @@ class InterpEngine:
 
     def block_at(self, pc: int) -> Block:
         """The IR block of the translation at pc (lifted again if it was made elsewhere)."""
-        block, _, _, delta = self.debug[pc]
-        return self.lift(pc) if delta else block
+        made, delta = self.debug[pc]
+        return made.block if made.block is not None and not delta else self.lift(pc)
 
     def flush(self) -> None:
         """Forget every translation (fence.i)."""
@@ -239,14 +359,16 @@ class InterpEngine:
             tb = tb.tb_next
         if tb is None or isinstance(exc, IndexError) and tb.tb_next is not None:
             raise exc                     # not raised by a block's own memory access: a bug
-        block, _, linemap, delta = self.debug[int(tb.tb_frame.f_code.co_name[4:], 16)]
-        pc, addr_name, access = linemap[tb.tb_lineno]
+        made, delta = self.debug[int(tb.tb_frame.f_code.co_name[4:], 16)]
+        if type(made.linemap) is bytes:   # (read from disk: decoded when needed)
+            made.linemap = marshal.loads(made.linemap)
+        pc, addr_name, access = made.linemap[tb.tb_lineno]
         addr = None
         if addr_name is not None:
             addr = tb.tb_frame.f_locals.get(addr_name)
             if addr is None:
                 addr = int(addr_name, 0) + (delta if addr_name.startswith("0X") else 0)
-        return pc + delta, block.insn_pcs().index(pc), (addr, access)
+        return pc + delta, made.index(pc), (addr, access)
 
     def retired(self, block_frame, index: int) -> int:
         """Instructions retired before instruction `index` of the running block."""

@@ -24,6 +24,7 @@ import functools
 import _sha256
 import importlib
 import importlib.machinery
+import importlib.util
 import os
 
 from dbt import region
@@ -124,3 +125,10 @@ def config_key(window_bits: int, hot_threshold: int, layout: Layout, cache=None,
 def image_key(config: str, file_digest: str) -> str:
     """The key of the image of a guest file whose bytes have SHA-256 `file_digest`."""
     return _sha256.sha256(f"{config}\n{file_digest}".encode()).hexdigest()
+
+
+def tier0_key(image: str) -> str:
+    """The key of tier 0's translations of the guest file whose image key is `image`: Python
+    code objects, whose bytecode is this Python's (its magic number) only."""
+    magic = importlib.util.MAGIC_NUMBER.hex()
+    return _sha256.sha256(f"{image}\ntier 0\n{magic}".encode()).hexdigest()

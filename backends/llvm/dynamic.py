@@ -44,7 +44,7 @@ from dbt.state import COMMON_SLOTS, GuestState
 from dbt.traps import GuestTrap
 
 from . import fp_runtime, rtcache
-from .cachekey import config_key
+from .cachekey import config_key, tier0_key
 from .codemem import PERF_MAP, SYMBOLS, runtime_arena
 from .codestore import BlockSpan, CodeStore, Region
 from .image import HOT_KINDS, KIND_STATIC, NONE, POLLS, PRECISE
@@ -79,6 +79,7 @@ HOT_POLL = HOT_THRESHOLD // 8          # while the helper compiles a hot region,
 END_WAIT, END_WAIT_SHARE = 0.5, 0.1    # at the end of a run, wait this long (at most, and at most
                                        # this share of the run) for a hot region being compiled
 DEFAULT_CODE_CACHE = 64 << 20          # bytes of host code before the cache is flushed
+TIER0_LIMIT = 64 << 20                 # bytes of a file's stored tier-0 translations
 ARENA_SLACK = 16 << 20                 # room past the limit for the region being placed
 _PC, _REASON = COMMON_SLOTS["pc"], COMMON_SLOTS["exit_reason"]
 _FAULT_ADDR, _ICOUNT = COMMON_SLOTS["fault_addr"], COMMON_SLOTS["icount"]
@@ -190,6 +191,7 @@ class DynamicEngine:
                                          # needs, from when it needs it
         self.interp_only: set[int] = set()
         self._interp = None                        # the interpreter, for deopts (made once)
+        self.tier0_read: set = set()               # guest files whose stored tier 0 was read
         self.stats = DynamicStats()
         memory.write_listeners.append(self._on_memory_change)
         # a helper process translating ahead (started at the first miss, once the guest's
@@ -290,7 +292,52 @@ class DynamicEngine:
         if self._interp is None:
             from dbt.backends.interp.engine import InterpEngine
             self._interp = InterpEngine(self.state, self.memory, self.lift, self.on_block)
+            if self.units is not None and self.tier_up is not None:
+                self._interp.find = self._stored_tier0
         return self._interp
+
+    # -- tier 0's translations kept on disk ----------------------------------------------------------
+    # Tier 0 is where a new process spends its first second: ~150 us a block of Python to
+    # decode, lift and generate, for blocks most of which run a few times. A shell script's
+    # commands run the same code again and again (ld.so, libc's start-up, the same program
+    # in each iteration of a loop), each in a new process, before the background translation
+    # has put it into the images. So the interpreter's translations of a file's code are kept
+    # too (kind "t0", under the file's image key: dbt-vm's sources and the file's bytes), at
+    # the same points as the images, and a process reads a file's at its first tier 0 miss
+    # there. They are Python code objects: only this Python reads them (engine.unpack). A file's
+# stop growing at TIER0_LIMIT bytes.
+    def _stored_tier0(self, pc: int) -> bool:
+        """Make the stored tier-0 translations of pc's file reusable here (once per file);
+        True if that found any new."""
+        units = self.units
+        found = units is not None and units.key_of(pc)
+        if not found or found[0] in self.tier0_read:
+            return False
+        self.tier0_read.add(found[0])
+        image = units.image_key(found[0])
+        data = None if image is None else self.cache.read("t0", tier0_key(image))
+        if data is None:
+            return False
+        from dbt.backends.interp import engine
+        return engine.absorb(self._interp.identity, engine.unpack(data)) > 0
+
+    def _keep_tier0(self) -> None:
+        """Add the tier-0 translations this process made of unchanged guest files to each
+        file's stored ones."""
+        if self._interp is None or self._interp.identity is None:
+            return
+        from dbt.backends.interp import engine
+        units, by_image = self.units, {}
+        for made in engine.take_new():
+            found = units.key_of(made.pc)
+            image = found and units.image_key(found[0])
+            if image:
+                by_image.setdefault(image, (found[0], []))[1].append(made)
+        for image, (file, new) in by_image.items():
+            label = f"{os.path.basename(os.fsdecode(file.path))} (tier 0)"
+            self.cache.update("t0", tier0_key(image),
+                              lambda old, new=new: None if old is not None and len(old)
+                              > TIER0_LIMIT else engine.pack(new, old), label=label)
 
     # -- figures the runtime reports ---------------------------------------------------------------
     def _interp_figure(self, name: str):
@@ -510,6 +557,9 @@ class DynamicEngine:
         self.speculate = "off"
         self.forked_runs = dict(self.runs)      # (the parent's run fills the cache with
         self._forget_pending()                  # its own tier-0 code: see close)
+        if self._interp is not None:
+            from dbt.backends.interp import engine
+            engine.forget_new()
         if self.units is not None:              # (and saves the regions it has made: a
             self.units.pending.clear()          # child saved them all again, merging big
                                                 # images at its exit or execve)
@@ -553,6 +603,7 @@ class DynamicEngine:
         """Save this run's translations in the persistent cache, note the run in its log,
         and translate what ran only in tier 0 in the background."""
         self.units.save()
+        self._keep_tier0()
         left = self._left_in_tier0() if self.tier_up is not None else []
         self.cache_summary = self.cache_figures()
         self.cache_summary["tier 0 only"] = len(left)

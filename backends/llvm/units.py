@@ -114,7 +114,7 @@ class Units:
         unit = Unit(m.file, m.start - m.offset)
         self.units[(m.file, unit.bias)] = unit
         self.stats.units += 1
-        unit.key = self._image_key(m.file)
+        unit.key = self.image_key(m.file)
         if unit.key is None:
             return unit
         start = time.perf_counter()
@@ -147,7 +147,7 @@ class Units:
         self.stats.regions_loaded += loaded.image.nregions
         self.stats.blocks_loaded += loaded.count
 
-    def _image_key(self, f) -> str | None:
+    def image_key(self, f) -> str | None:
         """The cache key of the image of file `f` (a mapping's file), or None if it cannot be
         read (worked out once per file: a unit taken out asks again for every region)."""
         if f not in self.image_keys:
@@ -203,7 +203,7 @@ class Units:
         unit = self.units.get(key)
         # (a unit taken out -- the guest installed a signal handler -- and not opened again
         # since: its image gains the region all the same)
-        image = unit.key if unit is not None else self._image_key(key[0])
+        image = unit.key if unit is not None else self.image_key(key[0])
         if image is None:
             return
         bias = key[1]

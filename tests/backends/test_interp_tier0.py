@@ -134,3 +134,49 @@ def test_other_bytes_or_another_page_offset_are_translated_anew():
     interp.memory.write(0x10100, CODE, force=True)
     assert interp.run(0x10100) == ("syscall", 0x10110)
     assert interp.blocks_reused == 0 and interp.state["x10"] == 0x10100
+
+
+def test_translations_packed_for_disk_serve_another_process(monkeypatch):
+    """What `pack` writes (at a run's end, into the persistent cache) and `unpack` reads back
+    (in another process: here the engine's tables emptied) runs as the translation it was,
+    moved to where the same bytes are, its fault located through the linemap read back."""
+    from dbt.backends.interp import engine as E
+    from dbt.memory import GuestFault
+
+    monkeypatch.setattr(E, "_REUSABLE", {})
+    monkeypatch.setattr(E, "_NEW", [])
+    interp = reuse_setup()
+    assert interp.run(0x10010) == ("syscall", 0x10020)
+    made = E.take_new()
+    assert [t.pc for t in made] == [0x10010] and E.take_new() == []
+    data = E.pack(made)
+    # another process: nothing made yet; what it reads from disk is reused at first sight
+    monkeypatch.setattr(E, "_REUSABLE", {})
+    monkeypatch.setattr(E, "_SHAPES", {})
+    other = reuse_setup()
+    read = E.unpack(data)
+    assert E.absorb(other.identity, read) == 1 and E.absorb(other.identity, read) == 0
+    assert other.run(0x30010) == ("syscall", 0x30020)
+    R = other.state
+    assert (R["x10"], R["x11"], other.blocks_reused, other.blocks_stored) == (0x30010, 333, 1, 1)
+    try:
+        other.run(0x50010)
+        raise AssertionError("the load from the unmapped page did not fault")
+    except GuestFault as fault:
+        assert (fault.pc, fault.addr) == (0x50018, 0x51014)
+    assert E.take_new() == []                   # (nothing of its own to keep)
+
+
+def test_unpack_takes_only_whole_chunks_of_its_own_format(monkeypatch):
+    from dbt.backends.interp import engine as E
+
+    monkeypatch.setattr(E, "_NEW", [])
+    interp = reuse_setup()
+    interp.run(0x10010)
+    made, = E.take_new()
+    one = E.pack([made])
+    two = E.pack([made], one)                   # a chunk added to what was there
+    assert len(E.unpack(one)) == 1 and len(E.unpack(two)) == 2
+    assert len(E.unpack(two[:-3])) == 1         # (a cut chunk is left out)
+    assert E.unpack(b"\x00" + one[1:]) == [] and E.unpack(b"") == []
+    assert E.pack([made], b"not ours") == one   # what is not ours is replaced

@@ -1,7 +1,8 @@
 """The persistent translation cache end to end: `dbt-vm run` (a process per run) with a cache
 folder of the test's own, on whole programs whose output qemu-riscv64 recorded.
 
-- a second run loads what the first compiled, and gives the same output;
+- a second run loads what the first compiled, and gives the same output; tier 0's
+  translations serve the next process too;
 - a library translated for one program serves another program that maps it;
 - an image truncated or with flipped bytes gives the right output and is rebuilt;
 - runs started together all succeed and leave entries that read back whole;
@@ -103,6 +104,29 @@ def test_a_forked_child_saves_only_its_own_regions(tmp_path):
     child, parent = DiskCache(cache).runs(10)
     assert parent["regions saved"] > 100
     assert child["regions saved"] < parent["regions saved"] / 10
+
+
+@pytest.mark.oracle
+def test_tier0s_translations_serve_the_next_process(tmp_path):
+    """The auto mode keeps what tier 0 made of each guest file (kind "t0"), for the processes
+    that run the same code before the background translation has put it into the images
+    (without one here): the second run reuses, rather than lifts, what the first lifted. One
+    of another program (sharing ld.so and libc) reuses part, and lifts the rest."""
+    cache = tmp_path / "cache"
+    first = run("printf_float", "glibc-dyn", cache, tmp_path, "--mode", "auto",
+                "--background", "off")
+    lifted = first["tier 0 blocks translated"]
+    assert lifted > 500 and first["... of those made by earlier processes"] == 0
+    assert len(list((cache / "t0").rglob("*"))) >= 3 + 3       # folders, and three files
+    second = run("printf_float", "glibc-dyn", cache, tmp_path, "--mode", "auto",
+                 "--background", "off")
+    reused = second["... of those made by earlier processes"]   # (not all: blocks whose
+    assert reused > 0.9 * second["tier 0 blocks translated"]    # code cannot move or is not
+    assert second["tier 0 blocks translated"] > lifted / 2      # a file's are not kept)
+    assert second["blocks lifted"] < first["blocks lifted"] - reused / 2
+    other = run("printf_int", "glibc-dyn", cache, tmp_path, "--mode", "auto",
+                "--background", "off")
+    assert 0 < other["... of those made by earlier processes"] < other["tier 0 blocks translated"]
 
 
 @pytest.mark.oracle
