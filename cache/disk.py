@@ -141,6 +141,10 @@ class DiskCache:
             self.evict()
         return True
 
+    def remove(self, kind: str, key: str) -> None:
+        """Delete an entry, if there is one."""
+        _unlink(self.path(kind, key))
+
     def update(self, kind: str, key: str, merge, label: str = "") -> bool:
         """Replace an entry by `merge(payload or None)` (bytes, or None to leave it), under
         an exclusive lock of this cache that other processes' updates wait for; False if

@@ -42,14 +42,12 @@ _FORMAT = b"dbt-vm tier 0 1 " + MAGIC_NUMBER     # (bytecode: this Python's only
 class Translation:
     """One translation of a block: where it was made, the block's bytes, its function as a
     codegen.Movable (None: it cannot move), and what locates a fault in it (the IR block,
-    None for one read from disk; the source; the linemap, its marshal for one read from disk
-    until a fault needs it; the offsets of its instructions). One read from disk holds these
-    as `row` until it is first reused (`load`)."""
-    __slots__ = ("pc", "code", "movable", "ninsns", "block", "source", "linemap", "offsets",
-                 "row")
+    None for one read from disk; the source; the linemap; the offsets of its
+    instructions)."""
+    __slots__ = ("pc", "code", "movable", "ninsns", "block", "source", "linemap", "offsets")
 
     def __init__(self, pc: int, code: bytes | None, movable, ninsns: int, block, source: str,
-                 linemap: dict | None, offsets: tuple | None = None, row: bytes | None = None):
+                 linemap: dict, offsets: tuple | None = None):
         self.pc = pc
         self.code = code
         self.movable = movable
@@ -58,7 +56,6 @@ class Translation:
         self.source = source
         self.linemap = linemap
         self.offsets = offsets
-        self.row = row
 
     def index(self, pc: int) -> int:
         """The index in the block of its instruction at `pc` (as made)."""
@@ -66,48 +63,22 @@ class Translation:
             return self.block.insn_pcs().index(pc)
         return self.offsets.index(pc - self.pc)
 
-    def load(self) -> bool:
-        """Decode the row read from disk; False if it is not one `pack` made."""
-        shape_blob, row = self.row
-        try:
-            shape = _SHAPES.get(shape_blob)
-            if shape is None:
-                shape = _SHAPES[shape_blob] = marshal.loads(shape_blob)
-            values, pcs, self.ninsns, self.offsets, self.linemap = marshal.loads(row)
-            self.movable = Movable(shape, values, pcs)
-        except (ValueError, EOFError, TypeError):
-            return False
-        self.row = None
-        return True
-
 
 # Tier 0's translations on disk: _FORMAT, then chunks, each a 4-byte length and the marshal
-# of ([shape, ...], [(pc, bytes, shape index, row), ...]) where a shape is the marshal of a
-# codegen shape (its code object) and a row the marshal of the rest of a translation: both
-# are decoded when first reused (a process reads a whole library's translations and reuses
-# part of them; building a code object is most of the cost, and blocks share shapes).
-# Adding translations adds a chunk.
-_FORMAT = b"dbt-vm tier 0 1 " + MAGIC_NUMBER     # (bytecode: this Python's only)
+# of [(pc, bytes, shape, numbers, pcs, ninsns, offsets, linemap), ...]; blocks of one shape
+# share its code object (marshal writes it once). Adding translations adds a chunk.
+_FORMAT = b"dbt-vm tier 0 2 " + MAGIC_NUMBER     # (bytecode: this Python's only)
 _LENGTH = struct.Struct("<I")
-_SHAPES: dict[bytes, tuple] = {}          # a shape's marshal -> the shape, once decoded
 
 
 def pack(translations: list, old: bytes | None = None) -> bytes:
     """`old` (bytes `pack` made, or None) with `translations` added, to be read by `unpack` in
     a process of this same dbt-vm and Python (the persistent cache's key says which)."""
-    shapes: dict[int, int] = {}           # id(shape) -> its index
-    blobs, rows = [], []
+    rows = []
     for t in translations:
-        shape, values, pcs = t.movable
-        index = shapes.get(id(shape))
-        if index is None:
-            index = shapes[id(shape)] = len(blobs)
-            blobs.append(marshal.dumps(shape))
         offsets = t.offsets if t.block is None else tuple(p - t.pc for p in t.block.insn_pcs())
-        linemap = t.linemap if type(t.linemap) is bytes else marshal.dumps(t.linemap)
-        rows.append((t.pc, t.code, index,
-                     marshal.dumps((values, pcs, t.ninsns, offsets, linemap))))
-    chunk = marshal.dumps((blobs, rows))
+        rows.append((t.pc, t.code, *t.movable, t.ninsns, offsets, t.linemap))
+    chunk = marshal.dumps(rows)
     if old is None or not old.startswith(_FORMAT):
         old = _FORMAT
     return b"".join((old, _LENGTH.pack(len(chunk)), chunk))
@@ -123,10 +94,11 @@ def unpack(data: bytes) -> list:
     try:
         while at + 4 <= len(data):
             (length,), at = _LENGTH.unpack_from(data, at), at + 4
-            (blobs, rows), at = marshal.loads(view[at:at + length]), at + length
-            out += [Translation(pc, code, None, 0, None, "", None, None, (blobs[index], row))
-                    for pc, code, index, row in rows]
-    except (ValueError, EOFError, TypeError, IndexError):
+            rows, at = marshal.loads(view[at:at + length]), at + length
+            out += [Translation(pc, code, Movable(shape, numbers, pcs), ninsns, None, "",
+                                linemap, offsets)
+                    for pc, code, shape, numbers, pcs, ninsns, offsets, linemap in rows]
+    except (ValueError, EOFError, TypeError):
         pass
     return out
 
@@ -231,7 +203,7 @@ class InterpEngine:
         fetch = self.memory.fetch
         for made in candidates:
             code = made.code
-            if fetch(pc, len(code)) == code and (made.row is None or made.load()):
+            if fetch(pc, len(code)) == code:
                 break
         else:
             return None
@@ -360,8 +332,6 @@ class InterpEngine:
         if tb is None or isinstance(exc, IndexError) and tb.tb_next is not None:
             raise exc                     # not raised by a block's own memory access: a bug
         made, delta = self.debug[int(tb.tb_frame.f_code.co_name[4:], 16)]
-        if type(made.linemap) is bytes:   # (read from disk: decoded when needed)
-            made.linemap = marshal.loads(made.linemap)
         pc, addr_name, access = made.linemap[tb.tb_lineno]
         addr = None
         if addr_name is not None:

@@ -192,6 +192,7 @@ class DynamicEngine:
         self.interp_only: set[int] = set()
         self._interp = None                        # the interpreter, for deopts (made once)
         self.tier0_read: set = set()               # guest files whose stored tier 0 was read
+        self.tier0_seen = (0, 0)                   # ... and the mapping last asked about
         self.stats = DynamicStats()
         memory.write_listeners.append(self._on_memory_change)
         # a helper process translating ahead (started at the first miss, once the guest's
@@ -310,6 +311,11 @@ class DynamicEngine:
         """Make the stored tier-0 translations of pc's file reusable here (once per file);
         True if that found any new."""
         units = self.units
+        if self.tier0_seen[0] <= pc < self.tier0_seen[1]:
+            return False                        # (the mapping asked about last)
+        m = units is not None and self.memory.mapping_at(pc)
+        if m:
+            self.tier0_seen = (m.start, m.end)
         found = units is not None and units.key_of(pc)
         if not found or found[0] in self.tier0_read:
             return False
@@ -321,11 +327,21 @@ class DynamicEngine:
         from dbt.backends.interp import engine
         return engine.absorb(self._interp.identity, engine.unpack(data)) > 0
 
-    def _keep_tier0(self) -> None:
+    def _drop_tier0(self, pcs: list[int], kept: set) -> None:
+        """Remove the stored tier-0 translations of the files of `pcs` and of `kept` (image
+        keys), whose code the images hold now (another process's additions there go too:
+        its own background translation puts them into the images)."""
+        units = self.units
+        images = {units.image_key(found[0]) for found in map(units.key_of, pcs) if found}
+        for image in images | kept:
+            if image:
+                self.cache.remove("t0", tier0_key(image))
+
+    def _keep_tier0(self) -> set:
         """Add the tier-0 translations this process made of unchanged guest files to each
-        file's stored ones."""
+        file's stored ones (and return those files' image keys)."""
         if self._interp is None or self._interp.identity is None:
-            return
+            return set()
         from dbt.backends.interp import engine
         units, by_image = self.units, {}
         for made in engine.take_new():
@@ -338,6 +354,7 @@ class DynamicEngine:
             self.cache.update("t0", tier0_key(image),
                               lambda old, new=new: None if old is not None and len(old)
                               > TIER0_LIMIT else engine.pack(new, old), label=label)
+        return set(by_image)
 
     # -- figures the runtime reports ---------------------------------------------------------------
     def _interp_figure(self, name: str):
@@ -603,15 +620,18 @@ class DynamicEngine:
         """Save this run's translations in the persistent cache, note the run in its log,
         and translate what ran only in tier 0 in the background."""
         self.units.save()
-        self._keep_tier0()
         left = self._left_in_tier0() if self.tier_up is not None else []
         self.cache_summary = self.cache_figures()
         self.cache_summary["tier 0 only"] = len(left)
         if self.static:
             self.cache_summary.update(self.coverage())
         self.cache.note_run(self.cache_summary)
-        if left and self.background:
-            self._finish_in_background(left)
+        if left and self.background and self._finish_in_background(left):
+            if self._interp is not None:        # (the background process keeps tier 0's
+                from dbt.backends.interp import engine    # translations: see _finish)
+                engine.forget_new()
+        else:
+            self._keep_tier0()
 
     def _left_in_tier0(self) -> list[int]:
         """The blocks this process ran only in tier 0 that the persistent cache could keep
@@ -624,28 +644,29 @@ class DynamicEngine:
                 and (before is None or n > before.get(pc, 0))
                 and units.key_of(pc) is not None and units.function(pc) is None]
 
-    def _finish_in_background(self, pcs: list[int]) -> None:
+    def _finish_in_background(self, pcs: list[int]) -> bool:
         """Translate the code that ran only in tier 0 (`pcs`) into the persistent cache in a
         background process, so that the next run of the program finds it all compiled (the
         guest's exit does not wait for it: the process is detached, has no file of the
         guest's open and holds a lock that `dbt-vm cache wait` waits for). Most-run blocks
         first; at most FINISH_SECONDS of it. Forked children take turns: one at a time keeps
-        its code (a shell may fork thousands), the others carry on without."""
+        its code (a shell may fork thousands), the others carry on without. True if the
+        background process was started."""
         child = self.forked_runs is not None
         lock = self.cache.finishing(shared="forked-child" if child else None)
         if lock is None and child:
-            return
+            return False
         try:
             pid = os.fork()
         except OSError:
             if lock is not None:
                 self.cache.done_finishing(lock)
-            return
+            return False
         if pid:
             os.waitpid(pid, 0)                  # (the middle process ends at once)
             if lock is not None:
                 os.close(lock[0])               # (the finisher holds the lock on)
-            return
+            return True
         try:                                    # the middle process: detach the finisher
             os.setsid()
             if os.fork():
@@ -664,14 +685,20 @@ class DynamicEngine:
         """The background process's work (see _finish_in_background)."""
         self.spec, self.speculate, self.on_asm = None, "off", None
         deadline = time.monotonic() + FINISH_SECONDS
+        kept = self._keep_tier0()       # first: for the processes that start meanwhile
+        done = False
         try:
             for pc in sorted(pcs, key=self.runs.__getitem__, reverse=True):   # most-run first
                 if time.monotonic() > deadline:
                     break
                 if self.code.get(pc) is None and pc not in self.interp_only:
                     self._translate(pc)
+            else:
+                done = True
         finally:
             self.units.save()
+            if done:                    # the images hold it all now: a stored tier 0 of
+                self._drop_tier0(pcs, kept)     # those files would only cost its reading
             if lock is not None:
                 self.cache.done_finishing(lock)
 

@@ -152,7 +152,6 @@ def test_translations_packed_for_disk_serve_another_process(monkeypatch):
     data = E.pack(made)
     # another process: nothing made yet; what it reads from disk is reused at first sight
     monkeypatch.setattr(E, "_REUSABLE", {})
-    monkeypatch.setattr(E, "_SHAPES", {})
     other = reuse_setup()
     read = E.unpack(data)
     assert E.absorb(other.identity, read) == 1 and E.absorb(other.identity, read) == 0

@@ -130,6 +130,21 @@ def test_tier0s_translations_serve_the_next_process(tmp_path):
 
 
 @pytest.mark.oracle
+def test_the_background_translation_drops_tier0s_translations(tmp_path):
+    """Once the background translation has put what ran in tier 0 into the images, the
+    stored tier-0 translations of those files would only cost a later run their reading:
+    they are gone, and the next run lifts nothing."""
+    cache = tmp_path / "cache"
+    run("printf_float", "glibc-dyn", cache, tmp_path, "--mode", "auto")
+    subprocess.run([sys.executable, "-m", "dbt", "cache", "wait", "--cache-dir", str(cache)],
+                   check=True, capture_output=True)
+    assert [e for e in DiskCache(cache).entries() if e[0] == "t0"] == []
+    assert [e for e in DiskCache(cache).entries() if e[0] == "img"] != []
+    warm = run("printf_float", "glibc-dyn", cache, tmp_path, "--mode", "auto")
+    assert warm["tier 0 blocks translated"] == 0
+
+
+@pytest.mark.oracle
 def test_a_library_translated_for_one_program_serves_another(tmp_path):
     first = run("printf_float", "glibc-dyn", tmp_path / "cache", tmp_path)
     assert first["guest files run"] == 3                 # the program, ld.so, libc
