@@ -21,6 +21,8 @@ foreign entry is never found (see the backend's key).
   (device, inode, size, mtime and ctime: any change to the file changes one of them).
 - `note_run` appends a line of figures about a run to `runs.log` (what `cache info` shows as
   the hits and misses of recent runs).
+- A process that runs a guest holds a shared lock of `active.lock` (`hold_active`): a
+  background translation into the cache compiles only while none does (`quiet`).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ KINDS = ("img", "t0", "rt", "st", "ids")   # translations per file (LLVM code, t
 #                                            code), runtime code, static marks, digests
 RUNS_LOG = "runs.log"
 UPDATE_LOCK = "update.lock"                 # held by `update` from its read to its write
+ACTIVE_LOCK = "active.lock"                 # held (shared) by every process running a guest
 RUNS_KEPT = 200                              # lines of runs.log kept when it is rewritten
 
 
@@ -77,6 +80,7 @@ class DiskCache:
         self.limit = cache_limit() if limit is None else limit
         self.hits = self.misses = self.writes = self.discarded = 0
         self.read_seconds = 0.0
+        self._active: int | None = None     # the descriptor of hold_active's lock
 
     def path(self, kind: str, key: str) -> str:
         return os.path.join(self.root, kind, key[:2], key)
@@ -191,6 +195,42 @@ class DiskCache:
             return None
         return fd, path
 
+    def hold_active(self) -> None:
+        """Note this process (and the children it forks) as one that runs a guest with this
+        cache, until it ends: a shared lock of ACTIVE_LOCK, which `quiet` tests."""
+        if self._active is not None:
+            return
+        try:
+            os.makedirs(self.root, exist_ok=True)
+            fd = os.open(os.path.join(self.root, ACTIVE_LOCK),
+                         os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError:
+            return
+        if fd < 3:                        # (the guest's standard streams keep their numbers)
+            high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3)
+            os.close(fd)
+            fd = high
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+        except OSError:
+            os.close(fd)
+            return
+        self._active = fd
+
+    def quiet(self) -> bool:
+        """True when no process runs a guest with this cache now (see hold_active)."""
+        try:
+            fd = os.open(os.path.join(self.root, ACTIVE_LOCK), os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            return True
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return False
+        finally:
+            os.close(fd)                  # (and with it the lock, if it was taken)
+        return True
+
     def done_finishing(self, lock: tuple[int, str]) -> None:
         fd, path = lock
         _unlink(path)
@@ -277,13 +317,15 @@ class DiskCache:
         return gone
 
     def clear(self) -> int:
-        """Delete every entry, the run log and the update lock; return how many entries went."""
+        """Delete every entry, the run log and the locks; return how many entries went."""
         entries = self.entries()
         for entry in entries:
             _unlink(entry[1])
         _unlink(os.path.join(self.root, RUNS_LOG))
         _unlink(os.path.join(self.root, UPDATE_LOCK))   # (an update running now may lose
-        return len(entries)                             # its additions: they are made again)
+        _unlink(os.path.join(self.root, ACTIVE_LOCK))   # its additions: they are made again;
+        return len(entries)                             # a guest running now is not waited
+        #                                                 for by background translations)
 
     def note_run(self, figures: dict) -> None:
         """Append one run's figures to the run log (trimmed now and then)."""

@@ -216,3 +216,37 @@ def test_update_may_leave_an_entry_as_it_is(tmp_path):
     cache.write("img", "k" * 64, b"before")
     assert not cache.update("img", "k" * 64, lambda old: None)
     assert cache.read("img", "k" * 64) == b"before"
+
+
+def test_the_cache_is_quiet_when_no_process_holds_it_active(tmp_path):
+    """A process running a guest holds the cache active (and so do its forked children)
+    until it ends; background translations compile only while it is quiet."""
+    assert DiskCache(tmp_path).quiet()
+    ready_r, ready_w = os.pipe()
+    go_r, go_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:                                  # a guest's process, then its child
+        try:
+            DiskCache(tmp_path).hold_active()
+            if os.fork() == 0:
+                os.write(ready_w, b"x")
+                os.read(go_r, 1)                  # the child outlives its parent
+            os._exit(0)
+        finally:
+            os._exit(1)
+    os.read(ready_r, 1)
+    os.waitpid(pid, 0)
+    probe = DiskCache(tmp_path)
+    assert not probe.quiet()                      # (the child holds it)
+    os.write(go_w, b"x")
+    deadline = time.monotonic() + 10
+    while not probe.quiet() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert probe.quiet()
+    own = DiskCache(tmp_path)
+    own.hold_active()
+    own.hold_active()                             # (once per cache object)
+    assert not probe.quiet()
+    for fd in (ready_r, ready_w, go_r, go_w, own._active):
+        os.close(fd)
+    assert probe.quiet()

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -142,6 +144,29 @@ def test_the_background_translation_drops_tier0s_translations(tmp_path):
     assert [e for e in DiskCache(cache).entries() if e[0] == "img"] != []
     warm = run("printf_float", "glibc-dyn", cache, tmp_path, "--mode", "auto")
     assert warm["tier 0 blocks translated"] == 0
+
+
+@pytest.mark.oracle
+def test_the_background_translation_waits_while_a_guest_runs(tmp_path):
+    """The background translation keeps tier 0's translations at once, then compiles only
+    while no process runs a guest with the cache (here the test holds it active, as such a
+    process does): its stored tier 0 stays until the test lets go."""
+    cache = tmp_path / "cache"
+    holder = DiskCache(cache)
+    holder.hold_active()
+    try:
+        run("printf_float", "glibc-dyn", cache, tmp_path, "--mode", "auto")
+        deadline = time.monotonic() + 60
+        while not any(e[0] == "t0" for e in holder.entries()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.0)
+        assert any(e[0] == "t0" for e in holder.entries())   # (not compiled, not dropped)
+        assert not holder.quiet()
+    finally:
+        os.close(holder._active)
+    subprocess.run([sys.executable, "-m", "dbt", "cache", "wait", "--cache-dir", str(cache)],
+                   check=True, capture_output=True, timeout=300)
+    assert not any(e[0] == "t0" for e in holder.entries())
 
 
 @pytest.mark.oracle
