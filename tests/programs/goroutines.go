@@ -69,12 +69,15 @@ func main() {
 	wg.Wait()
 	fmt.Println("goroutines:", atomic.LoadInt64(&atomicCount), shared[0], shared[9])
 
-	// timers and select
+	// timers and select: done comes 30 ms after the first tick (not 30 ms after the start:
+	// a busy machine may give the ticker's goroutine its first turn later than that)
 	tick := time.NewTicker(5 * time.Millisecond)
 	ticks := 0
-	timeout := time.After(2 * time.Second)
+	timeout := time.After(30 * time.Second)
+	first := make(chan bool)
 	done := make(chan bool)
 	go func() {
+		<-first
 		time.Sleep(30 * time.Millisecond)
 		done <- true
 	}()
@@ -83,6 +86,9 @@ loop:
 		select {
 		case <-tick.C:
 			ticks++
+			if ticks == 1 {
+				close(first)
+			}
 		case <-done:
 			break loop
 		case <-timeout:
