@@ -160,7 +160,7 @@ def _function(name: str, body: str, namespace: dict) -> tuple:
         exec(compile(f"def {name}(R):\n{body}\n", f"<{name}>", "exec"), namespace, local)
         return local[name], None
     numbers = tuple(map(int, values, _BASE))
-    pcs = tuple(i for i, text in enumerate(values) if text[1:2] == "X")
+    pcs = tuple([i for i, text in enumerate(values) if text[1:2] == "X"])
     return _instance(shape, numbers, name, namespace), Movable(shape, numbers, pcs)
 
 

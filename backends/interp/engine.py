@@ -14,7 +14,7 @@ from typing import Callable
 
 from dbt.cache.code_cache import CodeCache
 from dbt.ir.block import Block
-from dbt.memory import GuestFault
+from dbt.memory import PROT_EXEC, GuestFault
 from dbt.state import COMMON_SLOTS, GuestState
 from dbt.traps import GuestTrap
 
@@ -24,19 +24,20 @@ from .helpers import make_namespace
 PC_MASK = (1 << EXIT_SHIFT) - 1
 _PC, _INTR = COMMON_SLOTS["pc"], COMMON_SLOTS["interrupt"]
 _PAGE = 4096
+_EXEC = PROT_EXEC
 
-# Every translation of this process, by content, for every engine of it: (the lift's
-# identity, pc's offset in its page, the block's first two bytes) -> [Translation, ...].
-# The same bytes at the same offset in another page are the same block (lifting reads
-# nothing but the block's bytes, and a block ends where its bytes say or where the next one
-# cannot be fetched: a block reused where it could be fetched on ends with a jump there),
-# and its function moves there (codegen.move). That is how an image that a guest's execve
-# runs in this process (linux.spawn.ExecImage) finds ld.so's and libc's blocks that its
-# parent translated, wherever the new image maps them; a forked child has its parent's; and
-# translations kept on disk by earlier processes come back through `absorb`.
-_REUSABLE: dict[tuple, list] = {}
+# Every translation of this process, by content, for every engine of it: the lift's
+# identity -> {key: Translation or [Translation, ...]}, where the key is pc's offset in its
+# page and the block's first two bytes (_key). The same bytes at the same offset in another
+# page are the same block (lifting reads nothing but the block's bytes, and a block ends
+# where its bytes say or where the next one cannot be fetched: a block reused where it could
+# be fetched on ends with a jump there), and its function moves there (codegen.move). That
+# is how an image that a guest's execve runs in this process (linux.spawn.ExecImage) finds
+# ld.so's and libc's blocks that its parent translated, wherever the new image maps them; a
+# forked child has its parent's; and translations kept on disk by earlier processes come
+# back through `absorb`. (Few objects per block: the collector walks them all.)
+_REUSABLE: dict = {}
 _NEW: list = []                           # translations this process made and nobody kept yet
-_FORMAT = b"dbt-vm tier 0 1 " + MAGIC_NUMBER     # (bytecode: this Python's only)
 
 
 class Translation:
@@ -106,13 +107,25 @@ def unpack(data: bytes) -> list:
 def absorb(identity, translations: list) -> int:
     """Make translations (read from disk) reusable by engines lifting for `identity`; the
     number that were new here."""
+    memo = _REUSABLE.setdefault(identity, {})
     added = 0
     for t in translations:
-        key = (identity, t.pc & (_PAGE - 1), t.code[:2])
-        known = _REUSABLE.setdefault(key, [])
-        if all(k.code != t.code for k in known):
+        code = t.code
+        if len(code) < 2:
+            continue
+        key = t.pc & 0xFFF | code[0] << 12 | code[1] << 20
+        known = memo.get(key)
+        if known is None:
+            memo[key] = t
+        elif type(known) is list:
+            if any(k.code == code for k in known):
+                continue
             known.append(t)
-            added += 1
+        elif known.code == code:
+            continue
+        else:
+            memo[key] = [known, t]
+        added += 1
     return added
 
 
@@ -139,9 +152,9 @@ class InterpEngine:
         self.lift = lift
         self.on_block = on_block          # trace hook: sees every newly lifted block
         self.code = CodeCache()           # pc -> (function, guest instructions)
-        # pc -> (Translation, delta) of its last translation, made `delta` bytes before pc
-        # (reused: the pcs in the block and linemap are `delta` lower)
-        self.debug: dict[int, tuple] = {}
+        # pc -> its last Translation, or (Translation, delta) for one made `delta` bytes
+        # before pc (reused: the pcs in its block and linemap are `delta` lower): translation()
+        self.debug: dict[int, object] = {}
         self.find = None                  # find(pc): True if it made translations of pc's
         #                                   code reusable (absorb), which were not before
         self.ns = make_namespace(state.regs, memory, self)
@@ -154,6 +167,7 @@ class InterpEngine:
         # Translations are shared by content when the lift says what it lifts for (its
         # `identity`: the same bytes give the same block) and no hook sees each new block
         self.identity = getattr(lift, "identity", None) if on_block is None else None
+        self.memo = None if self.identity is None else _REUSABLE.setdefault(self.identity, {})
         memory.write_listeners.append(self._on_memory_change)
 
     def bind(self, task) -> None:
@@ -164,16 +178,16 @@ class InterpEngine:
     # -- translation ---------------------------------------------------------------------------
     def translate(self, pc: int) -> tuple:
         start = time.perf_counter()
-        identity = self.identity
-        if identity is not None:
-            head = self.memory.fetch(pc, 2)
-            key = (identity, pc & (_PAGE - 1), head)
+        memo = self.memo
+        key = None
+        if memo is not None:
+            key = self._key(pc)
             entry = None
-            if head is not None and key in _REUSABLE:
-                entry = self._reuse(pc, _REUSABLE[key])
-            if entry is None and head is not None and self.find is not None \
-                    and self.find(pc) and key in _REUSABLE:
-                entry = self._reuse(pc, _REUSABLE[key])
+            if key is not None:
+                if key in memo:
+                    entry = self._reuse(pc, memo[key])
+                if entry is None and self.find is not None and self.find(pc) and key in memo:
+                    entry = self._reuse(pc, memo[key])
             if entry is not None:
                 self.lift_seconds += time.perf_counter() - start
                 return entry
@@ -186,24 +200,35 @@ class InterpEngine:
         entry = (fn, block.ninsns)
         self.code.insert(pc, block.pc, block.end_pc, entry)
         made = Translation(pc, None, movable, block.ninsns, block, source, linemap)
-        self.debug[pc] = (made, 0)
+        self.debug[pc] = made
         self.blocks_lifted += 1
         self.insns_lifted += block.ninsns
-        if identity is not None and movable is not None and head is not None:
-            made.code = self.memory.fetch(pc, block.end_pc - pc)
+        if key is not None and movable is not None:
+            made.code = self._code(pc, block.end_pc - pc)
             if made.code is not None:
-                _REUSABLE.setdefault(key, []).append(made)
+                known = memo.get(key)
+                memo[key] = made if known is None else \
+                    [*known, made] if type(known) is list else [known, made]
                 _NEW.append(made)
         self.lift_seconds += time.perf_counter() - start
         return entry
 
-    def _reuse(self, pc: int, candidates: list) -> tuple | None:
+    def _key(self, pc: int) -> int | None:
+        """The key in the memo of the block at pc: its offset in the page and first two
+        bytes; None when pc is not executable (or odd: no block starts there)."""
+        memory = self.memory
+        page = pc >> 12
+        if pc & 1 or pc >= memory.size or not memory.perms[page] & _EXEC:
+            return None
+        view = memory.view
+        return pc & 0xFFF | view[pc] << 12 | view[pc + 1] << 20
+
+    def _reuse(self, pc: int, known) -> tuple | None:
         """The entry of a translation of the same bytes at pc's offset in another page (or
         in another image at pc), now made for pc; None when there is none."""
-        fetch = self.memory.fetch
-        for made in candidates:
+        for made in (known if type(known) is list else (known,)):
             code = made.code
-            if fetch(pc, len(code)) == code:
+            if self._code(pc, len(code)) == code:
                 break
         else:
             return None
@@ -217,9 +242,27 @@ class InterpEngine:
         self.blocks_reused += 1
         return entry
 
+    def translation(self, pc: int) -> tuple:
+        """(Translation, delta) of the block at pc: made `delta` bytes before pc."""
+        made = self.debug[pc]
+        return (made, 0) if type(made) is Translation else made
+
+    def _code(self, pc: int, length: int) -> bytes | None:
+        """memory.fetch(pc, length): the bytes when every one is executable, else None
+        (inline for the one or two pages of a block)."""
+        memory = self.memory
+        end = pc + length
+        first, last = pc >> 12, (end - 1) >> 12
+        if last - first > 1 or end > memory.size:
+            return memory.fetch(pc, length)
+        perms = memory.perms
+        if perms[first] & _EXEC and perms[last] & _EXEC:
+            return bytes(memory.view[pc:end])
+        return None
+
     def block_at(self, pc: int) -> Block:
         """The IR block of the translation at pc (lifted again if it was made elsewhere)."""
-        made, delta = self.debug[pc]
+        made, delta = self.translation(pc)
         return made.block if made.block is not None and not delta else self.lift(pc)
 
     def flush(self) -> None:
@@ -331,7 +374,7 @@ class InterpEngine:
             tb = tb.tb_next
         if tb is None or isinstance(exc, IndexError) and tb.tb_next is not None:
             raise exc                     # not raised by a block's own memory access: a bug
-        made, delta = self.debug[int(tb.tb_frame.f_code.co_name[4:], 16)]
+        made, delta = self.translation(int(tb.tb_frame.f_code.co_name[4:], 16))
         pc, addr_name, access = made.linemap[tb.tb_lineno]
         addr = None
         if addr_name is not None:

@@ -49,8 +49,8 @@ def test_the_blocks_of_a_program_stitch_to_what_compile_makes():
 
     machine = Machine(str(HELLO), [str(HELLO)], {}, mode="interp")
     assert machine.run().status == 0
-    bodies = [made.source.split("\n", 1)[1].rstrip("\n")
-              for made, _ in machine.engine.debug.values()]
+    bodies = [machine.engine.translation(pc)[0].source.split("\n", 1)[1].rstrip("\n")
+              for pc in machine.engine.debug]
     assert len(bodies) > 50
     same = folded = not_stitched = 0
     for body in bodies:
