@@ -41,6 +41,7 @@ KINDS = ("img", "t0", "rt", "st", "ids")   # translations per file (LLVM code, t
 RUNS_LOG = "runs.log"
 UPDATE_LOCK = "update.lock"                 # held by `update` from its read to its write
 ACTIVE_LOCK = "active.lock"                 # held (shared) by every process running a guest
+TURN_LOCK = "turn.lock"                     # held by the background translation compiling now
 RUNS_KEPT = 200                              # lines of runs.log kept when it is rewritten
 
 
@@ -231,6 +232,23 @@ class DiskCache:
             os.close(fd)                  # (and with it the lock, if it was taken)
         return True
 
+    def take_turn(self) -> int | None:
+        """The turn of background translations to compile, one at a time (each then sees
+        what those before it put into the cache): a descriptor holding it (-1 where the lock
+        cannot be made: go on without), or None while another process holds it."""
+        try:
+            os.makedirs(self.root, exist_ok=True)
+            fd = os.open(os.path.join(self.root, TURN_LOCK),
+                         os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError:
+            return -1
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return None
+        return fd
+
     def done_finishing(self, lock: tuple[int, str]) -> None:
         fd, path = lock
         _unlink(path)
@@ -323,6 +341,7 @@ class DiskCache:
             _unlink(entry[1])
         _unlink(os.path.join(self.root, RUNS_LOG))
         _unlink(os.path.join(self.root, UPDATE_LOCK))   # (an update running now may lose
+        _unlink(os.path.join(self.root, TURN_LOCK))
         _unlink(os.path.join(self.root, ACTIVE_LOCK))   # its additions: they are made again;
         return len(entries)                             # a guest running now is not waited
         #                                                 for by background translations)

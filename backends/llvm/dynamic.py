@@ -670,9 +670,12 @@ class DynamicEngine:
         first; at most FINISH_SECONDS of it; only while no guest runs with this cache (a
         shell script's commands would share the CPUs with the translations of those before
         them: 10 s against 4.5 s for 8 commands on 2 CPUs), waiting FINISH_WAIT at most
-        for that. Forked children take turns: one at a time keeps its code (a shell may fork
-        thousands), the others carry on without. True if the background process was
-        started."""
+        for that, and one at a time, leaving out what those before it put into the images
+        (each command ran ld.so's start-up: they would all compile it). Forked children take
+        turns: one at a time keeps its code (a shell may fork
+        thousands), the others carry on without; so a child's (its side of fork: a few
+        hundred blocks) does not wait, or the next children would find the turn taken. True
+        if the background process was started."""
         child = self.forked_runs is not None
         lock = self.cache.finishing(shared="forked-child" if child else None)
         if lock is None and child:
@@ -697,7 +700,10 @@ class DynamicEngine:
                 os.dup2(null, fd)
             from .speculate import close_all_but    # (a pipe of the guest's must not
             close_all_but(*([lock[0]] if lock is not None else []))   # stay open here)
-            _idle()
+            if child:                           # (see _finish: done soon, and the
+                os.nice(10)                     # children's turn is free again)
+            else:
+                _idle()
             self._finish(pcs, lock)
         finally:
             os._exit(0)
@@ -707,10 +713,23 @@ class DynamicEngine:
         self.spec, self.speculate, self.on_asm = None, "off", None
         kept = self._keep_tier0()       # first: for the processes that start meanwhile
         done = False
+        turn = None
         try:
-            spent, waited = 0.0, 0.0
+            # (a forked child holds the children's turn: the next would find it taken)
+            patient = self.forked_runs is None
+            spent = waited = 0.0
+            if patient:                 # one at a time, when no guest runs; what those
+                while waited < FINISH_WAIT:     # before it compiled is not compiled again
+                    if self.cache.quiet():
+                        turn = self.cache.take_turn()
+                        if turn is not None:
+                            break
+                    time.sleep(FINISH_POLL)
+                    waited += FINISH_POLL
+                covered = self.units.on_disk(pcs) if turn is not None else set()
+                pcs = [pc for pc in pcs if pc not in covered]
             for pc in sorted(pcs, key=self.runs.__getitem__, reverse=True):   # most-run first
-                while not self.cache.quiet() and waited < FINISH_WAIT:
+                while patient and waited < FINISH_WAIT and not self.cache.quiet():
                     time.sleep(FINISH_POLL)
                     waited += FINISH_POLL
                 if spent > FINISH_SECONDS or waited >= FINISH_WAIT:
@@ -725,6 +744,8 @@ class DynamicEngine:
             self.units.save()
             if done:                    # the images hold it all now: a stored tier 0 of
                 self._drop_tier0(pcs, kept)     # those files would only cost its reading
+            if turn is not None and turn >= 0:
+                os.close(turn)
             if lock is not None:
                 self.cache.done_finishing(lock)
 

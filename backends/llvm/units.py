@@ -158,6 +158,28 @@ class Units:
         return self.image_keys[f]
 
     # -- what the images hold -------------------------------------------------------------------
+    def on_disk(self, pcs: list[int]) -> set[int]:
+        """Those of `pcs` that the images in the cache enter now, where an image changed
+        since this process read it (another process's background translation saved it)."""
+        by_unit: dict = {}
+        for pc in pcs:
+            found = self.key_of(pc)
+            unit = None if found is None else self.units.get(found)
+            if unit is not None and unit.key is not None:
+                by_unit.setdefault(id(unit), (unit, []))[1].append(pc)
+        covered: set[int] = set()
+        for unit, unit_pcs in by_unit.values():
+            if self.cache.identity("img", unit.key) == unit.entry:
+                continue
+            data = self.cache.read("img", unit.key)
+            try:
+                index = Image.parse(data).index if data is not None else ()
+            except ImageError:
+                continue
+            offsets = {entry >> 32 for entry in index}
+            covered.update(pc for pc in unit_pcs if pc - unit.bias in offsets)
+        return covered
+
     def function(self, pc: int) -> int | None:
         """The function a loaded image has for guest `pc`, or None."""
         unit = self._unit(pc)
