@@ -150,10 +150,10 @@ class DiskCache:
         """Delete an entry, if there is one."""
         _unlink(self.path(kind, key))
 
-    def update(self, kind: str, key: str, merge, label: str = "") -> bool:
+    def update(self, kind: str, key: str, merge, label: str = "", wait: bool = True) -> bool:
         """Replace an entry by `merge(payload or None)` (bytes, or None to leave it), under
-        an exclusive lock of this cache that other processes' updates wait for; False if
-        nothing was written."""
+        an exclusive lock of this cache that other processes' updates wait for (without
+        `wait`, nothing is done while another holds it); False if nothing was written."""
         try:
             os.makedirs(self.root, exist_ok=True)
             fd = os.open(os.path.join(self.root, UPDATE_LOCK), os.O_RDWR | os.O_CREAT, 0o600)
@@ -161,7 +161,10 @@ class DiskCache:
             fd = -1                         # (a folder we cannot write: write() fails too)
         try:
             if fd >= 0:
-                fcntl.flock(fd, fcntl.LOCK_EX)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+                except BlockingIOError:
+                    return False
             data = merge(self.read(kind, key))
             return data is not None and self.write(kind, key, data, label=label)
         finally:

@@ -355,7 +355,7 @@ class DynamicEngine:
             if image:
                 self.cache.remove("t0", tier0_key(image))
 
-    def _keep_tier0(self) -> set:
+    def _keep_tier0(self, wait: bool = False) -> set:
         """Add the tier-0 translations this process made of unchanged guest files to each
         file's stored ones (and return those files' image keys)."""
         if self._interp is None or self._interp.identity is None:
@@ -369,9 +369,10 @@ class DynamicEngine:
                 by_image.setdefault(image, (found[0], []))[1].append(made)
         for image, (file, new) in by_image.items():
             label = f"{os.path.basename(os.fsdecode(file.path))} (tier 0)"
-            self.cache.update("t0", tier0_key(image),
+            self.cache.update("t0", tier0_key(image),       # (best effort: a guest's
                               lambda old, new=new: None if old is not None and len(old)
-                              > TIER0_LIMIT else engine.pack(new, old), label=label)
+                              > TIER0_LIMIT else engine.pack(new, old), label=label,
+                              wait=wait)                     # exit does not wait for it)
         return set(by_image)
 
     # -- figures the runtime reports ---------------------------------------------------------------
@@ -711,7 +712,7 @@ class DynamicEngine:
     def _finish(self, pcs: list[int], lock) -> None:
         """The background process's work (see _finish_in_background)."""
         self.spec, self.speculate, self.on_asm = None, "off", None
-        kept = self._keep_tier0()       # first: for the processes that start meanwhile
+        kept = self._keep_tier0(wait=True)      # first: for the processes that start now
         done = False
         turn = None
         try:
