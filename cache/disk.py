@@ -183,13 +183,9 @@ class DiskCache:
         path = os.path.join(folder, name)
         try:
             os.makedirs(folder, exist_ok=True)
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError:
+            fd = _open_above_2(path, os.O_RDWR | os.O_CREAT)   # (the finisher points 0-2
+        except OSError:                                         # at /dev/null)
             return None
-        if fd < 3:                        # (the guest closed a standard stream: the finisher
-            high = fcntl.fcntl(fd, fcntl.F_DUPFD, 3)   # points 0-2 at /dev/null)
-            os.close(fd)
-            fd = high
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (fcntl.LOCK_NB if shared else 0))
             if shared and os.fstat(fd).st_ino != os.stat(path).st_ino:
@@ -204,16 +200,12 @@ class DiskCache:
         cache, until it ends: a shared lock of ACTIVE_LOCK, which `quiet` tests."""
         if self._active is not None:
             return
-        try:
+        try:                              # (the guest's standard streams keep their numbers)
             os.makedirs(self.root, exist_ok=True)
-            fd = os.open(os.path.join(self.root, ACTIVE_LOCK),
-                         os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            fd = _open_above_2(os.path.join(self.root, ACTIVE_LOCK),
+                               os.O_RDWR | os.O_CREAT | os.O_CLOEXEC)
         except OSError:
             return
-        if fd < 3:                        # (the guest's standard streams keep their numbers)
-            high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3)
-            os.close(fd)
-            fd = high
         try:
             fcntl.flock(fd, fcntl.LOCK_SH)
         except OSError:
@@ -430,6 +422,20 @@ def _label(path: str) -> str:
         return ""
     label_len = _HEADER.unpack_from(head)[2]
     return head[_HEADER.size:_HEADER.size + label_len].decode(errors="replace")
+
+
+def _open_above_2(path: str, flags: int) -> int:
+    """os.open(path, flags), as a descriptor above 2 (a guest that closed a standard stream
+    would get a lock's file as its next one; close-on-exec kept as asked)."""
+    fd = os.open(path, flags, 0o600)
+    if fd < 3:
+        cmd = fcntl.F_DUPFD_CLOEXEC if flags & os.O_CLOEXEC else fcntl.F_DUPFD
+        try:
+            high = fcntl.fcntl(fd, cmd, 3)
+        finally:
+            os.close(fd)
+        fd = high
+    return fd
 
 
 def _unlink(path) -> None:

@@ -412,8 +412,12 @@ class GuestMemory:
         end = addr + length
         if addr < 0 or end > self.size:
             return False
-        for page in range(addr >> PAGE_SHIFT, ((end - 1) >> PAGE_SHIFT) + 1):
-            if not self.perms[page] & need:
+        first, last = addr >> PAGE_SHIFT, (end - 1) >> PAGE_SHIFT
+        perms = self.perms
+        if last - first <= 1:                   # (most accesses: one or two pages)
+            return bool(perms[first] & need and perms[last] & need)
+        for page in range(first, last + 1):
+            if not perms[page] & need:
                 return False
         return True
 

@@ -14,7 +14,7 @@ from typing import Callable
 
 from dbt.cache.code_cache import CodeCache
 from dbt.ir.block import Block
-from dbt.memory import PROT_EXEC, GuestFault
+from dbt.memory import GuestFault
 from dbt.state import COMMON_SLOTS, GuestState
 from dbt.traps import GuestTrap
 
@@ -24,7 +24,6 @@ from .helpers import make_namespace
 PC_MASK = (1 << EXIT_SHIFT) - 1
 _PC, _INTR = COMMON_SLOTS["pc"], COMMON_SLOTS["interrupt"]
 _PAGE = 4096
-_EXEC = PROT_EXEC
 
 # Every translation of this process, by content, for every engine of it: the lift's
 # identity -> {key: Translation or [Translation, ...]}, where the key is pc's offset in its
@@ -104,29 +103,33 @@ def unpack(data: bytes) -> list:
     return out
 
 
+def _key(pc: int, code: bytes) -> int:
+    """A block's key in the memo: pc's offset in its page and the block's first two bytes."""
+    return pc & (_PAGE - 1) | code[0] << 12 | code[1] << 20
+
+
+def _remember(memo: dict, key: int, made: Translation) -> bool:
+    """Add a translation to the memo under `key`; False if one of the same bytes is there."""
+    known = memo.get(key)
+    if known is None:
+        memo[key] = made
+    elif type(known) is list:
+        if any(k.code == made.code for k in known):
+            return False
+        known.append(made)
+    elif known.code == made.code:
+        return False
+    else:
+        memo[key] = [known, made]
+    return True
+
+
 def absorb(identity, translations: list) -> int:
     """Make translations (read from disk) reusable by engines lifting for `identity`; the
     number that were new here."""
     memo = _REUSABLE.setdefault(identity, {})
-    added = 0
-    for t in translations:
-        code = t.code
-        if len(code) < 2:
-            continue
-        key = t.pc & 0xFFF | code[0] << 12 | code[1] << 20
-        known = memo.get(key)
-        if known is None:
-            memo[key] = t
-        elif type(known) is list:
-            if any(k.code == code for k in known):
-                continue
-            known.append(t)
-        elif known.code == code:
-            continue
-        else:
-            memo[key] = [known, t]
-        added += 1
-    return added
+    return sum(_remember(memo, _key(t.pc, t.code), t) for t in translations
+               if len(t.code) >= 2)
 
 
 def take_new() -> list:
@@ -181,7 +184,8 @@ class InterpEngine:
         memo = self.memo
         key = None
         if memo is not None:
-            key = self._key(pc)
+            head = self.memory.fetch(pc, 2)
+            key = None if head is None else _key(pc, head)
             entry = None
             if key is not None:
                 if key in memo:
@@ -204,31 +208,19 @@ class InterpEngine:
         self.blocks_lifted += 1
         self.insns_lifted += block.ninsns
         if key is not None and movable is not None:
-            made.code = self._code(pc, block.end_pc - pc)
-            if made.code is not None:
-                known = memo.get(key)
-                memo[key] = made if known is None else \
-                    [*known, made] if type(known) is list else [known, made]
+            made.code = self.memory.fetch(pc, block.end_pc - pc)
+            if made.code is not None and _remember(memo, key, made):
                 _NEW.append(made)
         self.lift_seconds += time.perf_counter() - start
         return entry
 
-    def _key(self, pc: int) -> int | None:
-        """The key in the memo of the block at pc: its offset in the page and first two
-        bytes; None when pc is not executable (or odd: no block starts there)."""
-        memory = self.memory
-        page = pc >> 12
-        if pc & 1 or pc >= memory.size or not memory.perms[page] & _EXEC:
-            return None
-        view = memory.view
-        return pc & 0xFFF | view[pc] << 12 | view[pc + 1] << 20
-
     def _reuse(self, pc: int, known) -> tuple | None:
         """The entry of a translation of the same bytes at pc's offset in another page (or
         in another image at pc), now made for pc; None when there is none."""
+        fetch = self.memory.fetch
         for made in (known if type(known) is list else (known,)):
             code = made.code
-            if self._code(pc, len(code)) == code:
+            if fetch(pc, len(code)) == code:
                 break
         else:
             return None
@@ -246,19 +238,6 @@ class InterpEngine:
         """(Translation, delta) of the block at pc: made `delta` bytes before pc."""
         made = self.debug[pc]
         return (made, 0) if type(made) is Translation else made
-
-    def _code(self, pc: int, length: int) -> bytes | None:
-        """memory.fetch(pc, length): the bytes when every one is executable, else None
-        (inline for the one or two pages of a block)."""
-        memory = self.memory
-        end = pc + length
-        first, last = pc >> 12, (end - 1) >> 12
-        if last - first > 1 or end > memory.size:
-            return memory.fetch(pc, length)
-        perms = memory.perms
-        if perms[first] & _EXEC and perms[last] & _EXEC:
-            return bytes(memory.view[pc:end])
-        return None
 
     def block_at(self, pc: int) -> Block:
         """The IR block of the translation at pc (lifted again if it was made elsewhere)."""

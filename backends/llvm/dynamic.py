@@ -323,19 +323,20 @@ class DynamicEngine:
     # has put it into the images. So the interpreter's translations of a file's code are kept
     # too (kind "t0", under the file's image key: dbt-vm's sources and the file's bytes), at
     # the same points as the images, and a process reads a file's at its first tier 0 miss
-    # there. They are Python code objects: only this Python reads them (engine.unpack). A file's
-# stop growing at TIER0_LIMIT bytes.
+    # there. They are Python code objects: only this Python reads them (engine.unpack). A
+    # file's stop growing at TIER0_LIMIT bytes.
     def _stored_tier0(self, pc: int) -> bool:
         """Make the stored tier-0 translations of pc's file reusable here (once per file);
-        True if that found any new."""
+        True if that found any new. (The interpreter's `find`, set while there are units:
+        close() lets them go while other guest threads may still run.)"""
         units = self.units
-        if self.tier0_seen[0] <= pc < self.tier0_seen[1]:
+        if units is None or self.tier0_seen[0] <= pc < self.tier0_seen[1]:
             return False                        # (the mapping asked about last)
-        m = units is not None and self.memory.mapping_at(pc)
-        if m:
+        m = self.memory.mapping_at(pc)
+        if m is not None:
             self.tier0_seen = (m.start, m.end)
-        found = units is not None and units.key_of(pc)
-        if not found or found[0] in self.tier0_read:
+        found = units.key_of(pc)
+        if found is None or found[0] in self.tier0_read:
             return False
         self.tier0_read.add(found[0])
         image = units.image_key(found[0])
@@ -354,6 +355,13 @@ class DynamicEngine:
         for image in images | kept:
             if image:
                 self.cache.remove("t0", tier0_key(image))
+
+    def _forget_tier0(self) -> None:
+        """Leave the tier-0 translations this process made to another to keep (its parent,
+        at a fork; its background process)."""
+        if self._interp is not None:
+            from dbt.backends.interp import engine
+            engine.forget_new()
 
     def _keep_tier0(self, wait: bool = False) -> set:
         """Add the tier-0 translations this process made of unchanged guest files to each
@@ -593,9 +601,7 @@ class DynamicEngine:
         self.speculate = "off"
         self.forked_runs = dict(self.runs)      # (the parent's run fills the cache with
         self._forget_pending()                  # its own tier-0 code: see close)
-        if self._interp is not None:
-            from dbt.backends.interp import engine
-            engine.forget_new()
+        self._forget_tier0()
         if self.units is not None:              # (and saves the regions it has made: a
             self.units.pending.clear()          # child saved them all again, merging big
                                                 # images at its exit or execve)
@@ -646,10 +652,8 @@ class DynamicEngine:
             self.cache_summary.update(self.coverage())
         self.cache.note_run(self.cache_summary)
         if left and self.background and self._finish_in_background(left):
-            if self._interp is not None:        # (the background process keeps tier 0's
-                from dbt.backends.interp import engine    # translations: see _finish)
-                engine.forget_new()
-        else:
+            self._forget_tier0()                # (the background process keeps tier 0's
+        else:                                   # translations: see _finish)
             self._keep_tier0()
 
     def _left_in_tier0(self) -> list[int]:
@@ -673,10 +677,10 @@ class DynamicEngine:
         them: 10 s against 4.5 s for 8 commands on 2 CPUs), waiting FINISH_WAIT at most
         for that, and one at a time, leaving out what those before it put into the images
         (each command ran ld.so's start-up: they would all compile it). Forked children take
-        turns: one at a time keeps its code (a shell may fork
-        thousands), the others carry on without; so a child's (its side of fork: a few
-        hundred blocks) does not wait, or the next children would find the turn taken. True
-        if the background process was started."""
+        turns: one at a time keeps its code (a shell may fork thousands), the others carry
+        on without; so a child's (its side of fork: a few hundred blocks) does not wait, or
+        the next children would find the turn taken. True if the background process was
+        started."""
         child = self.forked_runs is not None
         lock = self.cache.finishing(shared="forked-child" if child else None)
         if lock is None and child:
